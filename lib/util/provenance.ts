@@ -1,0 +1,80 @@
+/**
+ * Provenance recorded in every results file: seed, backend (and why), thread count, library and
+ * runtime versions, hardware, git commit (and whether the tree was dirty), and timestamps.
+ */
+import { execFileSync } from "node:child_process";
+import { cpus, totalmem, platform, arch, release } from "node:os";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import { engineInfo } from "../engine/index.ts";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+export interface Provenance {
+  seed: number | null;
+  backend: string | null;
+  backendReason: string | null;
+  threads: number | null;
+  versions: Record<string, string>;
+  hardware: { cpu: string; cores: number; memoryGiB: number; platform: string; arch: string; kernel: string };
+  git: { commit: string | null; dirty: boolean | null };
+  createdAt: string;
+}
+
+function pkgVersion(name: string): string {
+  try {
+    return JSON.parse(readFileSync(join(ROOT, "node_modules", name, "package.json"), "utf8")).version as string;
+  } catch {
+    return "absent";
+  }
+}
+
+export function gitState(): { commit: string | null; dirty: boolean | null } {
+  try {
+    const commit = execFileSync("git", ["rev-parse", "HEAD"], { cwd: ROOT, stdio: ["ignore", "pipe", "ignore"] })
+      .toString()
+      .trim();
+    const status = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "ignore"],
+    }).toString();
+    return { commit, dirty: status.trim().length > 0 };
+  } catch {
+    return { commit: null, dirty: null };
+  }
+}
+
+export function provenance(seed: number | null = null): Provenance {
+  const e = engineInfo();
+  const c = cpus();
+  let ummkd = "unknown";
+  try {
+    ummkd = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version;
+  } catch {
+    /* keep unknown */
+  }
+  return {
+    seed,
+    backend: e?.backend ?? null,
+    backendReason: e?.reason ?? null,
+    threads: e?.threads ?? null,
+    versions: {
+      ummkd,
+      node: process.versions.node,
+      "@tensorflow/tfjs-core": pkgVersion("@tensorflow/tfjs-core"),
+      "@tensorflow/tfjs-backend-wasm": pkgVersion("@tensorflow/tfjs-backend-wasm"),
+      ...(e && "nativeVersion" in e ? { native: String((e as unknown as { nativeVersion: string }).nativeVersion) } : {}),
+    },
+    hardware: {
+      cpu: c[0]?.model ?? "unknown",
+      cores: c.length,
+      memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+      platform: platform(),
+      arch: arch(),
+      kernel: release(),
+    },
+    git: gitState(),
+    createdAt: new Date().toISOString(),
+  };
+}
