@@ -1,0 +1,68 @@
+/**
+ * Shared vocabulary of the models, losses and trainer (paper Section III and IV-B).
+ * This file is the contract between lib/models, lib/losses, lib/train and lib/experiment.
+ */
+import type { Tensor, Variable } from "../engine/tf.ts";
+
+/** The two networks of the paper: 2D dilated (cardiac, Table I) and 3D U-Net (abdominal, Table II). */
+export type NetworkName = "dilated2d" | "unet3d";
+export const NETWORKS: readonly NetworkName[] = ["dilated2d", "unet3d"];
+
+/** The seven settings of Section IV-B, in Table I's row order. */
+export type Setting = "individual" | "joint" | "joint-kd" | "y-shaped" | "x-shaped" | "chilopod" | "ours";
+export const SETTINGS: readonly Setting[] = ["individual", "joint", "joint-kd", "y-shaped", "x-shaped", "chilopod", "ours"];
+
+/** Normalization families of Table V. */
+export type NormKind = "batch" | "instance" | "layer" | "group";
+export const NORM_KINDS: readonly NormKind[] = ["batch", "instance", "layer", "group"];
+
+/** Modality index: 0 = CT, 1 = MRI (order does not matter to the method). */
+export type Modality = 0 | 1;
+export const MODALITY_NAMES = ["ct", "mri"] as const;
+
+/** Whether the setting uses the KD loss (eq. 2-4). */
+export function usesKD(setting: Setting): boolean {
+  return setting === "joint-kd" || setting === "ours";
+}
+
+export interface ModelOptions {
+  network: NetworkName;
+  setting: Setting;
+  /** Channel width multiplier (1 = the paper's network). */
+  width?: number;
+  /** Normalization family (Table V); default "batch". */
+  norm?: NormKind;
+  numClasses?: number;
+  /** Input channels: 3 adjacent slices for dilated2d, 1 for unet3d. */
+  inChannels?: number;
+  /** Seed for weight initialisation. */
+  seed?: number;
+  /** Dropout rate (1 - keep); dilated2d default 0.25 (keep 0.75), unet3d default 0. */
+  dropout?: number;
+}
+
+/**
+ * A segmentation network for two modalities. Shared and modality-specific parameters follow the
+ * setting. `apply` runs one modality's batch through the layers that modality uses.
+ */
+export interface SegmentationNetwork {
+  readonly options: Required<ModelOptions>;
+  /**
+   * Forward pass of one modality.
+   * @param x NHWC [B, H, W, C] (dilated2d) or NDHWC [B, D, H, W, 1] (unet3d), float32
+   * @param modality which modality's normalization (and, for Y/X/individual, layers) to use
+   * @param training dropout on, normalization from batch statistics (and moving statistics updated)
+   * @returns logits [B, H, W, numClasses] or [B, D, H, W, numClasses]
+   */
+  apply(x: Tensor, modality: Modality, training: boolean): Tensor;
+  /** Trainable variables (kernels, biases, normalization scale/shift), each once. */
+  trainableVariables(): Variable[];
+  /** Conv kernels that the L2 term regularises (notes section 4: kernels only in 2D). */
+  regularizedVariables(): Variable[];
+  /** Trainable parameter count (the paper's "Param Scale"). */
+  countParams(): number;
+  /** All state (trainable + moving statistics) by stable name, for checkpoints. */
+  getState(): Map<string, Tensor>;
+  setState(state: Map<string, Tensor>): void;
+  dispose(): void;
+}
