@@ -1,0 +1,46 @@
+/**
+ * `ummkd` command-line entry. Each subcommand lives in its own file under lib/cli/ and exports
+ * `run(argv: string[]): Promise<number>` (the exit code). Errors from the library (DataError,
+ * ShapeError, OptionError, ...) are printed as one clear line with a non-zero exit.
+ */
+import { UmmkdError } from "../util/errors.ts";
+
+type Runner = (argv: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Runner }> }> = {
+  bench: { summary: "benchmarks (train-step, ...)", load: () => import("./bench.ts") },
+  params: { summary: "trainable parameter count of a network/setting", load: () => import("./params.ts") },
+  prepare: { summary: "convert a raw dataset download into the preprocessed form", load: () => import("./prepare.ts") },
+  metrics: { summary: "Dice / HD / HD95 / ASSD between two label images", load: () => import("./metrics.ts") },
+  train: { summary: "train from a JSON config", load: () => import("./train.ts") },
+  predict: { summary: "predict whole volumes with a trained checkpoint", load: () => import("./predict.ts") },
+  experiment: { summary: "run an experiment config (settings x seeds) and write results", load: () => import("./experiment.ts") },
+};
+
+function usage(): string {
+  const rows = Object.entries(COMMANDS).map(([k, v]) => `  ${k.padEnd(11)} ${v.summary}`);
+  return `usage: ummkd <command> [options]\n\ncommands:\n${rows.join("\n")}\n\nRun 'ummkd <command> --help' for a command's options.`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === "--help" || cmd === "-h" || cmd === "help") {
+    console.log(usage());
+    return cmd ? 0 : 2;
+  }
+  const entry = COMMANDS[cmd];
+  if (!entry) {
+    console.error(`ummkd: unknown command '${cmd}'\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    const mod = await entry.load();
+    return await mod.run(rest);
+  } catch (e) {
+    if (e instanceof UmmkdError) {
+      console.error(`ummkd ${cmd}: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}

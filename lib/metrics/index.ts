@@ -1,0 +1,1 @@
+// Public API of lib/metrics (barrel). Each module owner adds its exports here.

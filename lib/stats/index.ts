@@ -1,0 +1,1 @@
+// Public API of lib/stats (barrel). Each module owner adds its exports here.
