@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# One-time set-up of a fresh machine for ummkd (idempotent; safe to re-run).
+#   - OS packages: Jupyter (nbconvert/nbclient/ipykernel) to run the notebooks headless, oneDNN
+#     (libdnnl-dev) for the native CPU engine, and with --bench the Python peers/oracles
+#     (PyTorch CPU, SciPy, NiBabel) used only by `npm run bench` and fixture scripts.
+#   - npm packages from the lockfile (install scripts are not needed by any dependency).
+#   - the native oneDNN addon (skipped with one line if oneDNN is absent).
+#   - the tslab Jupyter kernel, registered for the Python that has Jupyter.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WITH_BENCH=0
+for a in "$@"; do
+  case "$a" in
+    --bench) WITH_BENCH=1 ;;
+    *) echo "setup: unknown option $a (known: --bench)" >&2; exit 2 ;;
+  esac
+done
+
+want=(jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel libdnnl-dev g++ make)
+[ "$WITH_BENCH" = 1 ] && want+=(python3-torch python3-scipy python3-nibabel)
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "setup: installing OS packages: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "setup: please install these OS packages (Debian/Ubuntu names): ${missing[*]}" >&2
+    echo "setup: (Jupyter can also come from pip: pip install nbconvert nbclient ipykernel)" >&2
+  fi
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci"
+  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+fi
+
+npm run --silent build:native || echo "setup: native engine not built; the portable (wasm) engine will be used"
+
+JPY=/usr/bin/python3
+if ! "$JPY" -c "import nbclient, ipykernel" 2>/dev/null; then JPY=$(command -v python3); fi
+if "$JPY" -c "import nbclient, ipykernel" 2>/dev/null; then
+  PATH="$PWD/node_modules/.bin:$PATH" npx --no-install tslab install --python="$JPY" >/dev/null
+  echo "setup: tslab kernel registered for $JPY"
+else
+  echo "setup: no Python with Jupyter found; notebooks cannot be executed headless" >&2
+fi
+echo "setup: done"
