@@ -41,6 +41,12 @@ export interface ModelOptions {
   dropout?: number;
 }
 
+/** Per-call options of `SegmentationNetwork.apply`. */
+export interface ApplyOptions {
+  /** Seed for dropout masks in this call (training only). Unseeded dropout is not reproducible. */
+  dropoutSeed?: number;
+}
+
 /**
  * A segmentation network for two modalities. Shared and modality-specific parameters follow the
  * setting. `apply` runs one modality's batch through the layers that modality uses.
@@ -52,9 +58,12 @@ export interface SegmentationNetwork {
    * @param x NHWC [B, H, W, C] (dilated2d) or NDHWC [B, D, H, W, 1] (unet3d), float32
    * @param modality which modality's normalization (and, for Y/X/individual, layers) to use
    * @param training dropout on, normalization from batch statistics (and moving statistics updated)
+   * @param opts.dropoutSeed seed for this call's dropout masks (tf.dropout's `seed`); the trainer
+   *   derives one per step and modality from the run seed so that a resumed run reproduces an
+   *   uninterrupted one. Implementations should derive distinct seeds per dropout layer from it.
    * @returns logits [B, H, W, numClasses] or [B, D, H, W, numClasses]
    */
-  apply(x: Tensor, modality: Modality, training: boolean): Tensor;
+  apply(x: Tensor, modality: Modality, training: boolean, opts?: ApplyOptions): Tensor;
   /** Trainable variables (kernels, biases, normalization scale/shift), each once. */
   trainableVariables(): Variable[];
   /** Conv kernels that the L2 term regularises (notes section 4: kernels only in 2D). */
