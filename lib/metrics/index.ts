@@ -1,1 +1,17 @@
-// Public API of lib/metrics (barrel). Each module owner adds its exports here.
+// Public API of lib/metrics (barrel). Definitions: medpy's by default; see surface_metrics.ts.
+export type { LabelImage, LabelData } from "./grid.ts";
+export { distanceTransform } from "./distance_transform.ts";
+export { surfaceDistances, type SurfaceDistances, type SurfaceDistanceOptions } from "./surface_distance.ts";
+export {
+  surfaceMetrics,
+  percentile,
+  type SurfaceMetrics,
+  type SurfaceMetricOptions,
+  type PercentileMode,
+  type AssdMode,
+  PERCENTILE_MODES,
+  ASSD_MODES,
+  DEFAULT_SURFACE_METRIC_OPTIONS,
+} from "./surface_metrics.ts";
+export { evaluateSegmentation, diceFromCounts, type ClassMetrics, type EvaluateOptions } from "./evaluate.ts";
+export { summarize, summarizeClasses, type MetricSummary, type MetricName, METRIC_NAMES } from "./reduction.ts";

@@ -1,1 +1,3 @@
-// Public API of lib/stats (barrel). Each module owner adds its exports here.
+// Public API of lib/stats (barrel).
+export { pairedTTest, twoSampleTTest, type TTestResult, type TwoSampleTTestOptions } from "./ttest.ts";
+export { meanStd, type MeanStd, type MeanStdOptions, type InfinityPolicy, INFINITY_POLICIES } from "./summary.ts";
