@@ -1,0 +1,166 @@
+/**
+ * Training checkpoints, written atomically (temp directory + rename, lib/util/atomic.ts):
+ *
+ *   <runDir>/checkpoint/
+ *     trainer.json      step, resolved TrainConfig, batch-source state, log byte offset, Adam scalars
+ *     model.json/.bin   every model state tensor (trainable + moving statistics) by stable name
+ *     optimizer.json/.bin  Adam's iteration count and first/second moments, in variable order
+ *
+ * A reader never sees a half-written checkpoint: the directory appears complete or not at all, and
+ * the previous one is replaced only after the new one is complete.
+ */
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Optimizer } from "@tensorflow/tfjs-core";
+import { tf, type Tensor, type Variable } from "../engine/index.ts";
+import type { ModelOptions, SegmentationNetwork } from "../models/types.ts";
+import { writeDirAtomic, writeFileAtomic, writeJsonAtomic } from "../util/atomic.ts";
+import { DataError } from "../util/errors.ts";
+import type { TrainConfig } from "./config.ts";
+import { encodeTensors, readTensorFiles } from "./tensor-io.ts";
+
+export const CHECKPOINT_DIR = "checkpoint";
+const FORMAT = "ummkd-checkpoint-1";
+
+/** Contents of trainer.json. */
+export interface TrainerState {
+  format: typeof FORMAT;
+  /** Optimizer updates completed. */
+  step: number;
+  config: TrainConfig;
+  /** `BatchSource.state()` after the batches of `step` were drawn. */
+  sourceState: unknown;
+  /** Size in bytes of log.jsonl at this step (a resumed run truncates the log here). */
+  logBytes: number;
+  /** Adam's bias-correction accumulators beta^(t+1), saved exactly (tfjs would recompute them with pow). */
+  adam: { accBeta1: number; accBeta2: number } | null;
+  /** Model options the network was built with (for `ummkd predict`). */
+  modelOptions: ModelOptions;
+  createdAt: string;
+  provenance?: unknown;
+}
+
+/** Adam internals we need beyond `getWeights()` (private fields in tfjs 4.22's AdamOptimizer). */
+interface AdamInternals {
+  accBeta1: Variable;
+  accBeta2: Variable;
+}
+
+/** Path of the checkpoint directory of a run, or undefined when none exists. Recovers from a
+ * rename interrupted between "old moved away" and "new moved in" (writeDirAtomic's `.old`). */
+export function findCheckpoint(runDir: string): string | undefined {
+  const p = join(runDir, CHECKPOINT_DIR);
+  if (existsSync(join(p, "trainer.json"))) return p;
+  if (!existsSync(runDir)) return undefined;
+  const olds = readdirSync(runDir).filter((f) => f.startsWith(`.${CHECKPOINT_DIR}.`) && f.endsWith(".tmp.old")).sort();
+  const last = olds.at(-1);
+  return last && existsSync(join(runDir, last, "trainer.json")) ? join(runDir, last) : undefined;
+}
+
+/**
+ * Write a checkpoint atomically to `<runDir>/checkpoint`.
+ * @returns the checkpoint directory
+ */
+export async function saveCheckpoint(
+  runDir: string,
+  model: SegmentationNetwork,
+  optimizer: Optimizer,
+  state: Omit<TrainerState, "format" | "adam" | "createdAt" | "modelOptions">,
+): Promise<string> {
+  const modelEntries = [...model.getState()].map(([name, tensor]) => ({ name, tensor }));
+  const m = encodeTensors(modelEntries);
+  const optWeights = await optimizer.getWeights();
+  const o = encodeTensors(optWeights.map((w) => ({ name: w.name, tensor: w.tensor })));
+  // getWeights() creates a fresh scalar for the iteration count; free it.
+  optWeights.filter((w) => w.name === "iter").forEach((w) => w.tensor.dispose());
+  const internals = optimizer as unknown as Partial<AdamInternals>;
+  const adam =
+    internals.accBeta1 && internals.accBeta2
+      ? { accBeta1: internals.accBeta1.dataSync()[0]!, accBeta2: internals.accBeta2.dataSync()[0]! }
+      : null;
+  const trainer: TrainerState = {
+    format: FORMAT,
+    ...state,
+    adam,
+    modelOptions: model.options,
+    createdAt: new Date().toISOString(),
+  };
+  const dir = join(runDir, CHECKPOINT_DIR);
+  await writeDirAtomic(dir, (tmp) => {
+    writeFileAtomic(join(tmp, "model.bin"), m.blob);
+    writeJsonAtomic(join(tmp, "model.json"), m.index);
+    writeFileAtomic(join(tmp, "optimizer.bin"), o.blob);
+    writeJsonAtomic(join(tmp, "optimizer.json"), o.index);
+    writeJsonAtomic(join(tmp, "trainer.json"), trainer);
+  });
+  return dir;
+}
+
+/** Read trainer.json of a checkpoint directory. */
+export function readTrainerState(dir: string): TrainerState {
+  const p = join(dir, "trainer.json");
+  let s: TrainerState;
+  try {
+    s = JSON.parse(readFileSync(p, "utf8")) as TrainerState;
+  } catch (e) {
+    throw new DataError(p, `cannot read checkpoint state: ${(e as Error).message}`);
+  }
+  if (s.format !== FORMAT) throw new DataError(p, `format ${JSON.stringify(s.format)}, expected ${FORMAT}`);
+  return s;
+}
+
+/** Load model state tensors from a checkpoint into `model` (names must match `model.getState()`). */
+export function loadModelState(dir: string, model: SegmentationNetwork): void {
+  const entries = readTensorFiles(join(dir, "model.json"), join(dir, "model.bin"));
+  const want = model.getState();
+  const have = new Map(entries.map((e) => [e.name, e.tensor] as const));
+  try {
+    const missing = [...want.keys()].filter((k) => !have.has(k));
+    const extra = [...have.keys()].filter((k) => !want.has(k));
+    if (missing.length || extra.length) {
+      throw new DataError(join(dir, "model.json"), `state does not match the network: missing [${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ", ..." : ""}], unexpected [${extra.slice(0, 5).join(", ")}${extra.length > 5 ? ", ..." : ""}]`);
+    }
+    for (const [k, t] of want) {
+      const h = have.get(k)!;
+      if (h.shape.join(",") !== t.shape.join(",")) {
+        throw new DataError(join(dir, "model.json"), `tensor '${k}' has shape [${h.shape}], the network expects [${t.shape}]`);
+      }
+    }
+    model.setState(have);
+  } finally {
+    for (const t of have.values()) t.dispose();
+  }
+}
+
+/**
+ * Restore Adam's moments, iteration count and bias-correction accumulators.
+ * @param varCount number of trainable variables the optimizer will update (checked)
+ */
+export async function loadOptimizerState(dir: string, optimizer: Optimizer, adam: TrainerState["adam"], varCount: number): Promise<void> {
+  const entries = readTensorFiles(join(dir, "optimizer.json"), join(dir, "optimizer.bin"));
+  const moments = entries.length - 1;
+  if (entries[0]?.name !== "iter" || moments !== 2 * varCount) {
+    entries.forEach((e) => e.tensor.dispose());
+    throw new DataError(join(dir, "optimizer.json"), `optimizer state has ${moments} moment tensors, expected 2 x ${varCount} trainable variables plus 'iter'`);
+  }
+  // setWeights turns each tensor into a variable (sharing its data); dispose our handles afterwards.
+  await optimizer.setWeights(entries.map((e) => ({ name: e.name, tensor: e.tensor })));
+  entries.forEach((e) => e.tensor.dispose());
+  const internals = optimizer as unknown as Partial<AdamInternals>;
+  if (adam && internals.accBeta1 && internals.accBeta2) {
+    tf.tidy(() => {
+      internals.accBeta1!.assign(tf.scalar(adam.accBeta1));
+      internals.accBeta2!.assign(tf.scalar(adam.accBeta2));
+    });
+  }
+}
+
+/** True when every tensor of the map is finite (used before writing a checkpoint). */
+export function allFinite(state: Map<string, Tensor>): string | undefined {
+  for (const [name, t] of state) {
+    if (t.dtype !== "float32") continue;
+    const ok = tf.tidy(() => tf.all(tf.isFinite(t)).dataSync()[0]);
+    if (!ok) return name;
+  }
+  return undefined;
+}

@@ -1,0 +1,178 @@
+/**
+ * Training configuration: the typed `TrainConfig`, the named profiles (as data), and the JSON
+ * validator used by `ummkd train --config` and embedded by lib/experiment.
+ *
+ * Resolution order: built-in defaults for the network -> profile values for the network -> the
+ * user's explicit keys. Paper Section IV-A and authors-code-notes section 5 give the numbers.
+ */
+import { NETWORKS, NORM_KINDS, SETTINGS, usesKD, type ModelOptions, type NetworkName } from "../models/types.ts";
+import { OptionError } from "../util/errors.ts";
+import { checkObject, type ObjectSpec } from "./check.ts";
+
+export type TrainProfileName = "paper" | "released-code" | "smoke" | "quick" | "cpu";
+export const TRAIN_PROFILES_NAMES: readonly TrainProfileName[] = ["paper", "released-code", "smoke", "quick", "cpu"];
+
+/** How the KD loss treats a class absent from one modality's batch (authors-code-notes section 3). */
+export type AbsentClassPolicy = "uniform" | "skip";
+
+/** Everything the trainer needs, fully resolved (no optional keys except model details). */
+export interface TrainConfig {
+  /** Network and setting; `seed` inside is ignored (the run seed is used). */
+  model: ModelOptions;
+  /** Run seed: fixes initialisation, sampling (when the source is built from it) and dropout. */
+  seed: number;
+  /** Total optimizer steps. Paper: 150,000 (2D), 50,000 (3D). */
+  steps: number;
+  /** Samples per modality per step (the step sees 2x this). Paper: 8 (2D), 2 (3D). */
+  batchSize: number;
+  /** Initial learning rate. Paper 1e-4; released 2D code 1e-3. */
+  lr: number;
+  /** Multiplicative decay factor (0.95). */
+  lrDecay: number;
+  /** Decay every this many steps (1000 for 2D, 500 for 3D). */
+  lrDecayEvery: number;
+  /** KD weight alpha of eq. 5 (0.5 for KD settings, 0 otherwise). */
+  alpha: number;
+  /** L2 weight eta of eq. 5 (1e-4). */
+  eta: number;
+  /** KD temperature T (2). */
+  temperature: number;
+  absentClass: AbsentClassPolicy;
+  /** Adam hyper-parameters (TF defaults; epsilon 1e-8, not tfjs's 1e-7 backend default). */
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  /** Validate every K steps (0 = never). */
+  validateEvery: number;
+  /** Checkpoint every N steps (0 = only at the end). The last step always checkpoints. */
+  checkpointEvery: number;
+  /** Write a train log line every this many steps. */
+  logEvery: number;
+}
+
+/** What a user may write: any subset, plus an optional profile name. */
+export type TrainConfigInput = Partial<Omit<TrainConfig, "model">> & {
+  model: ModelOptions;
+  profile?: TrainProfileName;
+};
+
+/** Profile values per network; anything not given falls back to the defaults. */
+export type TrainProfile = Partial<Omit<TrainConfig, "model" | "seed">> & { width?: number };
+
+/**
+ * The profiles, as data. `paper` and `released-code` are the published settings; `smoke`,
+ * `quick` and `cpu` are CPU-scale (narrow networks, few steps): lib/experiment may override any
+ * value through the config it writes.
+ */
+export const TRAIN_PROFILES: Record<TrainProfileName, Record<NetworkName, TrainProfile>> = {
+  paper: {
+    dilated2d: { lr: 1e-4, batchSize: 8, steps: 150_000, lrDecayEvery: 1000, width: 1, validateEvery: 1000, checkpointEvery: 1000, logEvery: 20 },
+    unet3d: { lr: 1e-4, batchSize: 2, steps: 50_000, lrDecayEvery: 500, width: 1, validateEvery: 100, checkpointEvery: 200, logEvery: 20 },
+  },
+  "released-code": {
+    // 2D: main_combine.py opt_kwargs lr 1e-3; 3D: main.py lr 1e-4 and L2 added once per modality (2e-4).
+    dilated2d: { lr: 1e-3, batchSize: 8, steps: 150_000, lrDecayEvery: 1000, width: 1, validateEvery: 1000, checkpointEvery: 300, logEvery: 20 },
+    unet3d: { lr: 1e-4, batchSize: 2, steps: 50_000, lrDecayEvery: 500, width: 1, eta: 2e-4, validateEvery: 100, checkpointEvery: 200, logEvery: 20 },
+  },
+  smoke: {
+    dilated2d: { lr: 1e-3, batchSize: 2, steps: 4, lrDecayEvery: 1000, width: 1 / 16, validateEvery: 2, checkpointEvery: 2, logEvery: 1 },
+    unet3d: { lr: 1e-3, batchSize: 1, steps: 4, lrDecayEvery: 500, width: 1 / 8, validateEvery: 2, checkpointEvery: 2, logEvery: 1 },
+  },
+  quick: {
+    dilated2d: { lr: 1e-3, batchSize: 4, steps: 150, lrDecayEvery: 1000, width: 1 / 16, validateEvery: 25, checkpointEvery: 50, logEvery: 5 },
+    unet3d: { lr: 1e-3, batchSize: 1, steps: 100, lrDecayEvery: 500, width: 1 / 8, validateEvery: 25, checkpointEvery: 50, logEvery: 5 },
+  },
+  cpu: {
+    dilated2d: { lr: 1e-3, batchSize: 4, steps: 3000, lrDecayEvery: 1000, width: 1 / 8, validateEvery: 100, checkpointEvery: 250, logEvery: 10 },
+    unet3d: { lr: 1e-3, batchSize: 1, steps: 2000, lrDecayEvery: 500, width: 1 / 4, validateEvery: 100, checkpointEvery: 250, logEvery: 10 },
+  },
+};
+
+/** Built-in defaults per network (the paper's, at full scale). */
+export function defaultTrainConfig(model: ModelOptions): TrainConfig {
+  const is3d = model.network === "unet3d";
+  return {
+    model: { ...model },
+    seed: 0,
+    steps: is3d ? 50_000 : 150_000,
+    batchSize: is3d ? 2 : 8,
+    lr: 1e-4,
+    lrDecay: 0.95,
+    lrDecayEvery: is3d ? 500 : 1000,
+    alpha: usesKD(model.setting) ? 0.5 : 0,
+    eta: 1e-4,
+    temperature: 2,
+    absentClass: "uniform",
+    beta1: 0.9,
+    beta2: 0.999,
+    epsilon: 1e-8,
+    validateEvery: is3d ? 100 : 1000,
+    checkpointEvery: is3d ? 200 : 1000,
+    logEvery: 20,
+  };
+}
+
+const MODEL_SPEC: ObjectSpec = {
+  network: { type: "string", enum: NETWORKS, required: true },
+  setting: { type: "string", enum: SETTINGS, required: true },
+  width: { type: "number", min: 0, exclusiveMin: true },
+  norm: { type: "string", enum: NORM_KINDS },
+  numClasses: { type: "integer", min: 2 },
+  inChannels: { type: "integer", min: 1 },
+  seed: { type: "integer" },
+  dropout: { type: "number", min: 0, max: 1 },
+};
+
+/** The schema of a train config JSON (keys of `TrainConfigInput`). */
+export const TRAIN_CONFIG_SPEC: ObjectSpec = {
+  profile: { type: "string", enum: TRAIN_PROFILES_NAMES },
+  model: { type: "object", fields: MODEL_SPEC, required: true },
+  seed: { type: "integer" },
+  steps: { type: "integer", min: 1 },
+  batchSize: { type: "integer", min: 1 },
+  lr: { type: "number", min: 0, exclusiveMin: true },
+  lrDecay: { type: "number", min: 0, max: 1, exclusiveMin: true },
+  lrDecayEvery: { type: "integer", min: 1 },
+  alpha: { type: "number", min: 0 },
+  eta: { type: "number", min: 0 },
+  temperature: { type: "number", min: 0, exclusiveMin: true },
+  absentClass: { type: "string", enum: ["uniform", "skip"] },
+  beta1: { type: "number", min: 0, max: 1 },
+  beta2: { type: "number", min: 0, max: 1 },
+  epsilon: { type: "number", min: 0, exclusiveMin: true },
+  validateEvery: { type: "integer", min: 0 },
+  checkpointEvery: { type: "integer", min: 0 },
+  logEvery: { type: "integer", min: 1 },
+};
+
+/**
+ * Validate a parsed JSON train config: unknown keys, wrong types and out-of-range values throw an
+ * `OptionError` naming `where` and the key path (e.g. `config.json: model.setting`).
+ * @param raw the parsed JSON value
+ * @param where file name or context for messages
+ */
+export function validateTrainConfig(raw: unknown, where = "train config"): TrainConfigInput {
+  checkObject(raw, TRAIN_CONFIG_SPEC, where);
+  return raw as TrainConfigInput;
+}
+
+/**
+ * Resolve an input config into a full `TrainConfig`: defaults <- profile <- explicit keys.
+ * @throws OptionError when alpha > 0 is requested for a setting without KD.
+ */
+export function resolveTrainConfig(input: TrainConfigInput): TrainConfig {
+  const base = defaultTrainConfig(input.model);
+  const prof: TrainProfile = input.profile ? TRAIN_PROFILES[input.profile][input.model.network] : {};
+  const { width, ...profRest } = prof;
+  const { profile: _p, model, ...rest } = input;
+  const out: TrainConfig = { ...base, ...profRest, ...stripUndefined(rest), model: { ...model } };
+  if (out.model.width === undefined && width !== undefined) out.model.width = width;
+  if (!usesKD(out.model.setting) && out.alpha > 0) {
+    throw new OptionError("alpha", out.alpha, `0 for setting '${out.model.setting}' (only joint-kd and ours use the KD loss)`);
+  }
+  return out;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

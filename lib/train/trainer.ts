@@ -1,0 +1,260 @@
+/**
+ * The trainer (paper Section III-C, eq. 5; Section IV-A): every step draws one batch per modality
+ * (unpaired), runs each through the network with that modality's normalization, and takes one
+ * Adam step on
+ *
+ *   L = seg(CT) + seg(MRI) + alpha * L_kd + eta * L2
+ *
+ * over all trainable variables. Periodic validation and atomic checkpoints; a run directory with a
+ * checkpoint is resumed from it and reproduces the uninterrupted run exactly on the same backend
+ * (model state, Adam moments and accumulators, batch-source state and per-step dropout seeds are
+ * all restored or derived from the step number).
+ */
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, statSync, truncateSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import type { Optimizer, Scalar } from "@tensorflow/tfjs-core";
+import { tf, type Tensor } from "../engine/index.ts";
+import type { Modality, SegmentationNetwork } from "../models/types.ts";
+import { NonFiniteLossError, OptionError, ShapeError } from "../util/errors.ts";
+import { provenance } from "../util/provenance.ts";
+import { allFinite, findCheckpoint, loadModelState, loadOptimizerState, readTrainerState, saveCheckpoint } from "./checkpoint.ts";
+import type { TrainConfig } from "./config.ts";
+import { realLosses, defaultModelBuilder, type ModelBuilder, type TrainLossFns } from "./deps.ts";
+import { createProgress, type ProgressMode, type ProgressReporter } from "./progress.ts";
+import { learningRateAt } from "./schedule.ts";
+import type { BatchSource, LogRecord, StepLosses, TrainProgress, TrainResult, ValidationSet } from "./types.ts";
+import { batchTensors, validate } from "./validation.ts";
+
+export interface TrainSources {
+  train: BatchSource;
+  validation?: ValidationSet;
+}
+
+export interface TrainOptions {
+  /** Directory for `checkpoint/` and `log.jsonl`. Without it nothing is written and nothing resumed. */
+  runDir?: string;
+  /** Resume from `<runDir>/checkpoint` when present (default true). */
+  resume?: boolean;
+  /** A pre-built network (else `buildModel({...config.model, seed: config.seed})`). */
+  model?: SegmentationNetwork;
+  /** Model builder (default: lib/models buildModel). */
+  buildModel?: ModelBuilder;
+  /** Loss functions (default: lib/losses). */
+  losses?: TrainLossFns;
+  /** Called after every step. */
+  onProgress?: (p: TrainProgress) => void;
+  /** Called for every log record (also written to log.jsonl when runDir is set). */
+  onLog?: (r: LogRecord) => void;
+  /** Progress display: a mode, a reporter, or "none" (default "auto"). */
+  progress?: ProgressMode | ProgressReporter;
+  /** Label shown in progress lines. */
+  label?: string;
+  /** Stop after the current step (no extra checkpoint: a later run resumes from the last periodic one). */
+  signal?: AbortSignal;
+}
+
+export interface TrainRunResult extends TrainResult {
+  /** The trained network (owned by the caller; call dispose()). */
+  model: SegmentationNetwork;
+}
+
+/** Per-step, per-modality dropout seed derived from the run seed (so resume reproduces dropout). */
+export function stepSeed(seed: number, step: number, modality: Modality): number {
+  let h = (seed >>> 0) ^ 0x85ebca6b;
+  for (const v of [step, modality + 1]) {
+    h = Math.imul(h ^ v, 0x9e3779b1) >>> 0;
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b) >>> 0;
+    h ^= h >>> 13;
+  }
+  return h >>> 0;
+}
+
+/** Config keys that may change between a checkpoint and a resumed run. */
+const RESUMABLE_CHANGES = new Set(["steps", "validateEvery", "checkpointEvery", "logEvery"]);
+
+function checkResumeCompatible(saved: TrainConfig, now: TrainConfig, dir: string): void {
+  const norm = (c: TrainConfig) => JSON.stringify(Object.fromEntries(Object.entries(c).filter(([k]) => !RESUMABLE_CHANGES.has(k)).sort(([a], [b]) => a.localeCompare(b))));
+  if (norm(saved) !== norm(now)) {
+    throw new OptionError(`resume from ${dir}`, now, `the checkpoint's config (only steps/validateEvery/checkpointEvery/logEvery may change): ${norm(saved)}`);
+  }
+}
+
+/** Append-with-fsync JSONL log; survives kills (every line is on disk before training continues). */
+class RunLog {
+  private fd: number | undefined;
+  constructor(readonly path: string | undefined) {}
+  open(truncateTo: number | undefined): void {
+    if (!this.path) return;
+    if (truncateTo !== undefined && existsSync(this.path)) truncateSync(this.path, truncateTo);
+    this.fd = openSync(this.path, "a");
+  }
+  bytes(): number {
+    return this.path && existsSync(this.path) ? statSync(this.path).size : 0;
+  }
+  write(r: LogRecord): void {
+    if (this.fd === undefined) return;
+    const buf = Buffer.from(JSON.stringify(r) + "\n", "utf8");
+    let off = 0;
+    while (off < buf.length) off += writeSync(this.fd, buf, off);
+    fsyncSync(this.fd);
+  }
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+function checkBatch(b: { x: Float32Array; xShape: number[]; y: Uint8Array; yShape: number[] }, what: string, batchSize: number): void {
+  const nx = b.xShape.reduce((a, c) => a * c, 1);
+  const ny = b.yShape.reduce((a, c) => a * c, 1);
+  if (nx !== b.x.length || ny !== b.y.length) throw new ShapeError(`${what}: data lengths ${b.x.length}/${b.y.length} do not match shapes [${b.xShape}]/[${b.yShape}]`);
+  if (b.xShape[0] !== batchSize || b.yShape[0] !== batchSize) throw new ShapeError(`${what}: batch dimension ${b.xShape[0]}, expected batchSize ${batchSize}`);
+  if (b.yShape.length !== b.xShape.length - 1 || b.yShape.some((d, i) => d !== b.xShape[i])) {
+    throw new ShapeError(`${what}: labels [${b.yShape}] must be the image shape [${b.xShape}] without its channel axis`);
+  }
+}
+
+/**
+ * Train (or resume) one run.
+ * @param config resolved config (see `resolveTrainConfig`)
+ * @param sources training batch source (resumable) and optional fixed validation set
+ * @throws NonFiniteLossError when a loss term is NaN/Inf (the last good checkpoint is kept)
+ */
+export async function train(config: TrainConfig, sources: TrainSources, opts: TrainOptions = {}): Promise<TrainRunResult> {
+  const t0 = Date.now();
+  const losses = opts.losses ?? realLosses();
+  const model = opts.model ?? (opts.buildModel ?? (await defaultModelBuilder()))({ ...config.model, seed: config.seed });
+  const vars = model.trainableVariables();
+  const optimizer: Optimizer = tf.train.adam(config.lr, config.beta1, config.beta2, config.epsilon);
+  const runDir = opts.runDir;
+  if (runDir) mkdirSync(runDir, { recursive: true });
+  const log = new RunLog(runDir ? join(runDir, "log.jsonl") : undefined);
+
+  let step = 0;
+  let checkpoint: string | undefined;
+  const ckptDir = runDir && opts.resume !== false ? findCheckpoint(runDir) : undefined;
+  if (ckptDir) {
+    const st = readTrainerState(ckptDir);
+    checkResumeCompatible(st.config, config, ckptDir);
+    loadModelState(ckptDir, model);
+    await loadOptimizerState(ckptDir, optimizer, st.adam, vars.length);
+    sources.train.restore(st.sourceState);
+    step = st.step;
+    checkpoint = ckptDir;
+    log.open(st.logBytes);
+  } else {
+    log.open(runDir ? 0 : undefined);
+  }
+  const resumedFrom = step;
+
+  const reporter: ProgressReporter =
+    typeof opts.progress === "object" ? opts.progress : createProgress({ mode: opts.progress ?? "auto", label: opts.label });
+  const emit = (r: LogRecord) => {
+    log.write(r);
+    opts.onLog?.(r);
+  };
+
+  const writeCheckpoint = async () => {
+    if (!runDir) return;
+    const bad = allFinite(model.getState());
+    if (bad) throw new NonFiniteLossError(step, { [`state:${bad}`]: NaN }, checkpoint);
+    checkpoint = await saveCheckpoint(runDir, model, optimizer, {
+      step,
+      config,
+      sourceState: sources.train.state(),
+      logBytes: log.bytes(),
+      provenance: provenance(config.seed),
+    });
+  };
+
+  let lastLosses: StepLosses | undefined;
+  let lastVal: Extract<LogRecord, { type: "val" }> | undefined;
+  let aborted = false;
+  const tStart = Date.now();
+  try {
+    while (step < config.steps) {
+      if (opts.signal?.aborted) {
+        aborted = true;
+        break;
+      }
+      const lr = learningRateAt(step, config);
+      (optimizer as unknown as { learningRate: number }).learningRate = lr;
+      const bCt = sources.train.next(0, config.batchSize);
+      const bMri = sources.train.next(1, config.batchSize);
+      checkBatch(bCt, `training batch (ct) at step ${step + 1}`, config.batchSize);
+      checkBatch(bMri, `training batch (mri) at step ${step + 1}`, config.batchSize);
+      const ct = batchTensors(bCt);
+      const mri = batchTensors(bMri);
+      let terms: Tensor[] = [];
+      const dropoutSeed = stepSeed(config.seed, step, 0);
+      const { value, grads } = tf.variableGrads(() => {
+        // applyPair: shared normalization layers (Joint, shared parts of Y/X) see both modalities'
+        // samples together; modality-specific ones see their own (Section III-C).
+        const [lCt, lMri] = model.applyPair(ct.x, mri.x, true, { dropoutSeed });
+        const segCt = losses.segmentationLoss(lCt, ct.y);
+        const segMri = losses.segmentationLoss(lMri, mri.y);
+        const kd = losses.kdLoss(lCt, ct.y, lMri, mri.y, { temperature: config.temperature, absentClass: config.absentClass }).loss;
+        const l2 = losses.l2Loss(model.regularizedVariables());
+        let total = tf.add(tf.add(segCt, segMri), tf.mul(l2, config.eta));
+        if (config.alpha > 0) total = tf.add(total, tf.mul(kd, config.alpha));
+        terms = [segCt, segMri, kd, l2].map((t) => tf.keep(t));
+        return total as Scalar;
+      }, vars);
+      ct.x.dispose();
+      ct.y.dispose();
+      mri.x.dispose();
+      mri.y.dispose();
+      const [segCt, segMri, kd, l2] = terms.map((t) => t.dataSync()[0]!);
+      const losses_: StepLosses = { total: value.dataSync()[0]!, segCt: segCt!, segMri: segMri!, kd: kd!, l2: l2! };
+      tf.dispose(terms);
+      value.dispose();
+      if (!Object.values(losses_).every(Number.isFinite)) {
+        tf.dispose(grads);
+        throw new NonFiniteLossError(step + 1, { ...losses_ }, checkpoint);
+      }
+      optimizer.applyGradients(vars.map((v) => ({ name: v.name, tensor: grads[v.name]! })));
+      tf.dispose(grads);
+      step++;
+      lastLosses = losses_;
+      const elapsedS = (Date.now() - tStart) / 1000;
+      if (step % config.logEvery === 0 || step === config.steps) emit({ type: "train", step, lr, elapsedS, ...losses_ });
+      if (sources.validation && config.validateEvery > 0 && (step % config.validateEvery === 0 || step === config.steps)) {
+        lastVal = validate(model, losses, config, sources.validation, step);
+        emit(lastVal);
+      }
+      if (runDir && ((config.checkpointEvery > 0 && step % config.checkpointEvery === 0) || step === config.steps)) await writeCheckpoint();
+      const done = step - resumedFrom;
+      const p: TrainProgress = {
+        step,
+        totalSteps: config.steps,
+        losses: losses_,
+        lr,
+        elapsedS,
+        etaS: done > 0 ? (elapsedS / done) * (config.steps - step) : NaN,
+        ...(lastVal ? { lastVal } : {}),
+      };
+      reporter.update(p);
+      opts.onProgress?.(p);
+    }
+  } catch (e) {
+    reporter.done(`stopped at step ${step}: ${(e as Error).message}`);
+    log.close();
+    optimizer.dispose();
+    if (!opts.model) model.dispose();
+    throw e;
+  }
+  reporter.done(aborted ? `aborted at step ${step}` : `done: ${step} steps in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  log.close();
+  optimizer.dispose();
+  return {
+    model,
+    steps: step,
+    resumedFrom,
+    lastLosses,
+    checkpoint,
+    logPath: log.path,
+    aborted,
+    wallS: (Date.now() - t0) / 1000,
+  };
+}

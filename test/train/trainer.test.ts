@@ -1,0 +1,149 @@
+import { mkdtempSync, readFileSync, existsSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { initEngine, tf } from "../../lib/engine/index.ts";
+import { resolveTrainConfig, type TrainConfig } from "../../lib/train/config.ts";
+import { readTrainerState } from "../../lib/train/checkpoint.ts";
+import { train } from "../../lib/train/trainer.ts";
+import type { LogRecord, TrainProgress } from "../../lib/train/types.ts";
+import { NonFiniteLossError } from "../../lib/util/errors.ts";
+import { CounterSource, FixedSource, TinyNet } from "./fakes.ts";
+
+const dirs: string[] = [];
+function tmp(): string {
+  const d = mkdtempSync(join(tmpdir(), "ummkd-train-"));
+  dirs.push(d);
+  return d;
+}
+
+function cfg(over: Partial<TrainConfig> = {}): TrainConfig {
+  return {
+    ...resolveTrainConfig({ model: { network: "dilated2d", setting: "ours", numClasses: 4 }, profile: "smoke" }),
+    seed: 7,
+    steps: 6,
+    batchSize: 2,
+    lr: 1e-2,
+    validateEvery: 3,
+    checkpointEvery: 2,
+    logEvery: 1,
+    ...over,
+  };
+}
+
+function weights(net: TinyNet): Map<string, Float32Array> {
+  return new Map([...net.getState()].map(([k, t]) => [k, t.dataSync() as Float32Array]));
+}
+
+function validationSet(seed: number) {
+  const s = new CounterSource(seed);
+  return { batches: [[s.next(0, 2)], [s.next(1, 2)]] as [ReturnType<typeof s.next>[], ReturnType<typeof s.next>[]] };
+}
+
+beforeAll(async () => {
+  await initEngine({ backend: "cpu" });
+});
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe("train", () => {
+  it("decreases the loss on a fixed batch (overfit) and logs KD even at alpha = 0", async () => {
+    const net = new TinyNet({ seed: 1, dropout: 0 });
+    const seen: number[] = [];
+    const c = cfg({ steps: 40, lr: 3e-2, alpha: 0, validateEvery: 0, checkpointEvery: 0 });
+    await train(c, { train: new FixedSource(3, 2) }, { model: net, progress: "none", onProgress: (p) => seen.push(p.losses.total) });
+    expect(seen).toHaveLength(40);
+    expect(seen[39]!).toBeLessThan(0.6 * seen[0]!);
+    net.dispose();
+  });
+
+  it("keeps the tensor count constant across steps (no leaks)", async () => {
+    const net = new TinyNet({ seed: 2 });
+    const counts: number[] = [];
+    const c = cfg({ steps: 6, validateEvery: 2, checkpointEvery: 0 });
+    await train(c, { train: new CounterSource(5), validation: validationSet(9) }, {
+      model: net,
+      progress: "none",
+      onProgress: () => counts.push(tf.memory().numTensors),
+    });
+    // Step 1 creates Adam's moments; afterwards the count must not grow.
+    expect(new Set(counts.slice(1)).size).toBe(1);
+    const before = tf.memory().numTensors;
+    net.dispose();
+    expect(tf.memory().numTensors).toBe(before - net.getState().size);
+  });
+
+  it("resumes after a kill and reproduces the uninterrupted run exactly", async () => {
+    const c = cfg({ steps: 6, checkpointEvery: 2, validateEvery: 3 });
+    // Uninterrupted.
+    const dirA = tmp();
+    const lossesA: number[] = [];
+    const netA = new TinyNet({ seed: 11, dropout: 0.25 });
+    await train(c, { train: new CounterSource(21), validation: validationSet(9) }, { model: netA, runDir: dirA, progress: "none", onProgress: (p) => lossesA.push(p.losses.total) });
+    const wA = weights(netA);
+    netA.dispose();
+
+    // Killed after step 3 (last checkpoint at step 2), objects discarded.
+    const dirB = tmp();
+    const lossesB: number[] = [];
+    const ac = new AbortController();
+    const netB1 = new TinyNet({ seed: 11, dropout: 0.25 });
+    await train(c, { train: new CounterSource(21), validation: validationSet(9) }, {
+      model: netB1,
+      runDir: dirB,
+      progress: "none",
+      signal: ac.signal,
+      onProgress: (p: TrainProgress) => {
+        lossesB.push(p.losses.total);
+        if (p.step === 3) ac.abort();
+      },
+    });
+    netB1.dispose();
+    expect(readTrainerState(join(dirB, "checkpoint")).step).toBe(2);
+    // A fresh process-equivalent: new network (different init seed, overwritten by the checkpoint), new source.
+    const netB2 = new TinyNet({ seed: 999, dropout: 0.25 });
+    const res = await train(c, { train: new CounterSource(21), validation: validationSet(9) }, {
+      model: netB2,
+      runDir: dirB,
+      progress: "none",
+      onProgress: (p) => lossesB.splice(p.step - 1, lossesB.length, p.losses.total),
+    });
+    expect(res.resumedFrom).toBe(2);
+    expect(lossesB).toEqual(lossesA);
+    const wB = weights(netB2);
+    for (const [k, v] of wA) expect(Array.from(wB.get(k)!), k).toEqual(Array.from(v));
+    netB2.dispose();
+
+    // The logs agree line by line (the resumed run truncated the lines after its checkpoint).
+    const logA = readFileSync(join(dirA, "log.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as LogRecord);
+    const logB = readFileSync(join(dirB, "log.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as LogRecord);
+    const strip = (r: LogRecord) => ({ ...r, elapsedS: 0 });
+    expect(logB.map(strip)).toEqual(logA.map(strip));
+    expect(logA.filter((r) => r.type === "val").map((r) => r.step)).toEqual([3, 6]);
+    const val = logA.find((r) => r.type === "val")!;
+    if (val.type !== "val") throw new Error("unreachable");
+    expect(val.qCt).toHaveLength(4);
+    expect(val.qCt[0]!.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    expect(Number.isFinite(val.kd)).toBe(true);
+  });
+
+  it("stops with NonFiniteLossError naming the step and keeps the last good checkpoint", async () => {
+    const dir = tmp();
+    const c = cfg({ steps: 6, checkpointEvery: 2, validateEvery: 0 });
+    const net = new TinyNet({ seed: 4 });
+    const before = tf.memory().numTensors;
+    const err = await train(c, { train: new CounterSource(8, 16, 4, 3, 5) }, { model: net, runDir: dir, progress: "none" }).catch((e) => e);
+    expect(err).toBeInstanceOf(NonFiniteLossError);
+    expect((err as NonFiniteLossError).step).toBe(5);
+    expect((err as Error).message).toMatch(/step 5/);
+    expect((err as Error).message).toMatch(/segCt/);
+    expect((err as Error).message).toContain(join(dir, "checkpoint"));
+    const st = readTrainerState(join(dir, "checkpoint"));
+    expect(st.step).toBe(4);
+    expect(existsSync(join(dir, "checkpoint", "model.bin"))).toBe(true);
+    // Failed step released its tensors (Adam moments were created at step 1, optimizer disposed).
+    expect(tf.memory().numTensors).toBeLessThanOrEqual(before);
+    net.dispose();
+  });
+});
