@@ -1,0 +1,89 @@
+/**
+ * Names and attribute shapes of the custom kernels of the ummkd kernel pack.
+ *
+ * These are the gradients tfjs lacks (Conv2DBackpropFilter on wasm), gets slow (wasm's
+ * Conv2DBackpropInput) or refuses (any conv gradient with dilation > 1). The portable engine
+ * (`lib/engine/wasm/`) registers implementations built from forward convolutions for the `cpu`,
+ * `wasm` and `tensorflow` backends; the native engine (`lib/engine/native/`) registers oneDNN
+ * implementations of the same names for its backend. Our gradient configs (`lib/engine/grads/`)
+ * call these kernels by name, so whichever implementation the active backend registered runs.
+ *
+ * Layouts are channels-last: NHWC for 2D, NDHWC for 3D. Filters are [kh, kw, inC, outC] and
+ * [kd, kh, kw, inC, outC] as in tfjs.
+ */
+
+/** Padding as in tfjs conv ops: 'same', 'valid', or an explicit symmetric number of pixels. */
+export type ConvPad = "same" | "valid" | number;
+
+/**
+ * dW of a 2D convolution. Inputs `{ x: [N,H,W,Ci], dy: [N,Ho,Wo,Co] }`; output the filter gradient
+ * `[kh, kw, Ci, Co]`.
+ */
+export const UmmkdConv2DBackpropFilter = "UmmkdConv2DBackpropFilter";
+export interface UmmkdConv2DBackpropFilterAttrs {
+  strides: [number, number];
+  pad: ConvPad;
+  dilations: [number, number];
+  filterShape: [number, number, number, number];
+}
+
+/**
+ * dx of a 2D convolution (also the forward of a transposed convolution). Inputs
+ * `{ dy: [N,Ho,Wo,Co], filter: [kh,kw,Ci,Co] }`; output `[N,H,W,Ci]` = `inputShape`.
+ */
+export const UmmkdConv2DBackpropInput = "UmmkdConv2DBackpropInput";
+export interface UmmkdConv2DBackpropInputAttrs {
+  strides: [number, number];
+  pad: ConvPad;
+  dilations: [number, number];
+  inputShape: [number, number, number, number];
+}
+
+/** dW of a 3D convolution. Inputs `{ x: [N,D,H,W,Ci], dy: [N,Do,Ho,Wo,Co] }`; output `[kd,kh,kw,Ci,Co]`. */
+export const UmmkdConv3DBackpropFilter = "UmmkdConv3DBackpropFilter";
+export interface UmmkdConv3DBackpropFilterAttrs {
+  strides: [number, number, number];
+  pad: "same" | "valid";
+  dilations: [number, number, number];
+  filterShape: [number, number, number, number, number];
+}
+
+/** dx of a 3D convolution. Inputs `{ dy: [N,Do,Ho,Wo,Co], filter: [kd,kh,kw,Ci,Co] }`; output `inputShape`. */
+export const UmmkdConv3DBackpropInput = "UmmkdConv3DBackpropInput";
+export interface UmmkdConv3DBackpropInputAttrs {
+  strides: [number, number, number];
+  pad: "same" | "valid";
+  dilations: [number, number, number];
+  inputShape: [number, number, number, number, number];
+}
+
+/**
+ * Batch normalization in training mode over all axes but the last (channels-last).
+ * Inputs `{ x: [..., C], gamma: [C], beta: [C] }`; attrs `{ epsilon }`.
+ * Outputs, in this order: `y` (shape of x), `mean` [C], `variance` [C] (biased, divided by N).
+ */
+export const UmmkdBatchNormTrain = "UmmkdBatchNormTrain";
+export interface UmmkdBatchNormTrainAttrs {
+  epsilon: number;
+}
+
+/**
+ * Gradient of {@link UmmkdBatchNormTrain}. Inputs `{ dy, x, gamma, mean, variance }`; attrs
+ * `{ epsilon }`. Outputs, in this order: `dx` (shape of x), `dgamma` [C], `dbeta` [C].
+ * dx = gamma * rstd / N * (N * dy - sum(dy) - xhat * sum(dy * xhat)), rstd = 1/sqrt(var + eps).
+ */
+export const UmmkdBatchNormTrainGrad = "UmmkdBatchNormTrainGrad";
+export interface UmmkdBatchNormTrainGradAttrs {
+  epsilon: number;
+}
+
+/** Every custom kernel name, for registration checks and tests. */
+export const UMMKD_KERNELS = [
+  UmmkdConv2DBackpropFilter,
+  UmmkdConv2DBackpropInput,
+  UmmkdConv3DBackpropFilter,
+  UmmkdConv3DBackpropInput,
+  UmmkdBatchNormTrain,
+  UmmkdBatchNormTrainGrad,
+] as const;
+export type UmmkdKernelName = (typeof UMMKD_KERNELS)[number];

@@ -1,0 +1,118 @@
+/**
+ * Registers the portable kernel pack for a backend:
+ * - the ummkd custom kernels (`../kernel-names.ts`) where the backend has none of its own (the native
+ *   engine registers faster ones first, and those are kept);
+ * - on `wasm`: tfjs's missing `Conv2DBackpropFilter`, and a replacement for its slow
+ *   `Conv2DBackpropInput` (~10x slower than its forward conv), both built from forward convolutions.
+ *
+ * Kernel functions here are composites of tf ops run inside `tf.tidy`; tfjs's engine accepts a
+ * kernel that returns Tensors, and ops nested in a kernel are not recorded on the gradient tape.
+ */
+import { tf, type Tensor, type Tensor1D, type Tensor4D, type Tensor5D } from "../tf.ts";
+import type { KernelConfig, KernelFunc, NamedTensorInfoMap, TensorInfo } from "@tensorflow/tfjs-core";
+import {
+  UmmkdBatchNormTrain,
+  UmmkdBatchNormTrainGrad,
+  UmmkdConv2DBackpropFilter,
+  UmmkdConv2DBackpropInput,
+  UmmkdConv3DBackpropFilter,
+  UmmkdConv3DBackpropInput,
+  type UmmkdBatchNormTrainAttrs,
+  type UmmkdConv2DBackpropFilterAttrs,
+  type UmmkdConv2DBackpropInputAttrs,
+  type UmmkdConv3DBackpropFilterAttrs,
+  type UmmkdConv3DBackpropInputAttrs,
+} from "../kernel-names.ts";
+import { conv2dBackpropFilterPortable, conv2dBackpropInputPortable } from "./conv2d-grads.ts";
+import { conv3dBackpropFilterPortable, conv3dBackpropInputPortable } from "./conv3d-grads.ts";
+import { batchNormTrainGradPortable, batchNormTrainPortable } from "./batchnorm.ts";
+
+type Inputs = NamedTensorInfoMap;
+const T = <R extends Tensor>(inputs: Inputs, name: string): R => inputs[name] as unknown as R;
+const out = (t: Tensor | Tensor[]): TensorInfo | TensorInfo[] => t as unknown as TensorInfo | TensorInfo[];
+
+/** The portable kernel functions, by kernel name. */
+export const PORTABLE_KERNELS: Record<string, KernelFunc> = {
+  [UmmkdConv2DBackpropFilter]: ({ inputs, attrs }) => {
+    const a = attrs as unknown as UmmkdConv2DBackpropFilterAttrs;
+    return out(conv2dBackpropFilterPortable(T(inputs, "x"), T(inputs, "dy"), a.filterShape, a.strides, a.pad, a.dilations));
+  },
+  [UmmkdConv2DBackpropInput]: ({ inputs, attrs }) => {
+    const a = attrs as unknown as UmmkdConv2DBackpropInputAttrs;
+    return out(conv2dBackpropInputPortable(T(inputs, "dy"), T(inputs, "filter"), a.inputShape, a.strides, a.pad, a.dilations));
+  },
+  [UmmkdConv3DBackpropFilter]: ({ inputs, attrs }) => {
+    const a = attrs as unknown as UmmkdConv3DBackpropFilterAttrs;
+    return out(conv3dBackpropFilterPortable(T(inputs, "x"), T(inputs, "dy"), a.filterShape, a.strides, a.pad, a.dilations));
+  },
+  [UmmkdConv3DBackpropInput]: ({ inputs, attrs }) => {
+    const a = attrs as unknown as UmmkdConv3DBackpropInputAttrs;
+    return out(conv3dBackpropInputPortable(T(inputs, "dy"), T(inputs, "filter"), a.inputShape, a.strides, a.pad, a.dilations));
+  },
+  [UmmkdBatchNormTrain]: ({ inputs, attrs }) => {
+    const a = attrs as unknown as UmmkdBatchNormTrainAttrs;
+    return out(batchNormTrainPortable(T(inputs, "x"), T<Tensor1D>(inputs, "gamma"), T<Tensor1D>(inputs, "beta"), a.epsilon));
+  },
+  [UmmkdBatchNormTrainGrad]: ({ inputs, attrs }) => {
+    const a = attrs as unknown as UmmkdBatchNormTrainAttrs;
+    return out(
+      batchNormTrainGradPortable(
+        T(inputs, "dy"),
+        T(inputs, "x"),
+        T<Tensor1D>(inputs, "gamma"),
+        T<Tensor1D>(inputs, "mean"),
+        T<Tensor1D>(inputs, "variance"),
+        a.epsilon,
+      ),
+    );
+  },
+};
+
+/** tfjs's own Conv2DBackpropFilter / Conv2DBackpropInput, implemented with the portable gradients. */
+const stockConv2DBackpropFilter: KernelFunc = ({ inputs, attrs }) => {
+  const a = attrs as unknown as { strides: number | [number, number]; pad: "same" | "valid" | number; filterShape: [number, number, number, number]; dimRoundingMode?: "floor" | "round" | "ceil"; dataFormat?: string };
+  if (a.dataFormat && a.dataFormat !== "NHWC") throw new Error(`Conv2DBackpropFilter (ummkd wasm pack): only NHWC is supported, got ${a.dataFormat}`);
+  return out(conv2dBackpropFilterPortable(T<Tensor4D>(inputs, "x"), T<Tensor4D>(inputs, "dy"), a.filterShape, a.strides, a.pad, 1, a.dimRoundingMode));
+};
+const stockConv2DBackpropInput: KernelFunc = ({ inputs, attrs }) => {
+  const a = attrs as unknown as { strides: number | [number, number]; pad: "same" | "valid" | number; inputShape: [number, number, number, number]; dimRoundingMode?: "floor" | "round" | "ceil"; dataFormat?: string };
+  if (a.dataFormat && a.dataFormat !== "NHWC") throw new Error(`Conv2DBackpropInput (ummkd wasm pack): only NHWC is supported, got ${a.dataFormat}`);
+  return out(conv2dBackpropInputPortable(T<Tensor4D>(inputs, "dy"), T<Tensor4D>(inputs, "filter"), a.inputShape, a.strides, a.pad, 1, a.dimRoundingMode));
+};
+
+function wrap(f: KernelFunc): KernelFunc {
+  // Intermediates are disposed; the returned Tensors become the kernel's outputs.
+  return (args) => tf.tidy(() => f(args) as unknown as Tensor | Tensor[]) as unknown as TensorInfo | TensorInfo[];
+}
+
+function setKernel(kernelName: string, backendName: string, kernelFunc: KernelFunc, replace: boolean): boolean {
+  const existing = tf.getKernel(kernelName, backendName);
+  if (existing && !replace) return false;
+  if (existing) tf.unregisterKernel(kernelName, backendName);
+  const config: KernelConfig = { kernelName, backendName, kernelFunc: wrap(kernelFunc) };
+  tf.registerKernel(config);
+  return true;
+}
+
+/**
+ * Register the portable kernel pack for `backendName`. Idempotent.
+ * @returns the names of the kernels this call registered
+ */
+export function registerKernelPack(backendName: string): string[] {
+  const done: string[] = [];
+  for (const [name, f] of Object.entries(PORTABLE_KERNELS)) if (setKernel(name, backendName, f, false)) done.push(name);
+  if (backendName === "wasm") {
+    if (setKernel("Conv2DBackpropFilter", "wasm", stockConv2DBackpropFilter, false)) done.push("Conv2DBackpropFilter");
+    if (!replacedWasmBackpropInput) {
+      setKernel("Conv2DBackpropInput", "wasm", stockConv2DBackpropInput, true);
+      replacedWasmBackpropInput = true;
+      done.push("Conv2DBackpropInput");
+    }
+  }
+  return done;
+}
+let replacedWasmBackpropInput = false;
+
+/** Exposed for tests: the portable implementations as plain functions. */
+export { conv2dBackpropFilterPortable, conv2dBackpropInputPortable, conv3dBackpropFilterPortable, conv3dBackpropInputPortable, batchNormTrainPortable, batchNormTrainGradPortable };
+export type { Tensor5D };
