@@ -1,0 +1,121 @@
+/**
+ * Resumable unpaired batch sources for the trainer (lib/train/types.ts BatchSource) built from
+ * preprocessed cases, using lib/data's sample cutters (2.5D slices, 3D patches).
+ *
+ * Batch k of modality m is drawn from an Rng seeded by (seed, m, k): the source's whole state is
+ * the two counters, so it is JSON-serialisable and a restored source continues exactly.
+ */
+import type { Case, ModalityName } from "../data/types.ts";
+import { slice25DInto, patch3DInto, choosePatchStart } from "../data/samples.ts";
+import { foregroundZRange } from "../data/crop.ts";
+import type { Modality } from "../models/types.ts";
+import type { Batch, BatchSource, ValidationSet } from "../train/types.ts";
+import { Rng } from "../util/rng.ts";
+import { DataError, ShapeError } from "../util/errors.ts";
+
+export type SampleMode = "2d" | "3d";
+
+function mix(seed: number, a: number, b: number): number {
+  let h = (seed >>> 0) ^ 0x27d4eb2d;
+  for (const v of [a + 1, b + 1]) {
+    h = Math.imul(h ^ v, 0x9e3779b1) >>> 0;
+    h ^= h >>> 15;
+  }
+  return h >>> 0;
+}
+
+function planeOf(cases: Case[], what: string): [number, number] {
+  if (!cases.length) throw new DataError(what, "no cases");
+  const [W, H] = cases[0]!.image.shape;
+  for (const c of cases) {
+    if (c.image.shape[0] !== W || c.image.shape[1] !== H) throw new ShapeError(`${what}: case ${c.id} is ${c.image.shape[0]}x${c.image.shape[1]} in-plane, expected ${W}x${H}`);
+    if (!c.label) throw new DataError(c.image.source ?? c.id, "case has no label volume (needed for training/validation)");
+  }
+  return [H, W];
+}
+
+/** Fill one batch of `n` samples from `cases` with sample positions chosen by `pick`. */
+function fillBatch(cases: Case[], mode: SampleMode, depth: number, n: number, pick: (k: number) => [number, number]): Batch {
+  const [H, W] = planeOf(cases, "batch");
+  const plane = H * W;
+  if (mode === "2d") {
+    const x = new Float32Array(n * plane * 3);
+    const y = new Uint8Array(n * plane);
+    for (let k = 0; k < n; k++) {
+      const [ci, z] = pick(k);
+      slice25DInto(cases[ci]!.image, cases[ci]!.label, z, x, k * plane * 3, y, k * plane);
+    }
+    return { x, xShape: [n, H, W, 3], y, yShape: [n, H, W] };
+  }
+  const x = new Float32Array(n * depth * plane);
+  const y = new Uint8Array(n * depth * plane);
+  for (let k = 0; k < n; k++) {
+    const [ci, z0] = pick(k);
+    patch3DInto(cases[ci]!.image, cases[ci]!.label, z0, depth, x, k * depth * plane, y, k * depth * plane);
+  }
+  return { x, xShape: [n, depth, H, W, 1], y, yShape: [n, depth, H, W] };
+}
+
+/**
+ * Unpaired, seeded, resumable training source. 2D: a uniformly random (case, slice); 3D: a
+ * random case and lib/data's choosePatchStart (half aligned blocks, half foreground-centred).
+ */
+export class CaseBatchSource implements BatchSource {
+  private counts: [number, number] = [0, 0];
+  private readonly fg: Record<ModalityName, ([number, number] | null)[]>;
+  constructor(
+    private readonly data: Record<ModalityName, Case[]>,
+    private readonly mode: SampleMode,
+    private readonly seed: number,
+    private readonly depth = 8,
+  ) {
+    planeOf(data.ct, "training CT cases");
+    planeOf(data.mri, "training MRI cases");
+    this.fg = { ct: data.ct.map((c) => foregroundZRange(c.label!)), mri: data.mri.map((c) => foregroundZRange(c.label!)) };
+  }
+  next(modality: Modality, batchSize: number): Batch {
+    const m: ModalityName = modality === 0 ? "ct" : "mri";
+    const rng = new Rng(mix(this.seed, modality, this.counts[modality]++));
+    const cases = this.data[m];
+    return fillBatch(cases, this.mode, this.depth, batchSize, () => {
+      const ci = rng.int(cases.length);
+      const nz = cases[ci]!.image.shape[2];
+      return [ci, this.mode === "2d" ? rng.int(nz) : choosePatchStart(rng, nz, this.depth, this.fg[m][ci]!)];
+    });
+  }
+  state(): unknown {
+    return { counts: [...this.counts] };
+  }
+  restore(state: unknown): void {
+    const c = (state as { counts?: unknown })?.counts;
+    if (!Array.isArray(c) || c.length !== 2 || !c.every((v) => Number.isInteger(v) && v >= 0))
+      throw new DataError("checkpoint source state", `expected {counts: [n, n]}, got ${JSON.stringify(state)}`);
+    this.counts = [c[0], c[1]];
+  }
+}
+
+/**
+ * Fixed validation batches per modality: foreground slices (2D) or foreground-centred patches
+ * (3D) of the validation cases, evenly spaced over each case's foreground z-range, `perCase` each.
+ */
+export function validationSet(data: Record<ModalityName, Case[]>, mode: SampleMode, options: { perCase?: number; batchSize?: number; depth?: number } = {}): ValidationSet {
+  const perCase = options.perCase ?? (mode === "2d" ? 4 : 1);
+  const bs = options.batchSize ?? (mode === "2d" ? 4 : 1);
+  const depth = options.depth ?? 8;
+  const build = (cases: Case[]): Batch[] => {
+    const picks: [number, number][] = [];
+    cases.forEach((c, ci) => {
+      const nz = c.image.shape[2];
+      const fg = foregroundZRange(c.label!) ?? [0, nz - 1];
+      for (let k = 0; k < perCase; k++) {
+        const z = Math.round(fg[0] + ((k + 0.5) * (fg[1] - fg[0])) / perCase);
+        picks.push([ci, mode === "2d" ? z : Math.min(Math.max(0, z - Math.floor(depth / 2)), Math.max(0, nz - depth))]);
+      }
+    });
+    const out: Batch[] = [];
+    for (let s = 0; s + bs <= picks.length; s += bs) out.push(fillBatch(cases, mode, depth, bs, (k) => picks[s + k]!));
+    if (!out.length && picks.length) out.push(fillBatch(cases, mode, depth, picks.length, (k) => picks[k]!));
+    return out;
+  };
+  return { batches: [build(data.ct), build(data.mri)] };
+}
