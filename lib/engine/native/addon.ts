@@ -1,0 +1,57 @@
+/**
+ * The compiled oneDNN addon (`build/Release/ummkd_native.node`, built by `npm run build:native`)
+ * and its typed surface. Every buffer is a Float32Array used in place (no copies); `params` packs
+ * the integer attributes described in `src/*.cc`.
+ */
+import { createRequire } from "node:module";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The functions the addon exports (see `src/addon.cc`). */
+export interface NativeAddon {
+  /** oneDNN version, e.g. "2.6.3 (OpenMP)". */
+  version(): string;
+  /** Instruction set oneDNN dispatches to (e.g. "avx2", "avx512_core"). */
+  isa(): string;
+  setThreads(n: number): void;
+  threads(): number;
+  /**
+   * Convolution. `params` = [kind, nsp, layout, hasBias, post, N, Ci, Co, in[nsp], k[nsp],
+   * out[nsp], stride[nsp], dilation-1[nsp], padL[nsp], padR[nsp]]; kind 0: (x, filter) -> y,
+   * 1: (dy, filter) -> dx, 2: (x, dy) -> dFilter.
+   */
+  conv(params: Int32Array, a: Float32Array, b: Float32Array, out: Float32Array, bias: Float32Array | null, alpha: number): void;
+  /** The oneDNN implementation chosen for `params` (e.g. "brgconv:avx512_core"). */
+  convImpl(params: Int32Array, alpha: number): string;
+  /** params = [nsp, N, C, in[nsp], k[nsp], out[nsp], stride[nsp], padL[nsp], padR[nsp]]. */
+  maxPool(params: Int32Array, x: Float32Array, y: Float32Array): void;
+  maxPoolGrad(params: Int32Array, x: Float32Array, dy: Float32Array, dx: Float32Array): void;
+  /** params = [N, S, C]. Writes y, mean and (biased) variance. */
+  bnTrain(params: Int32Array, eps: number, x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array, variance: Float32Array): void;
+  bnTrainGrad(params: Int32Array, eps: number, dy: Float32Array, x: Float32Array, gamma: Float32Array, mean: Float32Array, variance: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array): void;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Absolute path where `npm run build:native` puts the addon. */
+export const ADDON_PATH = join(here, "build", "Release", "ummkd_native.node");
+
+let cached: { addon: NativeAddon } | { reason: string } | undefined;
+
+/** Loads the addon once; returns it, or a one-line reason why it cannot be used. Never throws. */
+export function loadAddon(): { addon: NativeAddon } | { reason: string } {
+  if (cached) return cached;
+  if (!existsSync(ADDON_PATH)) {
+    cached = { reason: `native addon not built (${ADDON_PATH} missing; run \`npm run build:native\`, needs libdnnl-dev)` };
+    return cached;
+  }
+  try {
+    const req = createRequire(import.meta.url);
+    cached = { addon: req(ADDON_PATH) as NativeAddon };
+  } catch (err) {
+    const msg = (err instanceof Error ? err.message : String(err)).split("\n")[0];
+    cached = { reason: `native addon failed to load (is oneDNN/libdnnl installed?): ${msg}` };
+  }
+  return cached;
+}

@@ -1,0 +1,111 @@
+/**
+ * The native CPU engine: oneDNN-backed kernels for TensorFlow.js (issue 7).
+ *
+ * `loadNative()` loads the addon built by `npm run build:native`, sets oneDNN's thread count
+ * (`UMMKD_THREADS`, default: all cores) and registers a tfjs backend named `native`: the cpu
+ * backend (`MathBackendCPU`) with every cpu kernel, and oneDNN kernels over the hot ones
+ * ({@link NATIVE_KERNELS}). The engine (`lib/engine/index.ts`) then calls `tf.setBackend("native")`.
+ */
+import { availableParallelism } from "node:os";
+import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
+import type { KernelFunc } from "@tensorflow/tfjs-core";
+import { tf } from "../tf.ts";
+import { loadAddon, type NativeAddon } from "./addon.ts";
+import { convKernels } from "./conv.ts";
+import { poolKernels } from "./pool.ts";
+import { bnormKernels } from "./bnorm.ts";
+
+export { ADDON_PATH, loadAddon, type NativeAddon } from "./addon.ts";
+
+/** Result of {@link loadNative}. */
+export type NativeLoadResult =
+  | { ok: true; backendName: "native"; version: string; threads: number; isa: string; kernels: string[] }
+  | { ok: false; reason: string };
+
+/** Name of the tfjs backend registered by {@link loadNative}. */
+export const NATIVE_BACKEND = "native";
+
+/** Kernels the native backend runs in oneDNN (others are the cpu backend's). */
+export const NATIVE_KERNELS = [
+  "Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter", "FusedConv2D",
+  "Conv3D", "Conv3DBackpropInputV2", "Conv3DBackpropFilterV2",
+  "UmmkdConv2DBackpropInput", "UmmkdConv2DBackpropFilter", "UmmkdConv3DBackpropInput", "UmmkdConv3DBackpropFilter",
+  "MaxPool", "MaxPoolGrad", "MaxPool3D", "MaxPool3DGrad",
+  "UmmkdBatchNormTrain", "UmmkdBatchNormTrainGrad",
+] as const;
+
+/**
+ * Thread count from `UMMKD_THREADS` (a positive integer), else every core.
+ * @returns `{ threads }` or `{ reason }` naming the bad value.
+ */
+export function threadsFromEnv(env: NodeJS.ProcessEnv = process.env): { threads: number } | { reason: string } {
+  const raw = env.UMMKD_THREADS;
+  if (raw === undefined || raw.trim() === "") return { threads: availableParallelism() };
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) return { reason: `UMMKD_THREADS must be a positive integer, got ${JSON.stringify(raw)}` };
+  return { threads: n };
+}
+
+let loaded: NativeLoadResult | undefined;
+
+/**
+ * Loads the native engine and registers the `native` tfjs backend (once; later calls return the
+ * first result, after re-applying `UMMKD_THREADS`). Never throws: a missing addon or oneDNN gives
+ * `{ ok: false, reason }` with a one-line reason.
+ */
+export async function loadNative(): Promise<NativeLoadResult> {
+  if (loaded?.ok) {
+    const t = threadsFromEnv();
+    const addon = (loadAddon() as { addon: NativeAddon }).addon;
+    if ("threads" in t) addon.setThreads(t.threads);
+    loaded = { ...loaded, threads: addon.threads() };
+    return loaded;
+  }
+  const a = loadAddon();
+  if ("reason" in a) return (loaded = { ok: false, reason: a.reason });
+  const t = threadsFromEnv();
+  if ("reason" in t) return (loaded = { ok: false, reason: t.reason });
+  try {
+    const addon = a.addon;
+    addon.setThreads(t.threads);
+    registerNativeBackend(addon);
+    loaded = { ok: true, backendName: "native", version: `oneDNN ${addon.version()}`, threads: addon.threads(), isa: addon.isa(), kernels: [...NATIVE_KERNELS] };
+  } catch (err) {
+    const msg = (err instanceof Error ? err.message : String(err)).split("\n")[0];
+    loaded = { ok: false, reason: `native engine failed to initialise: ${msg}` };
+  }
+  return loaded;
+}
+
+/** Sets oneDNN's thread count now (e.g. for benchmarks at 1 and 2 threads); returns the count in effect. */
+export function setNativeThreads(n: number): number {
+  const a = loadAddon();
+  if ("reason" in a) throw new Error(`setNativeThreads: ${a.reason}`);
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`setNativeThreads: n must be a positive integer, got ${n}`);
+  a.addon.setThreads(n);
+  return a.addon.threads();
+}
+
+function registerNativeBackend(addon: NativeAddon): void {
+  if (!tf.findBackendFactory(NATIVE_BACKEND)) {
+    tf.registerBackend(NATIVE_BACKEND, () => {
+      const b = new MathBackendCPU();
+      // No "install tfjs-node" banner: this backend is the fast path.
+      (b as unknown as { firstUse: boolean }).firstUse = false;
+      return b;
+    }, 0);
+  }
+  const fallbacks = new Map<string, KernelFunc>();
+  for (const cfg of tf.getKernelsForBackend("cpu")) {
+    fallbacks.set(cfg.kernelName, cfg.kernelFunc);
+    if (tf.getKernel(cfg.kernelName, NATIVE_BACKEND)) tf.unregisterKernel(cfg.kernelName, NATIVE_BACKEND);
+    tf.registerKernel({ ...cfg, backendName: NATIVE_BACKEND });
+  }
+  const natives = new Map<string, KernelFunc>([
+    ...convKernels(addon, fallbacks), ...poolKernels(addon, fallbacks), ...bnormKernels(addon, fallbacks),
+  ]);
+  for (const [kernelName, kernelFunc] of natives) {
+    if (tf.getKernel(kernelName, NATIVE_BACKEND)) tf.unregisterKernel(kernelName, NATIVE_BACKEND);
+    tf.registerKernel({ kernelName, backendName: NATIVE_BACKEND, kernelFunc });
+  }
+}

@@ -1,0 +1,201 @@
+// 2D/3D convolution forward, backward-data and backward-weights on channels-last float32 memory.
+//
+// conv(params: Int32Array, a: Float32Array, b: Float32Array, out: Float32Array,
+//      bias: Float32Array | null, alpha: number)
+// params: [kind, nsp, layout, hasBias, post, N, Ci, Co,
+//          in[nsp], k[nsp], out[nsp], stride[nsp], dilation-1[nsp], padL[nsp], padR[nsp]]
+//   kind   0 forward (a = x, b = filter, out = y, optional bias, optional post-op)
+//          1 backward data (a = dy, b = filter, out = dx)
+//          2 backward weights (a = x, b = dy, out = dFilter)
+//   layout 0 activations channels-last, weights in oneDNN's preferred layout (reordered per call)
+//          1 everything in oneDNN's preferred layouts (activations reordered too)
+//          2 everything plain (no reorders; oneDNN may then pick a slower implementation)
+//   post   0 none, 1 relu with negative slope alpha (leaky relu when alpha != 0), 2 elu,
+//          3 sigmoid, 4 relu6
+#include "common.h"
+
+#include <cstring>
+
+namespace ummkd {
+namespace {
+
+struct ConvEntry {
+  dnnl::primitive prim;
+  Bridged a, b, o;
+  bool hasBias = false;
+  memory::desc biasDesc;
+  std::string impl;
+};
+
+std::unordered_map<std::string, std::unique_ptr<ConvEntry>>& cache() {
+  static std::unordered_map<std::string, std::unique_ptr<ConvEntry>> c;
+  return c;
+}
+
+struct ConvSpec {
+  int kind = 0, nsp = 0, layout = 0, post = 0;
+  bool hasBias = false;
+  dims src, wei, dst, strides, dil, padL, padR;
+};
+
+bool parse(Napi::Env env, const std::vector<int64_t>& p, ConvSpec* s) {
+  if (p.size() < 8) return fail(env, "conv params too short");
+  s->kind = int(p[0]);
+  s->nsp = int(p[1]);
+  s->layout = int(p[2]);
+  s->hasBias = p[3] != 0;
+  s->post = int(p[4]);
+  const int n = s->nsp;
+  if (n != 2 && n != 3) return fail(env, "conv: spatial rank must be 2 or 3, got " + std::to_string(n));
+  if (p.size() != size_t(8 + 7 * n)) return fail(env, "conv params: wrong length");
+  if (s->kind < 0 || s->kind > 2) return fail(env, "conv: kind must be 0, 1 or 2");
+  if (s->layout < 0 || s->layout > 2) return fail(env, "conv: layout must be 0, 1 or 2");
+  if (s->post < 0 || s->post > 4) return fail(env, "conv: post-op must be 0..4");
+  const int64_t N = p[5], Ci = p[6], Co = p[7];
+  auto sp = [&](int block) { return dims(p.begin() + 8 + block * n, p.begin() + 8 + (block + 1) * n); };
+  s->src = {N, Ci};
+  s->wei = {Co, Ci};
+  s->dst = {N, Co};
+  for (auto v : sp(0)) s->src.push_back(v);
+  for (auto v : sp(1)) s->wei.push_back(v);
+  for (auto v : sp(2)) s->dst.push_back(v);
+  s->strides = sp(3);
+  s->dil = sp(4);
+  s->padL = sp(5);
+  s->padR = sp(6);
+  return true;
+}
+
+dnnl::post_ops postOps(int post, float alpha) {
+  dnnl::post_ops po;
+  switch (post) {
+    case 1: po.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, alpha, 0.f); break;
+    case 2: po.append_eltwise(1.f, dnnl::algorithm::eltwise_elu, 1.f, 0.f); break;
+    case 3: po.append_eltwise(1.f, dnnl::algorithm::eltwise_logistic, 0.f, 0.f); break;
+    case 4: po.append_eltwise(1.f, dnnl::algorithm::eltwise_clip, 0.f, 6.f); break;
+    default: break;
+  }
+  return po;
+}
+
+ConvEntry* build(const ConvSpec& s, float alpha) {
+  const auto f32 = memory::data_type::f32;
+  const memory::desc srcU(s.src, f32, actTag(s.nsp)), dstU(s.dst, f32, actTag(s.nsp)),
+      weiU(s.wei, f32, weiTag(s.nsp));
+  const memory::desc srcA(s.src, f32, tag::any), dstA(s.dst, f32, tag::any), weiA(s.wei, f32, tag::any);
+  const memory::desc& srcP = s.layout == 1 ? srcA : srcU;
+  const memory::desc& dstP = s.layout == 1 ? dstA : dstU;
+  const memory::desc& weiP = s.layout == 2 ? weiU : weiA;
+  const auto alg = dnnl::algorithm::convolution_direct;
+  auto& eng = cpuEngine();
+  auto e = new ConvEntry();
+  if (s.kind == 0) {
+    e->hasBias = s.hasBias;
+    e->biasDesc = memory::desc({s.dst[1]}, f32, tag::x);
+    dnnl::primitive_attr attr;
+    if (s.post != 0) attr.set_post_ops(postOps(s.post, alpha));
+    auto d = s.hasBias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, alg, srcP, weiP,
+                                                          e->biasDesc, dstP, s.strides, s.dil, s.padL, s.padR)
+                       : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, alg, srcP, weiP,
+                                                          dstP, s.strides, s.dil, s.padL, s.padR);
+    dnnl::convolution_forward::primitive_desc pd(d, attr, eng);
+    e->a.init(srcU, pd.src_desc(), true);
+    e->b.init(weiU, pd.weights_desc(), true);
+    e->o.init(dstU, pd.dst_desc(), false);
+    e->impl = pd.impl_info_str();
+    e->prim = dnnl::convolution_forward(pd);
+    return e;
+  }
+  dnnl::convolution_forward::desc fd(dnnl::prop_kind::forward_training, alg, srcP, weiP, dstP, s.strides, s.dil,
+                                     s.padL, s.padR);
+  dnnl::convolution_forward::primitive_desc fpd(fd, eng);
+  if (s.kind == 1) {
+    dnnl::convolution_backward_data::desc d(alg, srcP, weiP, dstP, s.strides, s.dil, s.padL, s.padR);
+    dnnl::convolution_backward_data::primitive_desc pd(d, eng, fpd);
+    e->a.init(dstU, pd.diff_dst_desc(), true);
+    e->b.init(weiU, pd.weights_desc(), true);
+    e->o.init(srcU, pd.diff_src_desc(), false);
+    e->impl = pd.impl_info_str();
+    e->prim = dnnl::convolution_backward_data(pd);
+  } else {
+    dnnl::convolution_backward_weights::desc d(alg, srcP, weiP, dstP, s.strides, s.dil, s.padL, s.padR);
+    dnnl::convolution_backward_weights::primitive_desc pd(d, eng, fpd);
+    e->a.init(srcU, pd.src_desc(), true);
+    e->b.init(dstU, pd.diff_dst_desc(), true);
+    e->o.init(weiU, pd.diff_weights_desc(), false);
+    e->impl = pd.impl_info_str();
+    e->prim = dnnl::convolution_backward_weights(pd);
+  }
+  return e;
+}
+
+ConvEntry* getEntry(Napi::Env env, const std::vector<int64_t>& p, float alpha) {
+  uint32_t abits;
+  std::memcpy(&abits, &alpha, 4);
+  std::vector<int64_t> kp(p);
+  kp.push_back(int64_t(abits));
+  const std::string key = makeKey("conv", kp);
+  auto it = cache().find(key);
+  if (it != cache().end()) return it->second.get();
+  ConvSpec s;
+  if (!parse(env, p, &s)) return nullptr;
+  try {
+    ConvEntry* e = build(s, alpha);
+    cache().emplace(key, std::unique_ptr<ConvEntry>(e));
+    return e;
+  } catch (const dnnl::error& err) {
+    fail(env, std::string("oneDNN could not create the convolution: ") + err.what());
+    return nullptr;
+  }
+}
+
+float alphaArg(const Napi::CallbackInfo& info, size_t i) {
+  return info.Length() > i && info[i].IsNumber() ? info[i].As<Napi::Number>().FloatValue() : 0.f;
+}
+
+}  // namespace
+
+/** conv(params, a, b, out, bias?, alpha?) -> undefined. */
+Napi::Value Conv(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<int64_t> p;
+  F32 a, b, o, bias;
+  if (!getInts(info, 0, "params", &p) || !getF32(info, 1, "a", &a) || !getF32(info, 2, "b", &b) ||
+      !getF32(info, 3, "out", &o))
+    return env.Undefined();
+  ConvEntry* e = getEntry(env, p, alphaArg(info, 5));
+  if (!e) return env.Undefined();
+  if (e->hasBias && !getF32(info, 4, "bias", &bias)) return env.Undefined();
+  if (a.length != numel(e->a.user.dims()) || b.length != numel(e->b.user.dims()) ||
+      o.length != numel(e->o.user.dims()) || (e->hasBias && bias.length != numel(e->biasDesc.dims()))) {
+    fail(env, "conv: a buffer length does not match the shapes in params");
+    return env.Undefined();
+  }
+  const int kind = int(p[0]);
+  memory ma = e->a.prepare(a.data, true), mb = e->b.prepare(b.data, true), mo = e->o.prepare(o.data, false);
+  std::unordered_map<int, memory> args;
+  if (kind == 0) {
+    args = {{DNNL_ARG_SRC, ma}, {DNNL_ARG_WEIGHTS, mb}, {DNNL_ARG_DST, mo}};
+    if (e->hasBias) args.insert({DNNL_ARG_BIAS, memory(e->biasDesc, cpuEngine(), bias.data)});
+  } else if (kind == 1) {
+    args = {{DNNL_ARG_DIFF_DST, ma}, {DNNL_ARG_WEIGHTS, mb}, {DNNL_ARG_DIFF_SRC, mo}};
+  } else {
+    args = {{DNNL_ARG_SRC, ma}, {DNNL_ARG_DIFF_DST, mb}, {DNNL_ARG_DIFF_WEIGHTS, mo}};
+  }
+  e->prim.execute(cpuStream(), args);
+  e->o.finish(mo, o.data);
+  cpuStream().wait();
+  return env.Undefined();
+}
+
+/** convImpl(params, alpha?) -> the oneDNN implementation name chosen for these params. */
+Napi::Value ConvImpl(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<int64_t> p;
+  if (!getInts(info, 0, "params", &p)) return env.Undefined();
+  ConvEntry* e = getEntry(env, p, alphaArg(info, 1));
+  if (!e) return env.Undefined();
+  return Napi::String::New(env, e->impl);
+}
+
+}  // namespace ummkd

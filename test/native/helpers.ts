@@ -1,0 +1,50 @@
+/** Shared helpers of the native-engine tests: seeded inputs, per-backend runs with leak checks, comparisons. */
+import { expect } from "vitest";
+import { tf } from "../../lib/engine/tf.ts";
+import { loadNative, type NativeLoadResult } from "../../lib/engine/native/index.ts";
+import { Rng } from "../../lib/util/rng.ts";
+
+/** Loads the native engine once per test file (vitest runs each file in its own process). */
+export const native: NativeLoadResult = await loadNative();
+
+/** Seeded standard-normal values of a shape. */
+export function randn(rng: Rng, shape: readonly number[]): Float32Array {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const v = new Float32Array(n);
+  for (let i = 0; i < n; i++) v[i] = rng.normal();
+  return v;
+}
+
+/**
+ * Runs `fn` on a backend inside tf.tidy, reads every output, disposes them, and asserts that no
+ * tensor leaked (tf.memory().numTensors unchanged).
+ */
+export async function runOn(backend: "native" | "cpu", fn: () => tf.Tensor | tf.Tensor[]): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  const before = tf.memory().numTensors;
+  const outs = tf.tidy(fn);
+  const list = Array.isArray(outs) ? outs : [outs];
+  const data = list.map((t) => Float32Array.from(t.dataSync()));
+  tf.dispose(list);
+  expect(tf.memory().numTensors, `tensor leak on ${backend}`).toBe(before);
+  return data;
+}
+
+/** max |a - b| <= tol * (1 + max |b|). */
+export function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what = ""): void {
+  expect(a.length, `${what}: length`).toBe(b.length);
+  let maxDiff = 0, maxRef = 0;
+  for (let i = 0; i < a.length; i++) {
+    maxDiff = Math.max(maxDiff, Math.abs(a[i]! - b[i]!));
+    maxRef = Math.max(maxRef, Math.abs(b[i]!));
+  }
+  expect(Number.isFinite(maxDiff), `${what}: non-finite values`).toBe(true);
+  expect(maxDiff, `${what}: max |diff| ${maxDiff} vs max |ref| ${maxRef}`).toBeLessThanOrEqual(tol * (1 + maxRef));
+}
+
+/** Float64 dot product. */
+export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
