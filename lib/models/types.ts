@@ -39,7 +39,34 @@ export interface ModelOptions {
   seed?: number;
   /** Dropout rate (1 - keep); dilated2d default 0.25 (keep 0.75), unet3d default 0. */
   dropout?: number;
+  /**
+   * Kernel initialisation: "truncated-normal" (default; std `initStd` = 0.01 as the released
+   * code, which trains slowly for the deep 2D net at small scale) or "he" (truncated normal with
+   * std sqrt(2 / fan_in)).
+   */
+  init?: InitScheme;
+  /** Std of the "truncated-normal" init; default 0.01. */
+  initStd?: number;
+  /** Moving-average decay of batch norm; default 0.9 (TF `decay`). */
+  normMomentum?: number;
+  /**
+   * Normalization epsilon; default by kind as TF contrib: batch 1e-3, instance 1e-6, layer 1e-12,
+   * group 1e-6. (-1 = that default.)
+   */
+  normEpsilon?: number;
+  /** Groups of group normalization (largest divisor of the channel count <= this); default 32. */
+  normGroups?: number;
+  /**
+   * Which variables `regularizedVariables()` returns: "kernels" (default for dilated2d, as the
+   * released 2D code) or "all" (default for unet3d: kernels, norm scale/shift and head bias).
+   */
+  l2Scope?: L2Scope;
 }
+
+export type InitScheme = "truncated-normal" | "he";
+export const INIT_SCHEMES: readonly InitScheme[] = ["truncated-normal", "he"];
+export type L2Scope = "kernels" | "all";
+export const L2_SCOPES: readonly L2Scope[] = ["kernels", "all"];
 
 /** Per-call options of `SegmentationNetwork.apply`. */
 export interface ApplyOptions {
@@ -64,6 +91,16 @@ export interface SegmentationNetwork {
    * @returns logits [B, H, W, numClasses] or [B, D, H, W, numClasses]
    */
   apply(x: Tensor, modality: Modality, training: boolean, opts?: ApplyOptions): Tensor;
+  /**
+   * Forward pass of both modalities in one call (the training step of Section III-C). Layers whose
+   * parameters (kernels and normalization) are all shared run once on the concatenated batch, so
+   * a shared normalization (Joint, and the shared part of Y/X) uses the statistics of both
+   * modalities' samples together, as one joint network would; modality-specific layers run on
+   * each modality's own samples. For Chilopod/Ours/Individual this equals two `apply` calls.
+   * @param xA modality 0 (CT) batch, @param xB modality 1 (MRI) batch (batch sizes may differ)
+   * @returns [logitsA, logitsB]
+   */
+  applyPair(xA: Tensor, xB: Tensor, training: boolean, opts?: ApplyOptions): [Tensor, Tensor];
   /** Trainable variables (kernels, biases, normalization scale/shift), each once. */
   trainableVariables(): Variable[];
   /** Conv kernels that the L2 term regularises (notes section 4: kernels only in 2D). */

@@ -1,0 +1,54 @@
+/**
+ * Total loss of eq. 5: L = seg_a + seg_b + alpha * L_kd + eta * L2, where L_kd is the halved
+ * symmetric KL of `kdLoss` (so alpha * L_kd = alpha/2 * (1/C) sum (KL + KL) of the paper).
+ */
+import { tf, type Tensor } from "../engine/tf.ts";
+import type { NetworkName } from "../models/types.ts";
+import { OptionError } from "../util/errors.ts";
+
+export interface TotalLossTerms {
+  /** Segmentation loss of modality a (CT), scalar (`segmentationLoss(...).loss`). */
+  segA: Tensor;
+  /** Segmentation loss of modality b (MRI), scalar. */
+  segB: Tensor;
+  /** KD loss (`kdLoss(...).loss`), scalar; omitted for settings without KD. */
+  kd?: Tensor;
+  /** Unweighted L2 term (`l2Loss(vars)`), scalar; omitted for none. */
+  l2?: Tensor;
+}
+
+export interface TotalLossOptions {
+  /** KD weight; default 0.5. */
+  alpha?: number;
+  /** L2 weight; default 1e-4 (use `defaultEta("unet3d")` = 2e-4 for the released 3D code). */
+  eta?: number;
+}
+
+export const DEFAULT_ALPHA = 0.5;
+
+/**
+ * The L2 weight the released code effectively used: 1e-4 for the 2D network (kernels only),
+ * 2e-4 for the 3D U-Net (1e-4 over all variables, added once per modality).
+ */
+export function defaultEta(network: NetworkName): number {
+  return network === "unet3d" ? 2e-4 : 1e-4;
+}
+
+/**
+ * Eq. 5: segA + segB + alpha * kd + eta * l2.
+ * @returns scalar loss
+ * @throws OptionError on a negative or non-finite alpha/eta
+ * @see Dou et al. 2020 eq. 5
+ */
+export function totalLoss(terms: TotalLossTerms, opts: TotalLossOptions = {}): Tensor {
+  const alpha = opts.alpha ?? DEFAULT_ALPHA;
+  const eta = opts.eta ?? 1e-4;
+  if (!(alpha >= 0 && Number.isFinite(alpha))) throw new OptionError("totalLoss: alpha", alpha, "a finite number >= 0");
+  if (!(eta >= 0 && Number.isFinite(eta))) throw new OptionError("totalLoss: eta", eta, "a finite number >= 0");
+  return tf.tidy(() => {
+    let l = tf.add(terms.segA, terms.segB);
+    if (terms.kd && alpha !== 0) l = tf.add(l, tf.mul(terms.kd, alpha));
+    if (terms.l2 && eta !== 0) l = tf.add(l, tf.mul(terms.l2, eta));
+    return l;
+  });
+}
