@@ -3,7 +3,7 @@
  * differences: 2D and 3D, odd sizes, stride 2, dilation 2/4, 'same'/'valid', no tensor leaks.
  */
 import { describe, it, expect } from "vitest";
-import { tf } from "../../lib/engine/tf.ts";
+import { tf, type Tensor, type Tensor4D, type Tensor5D } from "../../lib/engine/tf.ts";
 import { Rng } from "../../lib/util/rng.ts";
 import { native, randn, runOn, expectClose, dot } from "./helpers.ts";
 
@@ -30,11 +30,11 @@ const cases3D: Case[] = [
 const name = (c: Case) => `x=${c.x} f=${c.f} s=${c.strides} pad=${c.pad} dil=${c.dil}`;
 const TOL = 2e-5;
 
-function forward(c: Case, x: tf.Tensor, w: tf.Tensor): tf.Tensor {
+function forward(c: Case, x: Tensor, w: Tensor): Tensor {
   const strides = c.strides as never, dil = c.dil as never;
   return c.x.length === 4
-    ? tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, strides, c.pad as "same", "NHWC", dil)
-    : tf.conv3d(x as tf.Tensor5D, w as tf.Tensor5D, strides, c.pad as "same", "NDHWC", dil);
+    ? tf.conv2d(x as Tensor4D, w as Tensor4D, strides, c.pad as "same", "NHWC", dil)
+    : tf.conv3d(x as Tensor5D, w as Tensor5D, strides, c.pad as "same", "NDHWC", dil);
 }
 
 function dims(c: Case, v: number | number[]): number[] {
@@ -58,9 +58,9 @@ describe.skipIf(!native.ok)("native convolution kernels", () => {
       const dyv = randn(rng, outShape);
       const attrs = { strides: dims(c, c.strides), pad: c.pad, dilations: dims(c, c.dil) };
       const [dxN] = await runOn("native", () => tf.engine().runKernel(is2D ? "UmmkdConv2DBackpropInput" : "UmmkdConv3DBackpropInput",
-        { dy: tf.tensor(dyv, outShape), filter: tf.tensor(wv, c.f) }, { ...attrs, inputShape: c.x } as never) as tf.Tensor);
+        { dy: tf.tensor(dyv, outShape), filter: tf.tensor(wv, c.f) }, { ...attrs, inputShape: c.x } as never) as Tensor);
       const [dwN] = await runOn("native", () => tf.engine().runKernel(is2D ? "UmmkdConv2DBackpropFilter" : "UmmkdConv3DBackpropFilter",
-        { x: tf.tensor(xv, c.x), dy: tf.tensor(dyv, outShape) }, { ...attrs, filterShape: c.f } as never) as tf.Tensor);
+        { x: tf.tensor(xv, c.x), dy: tf.tensor(dyv, outShape) }, { ...attrs, filterShape: c.f } as never) as Tensor);
 
       // Adjoint identity with the cpu forward: <conv(x,w), dy> = <x, dx> = <w, dW>.
       const l = dot(yC!, dyv);
@@ -86,10 +86,10 @@ describe.skipIf(!native.ok)("native convolution kernels", () => {
         const std = async (be: "native" | "cpu") => runOn(be, () => [
           tf.engine().runKernel(is2D ? "Conv2DBackpropInput" : "Conv3DBackpropInputV2",
             { dy: tf.tensor(dyv, outShape), filter: tf.tensor(wv, c.f) },
-            { strides: attrs.strides, pad: c.pad, inputShape: c.x, dataFormat: is2D ? "NHWC" : "NDHWC" } as never) as tf.Tensor,
+            { strides: attrs.strides, pad: c.pad, inputShape: c.x, dataFormat: is2D ? "NHWC" : "NDHWC" } as never) as Tensor,
           tf.engine().runKernel(is2D ? "Conv2DBackpropFilter" : "Conv3DBackpropFilterV2",
             { x: tf.tensor(xv, c.x), dy: tf.tensor(dyv, outShape) },
-            { strides: attrs.strides, pad: c.pad, filterShape: c.f, dataFormat: is2D ? "NHWC" : "NDHWC" } as never) as tf.Tensor,
+            { strides: attrs.strides, pad: c.pad, filterShape: c.f, dataFormat: is2D ? "NHWC" : "NDHWC" } as never) as Tensor,
         ]);
         const [sdxN, sdwN] = await std("native");
         const [sdxC, sdwC] = await std("cpu");

@@ -1,6 +1,6 @@
 /** Shared helpers of the native-engine tests: seeded inputs, per-backend runs with leak checks, comparisons. */
 import { expect } from "vitest";
-import { tf } from "../../lib/engine/tf.ts";
+import { tf, type Tensor } from "../../lib/engine/tf.ts";
 import { loadNative, type NativeLoadResult } from "../../lib/engine/native/index.ts";
 import { Rng } from "../../lib/util/rng.ts";
 
@@ -19,7 +19,7 @@ export function randn(rng: Rng, shape: readonly number[]): Float32Array {
  * Runs `fn` on a backend inside tf.tidy, reads every output, disposes them, and asserts that no
  * tensor leaked (tf.memory().numTensors unchanged).
  */
-export async function runOn(backend: "native" | "cpu", fn: () => tf.Tensor | tf.Tensor[]): Promise<Float32Array[]> {
+export async function runOn(backend: "native" | "cpu", fn: () => Tensor | Tensor[]): Promise<Float32Array[]> {
   await tf.setBackend(backend);
   const before = tf.memory().numTensors;
   const outs = tf.tidy(fn);

@@ -79,6 +79,7 @@ Napi::Value BnTrain(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   auto& eng = cpuEngine();
+  try {
   e->fwd.execute(cpuStream(), {{DNNL_ARG_SRC, memory(e->data, eng, x.data)},
                                {DNNL_ARG_DST, memory(e->data, eng, y.data)},
                                {DNNL_ARG_SCALE, memory(e->stat, eng, g.data)},
@@ -86,6 +87,9 @@ Napi::Value BnTrain(const Napi::CallbackInfo& info) {
                                {DNNL_ARG_MEAN, memory(e->stat, eng, m.data)},
                                {DNNL_ARG_VARIANCE, memory(e->stat, eng, v.data)}});
   cpuStream().wait();
+  } catch (const dnnl::error& err) {
+    fail(env, std::string("batch norm: oneDNN execution failed: ") + err.what());
+  }
   return env.Undefined();
 }
 
@@ -108,15 +112,20 @@ Napi::Value BnTrainGrad(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   auto& eng = cpuEngine();
+  try {
   e->bwd.execute(cpuStream(), {{DNNL_ARG_SRC, memory(e->data, eng, x.data)},
                                {DNNL_ARG_DIFF_DST, memory(e->data, eng, dy.data)},
                                {DNNL_ARG_SCALE, memory(e->stat, eng, g.data)},
+                               {DNNL_ARG_SHIFT, memory(e->stat, eng, g.data)},  // unused by the math, but required
                                {DNNL_ARG_MEAN, memory(e->stat, eng, m.data)},
                                {DNNL_ARG_VARIANCE, memory(e->stat, eng, v.data)},
                                {DNNL_ARG_DIFF_SRC, memory(e->data, eng, dx.data)},
                                {DNNL_ARG_DIFF_SCALE, memory(e->stat, eng, dg.data)},
                                {DNNL_ARG_DIFF_SHIFT, memory(e->stat, eng, db.data)}});
   cpuStream().wait();
+  } catch (const dnnl::error& err) {
+    fail(env, std::string("batch norm: oneDNN execution failed: ") + err.what());
+  }
   return env.Undefined();
 }
 

@@ -182,9 +182,13 @@ Napi::Value Conv(const Napi::CallbackInfo& info) {
   } else {
     args = {{DNNL_ARG_SRC, ma}, {DNNL_ARG_DIFF_DST, mb}, {DNNL_ARG_DIFF_WEIGHTS, mo}};
   }
-  e->prim.execute(cpuStream(), args);
-  e->o.finish(mo, o.data);
-  cpuStream().wait();
+  try {
+    e->prim.execute(cpuStream(), args);
+    e->o.finish(mo, o.data);
+    cpuStream().wait();
+  } catch (const dnnl::error& err) {
+    fail(env, std::string("conv: oneDNN execution failed: ") + err.what());
+  }
   return env.Undefined();
 }
 

@@ -77,8 +77,12 @@ Napi::Value MaxPool(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   auto& eng = cpuEngine();
-  e->fwd.execute(cpuStream(), {{DNNL_ARG_SRC, memory(e->src, eng, x.data)}, {DNNL_ARG_DST, memory(e->dst, eng, y.data)}});
-  cpuStream().wait();
+  try {
+    e->fwd.execute(cpuStream(), {{DNNL_ARG_SRC, memory(e->src, eng, x.data)}, {DNNL_ARG_DST, memory(e->dst, eng, y.data)}});
+    cpuStream().wait();
+  } catch (const dnnl::error& err) {
+    fail(env, std::string("maxPool: oneDNN execution failed: ") + err.what());
+  }
   return env.Undefined();
 }
 
@@ -96,6 +100,7 @@ Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   auto& eng = cpuEngine();
+  try {
   std::vector<float> y(dy.length);
   memory ws(e->ws, eng, e->wsBuf.data());
   e->fwd.execute(cpuStream(), {{DNNL_ARG_SRC, memory(e->src, eng, x.data)},
@@ -105,6 +110,9 @@ Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
                                {DNNL_ARG_DIFF_SRC, memory(e->src, eng, dx.data)},
                                {DNNL_ARG_WORKSPACE, ws}});
   cpuStream().wait();
+  } catch (const dnnl::error& err) {
+    fail(env, std::string("maxPoolGrad: oneDNN execution failed: ") + err.what());
+  }
   return env.Undefined();
 }
 
