@@ -1,0 +1,78 @@
+/**
+ * Voxel-grid geometry helpers: affines (voxel index -> world mm, RAS+ as in NIfTI), spacing and
+ * direction cosines, and grid comparison between an image and its label map.
+ */
+import type { Affine, Volume } from "./types.ts";
+import { DataError } from "../util/errors.ts";
+
+/** Diagonal affine with the given spacing and origin (RAS+ axis-aligned grid). */
+export function diagonalAffine(spacing: readonly [number, number, number], origin: readonly number[] = [0, 0, 0]): Affine {
+  return [
+    [spacing[0], 0, 0, origin[0] ?? 0],
+    [0, spacing[1], 0, origin[1] ?? 0],
+    [0, 0, spacing[2], origin[2] ?? 0],
+    [0, 0, 0, 1],
+  ];
+}
+
+/** Column norms of the affine's 3x3 part: the voxel size in mm along i, j, k. */
+export function spacingFromAffine(a: Affine): [number, number, number] {
+  const col = (j: number) => Math.hypot(a[0]![j]!, a[1]![j]!, a[2]![j]!);
+  return [col(0), col(1), col(2)];
+}
+
+/** Unit direction cosines (columns i, j, k of the affine, normalised), as a 3x3 row-major matrix. */
+export function directionFromAffine(a: Affine): number[][] {
+  const s = spacingFromAffine(a);
+  return [0, 1, 2].map((r) => [0, 1, 2].map((c) => a[r]![c]! / (s[c]! || 1)));
+}
+
+/**
+ * The affine of a grid whose voxel (i,j,k) sits at old voxel (offset + i*step): used after
+ * cropping (step 1, offset = crop start) and resampling (step = newSpacing/oldSpacing).
+ */
+export function subgridAffine(a: Affine, offset: readonly number[], step: readonly number[] = [1, 1, 1]): Affine {
+  const out: Affine = [[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 1]];
+  for (let r = 0; r < 3; r++) {
+    let t = a[r]![3]!;
+    for (let c = 0; c < 3; c++) {
+      out[r]![c] = a[r]![c]! * step[c]!;
+      t += a[r]![c]! * offset[c]!;
+    }
+    out[r]![3] = t;
+  }
+  return out;
+}
+
+/**
+ * Checks that a label map lies on its image's grid (same shape; spacing within `tol` mm).
+ * @throws DataError naming `file` and both shapes/spacings.
+ */
+export function assertSameGrid(image: Volume<any>, label: Volume<any>, file: string, tol = 1e-3): void {
+  const same = image.shape.every((v, i) => v === label.shape[i]);
+  if (!same) {
+    throw new DataError(file, `label shape [${label.shape}] does not match image shape [${image.shape}]`);
+  }
+  const dsp = image.spacing.some((v, i) => Math.abs(v - label.spacing[i]!) > tol);
+  if (dsp) {
+    throw new DataError(
+      file,
+      `label spacing [${label.spacing.map((v) => v.toFixed(4))}] does not match image spacing [${image.spacing.map((v) => v.toFixed(4))}]`,
+    );
+  }
+}
+
+/**
+ * Throws a DataError if any value is NaN or infinite (reports the count and the first index).
+ */
+export function assertFinite(data: ArrayLike<number>, file: string): void {
+  let count = 0;
+  let first = -1;
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i]!)) {
+      if (first < 0) first = i;
+      count++;
+    }
+  }
+  if (count > 0) throw new DataError(file, `${count} non-finite (NaN/Inf) intensities, first at voxel index ${first}`);
+}
