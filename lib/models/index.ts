@@ -7,3 +7,4 @@ export { phaseShift } from "./tensor_ctx.ts";
 export { dilated2dChannels, DILATED2D_STRIDE } from "./dilated2d.ts";
 export { unet3dBase, UNET3D_STRIDE } from "./unet3d.ts";
 export { paperParams, UNET3D_PAPER_NOTE } from "./paper_params.ts";
+export { ModalityNorm, modalityNorm, type ModalityNormArgs } from "./modality_norm_layer.ts";
