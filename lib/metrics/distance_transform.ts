@@ -72,24 +72,25 @@ function fh1d(f: Float64Array, d: Float64Array, n: number, s2: number, v: Int32A
  * @param features - [n0*n1*n2] non-zero = feature, axis 0 fastest.
  * @param dims - [n0, n1, n2] (n2 = 1 for 2-D).
  * @param spacing - [s0, s1, s2] mm.
- * @param out - optional output buffer (length n0*n1*n2) to reuse.
- * @returns Float64Array [n0*n1*n2]; +Infinity everywhere when there is no feature voxel.
+ * @param out - optional output buffer (length >= n0*n1*n2) to reuse.
+ * @param queries - optional [n0*n1*n2] mask: when given, only entries at non-zero query voxels are
+ *   guaranteed exact (lines of the last pass without a query voxel are skipped).
+ * @returns Float64Array (at least n0*n1*n2 long); +Infinity everywhere when there is no feature.
  */
 export function squaredDistanceToFeatures(
   features: Uint8Array,
   dims: readonly [number, number, number],
   spacing: readonly [number, number, number],
   out?: Float64Array,
+  queries?: Uint8Array,
 ): Float64Array {
   const [n0, n1, n2] = dims;
   const n = n0 * n1 * n2;
-  if (features.length !== n) {
-    throw new ShapeError(`squaredDistanceToFeatures: features has ${features.length} elements, dims [${dims.join(", ")}] need ${n}`);
+  if (features.length !== n || (queries && queries.length !== n)) {
+    throw new ShapeError(`squaredDistanceToFeatures: features/queries must have ${n} elements for dims [${dims.join(", ")}]`);
   }
   const dt = out && out.length >= n ? out : new Float64Array(n);
   const s0 = spacing[0] * spacing[0];
-  const s1 = spacing[1] * spacing[1];
-  const s2 = spacing[2] * spacing[2];
   // Pass 1, axis 0: distance to the nearest feature on the row (index units), squared * s0.
   for (let row = 0, base = 0; row < n1 * n2; row++, base += n0) {
     let last = -1;
@@ -107,10 +108,9 @@ export function squaredDistanceToFeatures(
     }
   }
   const scratch = new LineScratch(Math.max(n1, n2));
-  // Pass 2, axis 1 (stride n0).
-  if (n1 > 1) passAlong(dt, n0, n1, n2, 1, s1, scratch);
-  // Pass 3, axis 2 (stride n0*n1).
-  if (n2 > 1) passAlong(dt, n0, n1, n2, 2, s2, scratch);
+  // Pass 2, axis 1 (stride n0); pass 3, axis 2 (stride n0*n1). Queries only matter in the last pass.
+  if (n1 > 1) passAlong(dt, n0, n1, n2, 1, spacing[1] * spacing[1], scratch, n2 > 1 ? undefined : queries);
+  if (n2 > 1) passAlong(dt, n0, n1, n2, 2, spacing[2] * spacing[2], scratch, queries);
   return dt;
 }
 
@@ -122,7 +122,9 @@ function passAlong(
   axis: 1 | 2,
   s2: number,
   sc: LineScratch,
+  queries?: Uint8Array,
 ): void {
+  // Plain strided lines: measured faster here than gathering blocks of lines (hardware prefetch).
   const len = axis === 1 ? n1 : n2;
   const stride = axis === 1 ? n0 : n0 * n1;
   const outer = axis === 1 ? n2 : 1;
@@ -132,6 +134,16 @@ function passAlong(
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * outerStride + i;
+      if (queries) {
+        let need = false;
+        for (let q = 0, idx = base; q < len; q++, idx += stride) {
+          if (queries[idx] !== 0) {
+            need = true;
+            break;
+          }
+        }
+        if (!need) continue;
+      }
       let any = false;
       for (let q = 0, idx = base; q < len; q++, idx += stride) {
         const x = dt[idx]!;

@@ -118,9 +118,10 @@ export function surfaceDistancesInBox(
   const [st, nt] = maskSurface(targetMask, dims, ndim);
   const predToTarget = new Float64Array(np);
   const targetToPred = new Float64Array(nt);
-  let dt = squaredDistanceToFeatures(st, dims, spacing, scratch);
+  // Each EDT is needed only at the other set's surface voxels (passed as queries).
+  let dt = squaredDistanceToFeatures(st, dims, spacing, scratch, sp);
   for (let i = 0, o = 0; o < np; i++) if (sp[i] !== 0) predToTarget[o++] = Math.sqrt(dt[i]!);
-  dt = squaredDistanceToFeatures(sp, dims, spacing, dt);
+  dt = squaredDistanceToFeatures(sp, dims, spacing, dt, st);
   for (let i = 0, o = 0; o < nt; i++) if (st[i] !== 0) targetToPred[o++] = Math.sqrt(dt[i]!);
   return { predToTarget, targetToPred };
 }
