@@ -88,3 +88,11 @@ export const MMWHS_FIXED_TEST: Readonly<Record<ModalityName, readonly string[]>>
   ct: ["1003", "1008", "1014", "1019"],
   mri: ["1007", "1009", "1018", "1019"],
 };
+
+/** Default seed of the committed splits. */
+export const SPLIT_SEED = 2020;
+
+/** `data/splits/<name>.json` in the repository. */
+export function splitsPath(name: string, repoRoot: string): string {
+  return `${repoRoot}/data/splits/${name}.json`;
+}
