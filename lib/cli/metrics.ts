@@ -9,9 +9,7 @@
  *
  * Errors (exit 1, one line): unreadable file, shapes or spacings that differ, non-integer voxels.
  */
-import { readFileSync } from "node:fs";
-import { gunzipSync } from "node:zlib";
-import * as nifti from "nifti-reader-js";
+import { readNifti } from "../data/nifti.ts";
 import { parseFlags } from "./args.ts";
 import { DataError, OptionError, ShapeError } from "../util/errors.ts";
 import { evaluateSegmentation, type ClassMetrics } from "../metrics/index.ts";
@@ -23,76 +21,35 @@ distances in mm from the NIfTI header spacing; medpy definitions. Default labels
 value present in either image. NaN = class absent from both images; Infinity = absent from one.`;
 
 interface LabelFile {
-  data: Float64Array;
+  data: Float32Array;
   shape: number[];
   spacing: number[];
 }
 
-/** Voxel readers per NIfTI datatype code: [bytes per voxel, reader]. */
-const READERS: Record<number, [number, (v: DataView, o: number, le: boolean) => number]> = {
-  2: [1, (v, o) => v.getUint8(o)],
-  256: [1, (v, o) => v.getInt8(o)],
-  4: [2, (v, o, le) => v.getInt16(o, le)],
-  512: [2, (v, o, le) => v.getUint16(o, le)],
-  8: [4, (v, o, le) => v.getInt32(o, le)],
-  768: [4, (v, o, le) => v.getUint32(o, le)],
-  16: [4, (v, o, le) => v.getFloat32(o, le)],
-  64: [8, (v, o, le) => v.getFloat64(o, le)],
-};
-
 /**
- * Private NIfTI label reader (nifti-reader-js): integer-valued voxels after scl_slope/scl_inter,
- * spatial shape [nx, ny(, nz)] (trailing singleton dims dropped), spacing = pixdim.
+ * Reads a NIfTI label image with lib/data/nifti.ts (scl_slope/inter applied, spacing = pixdim) and
+ * checks that every voxel is an integer. A single-slice image (nz = 1) is evaluated as 2-D
+ * (4-neighbour surfaces), as nibabel + medpy do for a 2-D NIfTI.
  */
 function readLabelNifti(file: string): LabelFile {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(file);
-  } catch (e) {
-    throw new DataError(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
-    try {
-      buf = gunzipSync(buf);
-    } catch (e) {
-      throw new DataError(file, `corrupt gzip stream (${(e as Error).message})`);
-    }
-  }
-  const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
-  if (!nifti.isNIFTI(ab)) throw new DataError(file, "not a NIfTI-1/NIfTI-2 file (bad header magic)");
-  const h = nifti.readHeader(ab);
-  const reader = READERS[h.datatypeCode];
-  if (!reader) throw new DataError(file, `unsupported NIfTI datatype code ${h.datatypeCode} for a label image`);
-  const nd = h.dims[0]!;
-  const dims = h.dims.slice(1, 1 + nd);
-  while (dims.length > 2 && dims[dims.length - 1] === 1) dims.pop();
-  if (dims.length < 2 || dims.length > 3) {
-    throw new DataError(file, `label image must be 2-D or 3-D, got dims [${h.dims.slice(1, 1 + nd).join(", ")}]`);
-  }
-  const spacing = h.pixDims.slice(1, 1 + dims.length).map(Math.abs);
-  const n = dims.reduce((a, b) => a * b, 1);
-  const [bytes, get] = reader;
-  const img = nifti.readImage(h, ab);
-  if (img.byteLength < n * bytes) {
-    throw new DataError(file, `truncated image data: ${img.byteLength} bytes, expected ${n * bytes}`);
-  }
-  const view = new DataView(img);
-  const slope = h.scl_slope;
-  const scaled = Number.isFinite(slope) && slope !== 0 && !(slope === 1 && (h.scl_inter || 0) === 0);
-  const inter = h.scl_inter || 0;
-  const data = new Float64Array(n);
-  for (let i = 0, o = 0; i < n; i++, o += bytes) {
-    let v = get(view, o, h.littleEndian);
-    if (scaled) v = v * slope + inter;
+  const { volume } = readNifti(file);
+  const { data } = volume;
+  const [nx, ny, nz] = volume.shape;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
     if (!Number.isInteger(v)) {
-      const x = i % dims[0]!;
-      const y = Math.floor(i / dims[0]!) % dims[1]!;
-      const z = Math.floor(i / (dims[0]! * dims[1]!));
+      const x = i % nx;
+      const y = Math.floor(i / nx) % ny;
+      const z = Math.floor(i / (nx * ny));
       throw new DataError(file, `label image must hold integer values, found ${v} at voxel (${x}, ${y}, ${z})`);
     }
-    data[i] = v;
   }
-  return { data, shape: dims, spacing };
+  const is2d = nz === 1;
+  return {
+    data,
+    shape: is2d ? [nx, ny] : [nx, ny, nz],
+    spacing: is2d ? volume.spacing.slice(0, 2) : [...volume.spacing],
+  };
 }
 
 function parseLabels(s: string | undefined): number[] | undefined {

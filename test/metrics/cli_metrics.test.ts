@@ -12,7 +12,7 @@ interface Row {
   hd95: number | string;
   assd: number | string;
 }
-const expected = JSON.parse(readFileSync(N + "expected.json", "utf8")) as { classes: Row[] };
+const expected = JSON.parse(readFileSync(N + "expected.json", "utf8")) as { classes: Row[]; classes2d: Row[] };
 
 function capture() {
   const out: string[] = [];
@@ -22,10 +22,10 @@ function capture() {
   return { out, err };
 }
 
-function checkRows(rows: Row[]): void {
-  expect(rows.map((r) => r.label)).toEqual(expected.classes.map((r) => r.label));
+function checkRows(rows: Row[], exp: Row[] = expected.classes): void {
+  expect(rows.map((r) => r.label)).toEqual(exp.map((r) => r.label));
   rows.forEach((r, i) => {
-    const e = expected.classes[i]!;
+    const e = exp[i]!;
     for (const k of ["dice", "hd", "hd95", "assd"] as const) expectClose(num(r[k]), num(e[k]), 1e-9, `label ${r.label} ${k}`);
   });
 }
@@ -48,6 +48,12 @@ describe("ummkd metrics (NIfTI fixtures written by nibabel, values from scipy)",
     checkRows((JSON.parse(c.out.join("\n")) as { classes: Row[] }).classes);
   });
 
+  test("2-D NIfTI (dim[0] = 2): 4-connected surfaces, as nibabel + medpy", async () => {
+    const c = capture();
+    expect(await main(["metrics", "--pred", N + "pred_2d.nii.gz", "--label", N + "label_2d.nii.gz", "--json"])).toBe(0);
+    checkRows((JSON.parse(c.out.join("\n")) as { classes: Row[] }).classes, expected.classes2d);
+  });
+
   test("table output without --json", async () => {
     const c = capture();
     expect(await main(["metrics", "--pred", N + "pred.nii.gz", "--label", N + "label.nii.gz"])).toBe(0);
@@ -58,7 +64,7 @@ describe("ummkd metrics (NIfTI fixtures written by nibabel, values from scipy)",
     ["label_spacing.nii.gz", /spacing \[0\.8, 1\.2, 2\.5\] mm but --label .* has \[0\.8, 1\.2, 3\] mm/],
     ["label_shape.nii.gz", /shape \[20, 16, 10\] but --label .* has \[20, 16, 9\]/],
     ["label_float.nii.gz", /label_float\.nii\.gz: label image must hold integer values, found 0\.5 at voxel \(0, 0, 0\)/],
-    ["missing.nii.gz", /missing\.nii\.gz: cannot read \(ENOENT\)/],
+    ["missing.nii.gz", /missing\.nii\.gz: cannot read.*ENOENT/],
   ])("error: %s -> exit 1 with a clear message", async (file, msg) => {
     const c = capture();
     expect(await main(["metrics", "--pred", N + "pred.nii.gz", "--label", N + file])).toBe(1);
