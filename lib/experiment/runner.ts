@@ -6,12 +6,16 @@
  * One run = build the data (lib/experiment/data.ts) -> trainer (lib/train) on an unpaired
  * resumable source -> whole-volume prediction of every test case -> lib/metrics per structure ->
  * tidy rows. Runs are cached by a hash of their spec (lib/experiment/cache.ts); `force` retrains.
+ * Every run records its validation log (Figures 7/8) and sample slices (Figures 4/5), and every
+ * abdominal run also evaluates Table VI's artefact case (condition "artefacts"), so notebooks that
+ * need the same runs (Tables II/IV/VI, Figures 5/7/8) share one cached training.
  */
 import { initEngine, engineInfo } from "../engine/index.ts";
 import { evaluateSegmentation } from "../metrics/index.ts";
 import { usesKD, type NormKind, type Setting } from "../models/types.ts";
 import { resolveTrainConfig, type TrainConfigInput } from "../train/config.ts";
 import { train } from "../train/trainer.ts";
+import { predictVolume2D5, predictVolume3D } from "../train/predict.ts";
 import type { LogRecord } from "../train/types.ts";
 import type { ProgressMode } from "../train/progress.ts";
 import type { Case } from "../data/types.ts";
@@ -20,7 +24,6 @@ import { provenance, type Provenance } from "../util/provenance.ts";
 import { cacheGet, cachePut, runKey } from "./cache.ts";
 import type { ExperimentConfig, ExperimentProfile, ProfileSpec } from "./config.ts";
 import { loadTaskData, structuresOf, type TaskData } from "./data.ts";
-import { predictCase } from "./predict.ts";
 import { resolveProfile, resolveProfileName } from "./profiles.ts";
 import { CaseBatchSource, validationSet } from "./sources.ts";
 import type { TidyRow } from "./tidy.ts";
@@ -36,8 +39,6 @@ export interface RunSpec {
   profile: ExperimentProfile;
   spec: ProfileSpec;
   dataRoot: string | null;
-  outlier: boolean;
-  record: ExperimentConfig["record"];
 }
 
 /** A validation record as kept in the cache (Figures 7 and 8). */
@@ -122,7 +123,7 @@ export async function executeRun(spec: RunSpec, data: TaskData, options: RunOpti
     progress: options.progress ?? "auto",
     label: `${spec.setting}${spec.norm !== "batch" ? `/${spec.norm}` : ""} a=${spec.alpha} s=${spec.seed}`,
     onLog: (r) => {
-      if (r.type === "val" && (spec.record.valCurves || spec.record.confusion)) val.push(r);
+      if (r.type === "val") val.push(r);
     },
   });
   const t0 = Date.now();
@@ -131,10 +132,11 @@ export async function executeRun(spec: RunSpec, data: TaskData, options: RunOpti
   const rows: Omit<TidyRow, "notebook">[] = [];
   const samples: SampleSlice[] = [];
   const evalCases: [Case, string][] = [...data.test.ct, ...data.test.mri].map((c) => [c, "clean"]);
-  if (spec.outlier && data.outlier) evalCases.push([data.outlier, "artefacts"]);
+  if (data.outlier) evalCases.push([data.outlier, "artefacts"]);
   try {
     for (const [c, condition] of evalCases) {
-      const pred = predictCase(res.model, c, mode);
+      const modality = c.modality === "ct" ? 0 : 1;
+      const pred = mode === "2d" ? predictVolume2D5(res.model, c.image, modality) : predictVolume3D(res.model, c.image, modality);
       const metrics = evaluateSegmentation(pred, c.label!, { labels });
       for (const m of metrics) {
         for (const metric of STRUCTURE_METRICS) {
@@ -145,9 +147,9 @@ export async function executeRun(spec: RunSpec, data: TaskData, options: RunOpti
           });
         }
       }
-      if (spec.record.sampleSlices && condition === "clean" && !samples.some((s) => s.modality === c.modality))
+      // one slice per modality (first test case) and the artefact case, for Figures 4/5 and Table VI
+      if (condition === "artefacts" || !samples.some((s) => s.modality === c.modality))
         samples.push(sliceOf(c, pred.data, middleForegroundSlice(c)));
-      if (spec.record.sampleSlices && condition === "artefacts") samples.push(sliceOf(c, pred.data, middleForegroundSlice(c)));
     }
   } finally {
     res.model.dispose();
@@ -179,7 +181,6 @@ export function expandRuns(config: ExperimentConfig, profile: ExperimentProfile,
           out.push({
             task: config.task, network: config.network, setting, norm, alpha, seed, profile, spec,
             dataRoot: spec.data === "real" ? (overrides.dataRoot ?? process.env.UMMKD_DATA ?? null) : null,
-            outlier: config.evaluate.outlier, record: config.record,
           });
   return out;
 }
@@ -228,7 +229,7 @@ export async function runExperiment(
     let rec = options.force ? undefined : cacheGet<RunRecord>(key);
     if (rec) rec = { ...rec, cached: true };
     else {
-      dataMemo ??= await loadTaskData(spec.task, spec.spec, { dataRoot: spec.dataRoot, outlier: spec.outlier });
+      dataMemo ??= await loadTaskData(spec.task, spec.spec, { dataRoot: spec.dataRoot, outlier: spec.task === "abdominal" });
       rec = { key, ...(await executeRun(spec, dataMemo, options)) };
       cachePut(key, rec);
       rec.cached = false;
