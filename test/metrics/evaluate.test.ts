@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { evaluateSegmentation, summarizeClasses } from "../../lib/metrics/index.ts";
 import { OptionError, ShapeError } from "../../lib/util/errors.ts";
+import type { LabelVolume } from "../../lib/data/types.ts";
 import { decodeU8, expectClose, loadFixture, num, sphere } from "./fixtures.ts";
 
 type Num = number | string;
@@ -81,6 +82,17 @@ describe("evaluateSegmentation: hand-computed", () => {
     const dice3 = s.find((r) => r.label === 3 && r.metric === "dice")!;
     expect(dice3).toMatchObject({ nValid: 0, nNaN: 1 });
     expect(s.find((r) => r.label === 1 && r.metric === "dice")).toMatchObject({ mean: 1, std: 0, nValid: 2 });
+  });
+
+  test("accepts Volume<Uint8Array> (lib/data) with its spacing", () => {
+    const mk = (i: number): LabelVolume => {
+      const data = new Uint8Array(27);
+      data[i] = 1;
+      const affine: LabelVolume["affine"] = [[2, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]];
+      return { data, shape: [3, 3, 3], spacing: [2, 1, 1], affine };
+    };
+    // voxel (0,0,0) vs (2,0,0): 2 voxels apart on axis 0 at 2 mm
+    expect(evaluateSegmentation(mk(0), mk(2))[0]).toMatchObject({ dice: 0, hd: 4, hd95: 4, assd: 4 });
   });
 
   test("errors", () => {
