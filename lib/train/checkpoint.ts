@@ -11,13 +11,14 @@
  */
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Optimizer } from "@tensorflow/tfjs-core";
+import { Variable as VariableClass, type Optimizer } from "@tensorflow/tfjs-core";
 import { tf, type Tensor, type Variable } from "../engine/index.ts";
 import type { ModelOptions, SegmentationNetwork } from "../models/types.ts";
 import { writeDirAtomic, writeFileAtomic, writeJsonAtomic } from "../util/atomic.ts";
 import { DataError } from "../util/errors.ts";
 import type { TrainConfig } from "./config.ts";
 import { encodeTensors, readTensorFiles } from "./tensor-io.ts";
+import { realModelBuilder, type ModelBuilder } from "./deps.ts";
 
 export const CHECKPOINT_DIR = "checkpoint";
 const FORMAT = "ummkd-checkpoint-1";
@@ -46,6 +47,14 @@ interface AdamInternals {
   accBeta2: Variable;
 }
 
+/**
+ * Dispose the tensors of a `getState()` map that are not the model's own variables (lib/models
+ * returns clones owned by the caller; a network may also return its variables directly).
+ */
+export function releaseState(state: Map<string, Tensor>): void {
+  for (const t of state.values()) if (!(t instanceof VariableClass) && !t.isDisposed) t.dispose();
+}
+
 /** Path of the checkpoint directory of a run, or undefined when none exists. Recovers from a
  * rename interrupted between "old moved away" and "new moved in" (writeDirAtomic's `.old`). */
 export function findCheckpoint(runDir: string): string | undefined {
@@ -67,8 +76,13 @@ export async function saveCheckpoint(
   optimizer: Optimizer,
   state: Omit<TrainerState, "format" | "adam" | "createdAt" | "modelOptions">,
 ): Promise<string> {
-  const modelEntries = [...model.getState()].map(([name, tensor]) => ({ name, tensor }));
-  const m = encodeTensors(modelEntries);
+  const modelState = model.getState();
+  let m: ReturnType<typeof encodeTensors>;
+  try {
+    m = encodeTensors([...modelState].map(([name, tensor]) => ({ name, tensor })));
+  } finally {
+    releaseState(modelState);
+  }
   const optWeights = await optimizer.getWeights();
   const o = encodeTensors(optWeights.map((w) => ({ name: w.name, tensor: w.tensor })));
   // getWeights() creates a fresh scalar for the iteration count; free it.
@@ -112,7 +126,9 @@ export function readTrainerState(dir: string): TrainerState {
 /** Load model state tensors from a checkpoint into `model` (names must match `model.getState()`). */
 export function loadModelState(dir: string, model: SegmentationNetwork): void {
   const entries = readTensorFiles(join(dir, "model.json"), join(dir, "model.bin"));
-  const want = model.getState();
+  const wantState = model.getState();
+  const want = new Map([...wantState].map(([k, t]) => [k, { shape: t.shape }] as const));
+  releaseState(wantState);
   const have = new Map(entries.map((e) => [e.name, e.tensor] as const));
   try {
     const missing = [...want.keys()].filter((k) => !have.has(k));
@@ -163,4 +179,23 @@ export function allFinite(state: Map<string, Tensor>): string | undefined {
     if (!ok) return name;
   }
   return undefined;
+}
+
+/**
+ * Rebuild the network of a checkpoint (from its recorded model options) and load its state, for
+ * inference (`ummkd predict`). Accepts a run directory or the checkpoint directory itself.
+ * @returns the network (caller disposes) and the checkpoint's trainer state
+ */
+export function loadTrainedModel(dirOrRun: string, build: ModelBuilder = realModelBuilder()): { model: SegmentationNetwork; state: TrainerState; dir: string } {
+  const dir = existsSync(join(dirOrRun, "trainer.json")) ? dirOrRun : findCheckpoint(dirOrRun);
+  if (!dir) throw new DataError(dirOrRun, "no checkpoint here (expected trainer.json, or a run directory with checkpoint/)");
+  const state = readTrainerState(dir);
+  const model = build(state.modelOptions);
+  try {
+    loadModelState(dir, model);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  return { model, state, dir };
 }

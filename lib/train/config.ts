@@ -5,7 +5,7 @@
  * Resolution order: built-in defaults for the network -> profile values for the network -> the
  * user's explicit keys. Paper Section IV-A and authors-code-notes section 5 give the numbers.
  */
-import { NETWORKS, NORM_KINDS, SETTINGS, usesKD, type ModelOptions, type NetworkName } from "../models/types.ts";
+import { INIT_SCHEMES, L2_SCOPES, NETWORKS, NORM_KINDS, SETTINGS, usesKD, type ModelOptions, type NetworkName } from "../models/types.ts";
 import { OptionError } from "../util/errors.ts";
 import { checkObject, type ObjectSpec } from "./check.ts";
 
@@ -121,6 +121,12 @@ const MODEL_SPEC: ObjectSpec = {
   inChannels: { type: "integer", min: 1 },
   seed: { type: "integer" },
   dropout: { type: "number", min: 0, max: 1 },
+  init: { type: "string", enum: INIT_SCHEMES },
+  initStd: { type: "number", min: 0, exclusiveMin: true },
+  normMomentum: { type: "number", min: 0, max: 1 },
+  normEpsilon: { type: "number" },
+  normGroups: { type: "integer", min: 1 },
+  l2Scope: { type: "string", enum: L2_SCOPES },
 };
 
 /** The schema of a train config JSON (keys of `TrainConfigInput`). */

@@ -4,8 +4,8 @@
  */
 import type { Tensor, Variable } from "../engine/index.ts";
 import type { ModelOptions, SegmentationNetwork } from "../models/types.ts";
-import { UmmkdError } from "../util/errors.ts";
 import { kdLoss, l2Loss, segmentationLoss } from "../losses/index.ts";
+import { buildModel } from "../models/index.ts";
 import type { AbsentClassPolicy } from "./config.ts";
 
 /** The loss functions of eq. 5 (lib/losses). `target` is an int32 label map [B, H, W] / [B, D, H, W]. */
@@ -41,8 +41,6 @@ export function realLosses(): TrainLossFns {
 }
 
 /** The real `buildModel` from lib/models. */
-export async function defaultModelBuilder(): Promise<ModelBuilder> {
-  const mod = (await import("../models/index.ts")) as Record<string, unknown>;
-  if (typeof mod.buildModel !== "function") throw new UmmkdError("lib/models/index.ts does not export buildModel() (needed by the trainer)");
-  return mod.buildModel as ModelBuilder;
+export function realModelBuilder(): ModelBuilder {
+  return buildModel;
 }

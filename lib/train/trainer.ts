@@ -17,9 +17,9 @@ import { tf, type Tensor } from "../engine/index.ts";
 import type { Modality, SegmentationNetwork } from "../models/types.ts";
 import { NonFiniteLossError, OptionError, ShapeError } from "../util/errors.ts";
 import { provenance } from "../util/provenance.ts";
-import { allFinite, findCheckpoint, loadModelState, loadOptimizerState, readTrainerState, saveCheckpoint } from "./checkpoint.ts";
+import { allFinite, releaseState, findCheckpoint, loadModelState, loadOptimizerState, readTrainerState, saveCheckpoint } from "./checkpoint.ts";
 import type { TrainConfig } from "./config.ts";
-import { realLosses, defaultModelBuilder, type ModelBuilder, type TrainLossFns } from "./deps.ts";
+import { realLosses, realModelBuilder, type ModelBuilder, type TrainLossFns } from "./deps.ts";
 import { createProgress, type ProgressMode, type ProgressReporter } from "./progress.ts";
 import { learningRateAt } from "./schedule.ts";
 import type { BatchSource, LogRecord, StepLosses, TrainProgress, TrainResult, ValidationSet } from "./types.ts";
@@ -124,7 +124,7 @@ function checkBatch(b: { x: Float32Array; xShape: number[]; y: Uint8Array; yShap
 export async function train(config: TrainConfig, sources: TrainSources, opts: TrainOptions = {}): Promise<TrainRunResult> {
   const t0 = Date.now();
   const losses = opts.losses ?? realLosses();
-  const model = opts.model ?? (opts.buildModel ?? (await defaultModelBuilder()))({ ...config.model, seed: config.seed });
+  const model = opts.model ?? (opts.buildModel ?? realModelBuilder())({ ...config.model, seed: config.seed });
   const vars = model.trainableVariables();
   const optimizer: Optimizer = tf.train.adam(config.lr, config.beta1, config.beta2, config.epsilon);
   const runDir = opts.runDir;
@@ -157,7 +157,9 @@ export async function train(config: TrainConfig, sources: TrainSources, opts: Tr
 
   const writeCheckpoint = async () => {
     if (!runDir) return;
-    const bad = allFinite(model.getState());
+    const st = model.getState();
+    const bad = allFinite(st);
+    releaseState(st);
     if (bad) throw new NonFiniteLossError(step, { [`state:${bad}`]: NaN }, checkpoint);
     checkpoint = await saveCheckpoint(runDir, model, optimizer, {
       step,

@@ -135,6 +135,8 @@ export class CounterSource implements BatchSource {
     readonly channels = 3,
     /** Return a batch with NaN input at this (1-based) draw of modality 0. */
     readonly nanAtDraw?: number,
+    /** Emit 3D blocks [B, channels, S, S, 1] (labels replicated along depth). */
+    readonly depth = false,
   ) {}
   next(modality: Modality, batchSize: number): Batch {
     const n = this.counters[modality]++;
@@ -148,6 +150,19 @@ export class CounterSource implements BatchSource {
       y.set(s.y, b * S * S);
     }
     if (modality === 0 && this.nanAtDraw !== undefined && n + 1 === this.nanAtDraw) x.fill(NaN);
+    if (this.depth) {
+      // 3D: `channels` is read as the block depth D; x [B, D, S, S, 1] (slice d = channel d).
+      const D = this.channels;
+      const x3 = new Float32Array(x.length);
+      const y3 = new Uint8Array(batchSize * D * S * S);
+      for (let b = 0; b < batchSize; b++)
+        for (let d = 0; d < D; d++)
+          for (let p = 0; p < S * S; p++) {
+            x3[((b * D + d) * S * S + p)] = x[(b * S * S + p) * D + d]!;
+            y3[(b * D + d) * S * S + p] = y[b * S * S + p]!;
+          }
+      return { x: x3, xShape: [batchSize, D, S, S, 1], y: y3, yShape: [batchSize, D, S, S] };
+    }
     return { x, xShape: [batchSize, S, S, this.channels], y, yShape: [batchSize, S, S] };
   }
   state(): unknown {
