@@ -77,6 +77,15 @@ export interface UmmkdBatchNormTrainGradAttrs {
   epsilon: number;
 }
 
+/**
+ * Gradient of LeakyRelu. Inputs `{ dy, x }`; attrs `{ alpha }`; output dx = x > 0 ? dy : alpha * dy.
+ * (tfjs's own gradient is Greater + Multiply + Select: three kernels and two temporaries.)
+ */
+export const UmmkdLeakyReluGrad = "UmmkdLeakyReluGrad";
+export interface UmmkdLeakyReluGradAttrs {
+  alpha: number;
+}
+
 /** Every custom kernel name, for registration checks and tests. */
 export const UMMKD_KERNELS = [
   UmmkdConv2DBackpropFilter,
@@ -85,5 +94,6 @@ export const UMMKD_KERNELS = [
   UmmkdConv3DBackpropInput,
   UmmkdBatchNormTrain,
   UmmkdBatchNormTrainGrad,
+  UmmkdLeakyReluGrad,
 ] as const;
 export type UmmkdKernelName = (typeof UMMKD_KERNELS)[number];

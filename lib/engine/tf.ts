@@ -10,5 +10,5 @@ import "@tensorflow/tfjs-backend-cpu";
 import * as tfl from "@tensorflow/tfjs-layers";
 
 export const tf = { ...tfc, layers: tfl.layers, serialization: tfc.serialization, LayersModel: tfl.LayersModel };
-export type { Tensor, Tensor1D, Tensor2D, Tensor3D, Tensor4D, Tensor5D, Variable, Rank, NamedTensorMap, TensorContainer } from "@tensorflow/tfjs-core";
+export type { Tensor, Scalar, Tensor1D, Tensor2D, Tensor3D, Tensor4D, Tensor5D, Variable, Rank, NamedTensorMap, TensorContainer } from "@tensorflow/tfjs-core";
 export { tfc, tfl };

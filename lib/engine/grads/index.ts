@@ -4,6 +4,7 @@
 import { tf } from "../tf.ts";
 import { conv2DBackpropInputGrad, conv2DGrad, conv3DBackpropInputV2Grad, conv3DGrad, ummkdConv2DBackpropInputGrad, ummkdConv3DBackpropInputGrad } from "./conv.ts";
 import { batchNormTrainGrad } from "./batchnorm.ts";
+import { leakyReluGrad } from "./activation.ts";
 
 export { conv2dBackpropFilter, conv2dBackpropInput, conv3dBackpropFilter, conv3dBackpropInput } from "./conv.ts";
 
@@ -12,6 +13,6 @@ let installed = false;
 /** Register our gradients for Conv2D, Conv3D, Conv2DBackpropInput, Conv3DBackpropInputV2, UmmkdBatchNormTrain. */
 export function installGradients(): void {
   if (installed) return;
-  for (const g of [conv2DGrad, conv3DGrad, conv2DBackpropInputGrad, conv3DBackpropInputV2Grad, ummkdConv2DBackpropInputGrad, ummkdConv3DBackpropInputGrad, batchNormTrainGrad]) tf.registerGradient(g);
+  for (const g of [conv2DGrad, conv3DGrad, conv2DBackpropInputGrad, conv3DBackpropInputV2Grad, ummkdConv2DBackpropInputGrad, ummkdConv3DBackpropInputGrad, batchNormTrainGrad, leakyReluGrad]) tf.registerGradient(g);
   installed = true;
 }

@@ -16,6 +16,7 @@
 import { tf, type Tensor4D } from "../tf.ts";
 import type { ConvPad } from "../kernel-names.ts";
 import { padOrCrop, zeroInsert } from "./pad-util.ts";
+import { flipSwapFilter } from "./flip.ts";
 
 type Pair = [number, number];
 
@@ -101,7 +102,7 @@ export function conv2dBackpropInputPortable(
   return tf.tidy(() => {
     const dyz = zeroInsert(dy, strides); // [N, Ho*sh, Wo*sw, Co]
     const [, Hz, Wz] = dyz.shape;
-    const wf = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]); // [kh,kw,Co,Ci]
+    const wf = flipSwapFilter(filter); // [kh,kw,Co,Ci]
     const bh = (kh - 1) * dilations[0] - top;
     const bw = (kw - 1) * dilations[1] - left;
     const ph: Pair = [bh, H + (kh - 1) * dilations[0] - bh - Hz];

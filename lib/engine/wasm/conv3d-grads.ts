@@ -5,6 +5,7 @@
  */
 import { tf, type Tensor5D } from "../tf.ts";
 import { padOrCrop, zeroInsert } from "./pad-util.ts";
+import { flipSwapFilter } from "./flip.ts";
 
 type Triple = [number, number, number];
 type Shape5 = [number, number, number, number, number];
@@ -104,7 +105,7 @@ export function conv3dBackpropInputPortable(
   const before = convPads3D(inputShape, filter.shape, strides, dilations, pad);
   return tf.tidy(() => {
     const dyz = zeroInsert(dy, strides);
-    const wf = tf.transpose(tf.reverse(filter, [0, 1, 2]), [0, 1, 2, 4, 3]); // [kd,kh,kw,Co,Ci]
+    const wf = flipSwapFilter(filter); // [kd,kh,kw,Co,Ci]
     const amounts: Array<[number, number]> = [[0, 0]];
     for (let a = 0; a < 3; a++) {
       const ext = (filter.shape[a]! - 1) * dilations[a]!;

@@ -26,6 +26,9 @@ import {
 import { conv2dBackpropFilterPortable, conv2dBackpropInputPortable } from "./conv2d-grads.ts";
 import { conv3dBackpropFilterPortable, conv3dBackpropInputPortable } from "./conv3d-grads.ts";
 import { batchNormTrainGradPortable, batchNormTrainPortable } from "./batchnorm.ts";
+import { batchNormTrainGradJs, batchNormTrainJs, flipSwapFilterJs, leakyReluGradJs, supportsJsKernels } from "./js-kernels.ts";
+import { UmmkdFlipSwapFilter } from "./flip.ts";
+import { UmmkdLeakyReluGrad, type UmmkdLeakyReluGradAttrs } from "../kernel-names.ts";
 
 type Inputs = NamedTensorInfoMap;
 const T = <R extends Tensor>(inputs: Inputs, name: string): R => inputs[name] as unknown as R;
@@ -66,6 +69,25 @@ export const PORTABLE_KERNELS: Record<string, KernelFunc> = {
       ),
     );
   },
+  [UmmkdFlipSwapFilter]: ({ inputs }) => {
+    const f = T(inputs, "filter");
+    const r = f.rank;
+    const spatial = Array.from({ length: r - 2 }, (_, i) => i);
+    return out(tf.transpose(tf.reverse(f, spatial), [...spatial, r - 1, r - 2]));
+  },
+  [UmmkdLeakyReluGrad]: ({ inputs, attrs }) => {
+    const a = attrs as unknown as UmmkdLeakyReluGradAttrs;
+    const x = T(inputs, "x");
+    return out(tf.where(tf.greater(x, 0), T(inputs, "dy"), tf.mul(T(inputs, "dy"), a.alpha)));
+  },
+};
+
+/** Fused JS versions, used where the backend's memory is reachable from JS (wasm, cpu). */
+const JS_KERNELS: Record<string, KernelFunc> = {
+  [UmmkdBatchNormTrain]: batchNormTrainJs,
+  [UmmkdBatchNormTrainGrad]: batchNormTrainGradJs,
+  [UmmkdLeakyReluGrad]: leakyReluGradJs,
+  [UmmkdFlipSwapFilter]: flipSwapFilterJs,
 };
 
 /** tfjs's own Conv2DBackpropFilter / Conv2DBackpropInput, implemented with the portable gradients. */
@@ -85,11 +107,11 @@ function wrap(f: KernelFunc): KernelFunc {
   return (args) => tf.tidy(() => f(args) as unknown as Tensor | Tensor[]) as unknown as TensorInfo | TensorInfo[];
 }
 
-function setKernel(kernelName: string, backendName: string, kernelFunc: KernelFunc, replace: boolean): boolean {
+function setKernel(kernelName: string, backendName: string, kernelFunc: KernelFunc, replace: boolean, composite = true): boolean {
   const existing = tf.getKernel(kernelName, backendName);
   if (existing && !replace) return false;
   if (existing) tf.unregisterKernel(kernelName, backendName);
-  const config: KernelConfig = { kernelName, backendName, kernelFunc: wrap(kernelFunc) };
+  const config: KernelConfig = { kernelName, backendName, kernelFunc: composite ? wrap(kernelFunc) : kernelFunc };
   tf.registerKernel(config);
   return true;
 }
@@ -100,7 +122,11 @@ function setKernel(kernelName: string, backendName: string, kernelFunc: KernelFu
  */
 export function registerKernelPack(backendName: string): string[] {
   const done: string[] = [];
-  for (const [name, f] of Object.entries(PORTABLE_KERNELS)) if (setKernel(name, backendName, f, false)) done.push(name);
+  const js = supportsJsKernels(tf.findBackend(backendName));
+  for (const [name, f] of Object.entries(PORTABLE_KERNELS)) {
+    const jsf = js ? JS_KERNELS[name] : undefined;
+    if (jsf ? setKernel(name, backendName, jsf, false, false) : setKernel(name, backendName, f, false)) done.push(jsf ? `${name} (js)` : name);
+  }
   if (backendName === "wasm") {
     if (setKernel("Conv2DBackpropFilter", "wasm", stockConv2DBackpropFilter, false)) done.push("Conv2DBackpropFilter");
     if (!replacedWasmBackpropInput) {

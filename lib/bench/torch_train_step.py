@@ -1,0 +1,220 @@
+#!/usr/bin/python3
+"""PyTorch CPU peer of `ummkd bench train-step` (lib/bench/train-step.ts): the same network, loss,
+batch and optimizer, timed the same way, so the ratio in results/bench/train_step.csv compares
+like with like. Run with Debian's python3-torch: /usr/bin/python3 lib/bench/torch_train_step.py ...
+
+Networks:
+  dilated2d    the paper's 2D dilated network (authors-code-notes section 1) at width W, with the
+               channel plan of lib/models/dilated2d.ts: f = max(2, round(16 W)), groups
+               f*(1,2,4,8,16,16,32,32,32), group 10 -> 64*K*c (c = max(1, round(8 W))), pixel
+               shuffle x8, 5x5 output conv; pre-activation residual blocks with zero-padded
+               shortcuts, dilation 2 in group 8, no biases, dropout 0.25, LeakyReLU 0.2, and two
+               BN sets (Chilopod: one per modality, shared kernels). Loss: per modality Dice (p^2
+               denominator, background included) + weighted CE (clip 0.005), + 0.5 * KD (class-mean
+               logits over the GT mask, T=2, symmetric KL / 2, mean over classes) + 1e-4 * L2 over
+               the conv kernels. Adam lr 1e-4. B images per modality, S x S x 3.
+  placeholder  the engine issue's 3-layer net: 3x3 convs 1->16->32->32 with BN + LeakyReLU, 1x1 conv
+               to 5 classes, softmax CE, Adam; B images of S x S x 1.
+
+Prints one JSON line: {"ms_per_step", "ms_steps", "params", "threads", "torch", ...}.
+"""
+import argparse
+import json
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+K = 5
+
+
+class ModBN(nn.Module):
+    """One BatchNorm per modality (TF batch_norm: decay 0.9 -> momentum 0.1, eps 1e-3)."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.bn = nn.ModuleList([nn.BatchNorm2d(c, eps=1e-3, momentum=0.1) for _ in range(2)])
+
+    def forward(self, x, m):
+        return self.bn[m](x)
+
+
+def conv(cin, cout, k=3, dil=1, pad=True):
+    return nn.Conv2d(cin, cout, k, padding=(dil * (k // 2)) if pad else 0, dilation=dil, bias=False)
+
+
+class RB(nn.Module):
+    def __init__(self, cin, cout, dil=1, drop=0.25):
+        super().__init__()
+        self.bn1, self.c1 = ModBN(cin), conv(cin, cout, dil=dil)
+        self.bn2, self.c2 = ModBN(cout), conv(cout, cout, dil=dil)
+        self.cin, self.cout, self.drop = cin, cout, drop
+
+    def forward(self, x, m):
+        h = F.dropout(self.c1(F.leaky_relu(self.bn1(x, m), 0.2)), self.drop, self.training)
+        h = F.dropout(self.c2(F.leaky_relu(self.bn2(h, m), 0.2)), self.drop, self.training)
+        sc = x
+        if self.cout != self.cin:
+            p = (self.cout - self.cin) // 2
+            sc = F.pad(x, (0, 0, 0, 0, p, p))
+        return h + sc
+
+
+class BLC(nn.Module):
+    def __init__(self, c, drop=0.25):
+        super().__init__()
+        self.bn, self.c, self.drop = ModBN(c), conv(c, c), drop
+
+    def forward(self, x, m):
+        return F.dropout(self.c(F.leaky_relu(self.bn(x, m), 0.2)), self.drop, self.training)
+
+
+class Dilated2d(nn.Module):
+    def __init__(self, width, in_ch=3):
+        super().__init__()
+        f = max(2, round(16 * width))
+        c = max(1, round(8 * width))
+        self.conv1 = conv(in_ch, f)
+        g = [f, 2 * f, 4 * f, 8 * f, 16 * f, 16 * f, 32 * f]
+        self.g1 = RB(f, f)
+        self.g2 = RB(f, g[1])
+        self.g3 = nn.ModuleList([RB(g[1], g[2]), RB(g[2], g[2])])
+        self.g4 = nn.ModuleList([RB(g[2], g[3]), RB(g[3], g[3])])
+        self.g5 = nn.ModuleList([RB(g[3], g[4]), RB(g[4], g[4])])
+        self.g6 = nn.ModuleList([RB(g[4], g[5]), RB(g[5], g[5])])
+        self.g7 = nn.ModuleList([RB(g[5], g[6]), RB(g[6], g[6])])
+        self.g8 = nn.ModuleList([RB(g[6], g[6], dil=2), RB(g[6], g[6], dil=2)])
+        self.g9 = nn.ModuleList([BLC(g[6]), BLC(g[6])])
+        self.g10 = conv(g[6], 64 * K * c, pad=False)
+        self.g10bn = ModBN(64 * K * c)
+        self.out = conv(K * c, K, k=5, pad=False)
+
+    def forward(self, x, m):
+        h = self.conv1(x)
+        h = F.max_pool2d(self.g1(h, m), 2)
+        h = F.max_pool2d(self.g2(h, m), 2)
+        for b in self.g3:
+            h = b(h, m)
+        h = F.max_pool2d(h, 2)
+        for grp in (self.g4, self.g5, self.g6, self.g7, self.g8, self.g9):
+            for b in grp:
+                h = b(h, m)
+        h = self.g10(sym_pad(h, 1))
+        h = F.leaky_relu(self.g10bn(h, m), 0.2)
+        h = F.pixel_shuffle(h, 8)
+        return self.out(sym_pad(h, 2))
+
+    def kernels(self):
+        return [p for n, p in self.named_parameters() if p.dim() == 4]
+
+
+def sym_pad(x, p):
+    """TF 'SYMMETRIC' padding (edge repeated) by p on H and W."""
+    top = x[:, :, :p, :].flip(2)
+    bot = x[:, :, -p:, :].flip(2)
+    x = torch.cat([top, x, bot], 2)
+    left = x[:, :, :, :p].flip(3)
+    right = x[:, :, :, -p:].flip(3)
+    return torch.cat([left, x, right], 3)
+
+
+def seg_loss(logits, g):
+    p = F.softmax(logits, 1)
+    dims = (0, 2, 3)
+    inter = (p * g).sum(dims)
+    dice = 2 * inter / ((p * p).sum(dims) + g.sum(dims) + 1e-7)
+    l_dice = -dice.mean()
+    w = 1 - g.sum(dims) / g.sum()
+    ce = -(w.view(1, -1, 1, 1) * g * torch.log(torch.clamp(p, 0.005, 1))).sum(1).mean()
+    return l_dice + ce
+
+
+def class_mean_probs(logits, g, T=2.0):
+    # z_c = sum over batch/pixels of logits * g_c / (sum g_c + 1e-6), one 5-vector per class
+    z = torch.einsum("bkhw,bchw->ck", logits, g) / (g.sum((0, 2, 3)).view(-1, 1) + 1e-6)
+    return F.softmax(z / T, 1)
+
+
+def kd_loss(la, ga, lb, gb):
+    pa, pb = class_mean_probs(la, ga), class_mean_probs(lb, gb)
+    kl_ab = (pa * torch.log(pa / pb)).sum(1)
+    kl_ba = (pb * torch.log(pb / pa)).sum(1)
+    return ((kl_ab + kl_ba) / 2).mean()
+
+
+class Placeholder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c1, self.b1 = conv(1, 16), nn.BatchNorm2d(16, eps=1e-3)
+        self.c2, self.b2 = conv(16, 32), nn.BatchNorm2d(32, eps=1e-3)
+        self.c3, self.b3 = conv(32, 32), nn.BatchNorm2d(32, eps=1e-3)
+        self.head = nn.Conv2d(32, K, 1, bias=False)
+
+    def forward(self, x):
+        h = F.leaky_relu(self.b1(self.c1(x)), 0.2)
+        h = F.leaky_relu(self.b2(self.c2(h)), 0.2)
+        h = F.leaky_relu(self.b3(self.c3(h)), 0.2)
+        return self.head(h)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--network", default="dilated2d", choices=["dilated2d", "placeholder"])
+    ap.add_argument("--width", type=float, default=0.25)
+    ap.add_argument("--size", type=int, default=64)
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--steps", type=int, default=5)
+    ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    S, B = a.size, a.batch
+    if a.network == "dilated2d":
+        net = Dilated2d(a.width)
+        opt = torch.optim.Adam(net.parameters(), lr=1e-4)
+        xs = [torch.randn(B, 3, S, S) for _ in range(2)]
+        ys = [torch.randint(0, K, (B, S, S)) for _ in range(2)]
+        gs = [F.one_hot(y, K).permute(0, 3, 1, 2).float() for y in ys]
+
+        def step():
+            opt.zero_grad(set_to_none=True)
+            la, lb = net(xs[0], 0), net(xs[1], 1)
+            loss = seg_loss(la, gs[0]) + seg_loss(lb, gs[1]) + 0.5 * kd_loss(la, gs[0], lb, gs[1])
+            loss = loss + 1e-4 * sum((k * k).sum() / 2 for k in net.kernels())
+            loss.backward()
+            opt.step()
+            return float(loss)
+    else:
+        net = Placeholder()
+        opt = torch.optim.Adam(net.parameters(), lr=1e-4)
+        x = torch.randn(B, 1, S, S)
+        y = torch.randint(0, K, (B, S, S))
+
+        def step():
+            opt.zero_grad(set_to_none=True)
+            loss = F.cross_entropy(net(x), y)
+            loss.backward()
+            opt.step()
+            return float(loss)
+
+    net.train()
+    for _ in range(a.warmup):
+        step()
+    times = []
+    for _ in range(a.steps):
+        t = time.perf_counter()
+        loss = step()
+        times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    params = sum(p.numel() for p in net.parameters() if p.requires_grad)
+    print(json.dumps({
+        "impl": "pytorch", "network": a.network, "width": a.width, "size": S, "batch": B,
+        "ms_per_step": times[len(times) // 2], "ms_steps": times, "params": params,
+        "threads": torch.get_num_threads(), "torch": torch.__version__, "loss": loss,
+    }))
+
+
+if __name__ == "__main__":
+    main()

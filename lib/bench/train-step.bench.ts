@@ -1,0 +1,150 @@
+/**
+ * Benchmark (engine issue, `npm run bench`): one Adam step of the paper's 2D network (setting
+ * "ours": Chilopod + KD loss; width W=0.25, 64x64x3, batch 8 per modality) on each backend that
+ * loads here — wasm + kernel pack (1 thread: the threaded wasm build cannot run in Node), and the
+ * native oneDNN engine at 1 and 2 threads when its addon is built — beside the same network in
+ * PyTorch CPU (Debian python3-torch, `torch_train_step.py`) at the same thread count, in the same run.
+ *
+ * Each configuration runs in its own process (`ummkd bench train-step --json` with UMMKD_BACKEND /
+ * UMMKD_THREADS; `torch_train_step.py --threads`), so backends and thread pools do not interfere.
+ * Reported: median and minimum step time over the timed steps; ratio = ours / PyTorch (median and
+ * min). On a shared machine the minimum is the steadier number; the 1-minute load average at the
+ * start of each run is in the CSV.
+ *
+ * Writes results/bench/train_step.csv and results/bench/train_step.json atomically.
+ * Run: `npx tsx lib/bench/train-step.bench.ts` (or through `npm run bench`).
+ * Environment: UMMKD_BENCH_STEPS (default 5), UMMKD_BENCH_WARMUP (default 2).
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { loadavg } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { writeFileAtomic, writeJsonAtomic } from "../util/atomic.ts";
+import { gitState } from "../util/provenance.ts";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const PY = "/usr/bin/python3";
+const CONFIG = { network: "dilated2d", width: 0.25, size: 64, batch: 8 };
+const STEPS = Number(process.env.UMMKD_BENCH_STEPS ?? 5);
+const WARMUP = Number(process.env.UMMKD_BENCH_WARMUP ?? 2);
+
+interface Run {
+  ms_per_step: number;
+  ms_steps: number[];
+  params: number;
+  threads: number;
+  backend?: string;
+  backendReason?: string;
+  torch?: string;
+  tensor_leak_per_step?: number;
+}
+
+function lastJsonLine(out: string): Run {
+  const line = out.trim().split("\n").reverse().find((l) => l.startsWith("{"));
+  if (!line) throw new Error(`no JSON line in output:\n${out.slice(-2000)}`);
+  return JSON.parse(line) as Run;
+}
+
+function runOurs(backend: string, threads: number): Run {
+  const args = ["bin/ummkd.js", "bench", "train-step", "--network", CONFIG.network, "--width", String(CONFIG.width), "--size", String(CONFIG.size), "--batch", String(CONFIG.batch), "--steps", String(STEPS), "--warmup", String(WARMUP), "--json"];
+  const out = execFileSync(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, UMMKD_BACKEND: backend, UMMKD_THREADS: String(threads) },
+    stdio: ["ignore", "pipe", "pipe"],
+    maxBuffer: 64 << 20,
+    timeout: 15 * 60 * 1000,
+  }).toString();
+  return lastJsonLine(out);
+}
+
+function runTorch(threads: number): Run {
+  const args = [join(ROOT, "lib/bench/torch_train_step.py"), "--network", CONFIG.network, "--width", String(CONFIG.width), "--size", String(CONFIG.size), "--batch", String(CONFIG.batch), "--steps", String(STEPS), "--warmup", String(WARMUP), "--threads", String(threads)];
+  return lastJsonLine(execFileSync(PY, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], timeout: 15 * 60 * 1000 }).toString());
+}
+
+function nativeAvailable(): string | null {
+  try {
+    const out = execFileSync(process.execPath, ["--import", "tsx", "-e", 'import("./lib/engine/native/index.ts").then(async m => { const r = await m.loadNative(); console.log(JSON.stringify(r.ok ? {ok:true} : r)); })'], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 120000,
+    }).toString();
+    const r = JSON.parse(out.trim().split("\n").pop()!) as { ok: boolean; reason?: string };
+    return r.ok ? null : (r.reason ?? "not available");
+  } catch (e) {
+    return `native engine not loadable: ${String((e as Error).message).split("\n")[0]}`;
+  }
+}
+
+const min = (a: number[]) => Math.min(...a);
+const r2 = (x: number) => Math.round(x * 100) / 100;
+
+export async function bench(): Promise<void> {
+  const torchOk = existsSync(PY) && (() => {
+    try {
+      execFileSync(PY, ["-c", "import torch"], { stdio: "ignore" });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  const nativeWhyNot = nativeAvailable();
+  const configs: Array<{ backend: string; threads: number }> = [{ backend: "wasm", threads: 1 }];
+  if (nativeWhyNot === null) configs.push({ backend: "native", threads: 1 }, { backend: "native", threads: 2 });
+  else console.log(`[bench train-step] native engine skipped: ${nativeWhyNot}`);
+  if (!torchOk) console.log("[bench train-step] PyTorch peer skipped: /usr/bin/python3 with torch not found (Debian python3-torch)");
+  const torchCache = new Map<number, Run>();
+  const rows: Record<string, string | number>[] = [];
+  const runs: unknown[] = [];
+  const git = gitState();
+  for (const c of configs) {
+    const load = loadavg()[0]!;
+    console.log(`[bench train-step] ${CONFIG.network} W=${CONFIG.width} ${CONFIG.size}px B=${CONFIG.batch}: ours on ${c.backend} @${c.threads} thread(s) ...`);
+    const ours = runOurs(c.backend, c.threads);
+    let torch: Run | undefined;
+    if (torchOk) {
+      if (!torchCache.has(c.threads)) {
+        console.log(`[bench train-step]   PyTorch @${c.threads} thread(s) ...`);
+        torchCache.set(c.threads, runTorch(c.threads));
+      }
+      torch = torchCache.get(c.threads);
+    }
+    const row = {
+      network: CONFIG.network,
+      setting: "ours",
+      width: CONFIG.width,
+      size: CONFIG.size,
+      batch_per_modality: CONFIG.batch,
+      backend: ours.backend ?? c.backend,
+      threads: ours.threads,
+      ours_ms_median: r2(ours.ms_per_step),
+      ours_ms_min: r2(min(ours.ms_steps)),
+      torch_ms_median: torch ? r2(torch.ms_per_step) : "",
+      torch_ms_min: torch ? r2(min(torch.ms_steps)) : "",
+      ratio_median: torch ? r2(ours.ms_per_step / torch.ms_per_step) : "",
+      ratio_min: torch ? r2(min(ours.ms_steps) / min(torch.ms_steps)) : "",
+      params_ours: ours.params,
+      params_torch: torch ? torch.params : "",
+      steps: STEPS,
+      warmup: WARMUP,
+      load_avg_1m: r2(load),
+      torch_version: torch?.torch ?? "",
+      commit: git.commit ?? "",
+      dirty: String(git.dirty),
+      created_at: new Date().toISOString(),
+    };
+    rows.push(row);
+    runs.push({ ours, torch });
+    console.log(`[bench train-step]   ${row.backend}@${row.threads}: ours ${row.ours_ms_median} ms (min ${row.ours_ms_min}), PyTorch ${row.torch_ms_median} ms (min ${row.torch_ms_min}), ratio ${row.ratio_median} (min-based ${row.ratio_min})`);
+  }
+  const cols = Object.keys(rows[0]!);
+  const csv = [cols.join(","), ...rows.map((r) => cols.map((k) => String(r[k])).join(","))].join("\n") + "\n";
+  writeFileAtomic(join(ROOT, "results/bench/train_step.csv"), csv);
+  writeJsonAtomic(join(ROOT, "results/bench/train_step.json"), { config: { ...CONFIG, steps: STEPS, warmup: WARMUP }, rows, runs });
+  console.log("[bench train-step] wrote results/bench/train_step.csv and train_step.json");
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  await bench();
+}

@@ -1,0 +1,217 @@
+/**
+ * One Adam training step, timed: the engine issue's benchmark (`ummkd bench train-step`).
+ *
+ * Networks:
+ * - `dilated2d`: the paper's 2D network from `lib/models` (setting "ours" = Chilopod + KD), B images
+ *   per modality of S x S x 3, loss = Dice+CE per modality + 0.5 KD + 1e-4 L2 (eq. 5), Adam lr 1e-4.
+ * - `unet3d`: the 3D U-Net, same setting and loss, B patches per modality of S x S x D x 1.
+ * - `placeholder`: the issue's 3-layer net (3x3 convs 1->16->32->32, BN, LeakyReLU, 1x1 head to 5
+ *   classes, softmax CE), B images of S x S x 1 (for engine work independent of lib/models).
+ *
+ * The same networks exist in PyTorch in `torch_train_step.py` (the peer).
+ */
+import { tf, type Tensor, type Tensor1D, type Tensor4D, type Variable } from "../engine/tf.ts";
+import type { Scalar } from "@tensorflow/tfjs-core";
+import { initEngine, batchNormTraining, type EngineInfo } from "../engine/index.ts";
+import { OptionError, oneOf } from "../util/errors.ts";
+import { Rng } from "../util/rng.ts";
+
+export type BenchNetwork = "dilated2d" | "unet3d" | "placeholder";
+export const BENCH_NETWORKS: readonly BenchNetwork[] = ["dilated2d", "unet3d", "placeholder"];
+
+export interface TrainStepOptions {
+  network: BenchNetwork;
+  /** Channel width multiplier (dilated2d / unet3d). */
+  width: number;
+  /** Spatial size S (S x S images; S x S x depth patches for unet3d). */
+  size: number;
+  /** unet3d patch depth (default 8). */
+  depth?: number;
+  /** Images (patches) per modality. */
+  batch: number;
+  /** Timed steps (the median is reported). */
+  steps: number;
+  /** Untimed steps first (kernel setup, allocation). */
+  warmup: number;
+  /** Aggregate per-kernel times over one extra step (tf.profile). */
+  profile?: boolean;
+}
+
+export interface KernelTime {
+  kernel: string;
+  ms: number;
+  calls: number;
+}
+
+export interface TrainStepResult {
+  impl: "ummkd";
+  backend: string;
+  backendReason: string;
+  threads: number;
+  network: BenchNetwork;
+  width: number;
+  size: number;
+  batch: number;
+  /** Median over the timed steps. */
+  ms_per_step: number;
+  ms_steps: number[];
+  params: number;
+  loss: number;
+  /** Tensors left behind per step (should be 0). */
+  tensor_leak_per_step: number;
+  /** Per-kernel totals of one profiled step (nested kernels of composite kernels counted too). */
+  profile?: KernelTime[];
+}
+
+interface StepModel {
+  params: number;
+  vars: Variable[];
+  loss: () => Scalar;
+  dispose: () => void;
+}
+
+function randn(rng: Rng, shape: number[]): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = rng.normal();
+  return tf.tensor(a, shape);
+}
+function randLabels(rng: Rng, shape: number[], k: number): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const a = new Int32Array(n);
+  for (let i = 0; i < n; i++) a[i] = rng.int(k);
+  return tf.tensor(a, shape, "int32");
+}
+
+function placeholderModel(o: TrainStepOptions, rng: Rng): StepModel {
+  const K = 5;
+  const w = (shape: number[]) => tf.variable(tf.mul(randn(rng, shape), 0.1));
+  const convs = [w([3, 3, 1, 16]), w([3, 3, 16, 32]), w([3, 3, 32, 32])];
+  const gammas = [16, 32, 32].map((c) => tf.variable(tf.ones([c])));
+  const betas = [16, 32, 32].map((c) => tf.variable(tf.zeros([c])));
+  const head = w([1, 1, 32, K]);
+  const x = randn(rng, [o.batch, o.size, o.size, 1]);
+  const y = tf.oneHot(randLabels(rng, [o.batch, o.size, o.size], K), K);
+  const vars = [...convs, ...gammas, ...betas, head];
+  return {
+    params: vars.reduce((a, v) => a + v.size, 0),
+    vars,
+    loss: () => {
+      let h: Tensor = x;
+      for (let i = 0; i < 3; i++) {
+        h = tf.conv2d(h as Tensor4D, convs[i] as unknown as Tensor4D, 1, "same");
+        h = tf.leakyRelu(batchNormTraining(h, gammas[i] as unknown as Tensor1D, betas[i] as unknown as Tensor1D, 1e-3).y, 0.2);
+      }
+      const logits = tf.conv2d(h as Tensor4D, head as unknown as Tensor4D, 1, "valid");
+      return tf.losses.softmaxCrossEntropy(y, logits) as Scalar;
+    },
+    dispose: () => tf.dispose([...vars, x, y]),
+  };
+}
+
+async function paperModel(o: TrainStepOptions, rng: Rng): Promise<StepModel> {
+  const models = (await import("../models/index.ts")) as Record<string, unknown>;
+  const losses = (await import("../losses/index.ts")) as Record<string, unknown>;
+  const buildModel = models.buildModel as ((opts: object) => import("../models/types.ts").SegmentationNetwork) | undefined;
+  const { segmentationLoss, kdLoss, l2Loss, totalLoss } = losses as Record<string, ((...a: unknown[]) => never) | undefined>;
+  if (!buildModel || !segmentationLoss || !kdLoss || !l2Loss || !totalLoss) {
+    throw new OptionError("--network", o.network, "a network once lib/models exports buildModel and lib/losses its losses (not yet here); use --network placeholder");
+  }
+  const net = buildModel({ network: o.network, setting: "ours", width: o.width, seed: 1 });
+  const K = net.options.numClasses;
+  const spatial = o.network === "unet3d" ? [o.size, o.size, o.depth ?? 8] : [o.size, o.size];
+  const xs = [0, 1].map(() => randn(rng, [o.batch, ...spatial, net.options.inChannels]));
+  const ys = [0, 1].map(() => randLabels(rng, [o.batch, ...spatial], K));
+  const vars = net.trainableVariables();
+  return {
+    params: net.countParams(),
+    vars,
+    loss: () => {
+      const la = net.apply(xs[0]!, 0, true);
+      const lb = net.apply(xs[1]!, 1, true);
+      const sa = (segmentationLoss as (l: Tensor, t: Tensor) => { loss: Tensor })(la, ys[0]!);
+      const sb = (segmentationLoss as (l: Tensor, t: Tensor) => { loss: Tensor })(lb, ys[1]!);
+      const kd = (kdLoss as (a: Tensor, ta: Tensor, b: Tensor, tb: Tensor) => { loss: Tensor })(la, ys[0]!, lb, ys[1]!);
+      const l2 = (l2Loss as (v: readonly Tensor[]) => Tensor)(net.regularizedVariables());
+      return (totalLoss as (t: object, o: object) => Scalar)({ segA: sa.loss, segB: sb.loss, kd: kd.loss, l2 }, { alpha: 0.5, eta: o.network === "unet3d" ? 2e-4 : 1e-4 });
+    },
+    dispose: () => {
+      net.dispose();
+      tf.dispose([...xs, ...ys]);
+    },
+  };
+}
+
+/** Validate options (errors name the flag). */
+export function checkTrainStepOptions(o: TrainStepOptions): TrainStepOptions {
+  oneOf("--network", o.network, BENCH_NETWORKS);
+  const pos = (name: string, v: number, int = true) => {
+    if (!(v > 0) || !Number.isFinite(v) || (int && !Number.isInteger(v))) throw new OptionError(`--${name}`, v, int ? "a positive integer" : "a positive number");
+  };
+  pos("width", o.width, false);
+  pos("size", o.size);
+  pos("batch", o.batch);
+  pos("steps", o.steps);
+  if (!(Number.isInteger(o.warmup) && o.warmup >= 0)) throw new OptionError("--warmup", o.warmup, "an integer >= 0");
+  if (o.network !== "placeholder" && o.size % 8 !== 0) throw new OptionError("--size", o.size, "a multiple of 8 (three 2x poolings)");
+  return o;
+}
+
+/**
+ * Build the network and data, run `warmup` + `steps` Adam steps and report the median step time.
+ * @throws OptionError on bad options
+ */
+export async function benchTrainStep(opts: TrainStepOptions): Promise<TrainStepResult> {
+  const o = checkTrainStepOptions(opts);
+  const info: EngineInfo = await initEngine();
+  const rng = new Rng(7);
+  const model = o.network === "placeholder" ? placeholderModel(o, rng) : await paperModel(o, rng);
+  const opt = tf.train.adam(1e-4);
+  let lastLoss = NaN;
+  const step = () => {
+    const cost = opt.minimize(model.loss, true, model.vars);
+    lastLoss = cost!.dataSync()[0]!;
+    cost!.dispose();
+  };
+  for (let i = 0; i < o.warmup; i++) step();
+  const before = tf.memory().numTensors;
+  const times: number[] = [];
+  for (let i = 0; i < o.steps; i++) {
+    const t = performance.now();
+    step();
+    times.push(performance.now() - t);
+  }
+  const leak = (tf.memory().numTensors - before) / o.steps;
+  let profile: KernelTime[] | undefined;
+  if (o.profile) {
+    const p = await tf.profile(() => step());
+    const agg = new Map<string, KernelTime>();
+    for (const k of p.kernels) {
+      const e = agg.get(k.name) ?? { kernel: k.name, ms: 0, calls: 0 };
+      e.ms += typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0;
+      e.calls++;
+      agg.set(k.name, e);
+    }
+    profile = [...agg.values()].sort((a, b) => b.ms - a.ms).map((e) => ({ ...e, ms: Math.round(e.ms * 10) / 10 }));
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  const res: TrainStepResult = {
+    impl: "ummkd",
+    backend: info.backend,
+    backendReason: info.reason,
+    threads: info.threads,
+    network: o.network,
+    width: o.width,
+    size: o.size,
+    batch: o.batch,
+    ms_per_step: Math.round(sorted[Math.floor(sorted.length / 2)]! * 10) / 10,
+    ms_steps: times.map((t) => Math.round(t * 10) / 10),
+    params: model.params,
+    loss: lastLoss,
+    tensor_leak_per_step: leak,
+    ...(profile ? { profile } : {}),
+  };
+  opt.dispose();
+  model.dispose();
+  return res;
+}

@@ -1,0 +1,65 @@
+/**
+ * `ummkd bench <what>`:
+ *   train-step  one Adam step of a network (engine issue): --network dilated2d|unet3d|placeholder
+ *               --width W --size S --batch B --steps N [--warmup N] [--depth D] [--profile] [--json]
+ *   all         every benchmark of `npm run bench` (lib/bench/run.ts)
+ * The backend comes from UMMKD_BACKEND / UMMKD_THREADS (see lib/engine).
+ */
+import { parseFlags, numberFlag } from "./args.ts";
+import { OptionError } from "../util/errors.ts";
+import { benchTrainStep, type BenchNetwork } from "../bench/train-step.ts";
+
+const USAGE = `usage: ummkd bench train-step --network dilated2d|unet3d|placeholder [--width 0.25] [--size 64] [--batch 8] [--steps 5] [--warmup 2] [--depth 8] [--profile] [--json]
+       ummkd bench all        (the same as npm run bench)`;
+
+export async function run(argv: string[]): Promise<number> {
+  const [what, ...rest] = argv;
+  if (!what || what === "--help" || what === "-h") {
+    console.log(USAGE);
+    return what ? 0 : 2;
+  }
+  if (what === "all") {
+    const { runAll } = await import("../bench/run.ts");
+    return runAll();
+  }
+  if (what !== "train-step") throw new OptionError("ummkd bench <what>", what, ["train-step", "all"]);
+  const { values } = parseFlags(
+    rest,
+    {
+      network: { type: "string", default: "dilated2d" },
+      width: { type: "string" },
+      size: { type: "string" },
+      depth: { type: "string" },
+      batch: { type: "string" },
+      steps: { type: "string" },
+      warmup: { type: "string" },
+      profile: { type: "boolean", default: false },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+    },
+    "bench train-step",
+  );
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const res = await benchTrainStep({
+    network: values.network as BenchNetwork,
+    width: numberFlag("width", values.width, 0.25),
+    size: numberFlag("size", values.size, 64),
+    depth: numberFlag("depth", values.depth, 8),
+    batch: numberFlag("batch", values.batch, 8),
+    steps: numberFlag("steps", values.steps, 5),
+    warmup: numberFlag("warmup", values.warmup, 2),
+    profile: values.profile,
+  });
+  if (values.json) {
+    console.log(JSON.stringify(res));
+  } else {
+    console.log(
+      `${res.network} (width ${res.width}, ${res.size}px, batch ${res.batch}/modality): ${res.ms_per_step} ms/step on ${res.backend} (${res.threads} thread${res.threads === 1 ? "" : "s"}), ${res.params} params, loss ${res.loss.toFixed(4)}, leak ${res.tensor_leak_per_step}/step`,
+    );
+    if (res.profile) for (const k of res.profile.slice(0, 25)) console.log(`  ${k.kernel.padEnd(28)} ${String(k.ms).padStart(9)} ms  ${k.calls} calls`);
+  }
+  return 0;
+}
