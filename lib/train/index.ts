@@ -1,1 +1,33 @@
-// Public API of lib/train (barrel). Each module owner adds its exports here.
+// Public API of lib/train (barrel): trainer, configs and profiles, checkpoints, progress, inference.
+export type { Batch as TrainBatch, BatchSource, ValidationSet, StepLosses, LogRecord, TrainProgress, TrainResult } from "./types.ts";
+export {
+  TRAIN_PROFILES,
+  TRAIN_PROFILES_NAMES,
+  TRAIN_CONFIG_SPEC,
+  defaultTrainConfig,
+  resolveTrainConfig,
+  validateTrainConfig,
+  type TrainConfig,
+  type TrainConfigInput,
+  type TrainProfile,
+  type TrainProfileName,
+  type AbsentClassPolicy as TrainAbsentClassPolicy,
+} from "./config.ts";
+export { checkObject, checkField, type FieldSpec, type ObjectSpec } from "./check.ts";
+export { learningRateAt, type LrSchedule } from "./schedule.ts";
+export { train, stepSeed, type TrainOptions, type TrainSources, type TrainRunResult } from "./trainer.ts";
+export { realLosses, realModelBuilder, type TrainLossFns, type ModelBuilder } from "./deps.ts";
+export { validate, batchTensors } from "./validation.ts";
+export {
+  CHECKPOINT_DIR,
+  findCheckpoint,
+  saveCheckpoint,
+  readTrainerState,
+  loadModelState,
+  loadOptimizerState,
+  loadTrainedModel,
+  releaseState,
+  type TrainerState,
+} from "./checkpoint.ts";
+export { createProgress, detectProgressMode, formatProgress, type ProgressMode, type ProgressReporter, type ProgressOptions } from "./progress.ts";
+export { predictVolume2D5, predictVolume3D, padTo, type Predict2D5Options, type Predict3DOptions } from "./predict.ts";
