@@ -181,3 +181,17 @@ describe("preprocessCase", () => {
     expect(() => preprocessCase({ id: "d", modality: "mri", image: img([1, 2, 3, 4], [2, 2, 1]), label: l2 })).toThrow(/lab2\.nii\.gz: label spacing/);
   });
 });
+
+describe("percentile by selection equals percentile by sorting", () => {
+  it.each([1, 2, 3, 10, 101, 5000])("n = %i, with ties, p in {0, 2, 50, 97.5, 98, 100}", (n) => {
+    const rng = new Rng(n);
+    const x = Float64Array.from({ length: n }, () => (rng.next() < 0.3 ? 7 : Math.round(rng.normal() * 100) / 10));
+    const s = Float64Array.from(x).sort();
+    for (const p of [0, 2, 50, 97.5, 98, 100]) {
+      const pos = ((n - 1) * p) / 100;
+      const lo = Math.floor(pos);
+      const hi = Math.min(lo + 1, n - 1);
+      expect(percentile(x, p)).toBeCloseTo(s[lo]! + (pos - lo) * (s[hi]! - s[lo]!), 12);
+    }
+  });
+});
