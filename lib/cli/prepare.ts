@@ -21,6 +21,8 @@ datasets: ${DATASET_NAMES.join(", ")}
   --out DIR        output folder (replaced atomically when complete)
   --size N|HxW|0   in-plane ROI around the foreground centre (default 256; 0 = no crop; sifa: none)
   --spacing a,b,c  resample to this spacing in mm (0 keeps an axis; default: keep the grid)
+  --plane P        slicing plane made the z axis: z, x, y, axial, coronal, sagittal
+                   (default: coronal for mmwhs, z otherwise)
   --clip PCT       clip the brightest PCT% per volume (default 2; sifa: 0)
   --no-zscore      skip the per-volume z-score (sifa: skipped by default)
   --ids a,b,c      only these case ids
@@ -38,6 +40,7 @@ export async function run(argv: string[]): Promise<number> {
       size: { type: "string" },
       spacing: { type: "string" },
       clip: { type: "string" },
+      plane: { type: "string" },
       "no-zscore": { type: "boolean" },
       ids: { type: "string" },
       quiet: { type: "boolean" },
@@ -69,6 +72,7 @@ export async function run(argv: string[]): Promise<number> {
     opts.spacing = p as [number, number, number];
   }
   if (values.clip !== undefined) opts.clipPercent = numberFlag("clip", values.clip, 2);
+  if (values.plane !== undefined) opts.slicePlane = oneOf("--plane", values.plane, ["x", "y", "z", "axial", "coronal", "sagittal"] as const);
   if (values["no-zscore"]) opts.zscore = false;
   if (values.ids) opts.ids = values.ids.split(",").map((s) => s.trim()).filter(Boolean);
   if (!values.quiet) opts.log = (msg) => console.error(msg);

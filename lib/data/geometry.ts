@@ -76,3 +76,47 @@ export function assertFinite(data: ArrayLike<number>, file: string): void {
   }
   if (count > 0) throw new DataError(file, `${count} non-finite (NaN/Inf) intensities, first at voxel index ${first}`);
 }
+
+export type AxisName = "x" | "y" | "z";
+export type SlicePlane = AxisName | "axial" | "coronal" | "sagittal";
+
+/**
+ * The voxel axis (0, 1, 2) to slice along for a named plane: x/y/z directly; an anatomical plane
+ * through the affine (axial: the axis most aligned with world S-I, coronal: A-P, sagittal: L-R).
+ */
+export function sliceAxisIndex(affine: Affine, plane: SlicePlane): 0 | 1 | 2 {
+  if (plane === "x") return 0;
+  if (plane === "y") return 1;
+  if (plane === "z") return 2;
+  const world = plane === "sagittal" ? 0 : plane === "coronal" ? 1 : 2;
+  const d = directionFromAffine(affine);
+  let best: 0 | 1 | 2 = 0;
+  for (const c of [1, 2] as const) if (Math.abs(d[world]![c]!) > Math.abs(d[world]![best]!)) best = c;
+  return best;
+}
+
+/**
+ * Reorders voxel axes: output axis a is input axis `order[a]` (a permutation of 0, 1, 2). The
+ * affine is permuted to match, so world positions are unchanged.
+ */
+export function permuteAxes<T extends Float32Array | Uint8Array>(vol: Volume<T>, order: readonly [number, number, number]): Volume<T> {
+  if ([...order].sort().join() !== "0,1,2") throw new DataError(vol.source ?? "<volume>", `invalid axis order [${order}]`);
+  if (order[0] === 0 && order[1] === 1 && order[2] === 2) return vol;
+  const inShape = vol.shape;
+  const shape = [inShape[order[0]]!, inShape[order[1]]!, inShape[order[2]]!] as [number, number, number];
+  const inStride = [1, inShape[0], inShape[0] * inShape[1]];
+  const s0 = inStride[order[0]]!, s1 = inStride[order[1]]!, s2 = inStride[order[2]]!;
+  const Ctor = vol.data.constructor as { new (n: number): T };
+  const out = new Ctor(vol.data.length);
+  let o = 0;
+  for (let k = 0; k < shape[2]; k++) {
+    for (let j = 0; j < shape[1]; j++) {
+      const base = k * s2 + j * s1;
+      for (let i = 0; i < shape[0]; i++) out[o++] = vol.data[base + i * s0]!;
+    }
+  }
+  const a = vol.affine;
+  const affine: Affine = [0, 1, 2, 3].map((r) => [a[r]![order[0]]!, a[r]![order[1]]!, a[r]![order[2]]!, a[r]![3]!]) as Affine;
+  const spacing = [vol.spacing[order[0]]!, vol.spacing[order[1]]!, vol.spacing[order[2]]!] as [number, number, number];
+  return { data: out, shape, spacing, affine, ...(vol.source ? { source: vol.source } : {}) };
+}

@@ -77,9 +77,15 @@ function sourcesFor(dataset: DatasetName, src: string, opts: PrepareOptions): So
   }
 }
 
-/** Default preprocessing per dataset: SIFA slices are already cropped and z-scored by PnP-AdaNet. */
+/**
+ * Default preprocessing per dataset: SIFA slices are already cropped and z-scored by PnP-AdaNet;
+ * MM-WHS volumes are sliced coronally like PnP-AdaNet's; the abdominal sets axially.
+ */
 export function defaultPrepareOptions(dataset: DatasetName): PreprocessOptions {
-  return dataset === "sifa" ? { size: undefined, clipPercent: 0, zscore: false } : { size: [256, 256], clipPercent: 2, zscore: true };
+  if (dataset === "sifa") return { size: undefined, clipPercent: 0, zscore: false };
+  // PnP-AdaNet sliced the MM-WHS volumes coronally (authors' notes section 6)
+  if (dataset === "mmwhs") return { slicePlane: "coronal", size: [256, 256], clipPercent: 2, zscore: true };
+  return { slicePlane: "z", size: [256, 256], clipPercent: 2, zscore: true };
 }
 
 /**
@@ -90,7 +96,7 @@ export async function prepareDataset(dataset: DatasetName, src: string, out: str
   oneOf("dataset", dataset, DATASET_NAMES);
   if (!existsSync(src)) throw new DataError(src, "source folder not found");
   const def = DATASETS[dataset];
-  const pre: PreprocessOptions = { ...defaultPrepareOptions(dataset), ...Object.fromEntries(Object.entries(opts).filter(([k, v]) => ["size", "spacing", "clipPercent", "zscore"].includes(k) && v !== undefined)) };
+  const pre: PreprocessOptions = { ...defaultPrepareOptions(dataset), ...Object.fromEntries(Object.entries(opts).filter(([k, v]) => ["size", "spacing", "clipPercent", "zscore", "slicePlane", "keepInside"].includes(k) && v !== undefined)) };
   if (pre.size && (pre.size[0] <= 0 || pre.size[1] <= 0)) pre.size = undefined; // [0, 0]: keep the full plane
   const sources = sourcesFor(dataset, src, opts);
   const total = sources.reduce((a, s) => a + s.items.length, 0);

@@ -1,6 +1,7 @@
 /**
  * The per-case preprocessing pipeline (authors' notes section 6, PnP-AdaNet issue #1), with sizes
  * and spacings as parameters so CPU profiles can run smaller:
+ *   0. optional reorientation so the slicing plane's normal is the z axis (`slicePlane`),
  *   1. optional resampling to `spacing` (trilinear image, nearest labels),
  *   2. in-plane ROI crop/pad to `size` = [H, W] around the foreground centre (mean label
  *      coordinate; grid centre without labels), shifted to stay inside the plane where it fits
@@ -12,9 +13,15 @@ import { DataError } from "../util/errors.ts";
 import { resampleImage, resampleLabels } from "./resample.ts";
 import { cropXY, foregroundCentreXY, roiCentreXY } from "./crop.ts";
 import { clipTopPercent, zscore } from "./intensity.ts";
-import { assertFinite, assertSameGrid } from "./geometry.ts";
+import { assertFinite, assertSameGrid, permuteAxes, sliceAxisIndex, type SlicePlane } from "./geometry.ts";
 
 export interface PreprocessOptions {
+  /**
+   * Plane of the 2D slices: the chosen axis becomes z (slice axis) before anything else, keeping
+   * the other two in order. "z" (default) keeps the grid; "coronal" reproduces PnP-AdaNet's MM-WHS
+   * slicing (axis picked from the affine).
+   */
+  slicePlane?: SlicePlane;
   /** Target spacing [sx, sy, sz] in mm; undefined keeps the grid, an entry <= 0 keeps that axis. */
   spacing?: [number, number, number] | undefined;
   /** In-plane ROI [H, W]; undefined keeps the full plane. Default [256, 256]. */
@@ -31,6 +38,8 @@ export interface PreprocessOptions {
 }
 
 export interface PreprocessRecord {
+  /** Output axis a came from input axis axisOrder[a] (the slice axis last). */
+  axisOrder: [number, number, number];
   originalShape: [number, number, number];
   originalSpacing: [number, number, number];
   resampledShape: [number, number, number];
@@ -49,9 +58,12 @@ export function preprocessCase(c: Case, opts: PreprocessOptions = {}): Case {
   const file = c.image.source ?? c.id;
   assertFinite(c.image.data, file);
   if (c.label) assertSameGrid(c.image, c.label, c.label.source ?? c.id);
-  const target = opts.spacing ? (opts.spacing.map((t, i) => (t > 0 ? t : c.image.spacing[i]!)) as [number, number, number]) : undefined;
-  let image = target ? resampleImage(c.image, target) : { ...c.image, data: c.image.data.slice() };
-  let label = c.label ? (target ? resampleLabels(c.label, target) : c.label) : undefined;
+  const axis = sliceAxisIndex(c.image.affine, opts.slicePlane ?? "z");
+  const order = ([0, 1, 2].filter((a) => a !== axis).concat(axis)) as [number, number, number];
+  const src = { image: permuteAxes(c.image, order), label: c.label ? permuteAxes(c.label, order) : undefined };
+  const target = opts.spacing ? (opts.spacing.map((t, i) => (t > 0 ? t : src.image.spacing[i]!)) as [number, number, number]) : undefined;
+  let image = target ? resampleImage(src.image, target) : { ...src.image, data: axis === 2 ? src.image.data.slice() : src.image.data };
+  let label = src.label ? (target ? resampleLabels(src.label, target) : src.label) : undefined;
   const resampledShape = image.shape;
   let cropOffset: [number, number, number] = [0, 0, 0];
   const size: [number, number] | undefined = "size" in opts ? opts.size : [256, 256];
@@ -71,6 +83,7 @@ export function preprocessCase(c: Case, opts: PreprocessOptions = {}): Case {
   const clipThreshold = pct > 0 ? clipTopPercent(image.data, 100 - pct) : null;
   const z = opts.zscore === false ? null : zscore(image.data);
   const record: PreprocessRecord = {
+    axisOrder: order,
     originalShape: c.image.shape,
     originalSpacing: c.image.spacing,
     resampledShape,

@@ -195,3 +195,32 @@ describe("percentile by selection equals percentile by sorting", () => {
     }
   });
 });
+
+describe("reorientation (slicePlane)", () => {
+  it("permuteAxes moves voxels and the affine together (world positions unchanged)", async () => {
+    const { permuteAxes, sliceAxisIndex } = await import("../../lib/data/geometry.ts");
+    // 2 x 3 x 4 volume, value = x + 10 y + 100 z; affine with distinct columns
+    const data = Float32Array.from({ length: 24 }, (_, i) => (i % 2) + 10 * (Math.floor(i / 2) % 3) + 100 * Math.floor(i / 6));
+    const v: ImageVolume = { data, shape: [2, 3, 4], spacing: [1, 2, 3], affine: [[0, 0, 3, 5], [-1, 0, 0, 6], [0, 2, 0, 7], [0, 0, 0, 1]] };
+    const p = permuteAxes(v, [0, 2, 1]); // new (i, j, k) = old (x, z, y)
+    expect(p.shape).toEqual([2, 4, 3]);
+    expect(p.spacing).toEqual([1, 3, 2]);
+    // new voxel (1, 3, 2) = old (x=1, y=2, z=3) = 1 + 20 + 300
+    expect(p.data[1 + 2 * (3 + 4 * 2)]).toBe(321);
+    const world = (a: number[][], ijk: number[]) => [0, 1, 2].map((r) => a[r]![0]! * ijk[0]! + a[r]![1]! * ijk[1]! + a[r]![2]! * ijk[2]! + a[r]![3]!);
+    expect(world(p.affine, [1, 3, 2])).toEqual(world(v.affine, [1, 2, 3]));
+    // axial = axis most aligned with world z (row 2): column 1 here; coronal = world y (row 1): column 0
+    expect(sliceAxisIndex(v.affine, "axial")).toBe(1);
+    expect(sliceAxisIndex(v.affine, "coronal")).toBe(0);
+    expect(sliceAxisIndex(v.affine, "sagittal")).toBe(2);
+  });
+  it("preprocessCase with slicePlane 'y' slices along y (label follows)", () => {
+    const data = Array.from({ length: 24 }, (_, i) => i);
+    const L = Array.from({ length: 24 }, (_, i) => (i === 5 ? 1 : 0)); // x=1, y=2, z=0
+    const c = preprocessCase({ id: "p", modality: "ct", image: img(data, [2, 3, 4]), label: lab(L, [2, 3, 4]) }, { slicePlane: "y", size: undefined, clipPercent: 0, zscore: false });
+    expect(c.image.shape).toEqual([2, 4, 3]); // (x, z, y)
+    expect(c.image.data[1 + 2 * (0 + 4 * 2)]).toBe(5);
+    expect(c.label!.data[1 + 2 * (0 + 4 * 2)]).toBe(1);
+    expect((c.meta!.preprocess as any).axisOrder).toEqual([0, 2, 1]);
+  });
+});
