@@ -11,6 +11,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Run
   bench: { summary: "benchmarks (train-step, ...)", load: () => import("./bench.ts") },
   params: { summary: "trainable parameter count of a network/setting", load: () => import("./params.ts") },
   prepare: { summary: "convert a raw dataset download into the preprocessed form", load: () => import("./prepare.ts") },
+  info: { summary: "shape, spacing, dtype and label values of an image file", load: () => import("./info.ts") },
   metrics: { summary: "Dice / HD / HD95 / ASSD between two label images", load: () => import("./metrics.ts") },
   train: { summary: "train from a JSON config", load: () => import("./train.ts") },
   predict: { summary: "predict whole volumes with a trained checkpoint", load: () => import("./predict.ts") },

@@ -21,3 +21,4 @@ export { UnpairedSampler, type Batch, type UnpairedSamplerOptions } from "./samp
 export { makeSplit, loadOrCreateSplits, MMWHS_FIXED_TEST, type ModalitySplit, type SplitFile } from "./splits.ts";
 export { prepareDataset, defaultPrepareOptions, type PrepareOptions, type Manifest, type ManifestCase } from "./prepare.ts";
 export * from "./synthetic.ts";
+export { readImage, labelValues, type AnyImage, type ImageFormat } from "./read.ts";
