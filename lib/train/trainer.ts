@@ -60,14 +60,16 @@ export interface TrainRunResult extends TrainResult {
 
 /** Per-step, per-modality dropout seed derived from the run seed (so resume reproduces dropout). */
 export function stepSeed(seed: number, step: number, modality: Modality): number {
-  let h = (seed >>> 0) ^ 0x85ebca6b;
-  for (const v of [step, modality + 1]) {
-    h = Math.imul(h ^ v, 0x9e3779b1) >>> 0;
-    h ^= h >>> 16;
-    h = Math.imul(h, 0x85ebca6b) >>> 0;
-    h ^= h >>> 13;
-  }
-  return h >>> 0;
+  // lowbias32 finaliser (Wellons) applied to the chained inputs.
+  const mix = (x: number) => {
+    x = Math.imul(x ^ (x >>> 16), 0x7feb352d);
+    x = Math.imul(x ^ (x >>> 15), 0x846ca68b);
+    return (x ^ (x >>> 16)) >>> 0;
+  };
+  let h = mix((seed >>> 0) ^ 0x85ebca6b);
+  h = mix((h + Math.imul(step + 1, 0x9e3779b9)) >>> 0);
+  h = mix((h + modality + 1) >>> 0);
+  return h;
 }
 
 /** Config keys that may change between a checkpoint and a resumed run. */

@@ -1,0 +1,157 @@
+/**
+ * `ummkd train --config FILE [--out DIR] [--fresh] [--progress auto|tty|log|none]`
+ *
+ * Trains one network/setting headless from a JSON config and leaves `<out>/checkpoint/`,
+ * `<out>/log.jsonl` and `<out>/config.json` (the resolved config). Re-running with the same out
+ * directory resumes from the last checkpoint (unless --fresh). Config file:
+ *
+ * ```json
+ * {
+ *   "train": { "profile": "quick", "model": { "network": "dilated2d", "setting": "ours" }, "seed": 1 },
+ *   "data": { "kind": "synthetic", "task": "cardiac", "trainCases": 4, "valCases": 1, "shape": [64, 64, 24] },
+ *   "out": "runs/ours-quick"
+ * }
+ * ```
+ * `data.kind` "nifti" takes `train` and optional `val` lists per modality of
+ * `{ "image": "ct1.nii.gz", "label": "ct1_label.nii.gz" }` (paths relative to the config file);
+ * images are clipped (top 2%) and z-scored per volume unless `"preprocess": false`.
+ */
+import { readFileSync, rmSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { initEngine } from "../engine/index.ts";
+import type { Case, ModalityName } from "../data/types.ts";
+import { readNifti } from "../data/nifti.ts";
+import { preprocessCase } from "../data/preprocess.ts";
+import { syntheticCohort } from "../data/synthetic.ts";
+import { CaseBatchSource, validationSet } from "../experiment/sources.ts";
+import { checkObject, type ObjectSpec } from "../train/check.ts";
+import { TRAIN_CONFIG_SPEC, resolveTrainConfig, validateTrainConfig } from "../train/config.ts";
+import { train } from "../train/trainer.ts";
+import type { ProgressMode } from "../train/progress.ts";
+import { writeJsonAtomic } from "../util/atomic.ts";
+import { DataError, OptionError, oneOf } from "../util/errors.ts";
+import { provenance } from "../util/provenance.ts";
+import { parseFlags } from "./args.ts";
+
+const CASE_LIST = { type: "array" as const, items: { type: "object" as const, fields: { image: { type: "string" as const, required: true }, label: { type: "string" as const, required: true } } } };
+const SPLIT_SPEC: ObjectSpec = { ct: { ...CASE_LIST, required: true }, mri: { ...CASE_LIST, required: true } };
+
+const DATA_SPEC: Record<"synthetic" | "nifti", ObjectSpec> = {
+  synthetic: {
+    kind: { type: "string", enum: ["synthetic"], required: true },
+    task: { type: "string", enum: ["cardiac", "abdominal"], required: true },
+    trainCases: { type: "integer", min: 1 },
+    valCases: { type: "integer", min: 0 },
+    seed: { type: "integer" },
+    shape: { type: "array", items: { type: "integer", min: 1 } },
+    spacing: { type: "array", items: { type: "number", min: 0, exclusiveMin: true } },
+  },
+  nifti: {
+    kind: { type: "string", enum: ["nifti"], required: true },
+    train: { type: "object", fields: SPLIT_SPEC, required: true },
+    val: { type: "object", fields: SPLIT_SPEC },
+    preprocess: { type: "boolean" },
+  },
+};
+
+const FILE_SPEC: ObjectSpec = {
+  train: { type: "object", fields: TRAIN_CONFIG_SPEC, required: true },
+  data: { type: "object", required: true, fields: {} /* checked per kind below */ },
+  out: { type: "string" },
+};
+
+type CaseRef = { image: string; label: string };
+type DataConfig =
+  | { kind: "synthetic"; task: "cardiac" | "abdominal"; trainCases?: number; valCases?: number; seed?: number; shape?: number[]; spacing?: number[] }
+  | { kind: "nifti"; train: Record<ModalityName, CaseRef[]>; val?: Record<ModalityName, CaseRef[]>; preprocess?: boolean };
+
+/** Validate the whole config file; errors name the file and the key path. */
+export function validateTrainFile(raw: unknown, file: string): { train: ReturnType<typeof validateTrainConfig>; data: DataConfig; out?: string } {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new OptionError(file, raw, "a JSON object with keys train, data, out");
+  const { data, ...rest } = raw as Record<string, unknown>;
+  checkObject({ ...rest, data: {} }, FILE_SPEC, file);
+  validateTrainConfig((raw as { train: unknown }).train, `${file}: train`);
+  const kind = oneOf(`${file}: data.kind`, (data as { kind?: unknown })?.kind, ["synthetic", "nifti"] as const);
+  checkObject(data, DATA_SPEC[kind], `${file}: data`);
+  const d = data as DataConfig;
+  if (d.kind === "synthetic") {
+    if (d.shape && d.shape.length !== 3) throw new OptionError(`${file}: data.shape`, d.shape, "[nx, ny, nz]");
+    if (d.spacing && d.spacing.length !== 3) throw new OptionError(`${file}: data.spacing`, d.spacing, "[sx, sy, sz]");
+  }
+  return raw as { train: ReturnType<typeof validateTrainConfig>; data: DataConfig; out?: string };
+}
+
+function readCase(ref: CaseRef, m: ModalityName, base: string): Case {
+  const imagePath = resolve(base, ref.image);
+  const labelPath = resolve(base, ref.label);
+  const image = readNifti(imagePath).volume;
+  const lab = readNifti(labelPath).volume;
+  if (lab.shape.join() !== image.shape.join()) throw new DataError(labelPath, `label grid [${lab.shape}] differs from the image's [${image.shape}] (${imagePath})`);
+  const y = new Uint8Array(lab.data.length);
+  for (let i = 0; i < y.length; i++) {
+    const v = lab.data[i]!;
+    if (!Number.isInteger(v) || v < 0 || v > 255) throw new DataError(labelPath, `voxel ${i} has label ${v}; expected integer class indices 0..255`);
+    y[i] = v;
+  }
+  return { id: ref.image, modality: m, image: { ...image, source: imagePath }, label: { ...lab, data: y, source: labelPath } };
+}
+
+function loadData(d: DataConfig, base: string): { train: Record<ModalityName, Case[]>; val: Record<ModalityName, Case[]> } {
+  const prep = (c: Case) => preprocessCase(c, { size: undefined, clipPercent: 2, zscore: true });
+  if (d.kind === "synthetic") {
+    const opts = { ...(d.shape ? { shape: d.shape as [number, number, number] } : {}), ...(d.spacing ? { spacing: d.spacing as [number, number, number] } : {}) };
+    const seed = d.seed ?? 1;
+    const split = (n: number, s: number) => ({
+      ct: n > 0 ? syntheticCohort(d.task, "ct", n, s, opts).map(prep) : [],
+      mri: n > 0 ? syntheticCohort(d.task, "mri", n, s, opts).map(prep) : [],
+    });
+    return { train: split(d.trainCases ?? 4, seed), val: split(d.valCases ?? 1, seed + 1000) };
+  }
+  const load = (s: Record<ModalityName, CaseRef[]> | undefined) => ({
+    ct: (s?.ct ?? []).map((r) => readCase(r, "ct", base)).map((c) => (d.preprocess === false ? c : prep(c))),
+    mri: (s?.mri ?? []).map((r) => readCase(r, "mri", base)).map((c) => (d.preprocess === false ? c : prep(c))),
+  });
+  return { train: load(d.train), val: load(d.val) };
+}
+
+const HELP = `usage: ummkd train --config FILE [--out DIR] [--fresh] [--progress auto|tty|log|none]
+
+Trains one network/setting from a JSON config ({"train": {...}, "data": {...}, "out": "..."});
+re-running with the same output directory resumes from its last checkpoint unless --fresh.`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseFlags(argv, { config: { type: "string" }, out: { type: "string" }, fresh: { type: "boolean" }, progress: { type: "string" }, help: { type: "boolean", short: "h" } }, "train");
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (!values.config) throw new OptionError("--config", undefined, "a JSON config file");
+  const file = resolve(values.config);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new DataError(file, `cannot read JSON config: ${(e as Error).message}`);
+  }
+  const cfgFile = validateTrainFile(raw, file);
+  const config = resolveTrainConfig(cfgFile.train);
+  const out = resolve(values.out ?? (cfgFile.out ? resolve(dirname(file), cfgFile.out) : "runs/train"));
+  const progress = oneOf("--progress", values.progress ?? "auto", ["auto", "tty", "log", "none"] as const) as ProgressMode;
+  const engine = await initEngine();
+  const data = loadData(cfgFile.data, dirname(file));
+  for (const c of [...data.train.ct, ...data.train.mri, ...data.val.ct, ...data.val.mri]) {
+    const [nx, ny] = c.image.shape;
+    if (nx % 8 || ny % 8) throw new DataError(c.image.source ?? c.id, `in-plane size ${nx}x${ny} is not a multiple of 8, which both networks need for training (crop/pad it with 'ummkd prepare' or data.shape)`);
+  }
+  if (!data.train.ct.length || !data.train.mri.length) throw new DataError(file, "data: training needs cases of both modalities (ct and mri)");
+  const mode = config.model.network === "unet3d" ? "3d" : "2d";
+  const source = new CaseBatchSource(data.train, mode, config.seed);
+  const validation = data.val.ct.length && data.val.mri.length ? validationSet(data.val, mode) : undefined;
+  if (values.fresh) rmSync(resolve(out, "checkpoint"), { recursive: true, force: true });
+  writeJsonAtomic(resolve(out, "config.json"), { config, data: cfgFile.data, source: file, engine, provenance: provenance(config.seed) });
+  const label = `${config.model.network}/${config.model.setting}`;
+  const r = await train(config, { train: source, ...(validation ? { validation } : {}) }, { runDir: out, progress, label });
+  r.model.dispose();
+  console.log(JSON.stringify({ out, steps: r.steps, resumedFrom: r.resumedFrom, checkpoint: r.checkpoint, log: r.logPath, lastLosses: r.lastLosses, wallS: r.wallS }));
+  return 0;
+}

@@ -1,0 +1,115 @@
+import { describe, expect, it } from "vitest";
+import { TRAIN_PROFILES, defaultTrainConfig, resolveTrainConfig, validateTrainConfig } from "../../lib/train/config.ts";
+import { learningRateAt } from "../../lib/train/schedule.ts";
+import { createProgress, formatProgress } from "../../lib/train/progress.ts";
+import { stepSeed } from "../../lib/train/trainer.ts";
+import type { TrainProgress } from "../../lib/train/types.ts";
+import { OptionError } from "../../lib/util/errors.ts";
+
+describe("learningRateAt", () => {
+  const s2d = { lr: 1e-4, lrDecay: 0.95, lrDecayEvery: 1000 };
+  it.each([
+    [0, 1e-4],
+    [999, 1e-4],
+    [1000, 9.5e-5],
+    [1999, 9.5e-5],
+    [2000, 9.025e-5],
+    [149_999, 1e-4 * 0.95 ** 149],
+  ])("2D step %i -> %f", (step, want) => {
+    expect(learningRateAt(step, s2d)).toBeCloseTo(want, 15);
+  });
+  it("3D decays every 500 steps", () => {
+    expect(learningRateAt(499, { lr: 1e-4, lrDecay: 0.95, lrDecayEvery: 500 })).toBe(1e-4);
+    expect(learningRateAt(500, { lr: 1e-4, lrDecay: 0.95, lrDecayEvery: 500 })).toBeCloseTo(9.5e-5, 15);
+  });
+  it("rejects a negative step", () => {
+    expect(() => learningRateAt(-1, s2d)).toThrow(OptionError);
+  });
+});
+
+describe("profiles and defaults", () => {
+  it("paper profile: lr 1e-4, batch 8 / 150k (2D), batch 2 / 50k (3D), KD alpha 0.5 for Ours only", () => {
+    const p2 = resolveTrainConfig({ model: { network: "dilated2d", setting: "ours" }, profile: "paper" });
+    expect([p2.lr, p2.batchSize, p2.steps, p2.lrDecayEvery, p2.alpha, p2.eta, p2.temperature, p2.epsilon]).toEqual([1e-4, 8, 150_000, 1000, 0.5, 1e-4, 2, 1e-8]);
+    const p3 = resolveTrainConfig({ model: { network: "unet3d", setting: "chilopod" }, profile: "paper" });
+    expect([p3.lr, p3.batchSize, p3.steps, p3.lrDecayEvery, p3.alpha]).toEqual([1e-4, 2, 50_000, 500, 0]);
+  });
+  it("released-code profile: lr 1e-3 for 2D, effective L2 2e-4 for 3D", () => {
+    expect(resolveTrainConfig({ model: { network: "dilated2d", setting: "joint-kd" }, profile: "released-code" }).lr).toBe(1e-3);
+    expect(resolveTrainConfig({ model: { network: "unet3d", setting: "ours" }, profile: "released-code" }).eta).toBe(2e-4);
+  });
+  it("explicit keys override the profile; the profile's width fills model.width only when unset", () => {
+    const c = resolveTrainConfig({ model: { network: "dilated2d", setting: "ours" }, profile: "quick", lr: 5e-4 });
+    expect(c.lr).toBe(5e-4);
+    expect(c.model.width).toBe(TRAIN_PROFILES.quick.dilated2d.width);
+    expect(resolveTrainConfig({ model: { network: "dilated2d", setting: "ours", width: 0.5 }, profile: "quick" }).model.width).toBe(0.5);
+    expect(defaultTrainConfig({ network: "unet3d", setting: "ours" }).batchSize).toBe(2);
+  });
+  it("refuses alpha > 0 for a setting without KD", () => {
+    expect(() => resolveTrainConfig({ model: { network: "dilated2d", setting: "joint" }, alpha: 0.5 })).toThrow(/alpha.*joint/);
+    expect(resolveTrainConfig({ model: { network: "dilated2d", setting: "ours" }, alpha: 0 }).alpha).toBe(0);
+  });
+});
+
+describe("validateTrainConfig", () => {
+  const ok = { model: { network: "dilated2d", setting: "ours" }, profile: "smoke", steps: 10 };
+  it("accepts a valid config", () => {
+    expect(validateTrainConfig(ok, "cfg.json")).toEqual(ok);
+  });
+  it.each([
+    [{ ...ok, stepz: 3 }, /cfg\.json: stepz.*no such key/],
+    [{ ...ok, steps: "10" }, /cfg\.json: steps.*finite integer, got string "10"/],
+    [{ ...ok, steps: 1.5 }, /cfg\.json: steps.*an integer/],
+    [{ ...ok, steps: 0 }, /cfg\.json: steps.*>= 1/],
+    [{ ...ok, lr: -1 }, /cfg\.json: lr.*> 0/],
+    [{ ...ok, profile: "fast" }, /cfg\.json: profile.*"paper"/],
+    [{ ...ok, model: { network: "dilated2d" } }, /cfg\.json: model\.setting.*required/],
+    [{ ...ok, model: { network: "dilated3d", setting: "ours" } }, /model\.network.*"dilated2d", "unet3d"/],
+    [{ ...ok, model: { network: "dilated2d", setting: "ours", widht: 1 } }, /model\.widht.*no such key/],
+    [{ ...ok, absentClass: true }, /absentClass.*a string, got boolean/],
+    [[1, 2], /an object, got an array/],
+  ])("rejects %j", (raw, re) => {
+    expect(() => validateTrainConfig(raw, "cfg.json")).toThrow(OptionError);
+    expect(() => validateTrainConfig(raw, "cfg.json")).toThrow(re);
+  });
+});
+
+describe("stepSeed", () => {
+  it("is deterministic and distinct across steps, modalities and seeds", () => {
+    expect(stepSeed(1, 5, 0)).toBe(stepSeed(1, 5, 0));
+    const seen = new Set<number>();
+    for (const s of [0, 1]) for (let step = 0; step < 200; step++) for (const m of [0, 1] as const) seen.add(stepSeed(s, step, m));
+    expect(seen.size).toBe(800);
+  });
+});
+
+describe("progress", () => {
+  const p = (step: number): TrainProgress => ({
+    step,
+    totalSteps: 100,
+    losses: { total: 1.5, segCt: 0.7, segMri: 0.75, kd: 0.0123, l2: 10 },
+    lr: 1e-3,
+    elapsedS: step,
+    etaS: 100 - step,
+  });
+  it("formats step, losses, lr and ETA", () => {
+    expect(formatProgress(p(40), "ours")).toBe("ours step 40/100 (40.0%) loss 1.5000 seg ct 0.7000 mri 0.7500 kd 0.0123 lr 1.00e-3 | 40s elapsed, ETA 1m00s");
+  });
+  it("log mode throttles lines and always prints the last step; auto mode outside a kernel/TTY is log", () => {
+    const lines: string[] = [];
+    const r = createProgress({ mode: "log", throttleMs: 60_000, write: (l) => lines.push(l) });
+    for (let s = 1; s <= 100; s++) r.update(p(s));
+    r.done("done");
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/step 1\/100/);
+    expect(lines[1]).toMatch(/step 100\/100/);
+    expect(lines[2]).toBe("done");
+    if (!process.stderr.isTTY) expect(createProgress({ mode: "auto" }).mode).toBe("log");
+  });
+  it("notebook mode without a kernel does not crash", () => {
+    const r = createProgress({ mode: "notebook" });
+    r.update(p(1));
+    r.done();
+    expect(r.mode).toBe("notebook");
+  });
+});
