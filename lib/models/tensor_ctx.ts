@@ -95,6 +95,32 @@ export function phaseShift(x: Tensor, r: number): Tensor {
   });
 }
 
+/**
+ * SAME transposed conv (NDHWC, filter [kd, kh, kw, cout, cin]). Along an axis whose kernel size is
+ * 1 and stride s > 1, the result is the stride-1 transposed conv with s - 1 zero slices after each
+ * slice (SAME pads nothing there, so input slice i lands on output slice s*i): computed that way,
+ * which skips the work on the empty slices (the notes' [3,3,1] stride-2 quirk on the slice axis).
+ * Intermediates are left to the caller's tf.tidy.
+ */
+export function transposedConv3d(x: Tensor, filter: Tensor, o: DeconvSpec): Tensor {
+  const s = x.shape;
+  const strides = o.strides.map((st, i) => (o.kernel[i] === 1 ? 1 : st)) as [number, number, number];
+  const out: [number, number, number, number, number] = [s[0]!, s[1]! * strides[0], s[2]! * strides[1], s[3]! * strides[2], o.cout];
+  let y: Tensor = engineConv3dTranspose(x as Tensor5D, filter as Tensor5D, out, strides, "same");
+  for (let ax = 0; ax < 3; ax++) {
+    const st = o.strides[ax]!;
+    if (o.kernel[ax] !== 1 || st === 1) continue;
+    const cur = y;
+    const sh = cur.shape;
+    // [.., n, ..] -> [.., n, st, ..] with the data at index 0 -> [.., n*st, ..]
+    const expanded = tf.expandDims(cur, ax + 2);
+    const pads = expanded.shape.map((_, i) => (i === ax + 2 ? [0, st - 1] : [0, 0]) as [number, number]);
+    const padded = tf.pad(expanded, pads);
+    y = tf.reshape(padded, sh.map((d, i) => (i === ax + 1 ? d! * st : d!)));
+  }
+  return y;
+}
+
 export class TensorCtx implements Ctx<Feat> {
   constructor(private readonly o: TensorCtxOptions) {}
   private perModality(name: string): boolean {
@@ -129,11 +155,7 @@ export class TensorCtx implements Ctx<Feat> {
 
   deconv(name: string, x: Feat, o: DeconvSpec): Feat {
     const kname = `${name}/kernel`;
-    const run = (t: Tensor, m: Modality): Tensor => {
-      const s = t.shape;
-      const out: [number, number, number, number, number] = [s[0]!, s[1]! * o.strides[0]!, s[2]! * o.strides[1]!, s[3]! * o.strides[2]!, o.cout];
-      return engineConv3dTranspose(t as Tensor5D, this.o.variable(kname, m) as Tensor as Tensor5D, out, o.strides as [number, number, number], "same");
-    };
+    const run = (t: Tensor, m: Modality): Tensor => transposedConv3d(t, this.o.variable(kname, m), o);
     if (this.perModality(kname)) {
       const parts = x.parts();
       return Feat.fromParts(x.mods, parts.map((t, i) => run(t, x.mods[i]!)));

@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { initEngine, tf } from "../../lib/engine/index.ts";
+import { initEngine, tf, type Tensor } from "../../lib/engine/index.ts";
+import type { Scalar, io } from "@tensorflow/tfjs-core";
+type ModelArtifacts = io.ModelArtifacts;
 import { tfl } from "../../lib/engine/tf.ts";
 import { groupCount, modalityNorm, ModalityNorm, normalize } from "../../lib/models/index.ts";
 import { Rng } from "../../lib/util/rng.ts";
@@ -113,10 +115,10 @@ describe("normalize vs direct formulas", () => {
     const w = tf.tensor(data(2 * 3 * 3 * 4, 12), [2, 3, 3, 4]);
     const mm = tf.variable(tf.zeros([4]), false);
     const mv = tf.variable(tf.ones([4]), false);
-    const ours = tf.grads((xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) =>
+    const ours = tf.grads((xx: Tensor, gg: Tensor, bb: Tensor) =>
       tf.sum(tf.mul(normalize(xx, { gamma: gg, beta: bb, movingMean: mm, movingVar: mv }, { kind: "batch", training: true }), w)),
     )([x, g, b]);
-    const ref = tf.grads((xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => {
+    const ref = tf.grads((xx: Tensor, gg: Tensor, bb: Tensor) => {
       const { mean, variance } = tf.moments(xx, [0, 1, 2]);
       return tf.sum(tf.mul(tf.add(tf.mul(tf.div(tf.sub(xx, mean), tf.sqrt(tf.add(variance, 1e-3))), gg), bb), w));
     })([x, g, b]);
@@ -130,8 +132,8 @@ describe("ModalityNorm (tf.layers)", () => {
     const layer = modalityNorm({ kind: "batch", numModalities: 2 });
     const x0 = tf.tensor(data(2 * 2 * 2 * 3, 20, 1, 5), [2, 2, 2, 3]);
     const x1 = tf.tensor(data(2 * 2 * 2 * 3, 21, 3, -2), [2, 2, 2, 3]);
-    const y0 = layer.apply(x0, { training: true, modality: 0 }) as tf.Tensor;
-    const y1 = layer.apply(x1, { training: true, modality: 1 }) as tf.Tensor;
+    const y0 = layer.apply(x0, { training: true, modality: 0 }) as Tensor;
+    const y1 = layer.apply(x1, { training: true, modality: 1 }) as Tensor;
     // both normalized with their own batch statistics
     expectClose(y0.dataSync(), reference(Array.from(x0.dataSync()), [2, 2, 2, 3], (i) => `${i[3]}`, [1, 1, 1], [0, 0, 0], 1e-3), 5e-5);
     expectClose(y1.dataSync(), reference(Array.from(x1.dataSync()), [2, 2, 2, 3], (i) => `${i[3]}`, [1, 1, 1], [0, 0, 0], 1e-3), 5e-5);
@@ -162,9 +164,9 @@ describe("ModalityNorm (tf.layers)", () => {
     // change the modality-1 statistics so that a wrong set would be noticed
     const bn = model.layers[1] as ModalityNorm;
     bn.modality = 1;
-    for (let i = 0; i < 3; i++) tf.dispose(bn.apply(model.layers[0]!.apply(x) as tf.Tensor, { training: true }) as tf.Tensor);
-    const before = model.predict(x) as tf.Tensor;
-    let saved: tf.io.ModelArtifacts | undefined;
+    for (let i = 0; i < 3; i++) tf.dispose(bn.apply(model.layers[0]!.apply(x) as Tensor, { training: true }) as Tensor);
+    const before = model.predict(x) as Tensor;
+    let saved: ModelArtifacts | undefined;
     await model.save(tf.io.withSaveHandler(async (a) => {
       saved = a;
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
@@ -173,10 +175,10 @@ describe("ModalityNorm (tf.layers)", () => {
     const lbn = loaded.layers[1] as ModalityNorm;
     expect(lbn).toBeInstanceOf(ModalityNorm);
     lbn.modality = 1;
-    const after = loaded.predict(x) as tf.Tensor;
+    const after = loaded.predict(x) as Tensor;
     expect(Array.from(after.dataSync())).toEqual(Array.from(before.dataSync()));
     lbn.modality = 0;
-    const other = loaded.predict(x) as tf.Tensor;
+    const other = loaded.predict(x) as Tensor;
     expect(Array.from(other.dataSync())).not.toEqual(Array.from(before.dataSync()));
     tf.dispose([x, before, after, other]);
   });
@@ -184,9 +186,9 @@ describe("ModalityNorm (tf.layers)", () => {
   it("no tensor leaks per call", () => {
     const layer = modalityNorm({ kind: "instance" });
     const x = tf.randomNormal([2, 3, 3, 4]);
-    tf.dispose(layer.apply(x, { modality: 1 }) as tf.Tensor);
+    tf.dispose(layer.apply(x, { modality: 1 }) as Tensor);
     const before = tf.memory().numTensors;
-    tf.dispose(layer.apply(x, { modality: 1, training: true }) as tf.Tensor);
+    tf.dispose(layer.apply(x, { modality: 1, training: true }) as Tensor);
     expect(tf.memory().numTensors).toBe(before);
     x.dispose();
   });
