@@ -22,3 +22,4 @@ export { makeSplit, loadOrCreateSplits, MMWHS_FIXED_TEST, type ModalitySplit, ty
 export { prepareDataset, defaultPrepareOptions, type PrepareOptions, type Manifest, type ManifestCase } from "./prepare.ts";
 export * from "./synthetic.ts";
 export { readImage, labelValues, type AnyImage, type ImageFormat } from "./read.ts";
+export { loadBundledAbdominal, bundledAbdominalSplits, hasBundledAbdominal, loadBundledSifa, loadPrepared, type BundledLoadOptions, type SplitCases, type SplitName } from "./bundled.ts";

@@ -15,6 +15,7 @@ import { loadSifaFile, listSifaFiles } from "../../lib/data/cardiac.ts";
 import { loadOrCreateSplits, splitsPath, SPLIT_SEED } from "../../lib/data/splits.ts";
 import { prepareDataset } from "../../lib/data/prepare.ts";
 import { UnpairedSampler } from "../../lib/data/sampler.ts";
+import { loadBundledAbdominal, loadBundledSifa, loadPrepared } from "../../lib/data/bundled.ts";
 import { tmpDir } from "./helpers.ts";
 
 const root = findDataRoot();
@@ -162,12 +163,33 @@ describe.skipIf(!root)("real data: splits, prepare, sampling", () => {
       close3(img.spacing.slice(0, 2), [2.5, 2.5]);
       expect(c.labelCounts.every((n) => n > 0)).toBe(true); // all four organs survive the ROI crop
     }
+    const back = loadPrepared(out, { modality: "mri" });
+    expect(back.cases.map((c) => c.id)).toEqual(["1"]);
+    expect(back.cases[0]!.label!.data.reduce((a, v) => a + (v === 1 ? 1 : 0), 0)).toBe(m.cases[1]!.labelCounts[1]);
     const sifa = await prepareDataset("sifa", join(R, "mmwhs_sifa"), join(t.dir, "sifa"));
     expect(sifa.cases).toHaveLength(4);
+    const bs = loadBundledSifa(R);
+    expect([bs.train.ct.length, bs.train.mri.length, bs.val.ct.length, bs.val.mri.length]).toEqual([1, 1, 1, 1]);
     const cases = { ct: [loadChaosCase(join(R, "chaos_t2_mr"), "1")].map((c) => ({ ...c, modality: "ct" as const })), mri: [loadChaosCase(join(R, "chaos_t2_mr"), "2")] };
     const s2 = new UnpairedSampler(cases, { mode: "2d", batchSize: 2, seed: 1 }).next();
     expect(s2.mri!.xShape).toEqual([2, 256, 256, 3]);
     const s3 = new UnpairedSampler(cases, { mode: "3d", batchSize: 2, seed: 1 }).next();
     expect(s3.ct!.xShape).toEqual([2, 8, 256, 256, 1]);
+  });
+});
+
+describe.skipIf(!root)("real data: bundled abdominal dataset by split", () => {
+  it("loads the committed split's first case per split and modality, preprocessed", () => {
+    const d = loadBundledAbdominal(R, { maxCases: { train: 1, val: 1, test: 1 }, preprocess: { size: [96, 96] } });
+    const split = JSON.parse(readFileSync(d.splitFile, "utf8")).splits;
+    for (const sp of ["train", "val", "test"] as const) {
+      expect(d.splits[sp].ct.map((c) => c.id)).toEqual([split.ct[sp][0]]);
+      expect(d.splits[sp].mri.map((c) => c.id)).toEqual([split.mri[sp][0]]);
+      for (const c of [...d.splits[sp].ct, ...d.splits[sp].mri]) {
+        expect(c.image.shape.slice(0, 2)).toEqual([96, 96]);
+        expect(c.label!.shape).toEqual(c.image.shape);
+      }
+    }
+    expect(d.source.ct).toMatch(/BTCV/);
   });
 });
