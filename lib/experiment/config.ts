@@ -32,6 +32,11 @@ export interface ProfileSpec {
   train: Record<string, number>;
   /** Seeds to run (overridable by the notebook's parameters cell). */
   seeds: number[];
+  /**
+   * Restrict the config's settings / norms / alphas at this profile (e.g. smoke runs a subset so CI
+   * stays fast); explicit notebook parameters take precedence.
+   */
+  subset?: { settings?: Setting[]; norms?: NormKind[]; alphas?: number[] };
 }
 
 export interface ExperimentConfig {
@@ -77,6 +82,14 @@ const PROFILE_FIELDS: Record<string, FieldSpec> = {
   trainProfile: { kind: "string", enum: ["smoke", "quick", "cpu", "paper"] },
   train: { kind: "object" }, // free-form numbers, checked below and by the trainer's validator
   seeds: { kind: "array", items: { kind: "integer", min: 0 } },
+  subset: {
+    kind: "object",
+    fields: {
+      settings: { kind: "array", items: { kind: "string", enum: SETTINGS } },
+      norms: { kind: "array", items: { kind: "string", enum: NORM_KINDS } },
+      alphas: { kind: "array", items: { kind: "number", min: 0 } },
+    },
+  },
 };
 
 export const CONFIG_SPEC: Record<string, FieldSpec> = {

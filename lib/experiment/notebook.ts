@@ -92,7 +92,7 @@ function table(title: string, t: ReturnType<typeof aq.from>): NotebookTable {
 function runOpts(p: NotebookParams, extra: Partial<{ alphas: number[]; norms: NormKind[]; settings: Setting[] }> = {}) {
   return {
     profile: p.profile ?? null,
-    force: p.force ?? false,
+    force: p.force === true || process.env.UMMKD_FORCE === "1",
     ...(p.seeds ? { seeds: p.seeds } : {}),
     ...(p.steps !== undefined ? { steps: p.steps } : {}),
     ...(p.dataRoot ? { dataRoot: p.dataRoot } : {}),

@@ -70,7 +70,7 @@ const TEXT: Record<NotebookName, NotebookText> = {
     title: "Table V — instance, layer and group normalization (cardiac, 2D)",
     caption: "TABLE V: Multi-modal cardiac segmentation with a 2D network by using different feature normalization layers (Dice, %).",
     differs: [CARDIAC_DATA, ...COMMON_DIFFERS],
-    params: ['  norms: ["instance", "layer", "group"] as ("instance" | "layer" | "group" | "batch")[],', "  alpha: 0.5,"],
+    params: ['  norms: undefined as ("instance" | "layer" | "group" | "batch")[] | undefined, // default (data/configs): instance, layer, group', "  alpha: 0.5,"],
     reading: ["The paper's claim to check: Ours ≥ Individual for every normalization, and instance norm gives the best Joint model."],
   },
   table6_outlier: {
@@ -95,14 +95,14 @@ const TEXT: Record<NotebookName, NotebookText> = {
     title: "Figure 6 — sensitivity to the KD weight α",
     caption: "Fig. 6: Box-plots of Dice (average over all structures) on CT (top) and MRI (bottom) for cardiac segmentation, when varying α from 0.1 to 0.9.",
     differs: [CARDIAC_DATA, ...COMMON_DIFFERS, "Boxes are over test cases (and seeds); α = 0.5 and Individual are shared with Table I through the cache."],
-    params: ["  alphas: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],"],
+    params: ["  alphas: undefined as number[] | undefined, // default (data/configs): 0.1, 0.2, ..., 0.9 (smoke: 0.1, 0.5, 0.9)"],
     reading: ["The paper's claim to check: Ours stays above Individual for all α and is not very sensitive to α."],
   },
   figure7_kd_curve: {
     title: "Figure 7 — KD loss during training for several α",
     caption: "Fig. 7: Comparison of learning curves for KD-loss at different values of α.",
     differs: [ABDOMINAL_DATA, ...COMMON_DIFFERS, "The KD loss is logged on the validation cases (the paper: on test data). α = 0 trains the Chilopod architecture without the KD term while still logging it."],
-    params: ["  alphas: [0, 0.5, 1.0],"],
+    params: ["  alphas: undefined as number[] | undefined, // default (data/configs): 0, 0.5, 1.0 (smoke: 0, 0.5)"],
     reading: ["The paper's claim to check: without KD (α = 0) the distilled knowledge of the two modalities diverges; with KD the loss is stabilised."],
   },
   figure8_confusion: {

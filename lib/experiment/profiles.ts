@@ -19,7 +19,7 @@ const BASE: Record<ExperimentTask, Record<ExperimentProfile, ProfileSpec>> = {
     smoke: {
       data: "synthetic", fallbackToSynthetic: true, cases: { train: 2, val: 1, test: 2 },
       shape: [32, 32, 6], spacing: [4, 4, 8], trainProfile: "smoke",
-      train: { steps: 3, batchSize: 2, validateEvery: 3, checkpointEvery: 0, logEvery: 1 }, seeds: [0],
+      train: { steps: 2, batchSize: 2, validateEvery: 1, checkpointEvery: 0, logEvery: 1 }, seeds: [0],
     },
     quick: {
       data: "synthetic", fallbackToSynthetic: true, cases: { train: 6, val: 1, test: 4 },
@@ -40,7 +40,7 @@ const BASE: Record<ExperimentTask, Record<ExperimentProfile, ProfileSpec>> = {
     smoke: {
       data: "synthetic", fallbackToSynthetic: true, cases: { train: 2, val: 1, test: 2 },
       shape: [32, 32, 8], spacing: [5, 5, 8], trainProfile: "smoke",
-      train: { steps: 3, batchSize: 1, validateEvery: 3, checkpointEvery: 0, logEvery: 1 }, seeds: [0],
+      train: { steps: 2, batchSize: 1, validateEvery: 1, checkpointEvery: 0, logEvery: 1 }, seeds: [0],
     },
     quick: {
       data: "synthetic", fallbackToSynthetic: true, cases: { train: 6, val: 1, test: 4 },
@@ -79,5 +79,6 @@ export function resolveProfile(config: ExperimentConfig, profile: ExperimentProf
     shape: [...(o.shape ?? base.shape)] as [number, number, number],
     spacing: [...(o.spacing ?? base.spacing)] as [number, number, number],
     seeds: [...(o.seeds ?? base.seeds)],
+    ...(o.subset ? { subset: o.subset } : {}),
   };
 }

@@ -170,9 +170,9 @@ export function expandRuns(config: ExperimentConfig, profile: ExperimentProfile,
   const spec = resolveProfile(config, profile);
   if (overrides.steps !== undefined) spec.train.steps = overrides.steps;
   const seeds = overrides.seeds ?? spec.seeds;
-  const norms = overrides.norms ?? config.norms;
-  const alphas = overrides.alphas ?? config.alphas;
-  const settings = overrides.settings ?? config.settings;
+  const norms = overrides.norms ?? spec.subset?.norms ?? config.norms;
+  const alphas = overrides.alphas ?? spec.subset?.alphas ?? config.alphas;
+  const settings = overrides.settings ?? spec.subset?.settings ?? config.settings;
   const out: RunSpec[] = [];
   for (const norm of norms)
     for (const setting of settings)

@@ -1,0 +1,82 @@
+/**
+ * `ummkd experiment --config FILE [--profile P] [--force] [--seeds 0,1] [--steps N] [--data DIR] [--out DIR]`
+ *
+ * Runs an experiment config headless (the same runner the notebooks use, same cache) and writes
+ * tidy.csv, summary.csv and run.json to <out>/<config name>/<profile>/ (default results/).
+ * `--notebook NAME` instead runs a notebook's driver (tables and figures included) without Jupyter.
+ */
+import { join, dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseFlags } from "./args.ts";
+import { OptionError } from "../util/errors.ts";
+import { loadConfig } from "../experiment/config.ts";
+import { runExperiment } from "../experiment/runner.ts";
+import { NOTEBOOKS, run as runNotebook, type NotebookName } from "../experiment/notebook.ts";
+import { writeNotebookResults } from "../experiment/results.ts";
+import { summarizeTidy } from "../experiment/summary.ts";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+const USAGE = `usage: ummkd experiment (--config FILE | --notebook NAME) [--profile smoke|quick|cpu|paper] [--force]
+                        [--seeds 0,1,2] [--steps N] [--data DIR] [--out DIR]
+notebooks: ${NOTEBOOKS.join(", ")}`;
+
+function intList(name: string, v: string | undefined): number[] | undefined {
+  if (v === undefined) return undefined;
+  const a = v.split(",").map((s) => Number(s.trim()));
+  if (!a.length || a.some((x) => !Number.isInteger(x) || x < 0)) throw new OptionError(`--${name}`, v, "comma-separated non-negative integers");
+  return a;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseFlags(
+    argv,
+    {
+      config: { type: "string" },
+      notebook: { type: "string" },
+      profile: { type: "string" },
+      force: { type: "boolean", default: false },
+      seeds: { type: "string" },
+      steps: { type: "string" },
+      data: { type: "string" },
+      out: { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+    "experiment",
+  );
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (!values.config === !values.notebook) throw new OptionError("--config / --notebook", argv.join(" "), "exactly one of them");
+  const seeds = intList("seeds", values.seeds);
+  const steps = values.steps === undefined ? undefined : intList("steps", values.steps)![0];
+  const out = resolve(values.out ?? join(ROOT, "results"));
+  const common = {
+    profile: values.profile ?? null,
+    force: values.force,
+    ...(seeds ? { seeds } : {}),
+    ...(steps !== undefined ? { steps } : {}),
+    ...(values.data ? { dataRoot: resolve(values.data) } : {}),
+  };
+  if (values.notebook) {
+    if (!(NOTEBOOKS as readonly string[]).includes(values.notebook)) throw new OptionError("--notebook", values.notebook, NOTEBOOKS);
+    const nb = await runNotebook(values.notebook as NotebookName, common);
+    for (const n of nb.notes) console.log(n);
+    for (const f of await nb.write(out)) console.log(f);
+    return 0;
+  }
+  const config = loadConfig(resolve(values.config!));
+  const exp = await runExperiment(config, common);
+  const files = await writeNotebookResults(
+    {
+      name: config.name as NotebookName, profile: exp.profile, params: common, experiments: [exp], rows: exp.rows,
+      summary: summarizeTidy(exp.rows), tables: [], figures: [], notes: [`${exp.runs.length} runs (${exp.trained} trained, ${exp.cached} cached)`],
+      write: async () => [],
+    },
+    out,
+  );
+  console.log(`${exp.runs.length} runs (${exp.trained} trained, ${exp.cached} from the cache) in ${exp.wallS.toFixed(1)} s`);
+  for (const f of files) console.log(f);
+  return 0;
+}

@@ -1,0 +1,92 @@
+import { describe, it, expect } from "vitest";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { cacheGet, cachePut, cacheClear, runKey, stableStringify } from "../../lib/experiment/cache.ts";
+import { TIDY_COLUMNS, readTidy, writeTidy, type TidyRow } from "../../lib/experiment/tidy.ts";
+import { parseCsv, toCsv } from "../../lib/experiment/csv.ts";
+import { expandRuns } from "../../lib/experiment/runner.ts";
+import { validateConfig } from "../../lib/experiment/config.ts";
+
+const row = (o: Partial<TidyRow>): TidyRow => ({
+  notebook: "nb", profile: "smoke", data_source: "synthetic", condition: "clean", setting: "ours", norm: "batch",
+  alpha: 0.5, seed: 0, modality: "ct", case: "c1", structure: "LVM", metric: "dice", value: 80, ...o,
+});
+
+describe("run cache", () => {
+  it("keys are stable under key order and change with any value", () => {
+    const a = { setting: "ours", alpha: 0.5, spec: { steps: 3, lr: 1e-3 } };
+    const b = { spec: { lr: 1e-3, steps: 3 }, alpha: 0.5, setting: "ours" };
+    expect(stableStringify(a)).toBe(stableStringify(b));
+    expect(runKey(a)).toBe(runKey(b));
+    expect(runKey(a)).toMatch(/^[0-9a-f]{16}$/);
+    expect(runKey({ ...a, alpha: 0.4 })).not.toBe(runKey(a));
+    expect(runKey({ ...a, spec: { steps: 4, lr: 1e-3 } })).not.toBe(runKey(a));
+  });
+
+  it("misses, then hits after put, and misses again after clear", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ummkd-cache-"));
+    const key = runKey({ x: 1 });
+    expect(cacheGet(key, dir)).toBeUndefined();
+    cachePut(key, { rows: [1, 2] }, dir);
+    expect(cacheGet(key, dir)).toEqual({ rows: [1, 2] });
+    expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    expect(cacheClear(undefined, dir)).toBe(1);
+    expect(cacheGet(key, dir)).toBeUndefined();
+  });
+
+  it("treats a corrupt entry as a miss", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ummkd-cache-"));
+    writeFileSync(join(dir, "abc.json"), "{truncated");
+    expect(cacheGet("abc", dir)).toBeUndefined();
+  });
+
+  it("runs shared between notebooks have equal keys (Table I's 'ours' = Figure 6's alpha 0.5)", () => {
+    const t1 = validateConfig({ name: "a", artefact: "A", task: "cardiac", network: "dilated2d", settings: ["individual", "ours"] }, "a.json");
+    const f6 = validateConfig({ name: "b", artefact: "B", task: "cardiac", network: "dilated2d", settings: ["ours"], alphas: [0.1, 0.5] }, "b.json");
+    const k1 = expandRuns(t1, "quick").map(runKey);
+    const k6 = expandRuns(f6, "quick").map(runKey);
+    expect(k1).toHaveLength(2); // individual runs once with alpha 0
+    expect(k6).toHaveLength(2);
+    expect(k6.filter((k) => k1.includes(k))).toHaveLength(1);
+  });
+});
+
+describe("tidy results", () => {
+  it("writes the documented columns in order and reads them back (NaN/Infinity kept)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ummkd-tidy-"));
+    const p = join(dir, "sub", "tidy.csv");
+    const rows = [row({}), row({ metric: "hd", value: Infinity, case: 'a,"b"' }), row({ metric: "assd", value: NaN })];
+    writeTidy(p, rows);
+    const text = readFileSync(p, "utf8");
+    expect(text.split("\n")[0]).toBe("notebook,profile,data_source,condition,setting,norm,alpha,seed,modality,case,structure,metric,value");
+    expect(TIDY_COLUMNS).toHaveLength(13);
+    const back = readTidy(p);
+    expect(back[0]).toEqual(rows[0]);
+    expect(back[1]!.value).toBe(Infinity);
+    expect(back[1]!.case).toBe('a,"b"');
+    expect(back[2]!.value).toBeNaN();
+  });
+
+  it("writes atomically: the old file stays complete until the rename, no temp file is left", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ummkd-tidy-"));
+    const p = join(dir, "tidy.csv");
+    writeTidy(p, [row({})]);
+    const before = readFileSync(p, "utf8");
+    writeTidy(p, [row({}), row({ value: 1 })]);
+    expect(readFileSync(p, "utf8")).not.toBe(before);
+    expect(readdirSync(dir)).toEqual(["tidy.csv"]);
+  });
+
+  it("rejects a file with missing columns, naming it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ummkd-tidy-"));
+    const p = join(dir, "bad.csv");
+    writeFileSync(p, "setting,value\nours,1\n");
+    expect(() => readTidy(p)).toThrow(/bad\.csv: missing tidy columns/);
+  });
+
+  it("CSV round trip with quotes, commas and newlines", () => {
+    const text = toCsv([{ a: 'x,"y"', b: "line1\nline2" }, { a: 1, b: null }], ["a", "b"]);
+    expect(parseCsv(text)).toEqual([{ a: 'x,"y"', b: "line1\nline2" }, { a: "1", b: "" }]);
+  });
+});

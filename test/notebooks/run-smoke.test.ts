@@ -1,0 +1,44 @@
+/**
+ * Executes every notebook headless at the `smoke` profile (Jupyter nbconvert + tslab kernel) and
+ * fails on any error cell. Executed copies go to notebooks/executed/smoke/ (gitignored), results
+ * to results/<notebook>/smoke/ (gitignored). Skips with a message when Jupyter or the tslab kernel
+ * is missing (run `npm run setup`).
+ *
+ * Run alone: `npx vitest run test/notebooks` (a few minutes on 2 cores; trained runs are cached
+ * in .ummkd-cache/, so a second run is much faster). UMMKD_SMOKE_FRESH=1 uses an empty cache.
+ */
+import { describe, it, expect } from "vitest";
+import { existsSync, mkdtempSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { executeNotebook } from "../../lib/experiment/execute.ts";
+import { NOTEBOOKS } from "../../lib/experiment/notebook.ts";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+function kernelAvailable(): string | null {
+  const jupyter = existsSync("/usr/bin/jupyter") ? "/usr/bin/jupyter" : "jupyter";
+  try {
+    const out = execFileSync(jupyter, ["kernelspec", "list"], { stdio: ["ignore", "pipe", "ignore"] }).toString();
+    return /\btslab\b/.test(out) ? null : "the tslab kernel is not registered (npm run setup)";
+  } catch {
+    return "Jupyter is not installed (npm run setup)";
+  }
+}
+
+const why = kernelAvailable();
+if (why) console.warn(`test/notebooks: skipped: ${why}`);
+
+describe.skipIf(why !== null)("notebooks at the smoke profile", () => {
+  const env: Record<string, string> = {};
+  if (process.env.UMMKD_SMOKE_FRESH === "1") env.UMMKD_CACHE = mkdtempSync(join(tmpdir(), "ummkd-smoke-cache-"));
+  for (const name of NOTEBOOKS) {
+    it(name, { timeout: 600_000 }, async () => {
+      const r = await executeNotebook(join(ROOT, "notebooks", `${name}.ipynb`), { outDir: join(ROOT, "notebooks", "executed", "smoke"), profile: "smoke", env });
+      expect(r.errors.join("\n"), `${name} failed`).toBe("");
+      expect(r.ok).toBe(true);
+    });
+  }
+});
