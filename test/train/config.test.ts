@@ -1,3 +1,7 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { TRAIN_PROFILES, defaultTrainConfig, resolveTrainConfig, validateTrainConfig } from "../../lib/train/config.ts";
 import { learningRateAt } from "../../lib/train/schedule.ts";
@@ -106,6 +110,34 @@ describe("progress", () => {
     expect(lines[2]).toBe("done");
     if (!process.stderr.isTTY) expect(createProgress({ mode: "auto" }).mode).toBe("log");
   });
+  it("auto mode detects a running tslab kernel and updates one display in place", () => {
+    // A stand-in tslab install: dist/jupyter.js (kernel state) + dist/public.js (newDisplay).
+    const root = mkdtempSync(join(tmpdir(), "ummkd-tslab-"));
+    const dist = join(root, "node_modules", "tslab", "dist");
+    mkdirSync(dist, { recursive: true });
+    writeFileSync(join(dist, "jupyter.js"), "exports.lastWriteDisplayData = null;\n");
+    writeFileSync(join(dist, "public.js"), "exports.shown = []; exports.newDisplay = () => ({ text: (s) => exports.shown.push(s) });\n");
+    const req = createRequire(join(root, "index.js"));
+    const jupyter = req(join(dist, "jupyter.js")) as { lastWriteDisplayData: unknown };
+    try {
+      if (!process.stderr.isTTY) expect(createProgress({ mode: "auto" }).mode).toBe("log");
+      jupyter.lastWriteDisplayData = () => {}; // what a running kernel sets
+      const r = createProgress({ mode: "auto", throttleMs: 0 });
+      expect(r.mode).toBe("notebook");
+      r.update(p(1));
+      r.update(p(2));
+      r.done("finished");
+      const shown = (req(join(dist, "public.js")) as { shown: string[] }).shown;
+      expect(shown).toHaveLength(3);
+      expect(shown[1]).toMatch(/step 2\/100/);
+      expect(shown[2]).toMatch(/finished/);
+    } finally {
+      jupyter.lastWriteDisplayData = null;
+      delete req.cache[join(dist, "jupyter.js")];
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it("notebook mode without a kernel does not crash", () => {
     const r = createProgress({ mode: "notebook" });
     r.update(p(1));
