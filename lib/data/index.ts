@@ -13,7 +13,8 @@ export { listChaosCases, loadChaosCase, listBtcvCases, loadBtcvCase } from "./ab
 export { listMmwhsCases, loadMmwhsCase, listSifaFiles, loadSifaFile, sifaModality, type MmwhsCaseRef } from "./cardiac.ts";
 export { resampleImage, resampleLabels } from "./resample.ts";
 export { cropXY, cropZ, foregroundCentreXY, foregroundZRange, roiCentreXY } from "./crop.ts";
-export { percentile, clipTopPercent, zscore } from "./intensity.ts";
+// `percentile` is exported as intensityPercentile: lib/metrics exports its own percentile (HD95).
+export { percentile as intensityPercentile, selectKth, clipTopPercent, zscore } from "./intensity.ts";
 export { preprocessCase, type PreprocessOptions, type PreprocessRecord } from "./preprocess.ts";
 export { slice25D, slice25DInto, patch3D, patch3DInto, choosePatchStart } from "./samples.ts";
 export { augmentSample, type AugmentOptions } from "./augment.ts";
