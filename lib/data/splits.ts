@@ -96,3 +96,18 @@ export const SPLIT_SEED = 2020;
 export function splitsPath(name: string, repoRoot: string): string {
   return `${repoRoot}/data/splits/${name}.json`;
 }
+
+/**
+ * Splits for a user's MM-WHS download: the fixed SIFA/PnP-AdaNet test cases (MMWHS_FIXED_TEST),
+ * the rest 70/10 (of all cases) into train/val, in `data/splits/mmwhs.json` (written on first use,
+ * then checked).
+ * @param ids case ids per modality found in the download (e.g. from listMmwhsCases)
+ */
+export function mmwhsSplits(ids: Partial<Record<ModalityName, readonly string[]>>, splitFile: string): SplitFile {
+  const fixed: Partial<Record<ModalityName, readonly string[]>> = {};
+  for (const m of Object.keys(ids) as ModalityName[]) {
+    const present = MMWHS_FIXED_TEST[m].filter((id) => ids[m]!.includes(id));
+    if (present.length === MMWHS_FIXED_TEST[m].length) fixed[m] = present;
+  }
+  return loadOrCreateSplits(splitFile, "mmwhs", ids, SPLIT_SEED, fixed);
+}

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UnpairedSampler } from "../../lib/data/sampler.ts";
 import { augmentSample } from "../../lib/data/augment.ts";
-import { makeSplit, loadOrCreateSplits } from "../../lib/data/splits.ts";
+import { makeSplit, loadOrCreateSplits, mmwhsSplits } from "../../lib/data/splits.ts";
 import { diagonalAffine } from "../../lib/data/geometry.ts";
 import type { Case, ModalityName } from "../../lib/data/types.ts";
 import { Rng } from "../../lib/util/rng.ts";
@@ -140,5 +140,13 @@ describe("splits", () => {
     expect(() => loadOrCreateSplits(f, "toy", { ct: ids16, mri: ["a", "b", "c"], }, 3, {})).not.toThrow();
     writeFileSync(f, "{ broken");
     expect(() => loadOrCreateSplits(f, "toy", { ct: ids16 }, 3)).toThrow(/toy\.json: unreadable split file/);
+  });
+  it("MM-WHS: fixed SIFA test cases when all are present", () => {
+    const ids = Array.from({ length: 20 }, (_, i) => String(1001 + i));
+    const f = mmwhsSplits({ ct: ids, mri: ids }, join(t.dir, "splits", "mmwhs.json"));
+    expect(f.splits.ct!.test).toEqual(["1003", "1008", "1014", "1019"]);
+    expect(f.splits.mri!.test).toEqual(["1007", "1009", "1018", "1019"]);
+    expect(f.splits.ct!.val).toHaveLength(2);
+    expect(f.splits.ct!.train).toHaveLength(14);
   });
 });
