@@ -26,6 +26,8 @@ const cases3D: Case[] = [
   { x: [1, 7, 7, 7, 2], f: [3, 3, 3, 2, 2], strides: 1, pad: "same", dil: 2 },
   { x: [1, 6, 9, 5, 2], f: [3, 3, 3, 2, 2], strides: 1, pad: "same", dil: 4 },
   { x: [1, 9, 9, 9, 1], f: [3, 3, 3, 1, 2], strides: 1, pad: "valid", dil: 4 },
+  // tfjs 3D 'same' with filter < stride on even sizes gives a negative leading pad (not clamped).
+  { x: [1, 4, 6, 5, 2], f: [1, 1, 3, 2, 3], strides: 2, pad: "same", dil: 1 },
 ];
 const name = (c: Case) => `x=${c.x} f=${c.f} s=${c.strides} pad=${c.pad} dil=${c.dil}`;
 const TOL = 2e-5;

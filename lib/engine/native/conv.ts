@@ -65,7 +65,10 @@ function withFallback(name: string, fallback: KernelFunc | undefined, body: (arg
   return (args) => {
     const out = body(args);
     if (out !== undefined) return out;
-    if (!fallback) throw new Error(`native kernel ${name}: unsupported inputs (need float32, channels-last) and no cpu kernel to fall back to`);
+    if (!fallback) {
+      const ins = Object.entries(args.inputs).map(([k, t]) => `${k}: ${t ? `${t.dtype}[${t.shape}]` : "missing"}`).join(", ");
+      throw new Error(`native kernel ${name}: unsupported inputs (${ins}; attrs ${JSON.stringify(args.attrs)}) and no cpu kernel to fall back to`);
+    }
     return fallback(args);
   };
 }
@@ -84,8 +87,67 @@ export function convGeometryOk(p: Int32Array): boolean {
   return true;
 }
 
+/**
+ * Copies a channels-last tensor [N, s1..sn, C] without its first `drop[d]` entries along each
+ * spatial axis d (drop >= 0), or, with `inverse`, scatters such a cropped tensor back into a zeroed
+ * full-size one. Used for tfjs 3D 'same' padding, which can put a negative pad before the data
+ * (filter smaller than stride, even size: tfjs does not clamp it at 0, unlike 2D) — a pad oneDNN
+ * cannot take; a negative pad of -p is the same conv on the input minus its first p entries.
+ */
+export function cropLeading(full: Float32Array, fullShape: number[], drop: number[], inverse = false, cropped?: Float32Array): Float32Array {
+  const n = fullShape.length - 2;
+  const cShape = fullShape.map((v, i) => (i >= 1 && i <= n ? v - drop[i - 1]! : v));
+  const fStr = new Array<number>(fullShape.length).fill(1), cStr = new Array<number>(fullShape.length).fill(1);
+  for (let i = fullShape.length - 2; i >= 0; i--) {
+    fStr[i] = fStr[i + 1]! * fullShape[i + 1]!;
+    cStr[i] = cStr[i + 1]! * cShape[i + 1]!;
+  }
+  const out = inverse ? new Float32Array(size(fullShape)) : new Float32Array(size(cShape));
+  const src = inverse ? cropped! : full;
+  const rowLen = cShape[n]! * cShape[n + 1]!; // innermost spatial axis x channels, contiguous in both
+  const rows = size(cShape) / rowLen;
+  const idx = new Array<number>(n + 1).fill(0); // [batch, s1..s(n-1)]
+  for (let r = 0; r < rows; r++) {
+    let rem = r, fo = 0, co = 0;
+    for (let i = n - 1; i >= 0; i--) {
+      const dim = cShape[i]!;
+      idx[i] = rem % dim;
+      rem = Math.floor(rem / dim);
+    }
+    for (let i = 0; i < n; i++) {
+      fo += (idx[i]! + (i >= 1 ? drop[i - 1]! : 0)) * fStr[i]!;
+      co += idx[i]! * cStr[i]!;
+    }
+    fo += drop[n - 1]! * fStr[n]!;
+    if (inverse) out.set(src.subarray(co, co + rowLen), fo);
+    else out.set(src.subarray(fo, fo + rowLen), co);
+  }
+  return out;
+}
+
 /** Runs one conv: `a`, `b` inputs, result of `outShape`; undefined if oneDNN cannot express it. */
 function run(addon: NativeAddon, backend: MathBackendCPU, params: Int32Array, a: Float32Array, b: Float32Array, outShape: number[], bias: Float32Array | null = null, alpha = 0): TensorInfo | undefined {
+  const n = params[1]!, kind = params[0]!;
+  const drop = Array.from(params.subarray(8 + 5 * n, 8 + 6 * n), (padL) => Math.max(0, -padL));
+  if (drop.some((d) => d > 0)) {
+    // Negative leading pads: run on the input without those entries (padL 0, same padR).
+    const p = Int32Array.from(params);
+    const inShape = [params[5]!, ...params.subarray(8, 8 + n), params[6]!];
+    for (let d = 0; d < n; d++) {
+      p[8 + d] = p[8 + d]! - drop[d]!;
+      p[8 + 5 * n + d] = Math.max(0, params[8 + 5 * n + d]!);
+    }
+    if (!convGeometryOk(p) || p.subarray(8, 8 + n).some((v) => v < 1)) return undefined;
+    const cropShape = [inShape[0]!, ...p.subarray(8, 8 + n), inShape[n + 1]!];
+    if (kind === 1) {
+      const cropped = new Float32Array(size(cropShape));
+      addon.conv(p, a, b, cropped, bias, alpha);
+      return backend.makeTensorInfo(outShape, "float32", cropLeading(new Float32Array(0), outShape, drop, true, cropped));
+    }
+    const out = new Float32Array(size(outShape));
+    addon.conv(p, cropLeading(a, inShape, drop), b, out, bias, alpha);
+    return backend.makeTensorInfo(outShape, "float32", out);
+  }
   if (!convGeometryOk(params)) return undefined;
   const out = new Float32Array(size(outShape));
   addon.conv(params, a, b, out, bias, alpha);

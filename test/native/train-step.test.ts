@@ -1,0 +1,63 @@
+/**
+ * One Adam training step of each paper network (lib/models buildModel, setting "ours": Chilopod
+ * + per-modality batches) gives the same loss, gradients and updated loss on the `native` backend
+ * as on the tfjs `cpu` backend (with the engine's portable kernel pack), within float32 tolerance.
+ */
+import { describe, it, expect } from "vitest";
+import { tf, type Scalar } from "../../lib/engine/tf.ts";
+import { initEngine } from "../../lib/engine/index.ts";
+import { buildModel } from "../../lib/models/index.ts";
+import type { NetworkName } from "../../lib/models/types.ts";
+import { Rng } from "../../lib/util/rng.ts";
+import { native, randn, expectClose } from "./helpers.ts";
+
+if (native.ok) {
+  await initEngine({ backend: "cpu" }); // gradients + kernel pack on cpu
+  await initEngine({ backend: "native" });
+}
+
+interface StepResult { loss0: number; loss1: number; grads: Float32Array[] }
+
+async function step(backend: "native" | "cpu", network: NetworkName, shapeA: number[], labels: Int32Array[], inputs: Float32Array[]): Promise<StepResult> {
+  await tf.setBackend(backend);
+  const net = buildModel({ network, setting: "ours", width: 0.125, numClasses: 3, seed: 3, dropout: 0, init: "he" });
+  const before = tf.memory().numTensors;
+  const xA = tf.tensor(inputs[0]!, shapeA), xB = tf.tensor(inputs[1]!, shapeA);
+  const yA = tf.oneHot(tf.tensor(labels[0]!, shapeA.slice(0, -1), "int32"), 3), yB = tf.oneHot(tf.tensor(labels[1]!, shapeA.slice(0, -1), "int32"), 3);
+  const lossFn = () => tf.tidy(() => {
+    const [lA, lB] = net.applyPair(xA, xB, true);
+    return tf.add(tf.losses.softmaxCrossEntropy(yA, lA!), tf.losses.softmaxCrossEntropy(yB, lB!)) as Scalar;
+  });
+  const vars = net.trainableVariables();
+  const { value, grads } = tf.variableGrads(lossFn, vars);
+  const loss0 = value.dataSync()[0]!;
+  const g = vars.map((v) => Float32Array.from(grads[v.name]!.dataSync()));
+  const opt = tf.train.adam(1e-2);
+  opt.applyGradients(grads as Parameters<typeof opt.applyGradients>[0]);
+  const l1 = lossFn();
+  const loss1 = l1.dataSync()[0]!;
+  tf.dispose([value, l1, xA, xB, yA, yB, ...Object.values(grads)]);
+  opt.dispose();
+  net.dispose();
+  expect(tf.memory().numTensors, `leak on ${backend}`).toBeLessThanOrEqual(before);
+  return { loss0, loss1, grads: g };
+}
+
+describe.skipIf(!native.ok)("training step: native vs cpu", () => {
+  const cases: [NetworkName, number[]][] = [["dilated2d", [2, 16, 16, 3]], ["unet3d", [1, 16, 16, 16, 1]]];
+  for (const [network, shape] of cases) {
+    it(`${network} ${shape}: same loss, gradients and post-step loss`, async () => {
+      const rng = new Rng(42);
+      const n = shape.reduce((a, b) => a * b, 1);
+      const inputs = [randn(rng, shape), randn(rng, shape)];
+      const labels = [0, 1].map(() => Int32Array.from({ length: n / shape[shape.length - 1]! }, () => rng.int(3)));
+      const a = await step("native", network, [...shape], labels, inputs);
+      const b = await step("cpu", network, [...shape], labels, inputs);
+      expect(Number.isFinite(a.loss0)).toBe(true);
+      expect(Math.abs(a.loss0 - b.loss0)).toBeLessThanOrEqual(1e-4 * Math.abs(b.loss0));
+      expect(Math.abs(a.loss1 - b.loss1)).toBeLessThanOrEqual(1e-3 * Math.abs(b.loss1));
+      expect(a.loss1).not.toBe(a.loss0);
+      for (let i = 0; i < a.grads.length; i++) expectClose(a.grads[i]!, b.grads[i]!, 1e-3, `grad ${i}`);
+    });
+  }
+});
