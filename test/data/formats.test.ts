@@ -143,3 +143,16 @@ describe("TFRecord (PnP-AdaNet / SIFA)", () => {
     expect(() => readTfRecords(hdr, "h.tfrecords")).toThrow(/h\.tfrecords: corrupt TFRecord: length CRC mismatch/);
   });
 });
+
+describe("DICOM series written by pydicom (implicit VR, oblique; test/fixtures/data/make_dicom_fixtures.py)", () => {
+  it("voxels, spacing, z order and RAS affine match the pydicom-side expectation", () => {
+    const fix = new URL("../fixtures/data/", import.meta.url).pathname;
+    const e = JSON.parse(readFileSync(join(fix, "dicom_expected.json"), "utf8"));
+    const s = readDicomSeries(join(fix, "dicom_pydicom"));
+    expect(s.volume.shape).toEqual(e.shape);
+    s.volume.spacing.forEach((v, i) => expect(v).toBeCloseTo(e.spacing[i], 6));
+    expect(Array.from(s.volume.data)).toEqual(e.voxels);
+    expect(s.files.map((f) => f.split("/").pop())).toEqual(e.fileOrder);
+    for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) expect(s.volume.affine[r]![c]!).toBeCloseTo(e.affine[r][c], 5);
+  });
+});
