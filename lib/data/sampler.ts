@@ -31,6 +31,11 @@ export interface UnpairedSamplerOptions {
   batchSize: number;
   /** 3D patch depth (slices); default 8. */
   depth?: number;
+  /**
+   * 3D: consecutive patches drawn from each chosen volume (the authors' loader draws 2 per volume);
+   * default 1. The batch size must be a multiple of it.
+   */
+  patchesPerCase?: number;
   seed: number;
   /** Seeded augmentation; off when undefined or false. */
   augment?: AugmentOptions | false;
@@ -58,6 +63,10 @@ export class UnpairedSampler {
     if (options.mode !== "2d" && options.mode !== "3d") throw new OptionError("mode", options.mode, ["2d", "3d"]);
     if (!(Number.isInteger(options.batchSize) && options.batchSize > 0)) throw new OptionError("batchSize", options.batchSize, "a positive integer");
     this.depth = options.depth ?? 8;
+    const ppc = options.patchesPerCase ?? 1;
+    if (!(Number.isInteger(ppc) && ppc > 0 && options.batchSize % ppc === 0)) {
+      throw new OptionError("patchesPerCase", ppc, `a positive integer dividing batchSize ${options.batchSize}`);
+    }
     const root = new Rng(options.seed);
     this.modalities = (Object.keys(data) as ModalityName[]).filter((m) => (data[m]?.length ?? 0) > 0).sort();
     if (this.modalities.length === 0) throw new OptionError("data", "no cases", "at least one modality with cases");
@@ -102,8 +111,10 @@ export class UnpairedSampler {
     const D = this.depth;
     const x = new Float32Array(B * D * plane);
     const y = new Uint8Array(B * D * plane);
+    const ppc = this.options.patchesPerCase ?? 1;
+    let ci = 0;
     for (let b = 0; b < B; b++) {
-      const ci = pool.rng.int(pool.cases.length);
+      if (b % ppc === 0) ci = pool.rng.int(pool.cases.length);
       const c = pool.cases[ci]!;
       const z0 = choosePatchStart(pool.rng, c.image.shape[2], D, pool.fg[ci]!);
       patch3DInto(c.image, c.label, z0, D, x, b * D * plane, y, b * D * plane);

@@ -64,6 +64,11 @@ describe("UnpairedSampler", () => {
       expect(b.x[k * 48 + 2 * 12]).toBeCloseTo((id === "m0" ? 3000 : 4000) + (z0 + 2) * 10, 4);
     });
   });
+  it("3D patchesPerCase: consecutive patches from one volume", () => {
+    const b = new UnpairedSampler({ mri }, { mode: "3d", batchSize: 6, depth: 4, seed: 9, patchesPerCase: 2 }).next().mri!;
+    for (let k = 0; k < 6; k += 2) expect(b.caseIds[k]).toBe(b.caseIds[k + 1]);
+    expect(() => new UnpairedSampler({ mri }, { mode: "3d", batchSize: 3, seed: 9, patchesPerCase: 2 })).toThrow(/patchesPerCase/);
+  });
   it("deterministic for a seed, different for another; modalities draw independently", () => {
     const draw = (seed: number, data: Partial<Record<ModalityName, Case[]>>) => {
       const s = new UnpairedSampler(data, { mode: "2d", batchSize: 4, seed });
