@@ -28,6 +28,7 @@ import { conv3dBackpropFilterPortable, conv3dBackpropInputPortable } from "./con
 import { batchNormTrainGradPortable, batchNormTrainPortable } from "./batchnorm.ts";
 import { batchNormTrainGradJs, batchNormTrainJs, flipSwapFilterJs, leakyReluGradJs, supportsJsKernels } from "./js-kernels.ts";
 import { UmmkdFlipSwapFilter } from "./flip.ts";
+import { CPU_FAST_KERNELS } from "./js-cpu-fast.ts";
 import { UmmkdLeakyReluGrad, type UmmkdLeakyReluGradAttrs } from "../kernel-names.ts";
 
 type Inputs = NamedTensorInfoMap;
@@ -127,6 +128,7 @@ export function registerKernelPack(backendName: string): string[] {
     const jsf = js ? JS_KERNELS[name] : undefined;
     if (jsf ? setKernel(name, backendName, jsf, false, false) : setKernel(name, backendName, f, false)) done.push(jsf ? `${name} (js)` : name);
   }
+  done.push(...registerCpuFastKernels(backendName));
   if (backendName === "wasm") {
     if (setKernel("Conv2DBackpropFilter", "wasm", stockConv2DBackpropFilter, false)) done.push("Conv2DBackpropFilter");
     if (!replacedWasmBackpropInput) {
@@ -138,6 +140,38 @@ export function registerKernelPack(backendName: string): string[] {
   return done;
 }
 let replacedWasmBackpropInput = false;
+
+/** Stock tfjs-backend-cpu kernel functions, captured before we replace any. */
+const stockCpu = new Map<string, KernelFunc>();
+const ourFast = new Set<KernelFunc>();
+
+/**
+ * On cpu-style backends (`cpu`, and `native`, which copies the cpu kernels), replace the stock
+ * Multiply/Add/Sub/RealDiv/Slice/Transpose/Softmax with the faster JS ones of `js-cpu-fast.ts`
+ * (each falls back to the stock kernel outside its fast paths). A kernel the backend has customised
+ * (not the stock cpu function) is left alone.
+ */
+export function registerCpuFastKernels(backendName: string): string[] {
+  const b = tf.findBackend(backendName) as unknown as Record<string, unknown> | null;
+  if (!b || typeof b.typedArrayFromHeap === "function" || typeof b.readSync !== "function" || typeof b.makeTensorInfo !== "function") return [];
+  const done: string[] = [];
+  for (const [name, make] of Object.entries(CPU_FAST_KERNELS)) {
+    if (!stockCpu.has(name)) {
+      const k = tf.getKernel(name, "cpu");
+      if (!k) continue;
+      stockCpu.set(name, k.kernelFunc);
+    }
+    const stock = stockCpu.get(name)!;
+    const cur = tf.getKernel(name, backendName);
+    if (cur && cur.kernelFunc !== stock) continue; // customised by that backend, or already ours
+    const fast = make(stock);
+    ourFast.add(fast);
+    if (cur) tf.unregisterKernel(name, backendName);
+    tf.registerKernel({ kernelName: name, backendName, kernelFunc: fast });
+    done.push(`${name} (js fast)`);
+  }
+  return done;
+}
 
 /** Exposed for tests: the portable implementations as plain functions. */
 export { conv2dBackpropFilterPortable, conv2dBackpropInputPortable, conv3dBackpropFilterPortable, conv3dBackpropInputPortable, batchNormTrainPortable, batchNormTrainGradPortable };

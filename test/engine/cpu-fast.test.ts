@@ -1,0 +1,98 @@
+/**
+ * The fast JS kernels for cpu-style backends (js-cpu-fast.ts) against tfjs-backend-wasm's C++
+ * kernels (an independent implementation), over same-shape, scalar, leading/trailing-broadcast
+ * and fallback (general broadcast, int32) cases; plus Slice, Transpose and Softmax.
+ */
+import { describe, it, expect, beforeAll } from "vitest";
+import { initEngine, tf } from "../../lib/engine/index.ts";
+import type { Tensor } from "../../lib/engine/tf.ts";
+import { Rng } from "../../lib/util/rng.ts";
+
+function rand(rng: Rng, shape: number[], positive = false): { v: Float32Array; shape: number[] } {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const v = new Float32Array(n);
+  for (let i = 0; i < n; i++) v[i] = positive ? 0.5 + rng.next() : rng.next() * 2 - 1;
+  return { v, shape };
+}
+
+/** Run f on cpu (our fast kernels registered) and on wasm, return both results. */
+async function both(f: () => Tensor): Promise<[Float32Array | Int32Array, Float32Array | Int32Array, number[], number[]]> {
+  await tf.setBackend("cpu");
+  const a = f();
+  const av = a.dataSync() as Float32Array, as = a.shape;
+  a.dispose();
+  await tf.setBackend("wasm");
+  const b = f();
+  const bv = b.dataSync() as Float32Array, bs = b.shape;
+  b.dispose();
+  return [av, bv, as, bs];
+}
+
+const PAIRS: Array<[number[], number[]]> = [
+  [[2, 3, 4, 5], [2, 3, 4, 5]], // same
+  [[2, 3, 4, 5], []], // scalar
+  [[], [2, 3, 4, 5]],
+  [[2, 3, 4, 5], [5]], // trailing (channel) broadcast
+  [[5], [2, 3, 4, 5]],
+  [[2, 3, 4, 5], [4, 5]],
+  [[2, 3, 4, 5], [2, 3, 4, 1]], // leading dims, trailing ones
+  [[2, 3, 4, 1], [2, 3, 4, 5]],
+  [[2, 3, 4, 5], [2, 1, 1, 5]], // general broadcast: falls back to the stock kernel
+  [[2, 1, 4, 1], [1, 3, 1, 5]], // both broadcast
+  [[1, 1], [3, 4]],
+];
+
+describe("fast cpu kernels vs wasm", () => {
+  beforeAll(async () => {
+    await initEngine({ backend: "wasm" });
+    await initEngine({ backend: "cpu" });
+  });
+
+  it.each(PAIRS.map(([a, b]) => ({ a, b })))("binary ops $a with $b", async ({ a, b }) => {
+    const rng = new Rng(a.length * 10 + b.length);
+    const A = rand(rng, a), B = rand(rng, b, true);
+    for (const op of [tf.mul, tf.add, tf.sub, tf.div]) {
+      const [x, y, sx, sy] = await both(() => tf.tidy(() => op(tf.tensor(A.v, A.shape), tf.tensor(B.v, B.shape))));
+      expect(sx).toEqual(sy);
+      for (let i = 0; i < x.length; i++) expect(Math.abs(x[i]! - y[i]!)).toBeLessThan(1e-5 * Math.max(1, Math.abs(y[i]!)));
+    }
+  });
+
+  it("int32 binary ops fall back to the stock kernel", async () => {
+    const [x, y] = await both(() => tf.tidy(() => tf.mul(tf.tensor([1, 2, 3, 4], [2, 2], "int32"), tf.tensor([3, -1], [2], "int32"))));
+    expect(Array.from(x)).toEqual([3, -2, 9, -4]);
+    expect(Array.from(y)).toEqual([3, -2, 9, -4]);
+  });
+
+  it.each([
+    { shape: [4, 5, 6, 7], begin: [1, 0, 2, 0], size: [2, 5, 3, 7] },
+    { shape: [4, 5, 6, 7], begin: [0, 1, 1, 1], size: [4, 3, 4, 5] },
+    { shape: [3, 8], begin: [1, 2], size: [-1, 4] },
+    { shape: [2, 3, 4, 5, 6], begin: [0, 0, 0, 0, 0], size: [2, 3, 4, 5, 6] },
+    { shape: [6], begin: [2], size: [0] },
+  ])("slice $shape from $begin size $size", async ({ shape, begin, size }) => {
+    const X = rand(new Rng(1), shape);
+    const [x, y, sx, sy] = await both(() => tf.tidy(() => tf.slice(tf.tensor(X.v, shape), begin, size)));
+    expect(sx).toEqual(sy);
+    expect(Array.from(x)).toEqual(Array.from(y));
+  });
+
+  it.each([
+    { shape: [2, 3, 4, 5], perm: [3, 1, 2, 0] },
+    { shape: [2, 3, 4, 5], perm: [1, 2, 0, 3] },
+    { shape: [2, 3, 4, 5, 6], perm: [4, 1, 2, 3, 0] },
+    { shape: [2, 2, 3, 2, 3, 2], perm: [0, 1, 4, 2, 3, 5] },
+    { shape: [7, 1], perm: [1, 0] },
+  ])("transpose $shape by $perm", async ({ shape, perm }) => {
+    const X = rand(new Rng(2), shape);
+    const [x, y, sx, sy] = await both(() => tf.tidy(() => tf.transpose(tf.tensor(X.v, shape), perm)));
+    expect(sx).toEqual(sy);
+    expect(Array.from(x)).toEqual(Array.from(y));
+  });
+
+  it("softmax over the last axis", async () => {
+    const X = rand(new Rng(3), [3, 4, 5]);
+    const [x, y] = await both(() => tf.tidy(() => tf.softmax(tf.mul(tf.tensor(X.v, X.shape), 20))));
+    for (let i = 0; i < x.length; i++) expect(Math.abs(x[i]! - y[i]!)).toBeLessThan(1e-6);
+  });
+});

@@ -1,0 +1,123 @@
+/**
+ * The pack's fused JS kernels against independent references, on cpu and wasm: LeakyReLU gradient
+ * (vs the definition and vs finite differences), filter flip+swap (vs index arithmetic), BN kernels
+ * vs the portable tf-op versions; no leaks. Plus engine selection behaviour.
+ */
+import { describe, it, expect, beforeAll } from "vitest";
+import { initEngine, engineInfo, tf, type BackendName } from "../../lib/engine/index.ts";
+import type { Tensor, Tensor1D } from "../../lib/engine/tf.ts";
+import { flipSwapFilter } from "../../lib/engine/wasm/flip.ts";
+import { batchNormTrainGradPortable, batchNormTrainPortable } from "../../lib/engine/wasm/batchnorm.ts";
+import { Rng } from "../../lib/util/rng.ts";
+
+function rand(rng: Rng, n: number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = rng.next() * 2 - 1;
+  return a;
+}
+function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+for (const backend of ["cpu", "wasm"] as BackendName[]) {
+  describe(`JS kernels on ${backend}`, () => {
+    beforeAll(async () => {
+      await initEngine({ backend });
+    });
+
+    it("LeakyReLU gradient: definition, finite differences, no leaks", () => {
+      const rng = new Rng(4);
+      const xv = rand(rng, 2 * 5 * 7 * 3);
+      const rv = rand(rng, xv.length);
+      const x = tf.tensor(xv, [2, 5, 7, 3]), r = tf.tensor(rv, [2, 5, 7, 3]);
+      const f = (a: Tensor) => tf.sum(tf.mul(tf.leakyRelu(a, 0.2), r));
+      const before = tf.memory().numTensors;
+      const g = tf.grad(f)(x);
+      expect(tf.memory().numTensors).toBe(before + 1);
+      const gv = g.dataSync();
+      const want = Array.from(xv, (v, i) => (v > 0 ? rv[i]! : 0.2 * rv[i]!));
+      expect(maxAbs(gv, want)).toBeLessThan(1e-6);
+      // finite differences away from the kink
+      for (const i of [0, 7, 33, 100]) {
+        if (Math.abs(xv[i]!) < 0.05) continue;
+        const h = 1e-2;
+        const p = xv.slice(), m = xv.slice();
+        p[i]! += h;
+        m[i]! -= h;
+        const fd = tf.tidy(() => (f(tf.tensor(p, x.shape)).dataSync()[0]! - f(tf.tensor(m, x.shape)).dataSync()[0]!) / (2 * h));
+        expect(Math.abs(fd - gv[i]!)).toBeLessThan(2e-3);
+      }
+      tf.dispose([x, r, g]);
+    });
+
+    it("flip+swap of 2D and 3D filters matches index arithmetic", () => {
+      const rng = new Rng(6);
+      for (const shape of [
+        [3, 2, 4, 5],
+        [2, 3, 1, 3, 2],
+      ]) {
+        const wv = rand(rng, shape.reduce((a, b) => a * b, 1));
+        const w = tf.tensor(wv, shape);
+        const before = tf.memory().numTensors;
+        const o = flipSwapFilter(w);
+        expect(tf.memory().numTensors).toBe(before + 1);
+        const nsp = shape.length - 2;
+        const ci = shape[nsp]!, co = shape[nsp + 1]!;
+        expect(o.shape).toEqual([...shape.slice(0, nsp), co, ci]);
+        const ov = o.dataSync();
+        const K = shape.slice(0, nsp).reduce((a, b) => a * b, 1);
+        // spatial index k (row-major over the spatial axes) maps to K-1-k when every axis is reversed
+        for (let k = 0; k < K; k++)
+          for (let i = 0; i < ci; i++) for (let j = 0; j < co; j++) expect(ov[(K - 1 - k) * ci * co + j * ci + i]).toBe(wv[k * ci * co + i * co + j]);
+        tf.dispose([w, o]);
+      }
+    });
+
+    it("BN kernels agree with the portable tf-op versions", () => {
+      const rng = new Rng(8);
+      const shape = [3, 4, 5, 6];
+      const n = shape.reduce((a, b) => a * b, 1);
+      const x = tf.tensor(rand(rng, n), shape), dy = tf.tensor(rand(rng, n), shape);
+      const g = tf.tensor1d(rand(rng, 6)) as Tensor1D, b = tf.tensor1d(rand(rng, 6)) as Tensor1D;
+      const before = tf.memory().numTensors;
+      const fast = tf.engine().runKernel("UmmkdBatchNormTrain", { x, gamma: g, beta: b }, { epsilon: 1e-3 }) as Tensor[];
+      const ref = batchNormTrainPortable(x, g, b, 1e-3);
+      for (let i = 0; i < 3; i++) expect(maxAbs(fast[i]!.dataSync(), ref[i]!.dataSync())).toBeLessThan(1e-5);
+      const fastG = tf.engine().runKernel("UmmkdBatchNormTrainGrad", { dy, x, gamma: g, mean: ref[1]!, variance: ref[2]! }, { epsilon: 1e-3 }) as Tensor[];
+      const refG = batchNormTrainGradPortable(dy, x, g, ref[1]!, ref[2]!, 1e-3);
+      for (let i = 0; i < 3; i++) expect(maxAbs(fastG[i]!.dataSync(), refG[i]!.dataSync())).toBeLessThan(1e-4);
+      tf.dispose([...fast, ...ref, ...fastG, ...refG]);
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([x, dy, g, b]);
+    });
+  });
+}
+
+describe("engine selection", () => {
+  it("records the backend, the reason and the kernel pack; rejects unknown backends", async () => {
+    const info = await initEngine({ backend: "wasm" });
+    expect(info.backend).toBe("wasm");
+    expect(info.reason).toMatch(/forced/);
+    expect(engineInfo()).toBe(info);
+    expect(tf.getBackend()).toBe("wasm");
+    await expect(initEngine({ backend: "gpu" as BackendName })).rejects.toThrow(/backend.*"gpu".*expected one of/);
+  });
+
+  it("tfjs-node without its binding is reported, not fatal", async () => {
+    const prev = process.env.UMMKD_BACKEND;
+    delete process.env.UMMKD_BACKEND;
+    try {
+      // Where tfjs-node's binding is installed this loads; here (no binding) it must fail with a reason naming it.
+      const r = await initEngine({ backend: "tensorflow" }).then(
+        (i) => i.backend,
+        (e: Error) => e.message,
+      );
+      expect(r === "tensorflow" || /@tensorflow\/tfjs-node: native binding absent/.test(r)).toBe(true);
+    } finally {
+      if (prev !== undefined) process.env.UMMKD_BACKEND = prev;
+      await initEngine({ backend: "cpu" });
+    }
+  });
+});
