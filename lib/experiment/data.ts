@@ -12,6 +12,7 @@ import type { Case, ModalityName } from "../data/types.ts";
 import { preprocessCase } from "../data/preprocess.ts";
 import { ABDOMINAL_STRUCTURES, CARDIAC_STRUCTURES, addArtefacts, syntheticCohort } from "../data/synthetic.ts";
 import { DataError } from "../util/errors.ts";
+import { findDataRoot } from "../data/root.ts";
 import type { ExperimentTask, ProfileSpec } from "./config.ts";
 
 export type Split<T> = Record<ModalityName, T>;
@@ -50,17 +51,20 @@ function syntheticSplits(task: ExperimentTask, spec: ProfileSpec): Pick<TaskData
 export async function loadTaskData(task: ExperimentTask, spec: ProfileSpec, options: { dataRoot: string | null; outlier: boolean }): Promise<TaskData> {
   let raw: Pick<TaskData, "train" | "val" | "test"> | undefined;
   let source: Split<string> = { ct: "synthetic", mri: "synthetic" };
+  let preprocessed = false;
   if (spec.data === "real") {
     const real = await loadRealData(task, spec, options.dataRoot);
     if (real) {
       raw = real.splits;
       source = real.source;
+      preprocessed = true; // lib/data already resampled, cropped, clipped and z-scored them
     } else if (!spec.fallbackToSynthetic) {
       throw new DataError(options.dataRoot ?? "(no data root: set --data or UMMKD_DATA)", `no real ${task} data found for this profile, and it does not fall back to synthetic data`);
     }
   }
   raw ??= syntheticSplits(task, spec);
-  const map = (s: Split<Case[]>): Split<Case[]> => ({ ct: s.ct.map(prep), mri: s.mri.map(prep) });
+  const p = preprocessed ? (c: Case) => c : prep;
+  const map = (s: Split<Case[]>): Split<Case[]> => ({ ct: s.ct.map(p), mri: s.mri.map(p) });
   const data: TaskData = { train: map(raw.train), val: map(raw.val), test: map(raw.test), source };
   if (options.outlier) {
     const first = raw.test.ct[0];
@@ -75,7 +79,17 @@ export async function loadTaskData(task: ExperimentTask, spec: ProfileSpec, opti
  * CHAOS MRI) through lib/data's dataset loaders when they are available.
  */
 async function loadRealData(task: ExperimentTask, spec: ProfileSpec, root: string | null): Promise<{ splits: Pick<TaskData, "train" | "val" | "test">; source: Split<string> } | undefined> {
-  if (!root || task !== "abdominal") return undefined;
+  if (task !== "abdominal") return undefined;
+  root ??= defaultDataRoot();
+  if (!root) return undefined;
   const mod = (await import("./real-data.ts")) as typeof import("./real-data.ts");
   return mod.loadRealAbdominal(root, spec);
+}
+
+function defaultDataRoot(): string | null {
+  try {
+    return findDataRoot() ?? null;
+  } catch {
+    return null;
+  }
 }

@@ -20,6 +20,7 @@ import type { LogRecord } from "../train/types.ts";
 import type { ProgressMode } from "../train/progress.ts";
 import type { Case } from "../data/types.ts";
 import { foregroundZRange } from "../data/crop.ts";
+import { findDataRoot } from "../data/root.ts";
 import { provenance, type Provenance } from "../util/provenance.ts";
 import { cacheGet, cachePut, runKey } from "./cache.ts";
 import type { ExperimentConfig, ExperimentProfile, ProfileSpec } from "./config.ts";
@@ -180,7 +181,7 @@ export function expandRuns(config: ExperimentConfig, profile: ExperimentProfile,
         for (const seed of seeds)
           out.push({
             task: config.task, network: config.network, setting, norm, alpha, seed, profile, spec,
-            dataRoot: spec.data === "real" ? (overrides.dataRoot ?? process.env.UMMKD_DATA ?? null) : null,
+            dataRoot: spec.data === "real" ? (overrides.dataRoot ?? findDataRoot() ?? null) : null,
           });
   return out;
 }
