@@ -9,7 +9,7 @@
  *   3. clip the top `clipPercent`% of intensities (default 2%), 4. z-score the whole volume.
  */
 import type { Case } from "./types.ts";
-import { DataError } from "../util/errors.ts";
+import { OptionError } from "../util/errors.ts";
 import { resampleImage, resampleLabels } from "./resample.ts";
 import { cropXY, foregroundCentreXY, roiCentreXY } from "./crop.ts";
 import { clipTopPercent, zscore } from "./intensity.ts";
@@ -79,7 +79,7 @@ export function preprocessCase(c: Case, opts: PreprocessOptions = {}): Case {
     if (label) label = cropXY(label, size, centre, 0).volume;
   }
   const pct = opts.clipPercent ?? 2;
-  if (pct < 0 || pct >= 100) throw new DataError(file, `clipPercent ${pct} outside [0, 100)`);
+  if (!(pct >= 0 && pct < 100)) throw new OptionError("clipPercent", pct, "a percentage in [0, 100)");
   const clipThreshold = pct > 0 ? clipTopPercent(image.data, 100 - pct) : null;
   const z = opts.zscore === false ? null : zscore(image.data);
   const record: PreprocessRecord = {
