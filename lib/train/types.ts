@@ -53,7 +53,11 @@ export interface StepLosses {
   l2: number;
 }
 
-/** One line of the run log (`log.jsonl`). */
+/**
+ * One line of the run log (`log.jsonl`, append + fsync per line; a resumed run truncates it to the
+ * checkpoint's byte offset, so the file always equals an uninterrupted run's). NaN values (e.g. the
+ * Dice of a class absent from both prediction and target) are written as JSON `null`.
+ */
 export type LogRecord =
   | ({ type: "train"; step: number; lr: number; elapsedS: number } & StepLosses)
   | {

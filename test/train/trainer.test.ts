@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, existsSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, existsSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initEngine, tf } from "../../lib/engine/index.ts";
 import { resolveTrainConfig, type TrainConfig } from "../../lib/train/config.ts";
-import { readTrainerState } from "../../lib/train/checkpoint.ts";
+import { findCheckpoint, readTrainerState } from "../../lib/train/checkpoint.ts";
 import { train } from "../../lib/train/trainer.ts";
 import type { LogRecord, TrainProgress } from "../../lib/train/types.ts";
 import { NonFiniteLossError } from "../../lib/util/errors.ts";
@@ -126,6 +126,20 @@ describe("train", () => {
     expect(val.qCt).toHaveLength(4);
     expect(val.qCt[0]!.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
     expect(Number.isFinite(val.kd)).toBe(true);
+  });
+
+  it("finds the previous checkpoint when a replacement was interrupted between its two renames", async () => {
+    const dir = tmp();
+    const net = new TinyNet({ seed: 6 });
+    await train(cfg({ steps: 2, checkpointEvery: 1, validateEvery: 0 }), { train: new CounterSource(1) }, { model: net, runDir: dir, progress: "none" });
+    net.dispose();
+    expect(findCheckpoint(dir)).toBe(join(dir, "checkpoint"));
+    // writeDirAtomic moves the old directory to "<tmp>.old" before moving the new one in; a kill
+    // between the two leaves only the .old copy (and possibly an incomplete .tmp build).
+    renameSync(join(dir, "checkpoint"), join(dir, ".checkpoint.123.456.tmp.old"));
+    mkdirSync(join(dir, ".checkpoint.123.456.tmp"));
+    expect(findCheckpoint(dir)).toBe(join(dir, ".checkpoint.123.456.tmp.old"));
+    expect(readTrainerState(findCheckpoint(dir)!).step).toBe(2);
   });
 
   it("stops with NonFiniteLossError naming the step and keeps the last good checkpoint", async () => {
