@@ -159,3 +159,35 @@ describe("transposedConv3d (SAME, stride 2) vs a direct loop", () => {
     tf.dispose([x, w, y]);
   });
 });
+
+describe("initialisation", () => {
+  const kernelStd = (init: "truncated-normal" | "he") => {
+    const net = buildModel({ network: "dilated2d", setting: "joint", width: 0.25, init, seed: 4 });
+    const v = net.trainableVariables().find((x) => x.name.endsWith("group_5/rb_1/conv_2/kernel"))!;
+    const d = v.dataSync();
+    const mean = d.reduce((a, b) => a + b, 0) / d.length;
+    const std = Math.sqrt(d.reduce((a, b) => a + (b - mean) ** 2, 0) / d.length);
+    const fanIn = v.shape[0]! * v.shape[1]! * v.shape[2]!;
+    const gammaOnes = net.trainableVariables().filter((x) => x.name.endsWith("/gamma")).every((x) => x.dataSync().every((g) => g === 1));
+    net.dispose();
+    return { std, fanIn, gammaOnes };
+  };
+  it("default: truncated normal std 0.01 (truncation at 2 std leaves ~0.88 of it); he: std sqrt(2 / fan_in)", () => {
+    const t = kernelStd("truncated-normal");
+    expect(t.std).toBeGreaterThan(0.0083);
+    expect(t.std).toBeLessThan(0.0093);
+    expect(t.gammaOnes).toBe(true);
+    const h = kernelStd("he");
+    const target = 0.8796 * Math.sqrt(2 / h.fanIn);
+    expect(Math.abs(h.std - target) / target).toBeLessThan(0.05);
+  });
+  it("the same seed gives the same weights, another seed others", () => {
+    const a = buildModel({ network: "unet3d", setting: "ours", width: 0.125, seed: 1 });
+    const b = buildModel({ network: "unet3d", setting: "ours", width: 0.125, seed: 1 });
+    const c = buildModel({ network: "unet3d", setting: "ours", width: 0.125, seed: 2 });
+    const k = (n: typeof a) => Array.from(n.trainableVariables()[0]!.dataSync());
+    expect(k(a)).toEqual(k(b));
+    expect(k(a)).not.toEqual(k(c));
+    [a, b, c].forEach((n) => n.dispose());
+  });
+});
