@@ -80,6 +80,39 @@ describe("ummkd train + predict", () => {
     }
   });
 
+  it("trains from NIfTI image/label pairs listed in the config (paths relative to it)", async () => {
+    const sub = join(dir, "nifti");
+    const ref = (m: "ct" | "mri", seed: number) => {
+      const c = syntheticCase("cardiac", m, seed, { shape: [16, 16, 4], spacing: [2, 2, 4] });
+      writeNifti(join(sub, `${m}${seed}.nii.gz`), c.image);
+      writeNifti(join(sub, `${m}${seed}_label.nii.gz`), c.label!);
+      return { image: `${m}${seed}.nii.gz`, label: `${m}${seed}_label.nii.gz` };
+    };
+    const cfg = join(sub, "cfg.json");
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        train: { ...base.train, steps: 1, validateEvery: 1 },
+        data: { kind: "nifti", train: { ct: [ref("ct", 1)], mri: [ref("mri", 2)] }, val: { ct: [ref("ct", 3)], mri: [ref("mri", 4)] } },
+        out: "run",
+      }),
+    );
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    try {
+      expect(await runTrain(["--config", cfg, "--progress", "none"])).toBe(0);
+      expect(JSON.parse(log.mock.calls.at(-1)![0] as string).steps).toBe(1);
+    } finally {
+      log.mockRestore();
+    }
+    const records = readFileSync(join(sub, "run", "log.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(records.map((r) => r.type)).toEqual(["train", "val"]);
+    // A label file that is not integer-valued is refused with its path.
+    const bad = syntheticCase("cardiac", "ct", 5, { shape: [16, 16, 4], spacing: [2, 2, 4] });
+    writeNifti(join(sub, "bad_label.nii.gz"), { ...bad.image, data: bad.image.data.map((v) => v + 0.5) });
+    writeFileSync(cfg, JSON.stringify({ train: base.train, data: { kind: "nifti", train: { ct: [{ image: "ct1.nii.gz", label: "bad_label.nii.gz" }], mri: [ref("mri", 2)] } }, out: "run2" }));
+    await expect(runTrain(["--config", cfg, "--progress", "none"])).rejects.toThrow(/bad_label\.nii\.gz.*integer class indices/);
+  });
+
   it("predict errors name the flag", async () => {
     await expect(runPredict(["--checkpoint", dir, "--input", "x.nii", "--modality", "pet", "--out", "y.nii"])).rejects.toThrow(/--modality.*"ct", "mri"/);
     await expect(runPredict(["--checkpoint", join(dir, "nowhere"), "--input", "x.nii", "--modality", "ct", "--out", "y.nii.gz"])).rejects.toThrow(/no checkpoint here/);
