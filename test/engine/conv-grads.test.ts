@@ -180,6 +180,24 @@ for (const backend of ["cpu", "wasm"] as BackendName[]) {
       tf.dispose([z, w, r]);
     });
 
+    it.each([
+      { x: [2, 5, 6, 4, 3], k: [3, 3, 3, 3, 2], s: 1, d: 1, pad: "same" },
+      { x: [1, 4, 6, 6, 2], k: [3, 3, 1, 2, 3], s: 2, d: 1, pad: "same" },
+      { x: [1, 7, 6, 5, 2], k: [3, 2, 3, 2, 2], s: [2, 1, 2], d: 1, pad: "valid" },
+      { x: [1, 7, 7, 6, 1], k: [3, 3, 3, 1, 2], s: 1, d: 2, pad: "same" },
+    ] as const)("tf.conv3d on this backend matches tfjs's stock cpu Conv3D (tfjs padding): x $x k $k s $s d $d $pad", async (c) => {
+      const rng = new Rng(21);
+      const x = tf.tensor(rand(rng, size([...c.x])), [...c.x]) as Tensor5D, w = tf.tensor(rand(rng, size([...c.k])), [...c.k]) as Tensor5D;
+      const ours = tf.conv3d(x, w, c.s as never, c.pad, "NDHWC", c.d);
+      const prev = tf.getBackend();
+      await tf.setBackend("cpu");
+      const stock = tf.conv3d(x, w, c.s as never, c.pad, "NDHWC", c.d);
+      expect(ours.shape).toEqual(stock.shape);
+      expect(maxRelErr(ours.dataSync(), stock.dataSync())).toBeLessThan(1e-5);
+      await tf.setBackend(prev);
+      tf.dispose([x, w, ours, stock]);
+    });
+
     it("tf.conv3d's gradient refuses the shapes where tfjs pads differently from TensorFlow", () => {
       const x = tf.zeros([1, 4, 6, 6, 1]), w = tf.zeros([3, 3, 1, 1, 1]);
       expect(() => tf.grad((a: Tensor) => tf.sum(tf.conv3d(a as Tensor5D, w as Tensor5D, 2, "same")))(x)).toThrow(/lib\/engine\/ops.ts/);

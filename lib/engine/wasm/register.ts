@@ -29,6 +29,7 @@ import { batchNormTrainGradPortable, batchNormTrainPortable } from "./batchnorm.
 import { batchNormTrainGradJs, batchNormTrainJs, flipSwapFilterJs, leakyReluGradJs, supportsJsKernels } from "./js-kernels.ts";
 import { UmmkdFlipSwapFilter } from "./flip.ts";
 import { CPU_FAST_KERNELS } from "./js-cpu-fast.ts";
+import { conv3dVia2dKernel } from "./conv3d-via-2d.ts";
 import { UmmkdLeakyReluGrad, type UmmkdLeakyReluGradAttrs } from "../kernel-names.ts";
 
 type Inputs = NamedTensorInfoMap;
@@ -131,6 +132,11 @@ export function registerKernelPack(backendName: string): string[] {
   done.push(...registerCpuFastKernels(backendName));
   if (backendName === "wasm") {
     if (setKernel("Conv2DBackpropFilter", "wasm", stockConv2DBackpropFilter, false)) done.push("Conv2DBackpropFilter");
+    if (!replacedWasmConv3D) {
+      setKernel("Conv3D", "wasm", conv3dVia2dKernel, true);
+      replacedWasmConv3D = true;
+      done.push("Conv3D (via conv2d)");
+    }
     if (!replacedWasmBackpropInput) {
       setKernel("Conv2DBackpropInput", "wasm", stockConv2DBackpropInput, true);
       replacedWasmBackpropInput = true;
@@ -140,6 +146,7 @@ export function registerKernelPack(backendName: string): string[] {
   return done;
 }
 let replacedWasmBackpropInput = false;
+let replacedWasmConv3D = false;
 
 /** Stock tfjs-backend-cpu kernel functions, captured before we replace any. */
 const stockCpu = new Map<string, KernelFunc>();
