@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { initEngine, tf } from "../../lib/engine/index.ts";
+import { initEngine, tf, type Tensor } from "../../lib/engine/index.ts";
 import { kdLoss } from "../../lib/losses/index.ts";
 import { OptionError, ShapeError } from "../../lib/util/errors.ts";
 
@@ -62,7 +62,7 @@ describe("kdLoss vs PyTorch float64 fixture (different batch/spatial sizes, igno
       close(r.qB.dataSync(), flat(want.qB), fx.tolerance.value);
       close(r.perClass.dataSync(), flat(want.perClass), fx.tolerance.value);
       close(r.used.dataSync(), flat(want.used), 0);
-      const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => kdLoss(a, ya, b, yb, opts).loss)([la, lb]);
+      const g = tf.grads((a: Tensor, b: Tensor) => kdLoss(a, ya, b, yb, opts).loss)([la, lb]);
       close(g[0]!.dataSync(), flat(want.gradA), fx.tolerance.grad);
       close(g[1]!.dataSync(), flat(want.gradB), fx.tolerance.grad);
       tf.dispose([la, lb, ya, yb, r.loss, r.qA, r.qB, r.perClass, r.used, ...g]);

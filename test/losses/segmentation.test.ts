@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { initEngine, tf } from "../../lib/engine/index.ts";
+import { initEngine, tf, type Tensor } from "../../lib/engine/index.ts";
 import { segmentationLoss, toOneHot } from "../../lib/losses/index.ts";
 import { OptionError, ShapeError } from "../../lib/util/errors.ts";
 
@@ -50,7 +50,7 @@ describe("segmentationLoss vs PyTorch float64 fixture", () => {
       close(r.dice.dataSync(), [want.dice], fx.tolerance.value);
       close(r.ce.dataSync(), [want.ce], fx.tolerance.value);
       close(r.loss.dataSync(), [want.loss], fx.tolerance.value);
-      const g = tf.grad((l: tf.Tensor) => segmentationLoss(l, labels, { ignore: mode }).loss)(logits);
+      const g = tf.grad((l: Tensor) => segmentationLoss(l, labels, { ignore: mode }).loss)(logits);
       close(g.dataSync(), flat(want.gradLogits), fx.tolerance.grad);
       tf.dispose([logits, labels, r.loss, r.dice, r.ce, g]);
     });
@@ -59,7 +59,7 @@ describe("segmentationLoss vs PyTorch float64 fixture", () => {
   it("the clip floor gives no gradient to a true-class p below 0.005 (CE part)", () => {
     const logits = tf.tensor(flat(fx.logitsA), fx.shapeA);
     const labels = tf.tensor(flat(fx.labelsA), fx.shapeA.slice(0, -1), "int32");
-    const g = tf.grad((l: tf.Tensor) => segmentationLoss(l, labels, { diceWeight: 0 }).loss)(logits);
+    const g = tf.grad((l: Tensor) => segmentationLoss(l, labels, { diceWeight: 0 }).loss)(logits);
     // pixel (0, 0, 1) has true class 1 with p ~ 2e-6: its CE gradient is exactly zero
     const px = tf.slice(g, [0, 0, 1, 0], [1, 1, 1, fx.K]).dataSync();
     for (const v of px) expect(v).toBe(0);
@@ -95,7 +95,7 @@ describe("segmentationLoss: errors and leaks", () => {
     const before = tf.memory().numTensors;
     const r = segmentationLoss(logits, labels);
     tf.dispose([r.loss, r.dice, r.ce]);
-    const g = tf.grad((l: tf.Tensor) => segmentationLoss(l, labels).loss)(logits);
+    const g = tf.grad((l: Tensor) => segmentationLoss(l, labels).loss)(logits);
     g.dispose();
     // tf.grad's inner result tensors are tidied by tf.grad itself except the returned loss object members
     expect(tf.memory().numTensors - before).toBeLessThanOrEqual(0);

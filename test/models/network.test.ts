@@ -164,7 +164,7 @@ describe("initialisation", () => {
   const kernelStd = (init: "truncated-normal" | "he") => {
     const net = buildModel({ network: "dilated2d", setting: "joint", width: 0.25, init, seed: 4 });
     const v = net.trainableVariables().find((x) => x.name.endsWith("group_5/rb_1/conv_2/kernel"))!;
-    const d = v.dataSync();
+    const d = Array.from(v.dataSync() as Float32Array);
     const mean = d.reduce((a, b) => a + b, 0) / d.length;
     const std = Math.sqrt(d.reduce((a, b) => a + (b - mean) ** 2, 0) / d.length);
     const fanIn = v.shape[0]! * v.shape[1]! * v.shape[2]!;
