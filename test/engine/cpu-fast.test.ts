@@ -70,6 +70,9 @@ describe("fast cpu kernels vs wasm", () => {
     { shape: [3, 8], begin: [1, 2], size: [-1, 4] },
     { shape: [2, 3, 4, 5, 6], begin: [0, 0, 0, 0, 0], size: [2, 3, 4, 5, 6] },
     { shape: [6], begin: [2], size: [0] },
+    { shape: [2, 6, 5, 4, 3], begin: [0, 1, 0, 0, 0], size: [2, 4, 5, 4, 3] }, // rank 5: wasm collapses to rank 2
+    { shape: [2, 6, 5, 4, 3], begin: [1, 1, 2, 0, 1], size: [1, 4, 2, 4, 2] }, // rank 5 not collapsible: stock path
+    { shape: [2, 3, 2, 3, 2, 2], begin: [0, 0, 1, 0, 0, 0], size: [2, 3, 1, 3, 2, 2] },
   ])("slice $shape from $begin size $size", async ({ shape, begin, size }) => {
     const X = rand(new Rng(1), shape);
     const [x, y, sx, sy] = await both(() => tf.tidy(() => tf.slice(tf.tensor(X.v, shape), begin, size)));
@@ -88,6 +91,19 @@ describe("fast cpu kernels vs wasm", () => {
     const [x, y, sx, sy] = await both(() => tf.tidy(() => tf.transpose(tf.tensor(X.v, shape), perm)));
     expect(sx).toEqual(sy);
     expect(Array.from(x)).toEqual(Array.from(y));
+  });
+
+  it.each([
+    { shape: [4, 3, 2, 5, 2], sizes: [1, 3], axis: 0 },
+    { shape: [2, 3, 4, 5, 2], sizes: [2, -1], axis: 2 },
+    { shape: [2, 3, 4, 5, 2], sizes: [1, 1], axis: -1 },
+  ])("split $shape into $sizes on axis $axis", async ({ shape, sizes, axis }) => {
+    const X = rand(new Rng(5), shape);
+    for (let k = 0; k < sizes.length; k++) {
+      const [x, y, sx, sy] = await both(() => tf.tidy(() => tf.split(tf.tensor(X.v, shape), sizes, axis)[k]!));
+      expect(sx).toEqual(sy);
+      expect(Array.from(x)).toEqual(Array.from(y));
+    }
   });
 
   it("softmax over the last axis", async () => {

@@ -30,6 +30,7 @@ import { batchNormTrainGradJs, batchNormTrainJs, flipSwapFilterJs, leakyReluGrad
 import { UmmkdFlipSwapFilter } from "./flip.ts";
 import { CPU_FAST_KERNELS } from "./js-cpu-fast.ts";
 import { conv3dVia2dKernel } from "./conv3d-via-2d.ts";
+import { wasmSlice, wasmSplitV, wasmTranspose } from "./wasm-slice.ts";
 import { UmmkdLeakyReluGrad, type UmmkdLeakyReluGradAttrs } from "../kernel-names.ts";
 
 type Inputs = NamedTensorInfoMap;
@@ -132,6 +133,15 @@ export function registerKernelPack(backendName: string): string[] {
   done.push(...registerCpuFastKernels(backendName));
   if (backendName === "wasm") {
     if (setKernel("Conv2DBackpropFilter", "wasm", stockConv2DBackpropFilter, false)) done.push("Conv2DBackpropFilter");
+    if (!replacedWasmSlice) {
+      const stockSlice = tf.getKernel("Slice", "wasm")!.kernelFunc;
+      const stockSplit = tf.getKernel("SplitV", "wasm")!.kernelFunc;
+      setKernel("Slice", "wasm", wasmSlice(stockSlice), true, false);
+      setKernel("SplitV", "wasm", wasmSplitV(stockSlice, stockSplit), true, false);
+      setKernel("Transpose", "wasm", wasmTranspose(tf.getKernel("Transpose", "wasm")!.kernelFunc), true, false);
+      replacedWasmSlice = true;
+      done.push("Slice, SplitV, Transpose (axes collapsed)");
+    }
     if (!replacedWasmConv3D) {
       setKernel("Conv3D", "wasm", conv3dVia2dKernel, true);
       replacedWasmConv3D = true;
@@ -147,6 +157,7 @@ export function registerKernelPack(backendName: string): string[] {
 }
 let replacedWasmBackpropInput = false;
 let replacedWasmConv3D = false;
+let replacedWasmSlice = false;
 
 /** Stock tfjs-backend-cpu kernel functions, captured before we replace any. */
 const stockCpu = new Map<string, KernelFunc>();
