@@ -171,7 +171,7 @@ const CT_VALUES: Record<SyntheticTask, number[]> = {
   // HU-like: air/lung, soft, LVM, LA, LV, AO, RV, fat
   cardiac: [-800, 40, 110, 330, 350, 380, 300, -90],
   // air, muscle, liver, spleen, R kidney, L kidney, fat, bone, bowel
-  abdominal: [-1000, 45, 65, 50, 170, 165, -100, 500, 15],
+  abdominal: [-1000, 30, 70, 48, 170, 165, -100, 500, 10],
 };
 const MRI_VALUES: Record<SyntheticTask, number[]> = {
   // bSSFP-like: lung dark, soft mid, myocardium dark, blood pools bright but unequal, fat bright
@@ -226,7 +226,7 @@ function render(task: SyntheticTask, modality: ModalityName, anat: Anatomy, shap
   const texture = smoothField(shape, rng.fork("texture"), 0.06);
   for (let i = 0; i < n; i++) img[i] = means[anat.tissue[i]!]! * texture[i]!;
   if (modality === "ct") {
-    const sigma = 25;
+    const sigma = task === "cardiac" ? 25 : 12;
     for (let i = 0; i < n; i++) img[i] = img[i]! + sigma * rng.normal();
     return img;
   }

@@ -12,8 +12,11 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeJsonAtomic } from "../util/atomic.ts";
 
-/** Bump when a change in lib/ changes results for the same config (invalidates every cached run). */
-export const CODE_VERSION = "ummkd-exp-1";
+/**
+ * Bump when a change in lib/ changes results for the same config (invalidates every cached run),
+ * e.g. the synthetic phantoms, preprocessing, the trainer or the metrics.
+ */
+export const CODE_VERSION = "ummkd-exp-2";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 

@@ -22,6 +22,8 @@ import type { TidyRow } from "./tidy.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
+export { setupNotebook } from "./notebook-setup.ts";
+
 export const NOTEBOOKS = [
   "table1_cardiac", "table2_abdominal", "table3_4_pvalues", "table5_normalization", "table6_outlier",
   "figure4_5_qualitative", "figure6_alpha", "figure7_kd_curve", "figure8_confusion",

@@ -141,9 +141,11 @@ export function notebookJson(name: NotebookName): Record<string, unknown> {
       `Trained runs are cached (\`.ummkd-cache/runs/\`, keyed by a hash of the run's config): re-running loads them unless \`force: true\`. Results are written to \`results/${name}/<profile>/\`.`,
     ]),
     code([
-      "// Setup: the library is ESM TypeScript; tslab runs cells as CommonJS, so register tsx's require hook first.",
+      "// Setup: the library is ESM TypeScript; tslab runs cells as CommonJS, so register tsx's require hook first,",
+      "// then (from inside the library) its ESM hooks, for the library's own dynamic imports of .ts files.",
       'require("tsx/cjs/api").register();',
       'const ummkd = require("../lib/experiment/notebook.ts");',
+      "await ummkd.setupNotebook();",
       'const tslab = require("tslab");',
     ]),
     code(
