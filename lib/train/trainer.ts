@@ -133,50 +133,51 @@ export async function train(config: TrainConfig, sources: TrainSources, opts: Tr
   if (runDir) mkdirSync(runDir, { recursive: true });
   const log = new RunLog(runDir ? join(runDir, "log.jsonl") : undefined);
 
-  let step = 0;
-  let checkpoint: string | undefined;
-  const ckptDir = runDir && opts.resume !== false ? findCheckpoint(runDir) : undefined;
-  if (ckptDir) {
-    const st = readTrainerState(ckptDir);
-    checkResumeCompatible(st.config, config, ckptDir);
-    loadModelState(ckptDir, model);
-    await loadOptimizerState(ckptDir, optimizer, st.adam, vars.length);
-    sources.train.restore(st.sourceState);
-    step = st.step;
-    checkpoint = ckptDir;
-    log.open(st.logBytes);
-  } else {
-    log.open(runDir ? 0 : undefined);
-  }
-  const resumedFrom = step;
-
   const reporter: ProgressReporter =
     typeof opts.progress === "object" ? opts.progress : createProgress({ mode: opts.progress ?? "auto", label: opts.label });
-  const emit = (r: LogRecord) => {
-    log.write(r);
-    opts.onLog?.(r);
-  };
-
-  const writeCheckpoint = async () => {
-    if (!runDir) return;
-    const st = model.getState();
-    const bad = allFinite(st);
-    releaseState(st);
-    if (bad) throw new NonFiniteLossError(step, { [`state:${bad}`]: NaN }, checkpoint);
-    checkpoint = await saveCheckpoint(runDir, model, optimizer, {
-      step,
-      config,
-      sourceState: sources.train.state(),
-      logBytes: log.bytes(),
-      provenance: provenance(config.seed),
-    });
-  };
-
+  let step = 0;
+  let resumedFrom = 0;
+  let checkpoint: string | undefined;
   let lastLosses: StepLosses | undefined;
   let lastVal: Extract<LogRecord, { type: "val" }> | undefined;
   let aborted = false;
-  const tStart = Date.now();
   try {
+    const ckptDir = runDir && opts.resume !== false ? findCheckpoint(runDir) : undefined;
+    if (ckptDir) {
+      const st = readTrainerState(ckptDir);
+      checkResumeCompatible(st.config, config, ckptDir);
+      loadModelState(ckptDir, model);
+      await loadOptimizerState(ckptDir, optimizer, st.adam, vars.length);
+      sources.train.restore(st.sourceState);
+      step = st.step;
+      checkpoint = ckptDir;
+      log.open(st.logBytes);
+    } else {
+      log.open(runDir ? 0 : undefined);
+    }
+    resumedFrom = step;
+
+    const emit = (r: LogRecord) => {
+      log.write(r);
+      opts.onLog?.(r);
+    };
+
+    const writeCheckpoint = async () => {
+      if (!runDir) return;
+      const st = model.getState();
+      const bad = allFinite(st);
+      releaseState(st);
+      if (bad) throw new NonFiniteLossError(step, { [`state:${bad}`]: NaN }, checkpoint);
+      checkpoint = await saveCheckpoint(runDir, model, optimizer, {
+        step,
+        config,
+        sourceState: sources.train.state(),
+        logBytes: log.bytes(),
+        provenance: provenance(config.seed),
+      });
+    };
+
+    const tStart = Date.now();
     while (step < config.steps) {
       if (opts.signal?.aborted) {
         aborted = true;
@@ -192,23 +193,25 @@ export async function train(config: TrainConfig, sources: TrainSources, opts: Tr
       const mri = batchTensors(bMri);
       let terms: Tensor[] = [];
       const dropoutSeed = stepSeed(config.seed, step, 0);
-      const { value, grads } = tf.variableGrads(() => {
-        // applyPair: shared normalization layers (Joint, shared parts of Y/X) see both modalities'
-        // samples together; modality-specific ones see their own (Section III-C).
-        const [lCt, lMri] = model.applyPair(ct.x, mri.x, true, { dropoutSeed });
-        const segCt = losses.segmentationLoss(lCt, ct.y);
-        const segMri = losses.segmentationLoss(lMri, mri.y);
-        const kd = losses.kdLoss(lCt, ct.y, lMri, mri.y, { temperature: config.temperature, absentClass: config.absentClass }).loss;
-        const l2 = losses.l2Loss(model.regularizedVariables());
-        let total = tf.add(tf.add(segCt, segMri), tf.mul(l2, config.eta));
-        if (config.alpha > 0) total = tf.add(total, tf.mul(kd, config.alpha));
-        terms = [segCt, segMri, kd, l2].map((t) => tf.keep(t));
-        return total as Scalar;
-      }, vars);
-      ct.x.dispose();
-      ct.y.dispose();
-      mri.x.dispose();
-      mri.y.dispose();
+      let vg: { value: Scalar; grads: Record<string, Tensor> };
+      try {
+        vg = tf.variableGrads(() => {
+          // applyPair: shared normalization layers (Joint, shared parts of Y/X) see both modalities'
+          // samples together; modality-specific ones see their own (Section III-C).
+          const [lCt, lMri] = model.applyPair(ct.x, mri.x, true, { dropoutSeed });
+          const segCt = losses.segmentationLoss(lCt, ct.y);
+          const segMri = losses.segmentationLoss(lMri, mri.y);
+          const kd = losses.kdLoss(lCt, ct.y, lMri, mri.y, { temperature: config.temperature, absentClass: config.absentClass }).loss;
+          const l2 = losses.l2Loss(model.regularizedVariables());
+          let total = tf.add(tf.add(segCt, segMri), tf.mul(l2, config.eta));
+          if (config.alpha > 0) total = tf.add(total, tf.mul(kd, config.alpha));
+          terms = [segCt, segMri, kd, l2].map((t) => tf.keep(t));
+          return total as Scalar;
+        }, vars);
+      } finally {
+        tf.dispose([ct.x, ct.y, mri.x, mri.y]);
+      }
+      const { value, grads } = vg;
       const [segCt, segMri, kd, l2] = terms.map((t) => t.dataSync()[0]!);
       const losses_: StepLosses = { total: value.dataSync()[0]!, segCt: segCt!, segMri: segMri!, kd: kd!, l2: l2! };
       tf.dispose(terms);
