@@ -36,13 +36,16 @@ export class TinyNet implements SegmentationNetwork {
       const n = shape.reduce((a, b) => a * b, 1);
       return tf.tensor(Float32Array.from({ length: n }, () => rng.normal() * scale), shape);
     };
-    this.w1 = tf.variable(init([3, 3, C, F], 0.3), true, "tiny/w1");
-    this.w2 = tf.variable(init([1, 1, F, K], 0.3), true, "tiny/w2");
-    this.b2 = tf.variable(tf.zeros([K]), true, "tiny/b2");
-    this.gamma = [0, 1].map((m) => tf.variable(tf.ones([F]), true, `tiny/bn${m}/gamma`));
-    this.beta = [0, 1].map((m) => tf.variable(tf.zeros([F]), true, `tiny/bn${m}/beta`));
-    this.movMean = [0, 1].map((m) => tf.variable(tf.zeros([F]), false, `tiny/bn${m}/moving_mean`));
-    this.movVar = [0, 1].map((m) => tf.variable(tf.ones([F]), false, `tiny/bn${m}/moving_var`));
+    // Inside tidy: the initial-value tensors are freed, the variables survive.
+    [this.w1, this.w2, this.b2, this.gamma, this.beta, this.movMean, this.movVar] = tf.tidy(() => [
+      tf.variable(init([3, 3, C, F], 0.3), true, "tiny/w1"),
+      tf.variable(init([1, 1, F, K], 0.3), true, "tiny/w2"),
+      tf.variable(tf.zeros([K]), true, "tiny/b2"),
+      [0, 1].map((m) => tf.variable(tf.ones([F]), true, `tiny/bn${m}/gamma`)),
+      [0, 1].map((m) => tf.variable(tf.zeros([F]), true, `tiny/bn${m}/beta`)),
+      [0, 1].map((m) => tf.variable(tf.zeros([F]), false, `tiny/bn${m}/moving_mean`)),
+      [0, 1].map((m) => tf.variable(tf.ones([F]), false, `tiny/bn${m}/moving_var`)),
+    ]) as unknown as [Variable, Variable, Variable, Variable[], Variable[], Variable[], Variable[]];
   }
   apply(x: Tensor, modality: Modality, training: boolean, opts: ApplyOptions = {}): Tensor {
     return tf.tidy(() => {

@@ -128,6 +128,26 @@ describe("train", () => {
     expect(Number.isFinite(val.kd)).toBe(true);
   });
 
+  it("refuses to resume with a changed config (other than steps/intervals), and with another network's state", async () => {
+    const dir = tmp();
+    const net = new TinyNet({ seed: 6 });
+    await train(cfg({ steps: 2, validateEvery: 0 }), { train: new CounterSource(1) }, { model: net, runDir: dir, progress: "none" });
+    net.dispose();
+    const before = tf.memory().numTensors;
+    const other = new TinyNet({ seed: 6 });
+    await expect(train(cfg({ steps: 4, lr: 5e-3, validateEvery: 0 }), { train: new CounterSource(1) }, { model: other, runDir: dir, progress: "none" })).rejects.toThrow(/resume from .*checkpoint.*only steps/);
+    other.dispose();
+    const wider = new TinyNet({ seed: 6, features: 8 });
+    await expect(train(cfg({ steps: 4, validateEvery: 0 }), { train: new CounterSource(1) }, { model: wider, runDir: dir, progress: "none" })).rejects.toThrow(/tiny\/w1.*shape/);
+    wider.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    // Raising only `steps` resumes.
+    const more = new TinyNet({ seed: 6 });
+    const r = await train(cfg({ steps: 3, validateEvery: 0 }), { train: new CounterSource(1) }, { model: more, runDir: dir, progress: "none" });
+    expect([r.resumedFrom, r.steps]).toEqual([2, 3]);
+    more.dispose();
+  });
+
   it("finds the previous checkpoint when a replacement was interrupted between its two renames", async () => {
     const dir = tmp();
     const net = new TinyNet({ seed: 6 });
