@@ -12,7 +12,7 @@
  */
 import { tf, type Tensor, type Tensor1D, type Tensor4D, type Variable } from "../engine/tf.ts";
 import type { Scalar } from "@tensorflow/tfjs-core";
-import { initEngine, batchNormTraining, type EngineInfo } from "../engine/index.ts";
+import { initEngine, batchNormTraining, fusedAdam, type EngineInfo } from "../engine/index.ts";
 import { OptionError, oneOf } from "../util/errors.ts";
 import { Rng } from "../util/rng.ts";
 
@@ -35,6 +35,8 @@ export interface TrainStepOptions {
   warmup: number;
   /** Aggregate per-kernel times over one extra step (tf.profile). */
   profile?: boolean;
+  /** "fused" (lib/engine fusedAdam, default) or "tfjs" (tf.train.adam); the same update. */
+  optimizer?: "fused" | "tfjs";
 }
 
 export interface KernelTime {
@@ -52,6 +54,7 @@ export interface TrainStepResult {
   width: number;
   size: number;
   batch: number;
+  optimizer: "fused" | "tfjs";
   /** Median over the timed steps. */
   ms_per_step: number;
   ms_steps: number[];
@@ -152,6 +155,7 @@ export function checkTrainStepOptions(o: TrainStepOptions): TrainStepOptions {
   pos("size", o.size);
   pos("batch", o.batch);
   pos("steps", o.steps);
+  if (o.optimizer !== undefined) oneOf("--optimizer", o.optimizer, ["fused", "tfjs"] as const);
   if (!(Number.isInteger(o.warmup) && o.warmup >= 0)) throw new OptionError("--warmup", o.warmup, "an integer >= 0");
   if (o.network !== "placeholder" && o.size % 8 !== 0) throw new OptionError("--size", o.size, "a multiple of 8 (three 2x poolings)");
   return o;
@@ -166,7 +170,7 @@ export async function benchTrainStep(opts: TrainStepOptions): Promise<TrainStepR
   const info: EngineInfo = await initEngine();
   const rng = new Rng(7);
   const model = o.network === "placeholder" ? placeholderModel(o, rng) : await paperModel(o, rng);
-  const opt = tf.train.adam(1e-4);
+  const opt = (o.optimizer ?? "fused") === "fused" ? fusedAdam(1e-4) : tf.train.adam(1e-4);
   let lastLoss = NaN;
   const step = () => {
     const cost = opt.minimize(model.loss, true, model.vars);
@@ -204,6 +208,7 @@ export async function benchTrainStep(opts: TrainStepOptions): Promise<TrainStepR
     width: o.width,
     size: o.size,
     batch: o.batch,
+    optimizer: o.optimizer ?? "fused",
     ms_per_step: Math.round(sorted[Math.floor(sorted.length / 2)]! * 10) / 10,
     ms_steps: times.map((t) => Math.round(t * 10) / 10),
     params: model.params,

@@ -9,7 +9,7 @@ import { parseFlags, numberFlag } from "./args.ts";
 import { OptionError } from "../util/errors.ts";
 import { benchTrainStep, type BenchNetwork } from "../bench/train-step.ts";
 
-const USAGE = `usage: ummkd bench train-step --network dilated2d|unet3d|placeholder [--width 0.25] [--size 64] [--batch 8] [--steps 5] [--warmup 2] [--depth 8] [--profile] [--json]
+const USAGE = `usage: ummkd bench train-step --network dilated2d|unet3d|placeholder [--width 0.25] [--size 64] [--batch 8] [--steps 5] [--warmup 2] [--depth 8] [--optimizer fused|tfjs] [--profile] [--json]
        ummkd bench all        (the same as npm run bench)`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -34,6 +34,7 @@ export async function run(argv: string[]): Promise<number> {
       steps: { type: "string" },
       warmup: { type: "string" },
       profile: { type: "boolean", default: false },
+      optimizer: { type: "string", default: "fused" },
       json: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
@@ -52,6 +53,7 @@ export async function run(argv: string[]): Promise<number> {
     steps: numberFlag("steps", values.steps, 5),
     warmup: numberFlag("warmup", values.warmup, 2),
     profile: values.profile,
+    optimizer: values.optimizer as "fused" | "tfjs",
   });
   if (values.json) {
     console.log(JSON.stringify(res));

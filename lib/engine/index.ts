@@ -19,6 +19,7 @@ export { batchNormTraining, conv2d, conv3d, conv3dTranspose, conv2dBackpropFilte
 export type { BatchNormTrainingResult } from "./ops.ts";
 export * from "./kernel-names.ts";
 export { registerKernelPack } from "./wasm/register.ts";
+export { FusedAdamOptimizer, fusedAdam } from "./adam.ts";
 export { installGradients } from "./grads/index.ts";
 
 export type BackendName = "tensorflow-gpu" | "tensorflow" | "native" | "wasm" | "cpu";

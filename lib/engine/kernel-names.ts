@@ -86,6 +86,21 @@ export interface UmmkdLeakyReluGradAttrs {
   alpha: number;
 }
 
+/**
+ * One fused Adam step for one variable. Inputs `{ value, gradient, m, v }`; outputs, in order, the
+ * new value, m and v. With c1 = 1 - beta1^t, c2 = 1 - beta2^t:
+ * m' = b1 m + (1-b1) g, v' = b2 v + (1-b2) g^2, value' = value - lr (m'/c1) / (sqrt(v'/c2) + eps).
+ */
+export const UmmkdAdamUpdate = "UmmkdAdamUpdate";
+export interface UmmkdAdamUpdateAttrs {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  c1: number;
+  c2: number;
+}
+
 /** Every custom kernel name, for registration checks and tests. */
 export const UMMKD_KERNELS = [
   UmmkdConv2DBackpropFilter,
@@ -95,5 +110,6 @@ export const UMMKD_KERNELS = [
   UmmkdBatchNormTrain,
   UmmkdBatchNormTrainGrad,
   UmmkdLeakyReluGrad,
+  UmmkdAdamUpdate,
 ] as const;
 export type UmmkdKernelName = (typeof UMMKD_KERNELS)[number];

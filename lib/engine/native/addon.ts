@@ -30,6 +30,16 @@ export interface NativeAddon {
   /** params = [N, S, C]. Writes y, mean and (biased) variance. */
   bnTrain(params: Int32Array, eps: number, x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array, variance: Float32Array): void;
   bnTrainGrad(params: Int32Array, eps: number, dy: Float32Array, x: Float32Array, gamma: Float32Array, mean: Float32Array, variance: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array): void;
+  /** Elementwise binary op (see `src/elementwise.cc` for op and mode codes). */
+  binary(op: number, mode: number, a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /** Elementwise unary op (see `src/elementwise.cc`). */
+  unary(op: number, a: Float32Array, out: Float32Array): void;
+  /** out[i] = sum of x over the i-th block of x.length / out.length contiguous entries. */
+  sumInner(x: Float32Array, out: Float32Array): void;
+  /** out[j] = sum over rows of x viewed as [rows, out.length]. */
+  sumOuter(x: Float32Array, out: Float32Array): void;
+  /** One Adam step in place; s = [-lr, b1, 1-b1, b2, 1-b2, 1-accB1, 1-accB2, eps]. */
+  adam(w: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, s: Float32Array): void;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -4,7 +4,9 @@
  * `loadNative()` loads the addon built by `npm run build:native`, sets oneDNN's thread count
  * (`UMMKD_THREADS`, default: all cores) and registers a tfjs backend named `native`: the cpu
  * backend (`MathBackendCPU`) with every cpu kernel, and oneDNN kernels over the hot ones
- * ({@link NATIVE_KERNELS}). The engine (`lib/engine/index.ts`) then calls `tf.setBackend("native")`.
+ * ({@link NATIVE_KERNELS}), and makes `tf.train.adam` return the fused native Adam
+ * (`./adam.ts`; opt out with `UMMKD_NATIVE_ADAM=0`). The engine (`lib/engine/index.ts`) then calls
+ * `tf.setBackend("native")`. Opt out of the elementwise kernels with `UMMKD_NATIVE_ELEMENTWISE=0`.
  */
 import { availableParallelism } from "node:os";
 import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
@@ -14,12 +16,15 @@ import { loadAddon, type NativeAddon } from "./addon.ts";
 import { convKernels } from "./conv.ts";
 import { poolKernels } from "./pool.ts";
 import { bnormKernels } from "./bnorm.ts";
+import { elementwiseKernels, ELEMENTWISE_KERNELS } from "./elementwise.ts";
+import { installNativeAdam } from "./adam.ts";
 
 export { ADDON_PATH, loadAddon, type NativeAddon } from "./addon.ts";
+export { NativeAdamOptimizer, adam, installNativeAdam } from "./adam.ts";
 
 /** Result of {@link loadNative}. */
 export type NativeLoadResult =
-  | { ok: true; backendName: "native"; version: string; threads: number; isa: string; kernels: string[] }
+  | { ok: true; backendName: "native"; version: string; threads: number; isa: string; kernels: string[]; nativeAdam: boolean }
   | { ok: false; reason: string };
 
 /** Name of the tfjs backend registered by {@link loadNative}. */
@@ -32,7 +37,8 @@ export const NATIVE_KERNELS = [
   "UmmkdConv2DBackpropInput", "UmmkdConv2DBackpropFilter", "UmmkdConv3DBackpropInput", "UmmkdConv3DBackpropFilter",
   "MaxPool", "MaxPoolGrad", "MaxPool3D", "MaxPool3DGrad",
   "UmmkdBatchNormTrain", "UmmkdBatchNormTrainGrad",
-] as const;
+  ...ELEMENTWISE_KERNELS,
+];
 
 /**
  * Thread count from `UMMKD_THREADS` (a positive integer), else every core.
@@ -69,7 +75,8 @@ export async function loadNative(): Promise<NativeLoadResult> {
     const addon = a.addon;
     addon.setThreads(t.threads);
     registerNativeBackend(addon);
-    loaded = { ok: true, backendName: "native", version: `oneDNN ${addon.version()}`, threads: addon.threads(), isa: addon.isa(), kernels: [...NATIVE_KERNELS] };
+    const nativeAdam = installNativeAdam();
+    loaded = { ok: true, backendName: "native", version: `oneDNN ${addon.version()}`, threads: addon.threads(), isa: addon.isa(), kernels: [...NATIVE_KERNELS], nativeAdam };
   } catch (err) {
     const msg = (err instanceof Error ? err.message : String(err)).split("\n")[0];
     loaded = { ok: false, reason: `native engine failed to initialise: ${msg}` };
@@ -103,6 +110,7 @@ function registerNativeBackend(addon: NativeAddon): void {
   }
   const natives = new Map<string, KernelFunc>([
     ...convKernels(addon, fallbacks), ...poolKernels(addon, fallbacks), ...bnormKernels(addon, fallbacks),
+    ...(process.env.UMMKD_NATIVE_ELEMENTWISE === "0" ? [] : elementwiseKernels(addon, fallbacks)),
   ]);
   for (const [kernelName, kernelFunc] of natives) {
     if (tf.getKernel(kernelName, NATIVE_BACKEND)) tf.unregisterKernel(kernelName, NATIVE_BACKEND);

@@ -35,7 +35,7 @@ export function supportsJsKernels(backend: unknown): boolean {
  * copied back with one `set`. Outputs are allocated before any view is taken (allocation can grow
  * the heap and detach views).
  */
-function io(backend: unknown, inputs: TensorInfo[], outShapes: number[][]): { ins: Float32Array[]; outs: Float32Array[]; done: () => TensorInfo[] } {
+export function io(backend: unknown, inputs: TensorInfo[], outShapes: number[][]): { ins: Float32Array[]; outs: Float32Array[]; done: () => TensorInfo[] } {
   const outs = outShapes.map((s) => new Float32Array(s.reduce((a, b) => a * b, 1)));
   const hb = backend as HeapBackend;
   if (typeof hb.typedArrayFromHeap === "function") {

@@ -31,6 +31,9 @@ import { UmmkdFlipSwapFilter } from "./flip.ts";
 import { CPU_FAST_KERNELS } from "./js-cpu-fast.ts";
 import { conv3dVia2dKernel } from "./conv3d-via-2d.ts";
 import { wasmSlice, wasmSplitV, wasmTranspose } from "./wasm-slice.ts";
+import { io } from "./js-kernels.ts";
+import { adamUpdateJsFactory, adamUpdatePortable } from "./adam-kernels.ts";
+import { UmmkdAdamUpdate, type UmmkdAdamUpdateAttrs } from "../kernel-names.ts";
 import { UmmkdLeakyReluGrad, type UmmkdLeakyReluGradAttrs } from "../kernel-names.ts";
 
 type Inputs = NamedTensorInfoMap;
@@ -72,6 +75,8 @@ export const PORTABLE_KERNELS: Record<string, KernelFunc> = {
       ),
     );
   },
+  [UmmkdAdamUpdate]: ({ inputs, attrs }) =>
+    out(adamUpdatePortable(T(inputs, "value"), T(inputs, "gradient"), T(inputs, "m"), T(inputs, "v"), attrs as unknown as UmmkdAdamUpdateAttrs)),
   [UmmkdFlipSwapFilter]: ({ inputs }) => {
     const f = T(inputs, "filter");
     const r = f.rank;
@@ -91,6 +96,7 @@ const JS_KERNELS: Record<string, KernelFunc> = {
   [UmmkdBatchNormTrainGrad]: batchNormTrainGradJs,
   [UmmkdLeakyReluGrad]: leakyReluGradJs,
   [UmmkdFlipSwapFilter]: flipSwapFilterJs,
+  [UmmkdAdamUpdate]: adamUpdateJsFactory(io),
 };
 
 /** tfjs's own Conv2DBackpropFilter / Conv2DBackpropInput, implemented with the portable gradients. */

@@ -10,6 +10,11 @@ Napi::Value MaxPool(const Napi::CallbackInfo& info);
 Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info);
 Napi::Value BnTrain(const Napi::CallbackInfo& info);
 Napi::Value BnTrainGrad(const Napi::CallbackInfo& info);
+Napi::Value Binary(const Napi::CallbackInfo& info);
+Napi::Value Unary(const Napi::CallbackInfo& info);
+Napi::Value SumInner(const Napi::CallbackInfo& info);
+Napi::Value SumOuter(const Napi::CallbackInfo& info);
+Napi::Value Adam(const Napi::CallbackInfo& info);
 
 namespace {
 
@@ -61,6 +66,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("maxPoolGrad", Napi::Function::New(env, MaxPoolGrad));
   exports.Set("bnTrain", Napi::Function::New(env, BnTrain));
   exports.Set("bnTrainGrad", Napi::Function::New(env, BnTrainGrad));
+  exports.Set("binary", Napi::Function::New(env, Binary));
+  exports.Set("unary", Napi::Function::New(env, Unary));
+  exports.Set("sumInner", Napi::Function::New(env, SumInner));
+  exports.Set("sumOuter", Napi::Function::New(env, SumOuter));
+  exports.Set("adam", Napi::Function::New(env, Adam));
   return exports;
 }
 

@@ -1,0 +1,262 @@
+// Elementwise float32 kernels (binary with scalar / trailing-vector broadcast, unary) and sums
+// over leading or trailing axes. The tfjs cpu backend runs these in single-threaded JS, and its
+// broadcasting path (tensor op scalar: every Adam update) costs ~50-100 ns per element; a
+// training step of our networks spends most of its time there.
+//
+// binary(op, mode, a, b, out)   op: 0 add, 1 sub, 2 mul, 3 div, 4 max, 5 min, 6 squared difference
+//                               mode: 0 same size, 1 a scalar, 2 b scalar,
+//                                     3 b repeats along the leading axes (b.length divides out),
+//                                     4 a repeats along the leading axes
+//                                     5 each b entry repeats over a trailing block (b is [rows, 1..1])
+//                                     6 each a entry repeats over a trailing block
+// unary(op, a, out)             op: 0 sqrt, 1 square, 2 neg, 3 exp, 4 log, 5 abs, 6 rsqrt,
+//                               7 reciprocal, 8 floor, 9 sign, 10 relu
+// sumInner(x, out)              out[i] = sum of x[i*R .. (i+1)*R), R = x.length / out.length
+// sumOuter(x, out)              out[j] = sum over i of x[i*C + j], C = out.length
+#include <omp.h>
+
+#include <cmath>
+
+#include "common.h"
+
+namespace ummkd {
+namespace {
+
+constexpr size_t kParallelMin = 1 << 15;  // below this, threading costs more than it saves
+
+template <typename F>
+void binaryLoop(int mode, const float* a, const float* b, float* o, size_t n, size_t bl, F f) {
+  const bool par = n >= kParallelMin;
+  switch (mode) {
+    case 0:
+#pragma omp parallel for simd schedule(static) if (par)
+      for (size_t i = 0; i < n; i++) o[i] = f(a[i], b[i]);
+      break;
+    case 1: {
+      const float s = a[0];
+#pragma omp parallel for simd schedule(static) if (par)
+      for (size_t i = 0; i < n; i++) o[i] = f(s, b[i]);
+      break;
+    }
+    case 2: {
+      const float s = b[0];
+#pragma omp parallel for simd schedule(static) if (par)
+      for (size_t i = 0; i < n; i++) o[i] = f(a[i], s);
+      break;
+    }
+    case 3: {
+      const size_t rows = n / bl;
+#pragma omp parallel for schedule(static) if (par)
+      for (size_t r = 0; r < rows; r++) {
+        const float* ar = a + r * bl;
+        float* orow = o + r * bl;
+#pragma omp simd
+        for (size_t j = 0; j < bl; j++) orow[j] = f(ar[j], b[j]);
+      }
+      break;
+    }
+    case 4: {
+      const size_t rows = n / bl;
+#pragma omp parallel for schedule(static) if (par)
+      for (size_t r = 0; r < rows; r++) {
+        const float* br = b + r * bl;
+        float* orow = o + r * bl;
+#pragma omp simd
+        for (size_t j = 0; j < bl; j++) orow[j] = f(a[j], br[j]);
+      }
+      break;
+    }
+    case 5: {
+      const size_t rows = bl, w = n / bl;
+#pragma omp parallel for schedule(static) if (par)
+      for (size_t r = 0; r < rows; r++) {
+        const float s = b[r];
+        const float* ar = a + r * w;
+        float* orow = o + r * w;
+#pragma omp simd
+        for (size_t j = 0; j < w; j++) orow[j] = f(ar[j], s);
+      }
+      break;
+    }
+    case 6: {
+      const size_t rows = bl, w = n / bl;
+#pragma omp parallel for schedule(static) if (par)
+      for (size_t r = 0; r < rows; r++) {
+        const float s = a[r];
+        const float* br = b + r * w;
+        float* orow = o + r * w;
+#pragma omp simd
+        for (size_t j = 0; j < w; j++) orow[j] = f(s, br[j]);
+      }
+      break;
+    }
+  }
+}
+
+template <typename F>
+void unaryLoop(const float* a, float* o, size_t n, F f) {
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+  for (size_t i = 0; i < n; i++) o[i] = f(a[i]);
+}
+
+bool intArg(const Napi::CallbackInfo& info, size_t i, const char* name, int* out) {
+  if (info.Length() <= i || !info[i].IsNumber()) return fail(info.Env(), std::string("argument '") + name + "' must be a number");
+  *out = info[i].As<Napi::Number>().Int32Value();
+  return true;
+}
+
+}  // namespace
+
+Napi::Value Binary(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int op, mode;
+  F32 a, b, o;
+  if (!intArg(info, 0, "op", &op) || !intArg(info, 1, "mode", &mode) || !getF32(info, 2, "a", &a) ||
+      !getF32(info, 3, "b", &b) || !getF32(info, 4, "out", &o))
+    return env.Undefined();
+  const size_t n = o.length;
+  bool ok = false;
+  size_t bl = 0;
+  switch (mode) {
+    case 0: ok = a.length == n && b.length == n; break;
+    case 1: ok = a.length == 1 && b.length == n; break;
+    case 2: ok = b.length == 1 && a.length == n; break;
+    case 3: ok = a.length == n && b.length > 0 && n % b.length == 0; bl = b.length; break;
+    case 4: ok = b.length == n && a.length > 0 && n % a.length == 0; bl = a.length; break;
+    case 5: ok = a.length == n && b.length > 0 && n % b.length == 0; bl = b.length; break;
+    case 6: ok = b.length == n && a.length > 0 && n % a.length == 0; bl = a.length; break;
+    default: break;
+  }
+  if (!ok) {
+    fail(env, "binary: buffer lengths do not fit mode " + std::to_string(mode));
+    return env.Undefined();
+  }
+  switch (op) {
+    case 0: binaryLoop(mode, a.data, b.data, o.data, n, bl, [](float x, float y) { return x + y; }); break;
+    case 1: binaryLoop(mode, a.data, b.data, o.data, n, bl, [](float x, float y) { return x - y; }); break;
+    case 2: binaryLoop(mode, a.data, b.data, o.data, n, bl, [](float x, float y) { return x * y; }); break;
+    case 3: binaryLoop(mode, a.data, b.data, o.data, n, bl, [](float x, float y) { return x / y; }); break;
+    // tfjs: NaN in either operand gives NaN (Math.max semantics).
+    case 4: binaryLoop(mode, a.data, b.data, o.data, n, bl, [](float x, float y) { return (x != x || y != y) ? NAN : (x > y ? x : y); }); break;
+    case 5: binaryLoop(mode, a.data, b.data, o.data, n, bl, [](float x, float y) { return (x != x || y != y) ? NAN : (x < y ? x : y); }); break;
+    // tfjs computes (a - b)^2 in double and rounds once.
+    case 6: binaryLoop(mode, a.data, b.data, o.data, n, bl, [](float x, float y) { const double d = double(x) - double(y); return float(d * d); }); break;
+    default: fail(env, "binary: unknown op " + std::to_string(op));
+  }
+  return env.Undefined();
+}
+
+Napi::Value Unary(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int op;
+  F32 a, o;
+  if (!intArg(info, 0, "op", &op) || !getF32(info, 1, "a", &a) || !getF32(info, 2, "out", &o)) return env.Undefined();
+  if (a.length != o.length) {
+    fail(env, "unary: input and output lengths differ");
+    return env.Undefined();
+  }
+  const size_t n = a.length;
+  switch (op) {
+    case 0: unaryLoop(a.data, o.data, n, [](float x) { return std::sqrt(x); }); break;
+    case 1: unaryLoop(a.data, o.data, n, [](float x) { return x * x; }); break;
+    case 2: unaryLoop(a.data, o.data, n, [](float x) { return -x; }); break;
+    case 3: unaryLoop(a.data, o.data, n, [](float x) { return float(std::exp(double(x))); }); break;
+    case 4: unaryLoop(a.data, o.data, n, [](float x) { return float(std::log(double(x))); }); break;
+    case 5: unaryLoop(a.data, o.data, n, [](float x) { return std::fabs(x); }); break;
+    case 6: unaryLoop(a.data, o.data, n, [](float x) { return float(1.0 / std::sqrt(double(x))); }); break;
+    case 7: unaryLoop(a.data, o.data, n, [](float x) { return 1.0f / x; }); break;
+    case 8: unaryLoop(a.data, o.data, n, [](float x) { return std::floor(x); }); break;
+    case 9: unaryLoop(a.data, o.data, n, [](float x) { return x > 0.f ? 1.f : (x < 0.f ? -1.f : (x == 0.f ? 0.f : NAN)); }); break;
+    case 10: unaryLoop(a.data, o.data, n, [](float x) { return x < 0.f ? 0.f : x; }); break;
+    default: fail(env, "unary: unknown op " + std::to_string(op));
+  }
+  return env.Undefined();
+}
+
+Napi::Value SumInner(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  F32 x, o;
+  if (!getF32(info, 0, "x", &x) || !getF32(info, 1, "out", &o)) return env.Undefined();
+  if (o.length == 0 || x.length % o.length != 0) {
+    fail(env, "sumInner: output length must divide input length");
+    return env.Undefined();
+  }
+  const size_t m = o.length, r = x.length / m;
+#pragma omp parallel for schedule(static) if (x.length >= kParallelMin && m > 1)
+  for (size_t i = 0; i < m; i++) {
+    double s = 0;
+    const float* p = x.data + i * r;
+#pragma omp simd reduction(+ : s)
+    for (size_t j = 0; j < r; j++) s += p[j];
+    o.data[i] = float(s);
+  }
+  return env.Undefined();
+}
+
+Napi::Value SumOuter(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  F32 x, o;
+  if (!getF32(info, 0, "x", &x) || !getF32(info, 1, "out", &o)) return env.Undefined();
+  if (o.length == 0 || x.length % o.length != 0) {
+    fail(env, "sumOuter: output length must divide input length");
+    return env.Undefined();
+  }
+  const size_t c = o.length, rows = x.length / c;
+  std::vector<double> acc(c, 0.0);
+  const int nt = (x.length >= kParallelMin && rows > 1) ? omp_get_max_threads() : 1;
+  std::vector<double> part(size_t(nt) * c, 0.0);
+#pragma omp parallel num_threads(nt)
+  {
+    double* mine = part.data() + size_t(omp_get_thread_num()) * c;
+#pragma omp for schedule(static)
+    for (size_t r = 0; r < rows; r++) {
+      const float* p = x.data + r * c;
+#pragma omp simd
+      for (size_t j = 0; j < c; j++) mine[j] += p[j];
+    }
+  }
+  for (int t = 0; t < nt; t++)
+    for (size_t j = 0; j < c; j++) acc[j] += part[size_t(t) * c + j];
+  for (size_t j = 0; j < c; j++) o.data[j] = float(acc[j]);
+  return env.Undefined();
+}
+
+}  // namespace ummkd
+
+namespace ummkd {
+
+// adam(w, m, v, g, s) — one Adam step in place, in tfjs' AdamOptimizer order of float32 operations
+// (each intermediate rounded to float32, no fused multiply-add), so results equal tfjs'.
+// s = [-lr, beta1, 1-beta1, beta2, 1-beta2, 1-accBeta1, 1-accBeta2, epsilon] (float32 values).
+Napi::Value Adam(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  F32 w, m, v, g, s;
+  if (!getF32(info, 0, "w", &w) || !getF32(info, 1, "m", &m) || !getF32(info, 2, "v", &v) || !getF32(info, 3, "g", &g) ||
+      !getF32(info, 4, "s", &s))
+    return env.Undefined();
+  if (m.length != w.length || v.length != w.length || g.length != w.length || s.length != 8) {
+    fail(env, "adam: w, m, v, g must have equal lengths and s 8 entries");
+    return env.Undefined();
+  }
+  const float nlr = s.data[0], b1 = s.data[1], omb1 = s.data[2], b2 = s.data[3], omb2 = s.data[4], oma1 = s.data[5],
+              oma2 = s.data[6], eps = s.data[7];
+  float *W = w.data, *M = m.data, *V = v.data;
+  const float* G = g.data;
+  const size_t n = w.length;
+#pragma omp parallel for simd schedule(static) if (n >= (size_t(1) << 15))
+  for (size_t i = 0; i < n; i++) {
+    // Built with -ffp-contract=off: every product is rounded before the add, as in tfjs.
+    const float gi = G[i];
+    const float m1 = M[i] * b1 + gi * omb1;
+    const float v1 = V[i] * b2 + (gi * gi) * omb2;
+    const float mh = m1 / oma1, vh = v1 / oma2;
+    const float den = std::sqrt(vh) + eps;
+    const float step = (mh / den) * nlr;
+    M[i] = m1;
+    V[i] = v1;
+    W[i] = step + W[i];
+  }
+  return env.Undefined();
+}
+
+}  // namespace ummkd
