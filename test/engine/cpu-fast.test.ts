@@ -106,6 +106,17 @@ describe("fast cpu kernels vs wasm", () => {
     }
   });
 
+  it.each([
+    { shape: [2, 5, 4, 3], paddings: [[0, 0], [1, 1], [2, 1], [0, 0]], mode: "symmetric" },
+    { shape: [2, 5, 4, 3], paddings: [[0, 0], [2, 2], [2, 2], [0, 0]], mode: "reflect" },
+    { shape: [3, 4], paddings: [[1, 2], [3, 0]], mode: "symmetric" },
+  ] as const)("mirrorPad $mode $paddings", async ({ shape, paddings, mode }) => {
+    const X = rand(new Rng(9), [...shape]);
+    const [x, y, sx, sy] = await both(() => tf.tidy(() => tf.mirrorPad(tf.tensor(X.v, [...shape]), paddings.map((p) => [...p] as [number, number]), mode)));
+    expect(sx).toEqual(sy);
+    expect(Array.from(x)).toEqual(Array.from(y));
+  });
+
   it("softmax over the last axis", async () => {
     const X = rand(new Rng(3), [3, 4, 5]);
     const [x, y] = await both(() => tf.tidy(() => tf.softmax(tf.mul(tf.tensor(X.v, X.shape), 20))));

@@ -197,6 +197,45 @@ const softmax = (stock: KernelFunc): KernelFunc => (args) => {
   return be.makeTensorInfo(logits.shape, "float32", out);
 };
 
+/** MirrorPad (reflect / symmetric) with per-axis source-index maps. */
+const mirrorPad = (stock: KernelFunc): KernelFunc => (args) => {
+  const { x } = args.inputs as { x: TensorInfo };
+  const { paddings, mode } = args.attrs as unknown as { paddings: Array<[number, number]>; mode: "reflect" | "symmetric" };
+  if (x.dtype === "string" || x.dtype === "complex64" || x.shape.length === 0) return stock(args);
+  const r = x.shape.length;
+  const off = mode === "reflect" ? 0 : 1;
+  const maps = x.shape.map((n, a) => {
+    const [b, e] = paddings[a]!;
+    const m = new Int32Array(b + n + e);
+    for (let o = 0; o < m.length; o++) {
+      const i = o - b;
+      m[o] = i < 0 ? -i - off : i >= n ? 2 * n - i - 2 + off : i;
+    }
+    return m;
+  });
+  const outShape = maps.map((m) => m.length);
+  const be = args.backend as unknown as CpuLike;
+  const xv = be.readSync(x.dataId) as Arr;
+  const Ctor = xv.constructor as new (n: number) => Arr;
+  const out = new Ctor(prod(outShape));
+  const inStrides = new Array(r).fill(1);
+  for (let i = r - 2; i >= 0; i--) inStrides[i] = inStrides[i + 1] * x.shape[i + 1]!;
+  const last = maps[r - 1]!;
+  const L = last.length;
+  const idx = new Array(r - 1).fill(0);
+  const nOuter = prod(outShape.slice(0, -1));
+  for (let o = 0, dst = 0; o < nOuter; o++, dst += L) {
+    let src = 0;
+    for (let a = 0; a < r - 1; a++) src += maps[a]![idx[a]]! * inStrides[a]!;
+    for (let j = 0; j < L; j++) out[dst + j] = xv[src + last[j]!]!;
+    for (let a = r - 2; a >= 0; a--) {
+      if (++idx[a] < outShape[a]!) break;
+      idx[a] = 0;
+    }
+  }
+  return be.makeTensorInfo(outShape, x.dtype, out);
+};
+
 /** Kernel name -> factory taking the stock kernel (the fallback). */
 export const CPU_FAST_KERNELS: Record<string, (stock: KernelFunc) => KernelFunc> = {
   Multiply: makeBinary(loops("X * Y")),
@@ -206,4 +245,5 @@ export const CPU_FAST_KERNELS: Record<string, (stock: KernelFunc) => KernelFunc>
   Slice: slice,
   Transpose: transpose,
   Softmax: softmax,
+  MirrorPad: mirrorPad,
 };
