@@ -181,7 +181,16 @@ describe("every setting trains through the same loop", () => {
     const model = buildModel({ ...c.model, seed: 1 });
     const before = model.trainableVariables().map((v) => Array.from(v.dataSync()));
     const seen: number[] = [];
-    await train(c, { train: new CounterSource(3) }, { model, progress: "none", onProgress: (p) => seen.push(p.losses.total, p.losses.kd) });
+    await train(c, { train: new CounterSource(3) }, {
+      model,
+      progress: "none",
+      onProgress: (p) => {
+        seen.push(p.losses.total, p.losses.kd);
+        // eq. 5 from the logged terms: seg_ct + seg_mri + alpha * kd + eta * l2
+        const l = p.losses;
+        expect(l.total).toBeCloseTo(l.segCt + l.segMri + c.alpha * l.kd + c.eta * l.l2, 5);
+      },
+    });
     expect(seen.every(Number.isFinite)).toBe(true);
     // Adam moves every trainable variable that received a gradient: both modalities' parameters.
     const after = model.trainableVariables().map((v) => Array.from(v.dataSync()));

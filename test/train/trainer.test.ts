@@ -6,6 +6,8 @@ import { initEngine, tf } from "../../lib/engine/index.ts";
 import { resolveTrainConfig, type TrainConfig } from "../../lib/train/config.ts";
 import { findCheckpoint, readTrainerState } from "../../lib/train/checkpoint.ts";
 import { train } from "../../lib/train/trainer.ts";
+import { realLosses } from "../../lib/train/deps.ts";
+import { batchTensors } from "../../lib/train/validation.ts";
 import type { LogRecord, TrainProgress } from "../../lib/train/types.ts";
 import { NonFiniteLossError } from "../../lib/util/errors.ts";
 import { CounterSource, FixedSource, TinyNet } from "./fakes.ts";
@@ -56,6 +58,32 @@ describe("train", () => {
     expect(seen).toHaveLength(40);
     expect(seen[39]!).toBeLessThan(0.6 * seen[0]!);
     net.dispose();
+  });
+
+  it("step 1 losses are the loss functions on (CT batch, MRI batch) of the initial network", async () => {
+    const src = new FixedSource(12, 2);
+    const ref = new TinyNet({ seed: 8, dropout: 0 });
+    const L = realLosses();
+    const want = tf.tidy(() => {
+      const [xc, xm] = [src.next(0), src.next(1)].map((b) => batchTensors(b));
+      const [lc, lm] = ref.applyPair(xc!.x, xm!.x, true);
+      return {
+        segCt: L.segmentationLoss(lc, xc!.y).dataSync()[0]!,
+        segMri: L.segmentationLoss(lm, xm!.y).dataSync()[0]!,
+        kd: L.kdLoss(lc, xc!.y, lm, xm!.y, { temperature: 2, absentClass: "uniform" }).loss.dataSync()[0]!,
+        l2: L.l2Loss(ref.regularizedVariables()).dataSync()[0]!,
+      };
+    });
+    ref.dispose();
+    const net = new TinyNet({ seed: 8, dropout: 0 });
+    let got: TrainProgress["losses"] | undefined;
+    await train(cfg({ steps: 1, validateEvery: 0, checkpointEvery: 0 }), { train: src }, { model: net, progress: "none", onProgress: (p) => (got = p.losses) });
+    net.dispose();
+    expect(got!.segCt).toBeCloseTo(want.segCt, 6);
+    expect(got!.segMri).toBeCloseTo(want.segMri, 6);
+    expect(got!.kd).toBeCloseTo(want.kd, 6);
+    expect(got!.l2).toBeCloseTo(want.l2, 4);
+    expect(got!.segCt).not.toBeCloseTo(got!.segMri, 3);
   });
 
   it("keeps the tensor count constant across steps (no leaks)", async () => {
