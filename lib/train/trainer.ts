@@ -13,7 +13,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, statSync, truncateSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { Optimizer, Scalar } from "@tensorflow/tfjs-core";
-import { tf, type Tensor } from "../engine/index.ts";
+import { engineInfo, tf, type Tensor } from "../engine/index.ts";
 import type { Modality, SegmentationNetwork } from "../models/types.ts";
 import { NonFiniteLossError, OptionError, ShapeError } from "../util/errors.ts";
 import { provenance } from "../util/provenance.ts";
@@ -146,6 +146,11 @@ export async function train(config: TrainConfig, sources: TrainSources, opts: Tr
     if (ckptDir) {
       const st = readTrainerState(ckptDir);
       checkResumeCompatible(st.config, config, ckptDir);
+      const savedBackend = (st.provenance as { backend?: string | null } | undefined)?.backend;
+      const nowBackend = engineInfo()?.backend;
+      if (savedBackend && nowBackend && savedBackend !== nowBackend) {
+        console.warn(`[ummkd] resuming ${ckptDir} (written on backend '${savedBackend}') on '${nowBackend}': the result matches an uninterrupted run only within float32 tolerance, not bit for bit`);
+      }
       loadModelState(ckptDir, model);
       await loadOptimizerState(ckptDir, optimizer, st.adam, vars.length);
       sources.train.restore(st.sourceState);
