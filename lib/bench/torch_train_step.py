@@ -121,18 +121,20 @@ def sym_pad(x, p):
 
 def seg_loss(logits, g):
     p = F.softmax(logits, 1)
-    dims = (0, 2, 3)
+    dims = tuple(i for i in range(g.dim()) if i != 1)
     inter = (p * g).sum(dims)
     dice = 2 * inter / ((p * p).sum(dims) + g.sum(dims) + 1e-7)
     l_dice = -dice.mean()
     w = 1 - g.sum(dims) / g.sum()
-    ce = -(w.view(1, -1, 1, 1) * g * torch.log(torch.clamp(p, 0.005, 1))).sum(1).mean()
+    ce = -(w.view(1, -1, *([1] * (g.dim() - 2))) * g * torch.log(torch.clamp(p, 0.005, 1))).sum(1).mean()
     return l_dice + ce
 
 
 def class_mean_probs(logits, g, T=2.0):
     # z_c = sum over batch/pixels of logits * g_c / (sum g_c + 1e-6), one 5-vector per class
-    z = torch.einsum("bkhw,bchw->ck", logits, g) / (g.sum((0, 2, 3)).view(-1, 1) + 1e-6)
+    lf = logits.flatten(2)
+    gf = g.flatten(2)
+    z = torch.einsum("bkn,bcn->ck", lf, gf) / (gf.sum((0, 2)).view(-1, 1) + 1e-6)
     return F.softmax(z / T, 1)
 
 
@@ -141,6 +143,76 @@ def kd_loss(la, ga, lb, gb):
     kl_ab = (pa * torch.log(pa / pb)).sum(1)
     kl_ba = (pb * torch.log(pb / pa)).sum(1)
     return ((kl_ab + kl_ba) / 2).mean()
+
+
+class ModBN3(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.bn = nn.ModuleList([nn.BatchNorm3d(c, eps=1e-3, momentum=0.1) for _ in range(2)])
+
+    def forward(self, x, m):
+        return self.bn[m](x)
+
+
+class CBL3(nn.Module):
+    """conv3d (no bias, SAME) -> BN (per modality) -> LeakyReLU 0.2."""
+
+    def __init__(self, cin, cout, k):
+        super().__init__()
+        self.c = nn.Conv3d(cin, cout, k, padding=tuple(kk // 2 for kk in k), bias=False)
+        self.bn = ModBN3(cout)
+
+    def forward(self, x, m):
+        return F.leaky_relu(self.bn(self.c(x), m), 0.2)
+
+
+class Up3(nn.Module):
+    """transposed conv, stride 2 on D, H, W (output = 2x input), no bias -> BN -> LeakyReLU."""
+
+    def __init__(self, cin, cout, k):
+        super().__init__()
+        self.c = nn.ConvTranspose3d(cin, cout, k, stride=2, padding=tuple(kk // 2 for kk in k),
+                                    output_padding=tuple(1 if kk % 2 == 1 else 0 for kk in k), bias=False)
+        self.bn = ModBN3(cout)
+
+    def forward(self, x, m):
+        return F.leaky_relu(self.bn(self.c(x), m), 0.2)
+
+
+class Unet3d(nn.Module):
+    """lib/models/unet3d.ts (notes section 2), D-first: [1,3,3] = the notes' [3,3,1] in-plane kernels."""
+
+    def __init__(self, width):
+        super().__init__()
+        f = max(1, round(16 * width))
+        K333, K133 = (3, 3, 3), (1, 3, 3)
+        self.e1 = nn.ModuleList([CBL3(1, f, K333), CBL3(f, 2 * f, K333)])
+        self.e2 = nn.ModuleList([CBL3(2 * f, 2 * f, K333), CBL3(2 * f, 4 * f, K333)])
+        self.e3 = nn.ModuleList([CBL3(4 * f, 4 * f, K133), CBL3(4 * f, 8 * f, K133)])
+        self.b = nn.ModuleList([CBL3(8 * f, 8 * f, K133), CBL3(8 * f, 16 * f, K133)])
+        self.u3 = Up3(16 * f, 8 * f, K133)
+        self.d3 = nn.ModuleList([CBL3(16 * f, 8 * f, K133), CBL3(8 * f, 8 * f, K133)])
+        self.u2 = Up3(8 * f, 8 * f, K133)
+        self.d2 = nn.ModuleList([CBL3(12 * f, 4 * f, K333), CBL3(4 * f, 4 * f, K333)])
+        self.u1 = Up3(4 * f, 4 * f, K333)
+        self.d1 = nn.ModuleList([CBL3(6 * f, 2 * f, K333), CBL3(2 * f, 2 * f, K333)])
+        self.head = nn.Conv3d(2 * f, K, 1, bias=True)
+
+    @staticmethod
+    def seq(mods, x, m):
+        for mod in mods:
+            x = mod(x, m)
+        return x
+
+    def forward(self, x, m):
+        e1 = self.seq(self.e1, x, m)
+        e2 = self.seq(self.e2, F.max_pool3d(e1, 2), m)
+        e3 = self.seq(self.e3, F.max_pool3d(e2, 2), m)
+        b = self.seq(self.b, F.max_pool3d(e3, 2), m)
+        d3 = self.seq(self.d3, torch.cat([self.u3(b, m), e3], 1), m)
+        d2 = self.seq(self.d2, torch.cat([self.u2(d3, m), e2], 1), m)
+        d1 = self.seq(self.d1, torch.cat([self.u1(d2, m), e1], 1), m)
+        return self.head(d1)
 
 
 class Placeholder(nn.Module):
@@ -160,7 +232,8 @@ class Placeholder(nn.Module):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--network", default="dilated2d", choices=["dilated2d", "placeholder"])
+    ap.add_argument("--network", default="dilated2d", choices=["dilated2d", "unet3d", "placeholder"])
+    ap.add_argument("--depth", type=int, default=8)
     ap.add_argument("--width", type=float, default=0.25)
     ap.add_argument("--size", type=int, default=64)
     ap.add_argument("--batch", type=int, default=8)
@@ -171,18 +244,25 @@ def main():
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     S, B = a.size, a.batch
-    if a.network == "dilated2d":
-        net = Dilated2d(a.width)
+    if a.network in ("dilated2d", "unet3d"):
+        if a.network == "dilated2d":
+            net = Dilated2d(a.width)
+            sp, cin, eta = (S, S), 3, 1e-4
+            reg = net.kernels
+        else:
+            net = Unet3d(a.width)
+            sp, cin, eta = (a.depth, S, S), 1, 2e-4
+            reg = lambda: [p for p in net.parameters() if p.requires_grad]  # noqa: E731 (all variables, notes section 4)
         opt = torch.optim.Adam(net.parameters(), lr=1e-4)
-        xs = [torch.randn(B, 3, S, S) for _ in range(2)]
-        ys = [torch.randint(0, K, (B, S, S)) for _ in range(2)]
-        gs = [F.one_hot(y, K).permute(0, 3, 1, 2).float() for y in ys]
+        xs = [torch.randn(B, cin, *sp) for _ in range(2)]
+        ys = [torch.randint(0, K, (B, *sp)) for _ in range(2)]
+        gs = [F.one_hot(y, K).movedim(-1, 1).float() for y in ys]
 
         def step():
             opt.zero_grad(set_to_none=True)
             la, lb = net(xs[0], 0), net(xs[1], 1)
             loss = seg_loss(la, gs[0]) + seg_loss(lb, gs[1]) + 0.5 * kd_loss(la, gs[0], lb, gs[1])
-            loss = loss + 1e-4 * sum((k * k).sum() / 2 for k in net.kernels())
+            loss = loss + eta * sum((k * k).sum() / 2 for k in reg())
             loss.backward()
             opt.step()
             return float(loss)

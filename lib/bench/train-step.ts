@@ -122,7 +122,8 @@ async function paperModel(o: TrainStepOptions, rng: Rng): Promise<StepModel> {
   }
   const net = buildModel({ network: o.network, setting: "ours", width: o.width, seed: 1 });
   const K = net.options.numClasses;
-  const spatial = o.network === "unet3d" ? [o.size, o.size, o.depth ?? 8] : [o.size, o.size];
+  // unet3d is D-first (NDHWC, D = the slice axis of the notes' [3,3,1] kernels): [depth, S, S]
+  const spatial = o.network === "unet3d" ? [o.depth ?? 8, o.size, o.size] : [o.size, o.size];
   const xs = [0, 1].map(() => randn(rng, [o.batch, ...spatial, net.options.inChannels]));
   const ys = [0, 1].map(() => randLabels(rng, [o.batch, ...spatial], K));
   const vars = net.trainableVariables();

@@ -236,6 +236,36 @@ const mirrorPad = (stock: KernelFunc): KernelFunc => (args) => {
   return be.makeTensorInfo(outShape, x.dtype, out);
 };
 
+/** SplitV as fast slices (the stock cpu SplitV slices element by element). */
+const splitV = (stock: KernelFunc): KernelFunc => (args) => {
+  const { x } = args.inputs as { x: TensorInfo };
+  const a = args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number | number[] };
+  if (x.dtype === "string" || x.dtype === "complex64") return stock(args);
+  const r = x.shape.length;
+  const axis0 = Array.isArray(a.axis) ? a.axis[0]! : a.axis;
+  const axis = axis0 < 0 ? axis0 + r : axis0;
+  const dim = x.shape[axis]!;
+  let sizes: number[];
+  if (typeof a.numOrSizeSplits === "number") sizes = new Array(a.numOrSizeSplits).fill(dim / a.numOrSizeSplits);
+  else {
+    sizes = a.numOrSizeSplits.slice();
+    const neg = sizes.indexOf(-1);
+    if (neg >= 0) sizes[neg] = dim - sizes.reduce((s2, v) => s2 + (v === -1 ? 0 : v), 0);
+  }
+  const sl = slice(() => {
+    throw new Error("SplitV (ummkd cpu fast): unexpected slice fallback");
+  });
+  let start = 0;
+  return sizes.map((n) => {
+    const begin = new Array(r).fill(0);
+    begin[axis] = start;
+    const size = x.shape.slice();
+    size[axis] = n;
+    start += n;
+    return sl({ inputs: { x }, attrs: { begin, size }, backend: args.backend } as never) as TensorInfo;
+  });
+};
+
 /** Kernel name -> factory taking the stock kernel (the fallback). */
 export const CPU_FAST_KERNELS: Record<string, (stock: KernelFunc) => KernelFunc> = {
   Multiply: makeBinary(loops("X * Y")),
@@ -246,4 +276,5 @@ export const CPU_FAST_KERNELS: Record<string, (stock: KernelFunc) => KernelFunc>
   Transpose: transpose,
   Softmax: softmax,
   MirrorPad: mirrorPad,
+  SplitV: splitV,
 };
