@@ -38,8 +38,10 @@ export interface NativeAddon {
   sumInner(x: Float32Array, out: Float32Array): void;
   /** out[j] = sum over rows of x viewed as [rows, out.length]. */
   sumOuter(x: Float32Array, out: Float32Array): void;
-  /** One Adam step in place; s = [-lr, b1, 1-b1, b2, 1-b2, 1-accB1, 1-accB2, eps]. */
-  adam(w: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, s: Float32Array): void;
+  /** One fused Adam step (UmmkdAdamUpdate); s = [lr, beta1, beta2, epsilon, c1, c2]. */
+  adamUpdate(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, s: Float64Array, wOut: Float32Array, mOut: Float32Array, vOut: Float32Array): void;
+  leakyRelu(x: Float32Array, out: Float32Array, alpha: number): void;
+  leakyReluGrad(dy: Float32Array, x: Float32Array, out: Float32Array, alpha: number): void;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));

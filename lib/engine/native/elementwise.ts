@@ -18,7 +18,7 @@ const BINARY: Record<string, number> = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3
 const UNARY: Record<string, number> = { Sqrt: 0, Square: 1, Neg: 2, Exp: 3, Log: 4, Abs: 5, Rsqrt: 6, Reciprocal: 7, Floor: 8, Relu: 10 };
 
 /** Names of the elementwise kernels registered natively. */
-export const ELEMENTWISE_KERNELS = [...Object.keys(BINARY), ...Object.keys(UNARY), "Sum"];
+export const ELEMENTWISE_KERNELS = [...Object.keys(BINARY), ...Object.keys(UNARY), "Sum", "LeakyRelu", "UmmkdLeakyReluGrad", "UmmkdAdamUpdate"];
 
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
@@ -108,6 +108,37 @@ export function elementwiseKernels(addon: NativeAddon, fallbacks: Map<string, Ke
     if (trailing) addon.sumInner(xv, out);
     else addon.sumOuter(xv, out);
     return backend.makeTensorInfo(outShape, "float32", out);
+  });
+  k.set("LeakyRelu", (args) => {
+    const backend = args.backend as MathBackendCPU;
+    const { x } = args.inputs as { x: TensorInfo };
+    const xv = f32(backend, x);
+    if (!xv) return fb("LeakyRelu", args);
+    const out = new Float32Array(xv.length);
+    addon.leakyRelu(xv, out, Number((args.attrs as { alpha: number }).alpha));
+    return backend.makeTensorInfo([...x.shape], "float32", out);
+  });
+  // Custom kernels of ../kernel-names.ts (same formulas and double-precision order as the engine's JS kernels).
+  k.set("UmmkdLeakyReluGrad", (args) => {
+    const backend = args.backend as MathBackendCPU;
+    const { dy, x } = args.inputs as { dy: TensorInfo; x: TensorInfo };
+    const dyv = f32(backend, dy), xv = f32(backend, x);
+    if (!dyv || !xv || dyv.length !== xv.length) return fb("UmmkdLeakyReluGrad", args);
+    const out = new Float32Array(xv.length);
+    addon.leakyReluGrad(dyv, xv, out, Number((args.attrs as { alpha: number }).alpha));
+    return backend.makeTensorInfo([...x.shape], "float32", out);
+  });
+  k.set("UmmkdAdamUpdate", (args) => {
+    const backend = args.backend as MathBackendCPU;
+    const { value, gradient, m, v } = args.inputs as Record<"value" | "gradient" | "m" | "v", TensorInfo>;
+    const a = args.attrs as unknown as { lr: number; beta1: number; beta2: number; epsilon: number; c1: number; c2: number };
+    const vals = [value, gradient, m, v].map((t) => f32(backend, t!));
+    if (vals.some((x) => !x || x.length !== vals[0]!.length)) return fb("UmmkdAdamUpdate", args);
+    const [w, g, mv, vv] = vals as Float32Array[];
+    const n = w!.length, w2 = new Float32Array(n), m2 = new Float32Array(n), v2 = new Float32Array(n);
+    addon.adamUpdate(w!, g!, mv!, vv!, Float64Array.from([a.lr, a.beta1, a.beta2, a.epsilon, a.c1, a.c2]), w2, m2, v2);
+    const shape = [...value!.shape];
+    return [backend.makeTensorInfo(shape, "float32", w2), backend.makeTensorInfo(shape, "float32", m2), backend.makeTensorInfo(shape, "float32", v2)];
   });
   return k;
 }

@@ -4,9 +4,7 @@
  * `loadNative()` loads the addon built by `npm run build:native`, sets oneDNN's thread count
  * (`UMMKD_THREADS`, default: all cores) and registers a tfjs backend named `native`: the cpu
  * backend (`MathBackendCPU`) with every cpu kernel, and oneDNN kernels over the hot ones
- * ({@link NATIVE_KERNELS}), and makes `tf.train.adam` return the fused native Adam
- * (`./adam.ts`; opt out with `UMMKD_NATIVE_ADAM=0`). The engine (`lib/engine/index.ts`) then calls
- * `tf.setBackend("native")`. Opt out of the elementwise kernels with `UMMKD_NATIVE_ELEMENTWISE=0`.
+ * ({@link NATIVE_KERNELS}). The engine (`lib/engine/index.ts`) then calls `tf.setBackend("native")`. Opt out of the elementwise kernels with `UMMKD_NATIVE_ELEMENTWISE=0`.
  */
 import { availableParallelism } from "node:os";
 import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
@@ -17,14 +15,13 @@ import { convKernels } from "./conv.ts";
 import { poolKernels } from "./pool.ts";
 import { bnormKernels } from "./bnorm.ts";
 import { elementwiseKernels, ELEMENTWISE_KERNELS } from "./elementwise.ts";
-import { installNativeAdam } from "./adam.ts";
+import { padKernels } from "./pad.ts";
 
 export { ADDON_PATH, loadAddon, type NativeAddon } from "./addon.ts";
-export { NativeAdamOptimizer, adam, installNativeAdam } from "./adam.ts";
 
 /** Result of {@link loadNative}. */
 export type NativeLoadResult =
-  | { ok: true; backendName: "native"; version: string; threads: number; isa: string; kernels: string[]; nativeAdam: boolean }
+  | { ok: true; backendName: "native"; version: string; threads: number; isa: string; kernels: string[] }
   | { ok: false; reason: string };
 
 /** Name of the tfjs backend registered by {@link loadNative}. */
@@ -38,6 +35,7 @@ export const NATIVE_KERNELS = [
   "MaxPool", "MaxPoolGrad", "MaxPool3D", "MaxPool3DGrad",
   "UmmkdBatchNormTrain", "UmmkdBatchNormTrainGrad",
   ...ELEMENTWISE_KERNELS,
+  "PadV2", "MirrorPad",
 ];
 
 /**
@@ -75,8 +73,7 @@ export async function loadNative(): Promise<NativeLoadResult> {
     const addon = a.addon;
     addon.setThreads(t.threads);
     registerNativeBackend(addon);
-    const nativeAdam = installNativeAdam();
-    loaded = { ok: true, backendName: "native", version: `oneDNN ${addon.version()}`, threads: addon.threads(), isa: addon.isa(), kernels: [...NATIVE_KERNELS], nativeAdam };
+    loaded = { ok: true, backendName: "native", version: `oneDNN ${addon.version()}`, threads: addon.threads(), isa: addon.isa(), kernels: [...NATIVE_KERNELS] };
   } catch (err) {
     const msg = (err instanceof Error ? err.message : String(err)).split("\n")[0];
     loaded = { ok: false, reason: `native engine failed to initialise: ${msg}` };
@@ -110,7 +107,7 @@ function registerNativeBackend(addon: NativeAddon): void {
   }
   const natives = new Map<string, KernelFunc>([
     ...convKernels(addon, fallbacks), ...poolKernels(addon, fallbacks), ...bnormKernels(addon, fallbacks),
-    ...(process.env.UMMKD_NATIVE_ELEMENTWISE === "0" ? [] : elementwiseKernels(addon, fallbacks)),
+    ...(process.env.UMMKD_NATIVE_ELEMENTWISE === "0" ? [] : [...elementwiseKernels(addon, fallbacks), ...padKernels(fallbacks)]),
   ]);
   for (const [kernelName, kernelFunc] of natives) {
     if (tf.getKernel(kernelName, NATIVE_BACKEND)) tf.unregisterKernel(kernelName, NATIVE_BACKEND);

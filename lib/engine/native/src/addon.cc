@@ -14,7 +14,9 @@ Napi::Value Binary(const Napi::CallbackInfo& info);
 Napi::Value Unary(const Napi::CallbackInfo& info);
 Napi::Value SumInner(const Napi::CallbackInfo& info);
 Napi::Value SumOuter(const Napi::CallbackInfo& info);
-Napi::Value Adam(const Napi::CallbackInfo& info);
+Napi::Value AdamUpdate(const Napi::CallbackInfo& info);
+Napi::Value LeakyRelu(const Napi::CallbackInfo& info);
+Napi::Value LeakyReluGrad(const Napi::CallbackInfo& info);
 
 namespace {
 
@@ -70,7 +72,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("unary", Napi::Function::New(env, Unary));
   exports.Set("sumInner", Napi::Function::New(env, SumInner));
   exports.Set("sumOuter", Napi::Function::New(env, SumOuter));
-  exports.Set("adam", Napi::Function::New(env, Adam));
+  exports.Set("adamUpdate", Napi::Function::New(env, AdamUpdate));
+  exports.Set("leakyRelu", Napi::Function::New(env, LeakyRelu));
+  exports.Set("leakyReluGrad", Napi::Function::New(env, LeakyReluGrad));
   return exports;
 }
 

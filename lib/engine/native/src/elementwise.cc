@@ -225,37 +225,76 @@ Napi::Value SumOuter(const Napi::CallbackInfo& info) {
 
 namespace ummkd {
 
-// adam(w, m, v, g, s) — one Adam step in place, in tfjs' AdamOptimizer order of float32 operations
-// (each intermediate rounded to float32, no fused multiply-add), so results equal tfjs'.
-// s = [-lr, beta1, 1-beta1, beta2, 1-beta2, 1-accBeta1, 1-accBeta2, epsilon] (float32 values).
-Napi::Value Adam(const Napi::CallbackInfo& info) {
+// adamUpdate(w, g, m, v, s, wOut, mOut, vOut): one fused Adam step (the UmmkdAdamUpdate kernel of
+// lib/engine/kernel-names.ts), computed in double in the same order as the engine's JS kernel so
+// results are bitwise equal: m' = b1 m + (1-b1) g, v' = b2 v + (1-b2) g g,
+// w' = w - lr (m'/c1) / (sqrt(v'/c2) + eps). s = [lr, beta1, beta2, epsilon, c1, c2].
+Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  F32 w, m, v, g, s;
-  if (!getF32(info, 0, "w", &w) || !getF32(info, 1, "m", &m) || !getF32(info, 2, "v", &v) || !getF32(info, 3, "g", &g) ||
-      !getF32(info, 4, "s", &s))
+  F32 w, g, m, v, wo, mo, vo;
+  std::vector<double> s;
+  if (!getF32(info, 0, "w", &w) || !getF32(info, 1, "g", &g) || !getF32(info, 2, "m", &m) || !getF32(info, 3, "v", &v) ||
+      !getF32(info, 5, "wOut", &wo) || !getF32(info, 6, "mOut", &mo) || !getF32(info, 7, "vOut", &vo))
     return env.Undefined();
-  if (m.length != w.length || v.length != w.length || g.length != w.length || s.length != 8) {
-    fail(env, "adam: w, m, v, g must have equal lengths and s 8 entries");
+  if (info.Length() < 5 || !info[4].IsTypedArray() || info[4].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
+      info[4].As<Napi::Float64Array>().ElementLength() != 6) {
+    fail(env, "adamUpdate: argument 's' must be a Float64Array [lr, beta1, beta2, epsilon, c1, c2]");
     return env.Undefined();
   }
-  const float nlr = s.data[0], b1 = s.data[1], omb1 = s.data[2], b2 = s.data[3], omb2 = s.data[4], oma1 = s.data[5],
-              oma2 = s.data[6], eps = s.data[7];
-  float *W = w.data, *M = m.data, *V = v.data;
-  const float* G = g.data;
+  const double* sp = info[4].As<Napi::Float64Array>().Data();
   const size_t n = w.length;
+  if (g.length != n || m.length != n || v.length != n || wo.length != n || mo.length != n || vo.length != n) {
+    fail(env, "adamUpdate: all buffers must have the same length");
+    return env.Undefined();
+  }
+  const double lr = sp[0], b1 = sp[1], b2 = sp[2], eps = sp[3], c1 = sp[4], c2 = sp[5], ob1 = 1 - b1, ob2 = 1 - b2;
+  const float *W = w.data, *G = g.data, *M = m.data, *V = v.data;
+  float *WO = wo.data, *MO = mo.data, *VO = vo.data;
 #pragma omp parallel for simd schedule(static) if (n >= (size_t(1) << 15))
   for (size_t i = 0; i < n; i++) {
-    // Built with -ffp-contract=off: every product is rounded before the add, as in tfjs.
-    const float gi = G[i];
-    const float m1 = M[i] * b1 + gi * omb1;
-    const float v1 = V[i] * b2 + (gi * gi) * omb2;
-    const float mh = m1 / oma1, vh = v1 / oma2;
-    const float den = std::sqrt(vh) + eps;
-    const float step = (mh / den) * nlr;
-    M[i] = m1;
-    V[i] = v1;
-    W[i] = step + W[i];
+    const double gi = G[i];
+    const double mi = b1 * M[i] + ob1 * gi;
+    const double vi = b2 * V[i] + ob2 * gi * gi;
+    MO[i] = float(mi);
+    VO[i] = float(vi);
+    WO[i] = float(W[i] - (lr * (mi / c1)) / (std::sqrt(vi / c2) + eps));
   }
+  return env.Undefined();
+}
+
+// leakyRelu(x, out, alpha) and leakyReluGrad(dy, x, out, alpha): y = x > 0 ? x : alpha x (tfjs
+// LeakyRelu; alpha x in double as in JS), dx = x > 0 ? dy : alpha dy (UmmkdLeakyReluGrad).
+Napi::Value LeakyRelu(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  F32 x, o;
+  if (!getF32(info, 0, "x", &x) || !getF32(info, 1, "out", &o)) return env.Undefined();
+  if (info.Length() < 3 || !info[2].IsNumber() || o.length != x.length) {
+    fail(env, "leakyRelu: needs (x, out of the same length, alpha)");
+    return env.Undefined();
+  }
+  const double alpha = info[2].As<Napi::Number>().DoubleValue();
+  const float* X = x.data;
+  float* O = o.data;
+  const size_t n = x.length;
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+  for (size_t i = 0; i < n; i++) O[i] = X[i] < 0 ? float(alpha * X[i]) : X[i];
+  return env.Undefined();
+}
+
+Napi::Value LeakyReluGrad(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  F32 dy, x, o;
+  if (!getF32(info, 0, "dy", &dy) || !getF32(info, 1, "x", &x) || !getF32(info, 2, "out", &o)) return env.Undefined();
+  if (info.Length() < 4 || !info[3].IsNumber() || o.length != x.length || dy.length != x.length) {
+    fail(env, "leakyReluGrad: needs (dy, x, out of the same length, alpha)");
+    return env.Undefined();
+  }
+  const double alpha = info[3].As<Napi::Number>().DoubleValue();
+  const float *D = dy.data, *X = x.data;
+  float* O = o.data;
+  const size_t n = x.length;
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+  for (size_t i = 0; i < n; i++) O[i] = X[i] > 0 ? D[i] : float(alpha * D[i]);
   return env.Undefined();
 }
 

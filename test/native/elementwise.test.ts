@@ -1,0 +1,118 @@
+/**
+ * Native elementwise kernels (binary ops in each broadcast mode, unary ops, Sum over leading /
+ * trailing axes), LeakyRelu, pads and the fused Adam / LeakyReLU-grad kernels vs the tfjs cpu
+ * backend or the formulas of lib/engine/kernel-names.ts; no tensor leaks.
+ */
+import { describe, it, expect } from "vitest";
+import { tf, type Tensor } from "../../lib/engine/tf.ts";
+import { Rng } from "../../lib/util/rng.ts";
+import { native, randn, runOn, expectClose } from "./helpers.ts";
+
+const pairs: [number[], number[]][] = [
+  [[3, 5, 7], [3, 5, 7]], // same shape
+  [[], [3, 5, 7]], // a scalar
+  [[3, 5, 7], [1]], // b scalar
+  [[3, 5, 7], [7]], // b repeats over leading axes
+  [[3, 5, 7], [1, 5, 7]],
+  [[5, 7], [3, 5, 7]], // a repeats
+  [[3, 5, 7], [3, 5, 1]], // each b entry over a trailing block
+  [[3, 1, 1], [3, 5, 7]], // each a entry
+  [[3, 5, 7], [3, 1, 7]], // other broadcast: cpu fallback
+];
+
+describe.skipIf(!native.ok)("native elementwise kernels", () => {
+  it("binary ops match cpu bit for bit in every broadcast mode (and NaN/Inf semantics)", async () => {
+    const rng = new Rng(1);
+    for (const [sa, sb] of pairs) {
+      const av = randn(rng, sa), bv = randn(rng, sb);
+      if (av.length > 3) { av[0] = NaN; av[1] = Infinity; av[2] = 0; }
+      if (bv.length > 3) { bv[2] = 0; bv[3] = -Infinity; }
+      const run = (be: "native" | "cpu") => runOn(be, () => {
+        const a = tf.tensor(av, sa), b = tf.tensor(bv, sb);
+        return [tf.add(a, b), tf.sub(a, b), tf.mul(a, b), tf.div(a, b), tf.maximum(a, b), tf.minimum(a, b), tf.squaredDifference(a, b)];
+      });
+      const n = await run("native"), c = await run("cpu");
+      n.forEach((v, i) => expect(Array.from(v), `op ${i} ${sa} vs ${sb}`).toEqual(Array.from(c[i]!)));
+    }
+  });
+
+  it("unary ops match cpu", async () => {
+    const rng = new Rng(2);
+    const xv = randn(rng, [4, 33]).map((v) => v * 3);
+    xv[0] = 0; xv[1] = -0.5; xv[2] = NaN;
+    const run = (be: "native" | "cpu") => runOn(be, () => {
+      const x = tf.tensor(xv, [4, 33]);
+      return [tf.sqrt(x), tf.square(x), tf.neg(x), tf.exp(x), tf.log(x), tf.abs(x), tf.rsqrt(x), tf.reciprocal(x), tf.floor(x), tf.relu(x)];
+    });
+    const n = await run("native"), c = await run("cpu");
+    n.forEach((v, i) => expect(Array.from(v), `unary op ${i}`).toEqual(Array.from(c[i]!)));
+  });
+
+  it("Sum over leading, trailing, all and middle axes (keepDims) matches cpu", async () => {
+    const rng = new Rng(3);
+    const xv = randn(rng, [6, 5, 4, 3]);
+    const axes: (number | number[] | undefined)[] = [undefined, -1, 3, [2, 3], 0, [0, 1, 2], [1, 2], 1, [0, 3]];
+    for (const keep of [false, true]) {
+      const run = (be: "native" | "cpu") => runOn(be, () => axes.map((ax) => tf.sum(tf.tensor(xv, [6, 5, 4, 3]), ax, keep)));
+      const n = await run("native"), c = await run("cpu");
+      n.forEach((v, i) => expectClose(v, c[i]!, 1e-6, `sum axis ${JSON.stringify(axes[i])} keepDims ${keep}`));
+      await tf.setBackend("native");
+      expect(tf.tidy(() => tf.sum(tf.tensor(xv, [6, 5, 4, 3]), [1, 2], keep).shape)).toEqual(keep ? [6, 1, 1, 3] : [6, 3]);
+    }
+  });
+});
+
+describe.skipIf(!native.ok)("native LeakyRelu, pads and the fused Adam / LeakyReLU-grad kernels", () => {
+  it("LeakyRelu matches cpu; UmmkdLeakyReluGrad matches dx = x > 0 ? dy : alpha dy", async () => {
+    const rng = new Rng(4);
+    const xv = randn(rng, [2, 7, 5, 3]), dyv = randn(rng, [2, 7, 5, 3]);
+    xv[0] = 0;
+    const y = (be: "native" | "cpu") => runOn(be, () => tf.leakyRelu(tf.tensor(xv, [2, 7, 5, 3]), 0.2));
+    expect(Array.from((await y("native"))[0]!)).toEqual(Array.from((await y("cpu"))[0]!));
+    const [dx] = await runOn("native", () => tf.engine().runKernel("UmmkdLeakyReluGrad", { dy: tf.tensor(dyv, [2, 7, 5, 3]), x: tf.tensor(xv, [2, 7, 5, 3]) }, { alpha: 0.2 } as never) as Tensor);
+    expect(Array.from(dx!)).toEqual(Array.from(xv, (x, i) => Math.fround(x > 0 ? dyv[i]! : 0.2 * dyv[i]!)));
+  });
+
+  it("PadV2 and MirrorPad (reflect, symmetric) match cpu on ranks 2-5", async () => {
+    const rng = new Rng(5);
+    const cases: [number[], [number, number][]][] = [
+      [[4, 5], [[1, 2], [2, 1]]],
+      [[2, 6, 5, 3], [[0, 0], [3, 3], [2, 4], [0, 0]]],
+      [[2, 6, 5, 3], [[0, 0], [1, 0], [0, 0], [0, 0]]],
+      [[1, 4, 5, 6, 2], [[0, 0], [1, 2], [2, 1], [3, 3], [0, 0]]],
+      [[3, 4, 5], [[0, 0], [0, 0], [0, 0]]],
+    ];
+    for (const [shape, pads] of cases) {
+      const xv = randn(rng, shape);
+      const run = (be: "native" | "cpu") => runOn(be, () => {
+        const x = tf.tensor(xv, shape);
+        const outs = [tf.pad(x, pads), tf.pad(x, pads, 1.5)];
+        const fits = pads.every(([a, b], i) => a < shape[i]! && b < shape[i]!);
+        if (fits) outs.push(tf.mirrorPad(x, pads, "reflect"));
+        outs.push(tf.mirrorPad(x, pads.map(([a, b], i) => [Math.min(a, shape[i]!), Math.min(b, shape[i]!)] as [number, number]), "symmetric"));
+        return outs;
+      });
+      const n = await run("native"), c = await run("cpu");
+      n.forEach((v, i) => expect(Array.from(v), `pad ${i} of ${shape} ${JSON.stringify(pads)}`).toEqual(Array.from(c[i]!)));
+    }
+  });
+
+  it("UmmkdAdamUpdate matches the formula of kernel-names.ts (float64, rounded once)", async () => {
+    const rng = new Rng(6);
+    const n = 50000;
+    const [w, g, m, v] = [0, 1, 2, 3].map(() => randn(rng, [n]));
+    for (let i = 0; i < n; i++) v![i] = Math.abs(v![i]!);
+    const a = { lr: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, c1: 1 - 0.9 ** 3, c2: 1 - 0.999 ** 3 };
+    const outs = await runOn("native", () => tf.engine().runKernel("UmmkdAdamUpdate",
+      { value: tf.tensor1d(w!), gradient: tf.tensor1d(g!), m: tf.tensor1d(m!), v: tf.tensor1d(v!) }, a as never) as Tensor[]);
+    const ref = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+    for (let i = 0; i < n; i++) {
+      const mi = a.beta1 * m![i]! + (1 - a.beta1) * g![i]!;
+      const vi = a.beta2 * v![i]! + (1 - a.beta2) * g![i]! * g![i]!;
+      ref[0]![i] = w![i]! - (a.lr * (mi / a.c1)) / (Math.sqrt(vi / a.c2) + a.epsilon);
+      ref[1]![i] = mi;
+      ref[2]![i] = vi;
+    }
+    outs.forEach((o, i) => expectClose(o, ref[i]!, 1e-7, `output ${i}`));
+  });
+});
