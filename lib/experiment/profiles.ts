@@ -5,9 +5,10 @@
  * - smoke: every notebook end to end in about a minute each on 2 cores (CI); tiny grids, a
  *   handful of steps. Numbers are meaningless; it checks the pipeline.
  * - quick: the main job on a fresh machine, synthetic data only, ~15 minutes for all notebooks.
- * - cpu: committed results. CPU-scale networks trained longer; real abdominal data (BTCV CT +
- *   CHAOS MRI) from the data root where present, synthetic cardiac phantoms (no real cardiac CT
- *   volumes are available here).
+ * - cpu: committed results. CPU-scale networks (width 1/16 in 2D, 1/8 in 3D) trained for what
+ *   2 shared cores allow in about 45 minutes for all notebooks (150 steps 2D, 60 steps 3D); real
+ *   abdominal data (BTCV CT + CHAOS MRI) from the data root where present, synthetic cardiac
+ *   phantoms (no real cardiac CT volumes are available here).
  * - paper: the paper's settings (full-width networks, 256x256 inputs, 150k/50k steps): GPU and
  *   the real datasets.
  */
@@ -27,9 +28,9 @@ const BASE: Record<ExperimentTask, Record<ExperimentProfile, ProfileSpec>> = {
       train: { steps: 40, batchSize: 4, validateEvery: 20, checkpointEvery: 0, logEvery: 5 }, seeds: [0],
     },
     cpu: {
-      data: "synthetic", fallbackToSynthetic: true, cases: { train: 14, val: 2, test: 6 },
-      shape: [64, 64, 24], spacing: [2, 2, 4], trainProfile: "cpu",
-      train: { steps: 1500, batchSize: 4, validateEvery: 100, checkpointEvery: 500, logEvery: 10 }, seeds: [0],
+      data: "synthetic", fallbackToSynthetic: true, cases: { train: 8, val: 2, test: 6 },
+      shape: [48, 48, 16], spacing: [2.5, 2.5, 6], trainProfile: "cpu",
+      train: { steps: 150, batchSize: 4, width: 0.0625, validateEvery: 10, checkpointEvery: 0, logEvery: 10 }, seeds: [0],
     },
     paper: {
       data: "real", fallbackToSynthetic: false, cases: { train: 0, val: 0, test: 0 },
@@ -49,8 +50,8 @@ const BASE: Record<ExperimentTask, Record<ExperimentProfile, ProfileSpec>> = {
     },
     cpu: {
       data: "real", fallbackToSynthetic: true, cases: { train: 0, val: 0, test: 0 },
-      shape: [64, 64, 32], spacing: [4, 4, 6], trainProfile: "cpu",
-      train: { steps: 1000, batchSize: 1, validateEvery: 100, checkpointEvery: 250, logEvery: 10 }, seeds: [0],
+      shape: [48, 48, 8], spacing: [5.5, 5.5, 6], trainProfile: "cpu",
+      train: { steps: 60, batchSize: 1, width: 0.125, validateEvery: 6, checkpointEvery: 0, logEvery: 5 }, seeds: [0],
     },
     paper: {
       data: "real", fallbackToSynthetic: false, cases: { train: 0, val: 0, test: 0 },
