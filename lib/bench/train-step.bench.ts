@@ -1,6 +1,7 @@
 /**
  * Benchmark (engine issue, `npm run bench`): one Adam step of the paper's 2D network (setting
- * "ours": Chilopod + KD loss; width W=0.25, 64x64x3, batch 8 per modality) on each backend that
+ * "ours": Chilopod + KD loss; width W=0.25, 64x64x3, batch 8 per modality) and of the 3D U-Net
+ * (same setting, W=0.25, 8x64x64x1 patches, 2 per modality) on each backend that
  * loads here — wasm + kernel pack (1 thread: the threaded wasm build cannot run in Node), and the
  * native oneDNN engine at 1 and 2 threads when its addon is built — beside the same network in
  * PyTorch CPU (Debian python3-torch, `torch_train_step.py`) at the same thread count, in the same run.
@@ -25,7 +26,18 @@ import { gitState } from "../util/provenance.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const PY = "/usr/bin/python3";
-const CONFIG = { network: "dilated2d", width: 0.25, size: 64, batch: 8 };
+interface NetConfig {
+  network: "dilated2d" | "unet3d";
+  width: number;
+  size: number;
+  batch: number;
+  depth?: number;
+}
+/** The 2D network at the engine issue's CPU scale, and the 3D U-Net at a CPU scale (64x64x8 patches, 2 per modality as in the released 3D code). */
+const CONFIGS: NetConfig[] = [
+  { network: "dilated2d", width: 0.25, size: 64, batch: 8 },
+  { network: "unet3d", width: 0.25, size: 64, batch: 2, depth: 8 },
+];
 const STEPS = Number(process.env.UMMKD_BENCH_STEPS ?? 5);
 const WARMUP = Number(process.env.UMMKD_BENCH_WARMUP ?? 2);
 
@@ -46,8 +58,12 @@ function lastJsonLine(out: string): Run {
   return JSON.parse(line) as Run;
 }
 
-function runOurs(backend: string, threads: number): Run {
-  const args = ["bin/ummkd.js", "bench", "train-step", "--network", CONFIG.network, "--width", String(CONFIG.width), "--size", String(CONFIG.size), "--batch", String(CONFIG.batch), "--steps", String(STEPS), "--warmup", String(WARMUP), "--json"];
+function netArgs(c: NetConfig): string[] {
+  return ["--network", c.network, "--width", String(c.width), "--size", String(c.size), "--batch", String(c.batch), ...(c.depth ? ["--depth", String(c.depth)] : []), "--steps", String(STEPS), "--warmup", String(WARMUP)];
+}
+
+function runOurs(c: NetConfig, backend: string, threads: number): Run {
+  const args = ["bin/ummkd.js", "bench", "train-step", ...netArgs(c), "--json"];
   const out = execFileSync(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, UMMKD_BACKEND: backend, UMMKD_THREADS: String(threads) },
@@ -58,8 +74,8 @@ function runOurs(backend: string, threads: number): Run {
   return lastJsonLine(out);
 }
 
-function runTorch(threads: number): Run {
-  const args = [join(ROOT, "lib/bench/torch_train_step.py"), "--network", CONFIG.network, "--width", String(CONFIG.width), "--size", String(CONFIG.size), "--batch", String(CONFIG.batch), "--steps", String(STEPS), "--warmup", String(WARMUP), "--threads", String(threads)];
+function runTorch(c: NetConfig, threads: number): Run {
+  const args = [join(ROOT, "lib/bench/torch_train_step.py"), ...netArgs(c), "--threads", String(threads)];
   return lastJsonLine(execFileSync(PY, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], timeout: 15 * 60 * 1000 }).toString());
 }
 
@@ -94,28 +110,36 @@ export async function bench(): Promise<void> {
   if (nativeWhyNot === null) configs.push({ backend: "native", threads: 1 }, { backend: "native", threads: 2 });
   else console.log(`[bench train-step] native engine skipped: ${nativeWhyNot}`);
   if (!torchOk) console.log("[bench train-step] PyTorch peer skipped: /usr/bin/python3 with torch not found (Debian python3-torch)");
-  const torchCache = new Map<number, Run>();
   const rows: Record<string, string | number>[] = [];
   const runs: unknown[] = [];
   const git = gitState();
+  for (const net of CONFIGS) {
+  const torchCache = new Map<number, Run>();
   for (const c of configs) {
     const load = loadavg()[0]!;
-    console.log(`[bench train-step] ${CONFIG.network} W=${CONFIG.width} ${CONFIG.size}px B=${CONFIG.batch}: ours on ${c.backend} @${c.threads} thread(s) ...`);
-    const ours = runOurs(c.backend, c.threads);
+    const label = `${net.network} W=${net.width} ${net.depth ? `${net.depth}x` : ""}${net.size}x${net.size} B=${net.batch}`;
+    console.log(`[bench train-step] ${label}: ours on ${c.backend} @${c.threads} thread(s) ...`);
+    let ours: Run;
+    try {
+      ours = runOurs(net, c.backend, c.threads);
+    } catch (e) {
+      console.log(`[bench train-step]   FAILED: ${String((e as Error).message).split("\n").slice(0, 3).join(" | ")}`);
+      continue;
+    }
     let torch: Run | undefined;
     if (torchOk) {
       if (!torchCache.has(c.threads)) {
         console.log(`[bench train-step]   PyTorch @${c.threads} thread(s) ...`);
-        torchCache.set(c.threads, runTorch(c.threads));
+        torchCache.set(c.threads, runTorch(net, c.threads));
       }
       torch = torchCache.get(c.threads);
     }
     const row = {
-      network: CONFIG.network,
+      network: net.network,
       setting: "ours",
-      width: CONFIG.width,
-      size: CONFIG.size,
-      batch_per_modality: CONFIG.batch,
+      width: net.width,
+      size: net.depth ? `${net.depth}x${net.size}x${net.size}` : `${net.size}x${net.size}`,
+      batch_per_modality: net.batch,
       backend: ours.backend ?? c.backend,
       threads: ours.threads,
       ours_ms_median: r2(ours.ms_per_step),
@@ -138,10 +162,12 @@ export async function bench(): Promise<void> {
     runs.push({ ours, torch });
     console.log(`[bench train-step]   ${row.backend}@${row.threads}: ours ${row.ours_ms_median} ms (min ${row.ours_ms_min}), PyTorch ${row.torch_ms_median} ms (min ${row.torch_ms_min}), ratio ${row.ratio_median} (min-based ${row.ratio_min})`);
   }
+  }
+  if (rows.length === 0) throw new Error("train-step bench: every configuration failed");
   const cols = Object.keys(rows[0]!);
   const csv = [cols.join(","), ...rows.map((r) => cols.map((k) => String(r[k])).join(","))].join("\n") + "\n";
   writeFileAtomic(join(ROOT, "results/bench/train_step.csv"), csv);
-  writeJsonAtomic(join(ROOT, "results/bench/train_step.json"), { config: { ...CONFIG, steps: STEPS, warmup: WARMUP }, rows, runs });
+  writeJsonAtomic(join(ROOT, "results/bench/train_step.json"), { configs: CONFIGS, steps: STEPS, warmup: WARMUP, rows, runs });
   console.log("[bench train-step] wrote results/bench/train_step.csv and train_step.json");
 }
 
