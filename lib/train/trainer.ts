@@ -13,9 +13,9 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, statSync, truncateSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { Optimizer, Scalar } from "@tensorflow/tfjs-core";
-import { engineInfo, tf, type Tensor } from "../engine/index.ts";
+import { engineInfo, fusedAdam, tf, type Tensor } from "../engine/index.ts";
 import type { Modality, SegmentationNetwork } from "../models/types.ts";
-import { NonFiniteLossError, OptionError, ShapeError } from "../util/errors.ts";
+import { NonFiniteLossError, OptionError, ShapeError, oneOf } from "../util/errors.ts";
 import { provenance } from "../util/provenance.ts";
 import { allFinite, releaseState, findCheckpoint, loadModelState, loadOptimizerState, readTrainerState, saveCheckpoint } from "./checkpoint.ts";
 import type { TrainConfig } from "./config.ts";
@@ -47,6 +47,11 @@ export interface TrainOptions {
   onLog?: (r: LogRecord) => void;
   /** Progress display: a mode, a reporter, or "none" (default "auto"). */
   progress?: ProgressMode | ProgressReporter;
+  /**
+   * Adam implementation: "fused" (default; lib/engine's FusedAdamOptimizer, one update kernel per
+   * variable, same algorithm and state as tf.train.adam) or "tfjs" (the stock tf.train.adam).
+   */
+  optimizer?: "fused" | "tfjs";
   /** Label shown in progress lines. */
   label?: string;
   /** Stop after the current step (no extra checkpoint: a later run resumes from the last periodic one). */
@@ -125,10 +130,14 @@ function checkBatch(b: { x: Float32Array; xShape: number[]; y: Uint8Array; yShap
  */
 export async function train(config: TrainConfig, sources: TrainSources, opts: TrainOptions = {}): Promise<TrainRunResult> {
   const t0 = Date.now();
+  const optimizerKind = oneOf("optimizer", opts.optimizer ?? "fused", ["fused", "tfjs"] as const);
   const losses = opts.losses ?? realLosses();
   const model = opts.model ?? (opts.buildModel ?? realModelBuilder())({ ...config.model, seed: config.seed });
   const vars = model.trainableVariables();
-  const optimizer: Optimizer = tf.train.adam(config.lr, config.beta1, config.beta2, config.epsilon);
+  const optimizer: Optimizer =
+    optimizerKind === "fused"
+      ? fusedAdam(config.lr, config.beta1, config.beta2, config.epsilon)
+      : tf.train.adam(config.lr, config.beta1, config.beta2, config.epsilon);
   const runDir = opts.runDir;
   if (runDir) mkdirSync(runDir, { recursive: true });
   const log = new RunLog(runDir ? join(runDir, "log.jsonl") : undefined);

@@ -102,13 +102,28 @@ describe("train", () => {
     expect(tf.memory().numTensors).toBe(before - net.getState().size);
   });
 
-  it("resumes after a kill and reproduces the uninterrupted run exactly", async () => {
+  it("fused and stock Adam take the same steps", async () => {
+    const run = async (optimizer: "fused" | "tfjs") => {
+      const net = new TinyNet({ seed: 13, dropout: 0.25 });
+      const seen: number[] = [];
+      await train(cfg({ steps: 4, validateEvery: 0, checkpointEvery: 0 }), { train: new CounterSource(2) }, { model: net, optimizer, progress: "none", onProgress: (p) => seen.push(p.losses.total) });
+      const w = weights(net);
+      net.dispose();
+      return { seen, w };
+    };
+    const a = await run("fused");
+    const b = await run("tfjs");
+    for (let i = 0; i < 4; i++) expect(a.seen[i]).toBeCloseTo(b.seen[i]!, 5);
+    for (const [k, v] of a.w) v.forEach((x, i) => expect(Math.abs(x - b.w.get(k)![i]!), k).toBeLessThan(1e-5));
+  });
+
+  it.each(["fused", "tfjs"] as const)("resumes after a kill and reproduces the uninterrupted run exactly (%s Adam)", async (optimizer) => {
     const c = cfg({ steps: 6, checkpointEvery: 2, validateEvery: 3 });
     // Uninterrupted.
     const dirA = tmp();
     const lossesA: number[] = [];
     const netA = new TinyNet({ seed: 11, dropout: 0.25 });
-    await train(c, { train: new CounterSource(21), validation: validationSet(9) }, { model: netA, runDir: dirA, progress: "none", onProgress: (p) => lossesA.push(p.losses.total) });
+    await train(c, { train: new CounterSource(21), validation: validationSet(9) }, { model: netA, runDir: dirA, optimizer, progress: "none", onProgress: (p) => lossesA.push(p.losses.total) });
     const wA = weights(netA);
     netA.dispose();
 
@@ -120,7 +135,7 @@ describe("train", () => {
     await train(c, { train: new CounterSource(21), validation: validationSet(9) }, {
       model: netB1,
       runDir: dirB,
-      progress: "none",
+      optimizer, progress: "none",
       signal: ac.signal,
       onProgress: (p: TrainProgress) => {
         lossesB.push(p.losses.total);
@@ -134,7 +149,7 @@ describe("train", () => {
     const res = await train(c, { train: new CounterSource(21), validation: validationSet(9) }, {
       model: netB2,
       runDir: dirB,
-      progress: "none",
+      optimizer, progress: "none",
       onProgress: (p) => lossesB.splice(p.step - 1, lossesB.length, p.losses.total),
     });
     expect(res.resumedFrom).toBe(2);
