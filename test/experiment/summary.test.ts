@@ -66,3 +66,18 @@ describe("p-values (Tables III/IV)", () => {
     expect(p[0]!.pPaired).toBeCloseTo(0.27991770017690426, 12);
   });
 });
+
+import { compareSettings } from "../../lib/experiment/notebook.ts";
+
+describe("automatic reading against the paper", () => {
+  const o = (setting: string, mean: number) => ({ setting, norm: "batch", alpha: 0, condition: "clean", modality: "overall", structure: "mean", metric: "dice", mean, std: 1, n: 3 });
+  const p = (setting: string, value: number) => ({ setting, norm: "batch", modality: "overall", structure: "mean", metric: "dice", stat: "mean", value });
+  it("names the best settings, the deltas and the rank agreement", () => {
+    const lines = compareSettings([o("individual", 50), o("joint", 60), o("ours", 70)], [p("individual", 86.6), p("joint", 86.3), p("ours", 88.8)]);
+    expect(lines[0]).toContain("ours: ours (70.0%), paper: ours (88.8%)");
+    expect(lines.join("\n")).toContain("ours − individual: ours +20.0 points, paper +2.2 points.");
+    expect(lines.join("\n")).toContain("joint − individual: ours +10.0 points, paper -0.3 points.");
+    // ranks ours (1,2,3) vs paper (2,1,3): d^2 = 1+1+0 = 2 -> 1 - 6*2/(3*8) = 0.5
+    expect(lines.at(-1)).toContain("(Spearman): 0.50.");
+  });
+});
