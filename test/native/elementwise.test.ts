@@ -116,3 +116,14 @@ describe.skipIf(!native.ok)("native LeakyRelu, pads and the fused Adam / LeakyRe
     outs.forEach((o, i) => expectClose(o, ref[i]!, 1e-7, `output ${i}`));
   });
 });
+
+describe.skipIf(!native.ok)("float32 tensors stored in other typed arrays", () => {
+  it("a float32 cast of a bool tensor (Uint8Array storage) works in native kernels", async () => {
+    const run = (be: "native" | "cpu") => runOn(be, () => {
+      const mask = tf.cast(tf.less(tf.tensor2d([[1, -2, 3], [-4, 5, -6]]), 0), "float32");
+      return [tf.mul(tf.tensor2d([[1, 2, 3], [4, 5, 6]]), mask), tf.mul(tf.ones([2, 3, 4]), tf.reshape(mask, [2, 3, 1])), tf.sqrt(mask)];
+    });
+    const n = await run("native"), c = await run("cpu");
+    n.forEach((v, i) => expect(Array.from(v)).toEqual(Array.from(c[i]!)));
+  });
+});

@@ -7,6 +7,7 @@ import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import type { NativeAddon } from "./addon.ts";
 import { f32 } from "./conv.ts";
+import { allocF32 } from "./buffers.ts";
 
 /** [N, S, C] for a channels-last shape: batch, product of the middle axes, channels. */
 export function bnParams(shape: readonly number[]): Int32Array {
@@ -30,7 +31,7 @@ export function bnormKernels(addon: NativeAddon, fallbacks: Map<string, KernelFu
     const xv = f32(b, x!), gv = f32(b, gamma!), bv = f32(b, beta!);
     if (!xv || !gv || !bv || x!.shape.length < 2) return fallback("UmmkdBatchNormTrain", args);
     const c = x!.shape[x!.shape.length - 1]!;
-    const y = new Float32Array(xv.length), mean = new Float32Array(c), variance = new Float32Array(c);
+    const y = allocF32(xv.length), mean = new Float32Array(c), variance = new Float32Array(c);
     addon.bnTrain(bnParams(x!.shape), eps, xv, gv, bv, y, mean, variance);
     return [b.makeTensorInfo([...x!.shape], "float32", y), b.makeTensorInfo([c], "float32", mean), b.makeTensorInfo([c], "float32", variance)];
   });
@@ -42,7 +43,7 @@ export function bnormKernels(addon: NativeAddon, fallbacks: Map<string, KernelFu
     if (v.some((a) => !a) || x!.shape.length < 2) return fallback("UmmkdBatchNormTrainGrad", args);
     const [dyv, xv, gv, mv, vv] = v as Float32Array[];
     const c = x!.shape[x!.shape.length - 1]!;
-    const dx = new Float32Array(xv!.length), dg = new Float32Array(c), db = new Float32Array(c);
+    const dx = allocF32(xv!.length), dg = new Float32Array(c), db = new Float32Array(c);
     addon.bnTrainGrad(bnParams(x!.shape), eps, dyv!, xv!, gv!, mv!, vv!, dx, dg, db);
     return [b.makeTensorInfo([...x!.shape], "float32", dx), b.makeTensorInfo([c], "float32", dg), b.makeTensorInfo([c], "float32", db)];
   });

@@ -10,6 +10,7 @@
 import { backend_util, type KernelFunc, type TensorInfo } from "@tensorflow/tfjs-core";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import type { NativeAddon } from "./addon.ts";
+import { allocF32 } from "./buffers.ts";
 
 type Conv2DInfo = backend_util.Conv2DInfo;
 type Conv3DInfo = backend_util.Conv3DInfo;
@@ -19,11 +20,17 @@ export type ConvKind = 0 | 1 | 2;
 /** Conv layouts, see `src/conv.cc`: 0 = plain activations + blocked weights (measured fastest). */
 const LAYOUT = Number(process.env.UMMKD_NATIVE_LAYOUT ?? 0);
 
-/** The float32 storage of a tensor on the cpu-derived backend, or undefined if not float32. */
+/**
+ * The float32 storage of a tensor on the cpu-derived backend, or undefined if not float32. A
+ * float32 tensor can be stored in another typed array (the cpu Cast of bool to float32 keeps its
+ * Uint8Array): those are converted (a copy).
+ */
 export function f32(backend: MathBackendCPU, t: TensorInfo): Float32Array | undefined {
   if (t.dtype !== "float32") return undefined;
   const v = backend.data.get(t.dataId)?.values;
-  return v instanceof Float32Array ? v : undefined;
+  if (v instanceof Float32Array) return v;
+  if (v instanceof Uint8Array || v instanceof Int32Array) return Float32Array.from(v);
+  return undefined;
 }
 
 /** Right padding that makes oneDNN's output size equal tfjs' (may be negative for 'valid' + stride). */
@@ -144,12 +151,12 @@ function run(addon: NativeAddon, backend: MathBackendCPU, params: Int32Array, a:
       addon.conv(p, a, b, cropped, bias, alpha);
       return backend.makeTensorInfo(outShape, "float32", cropLeading(new Float32Array(0), outShape, drop, true, cropped));
     }
-    const out = new Float32Array(size(outShape));
+    const out = allocF32(size(outShape));
     addon.conv(p, cropLeading(a, inShape, drop), b, out, bias, alpha);
     return backend.makeTensorInfo(outShape, "float32", out);
   }
   if (!convGeometryOk(params)) return undefined;
-  const out = new Float32Array(size(outShape));
+  const out = allocF32(size(outShape));
   addon.conv(params, a, b, out, bias, alpha);
   return backend.makeTensorInfo(outShape, "float32", out);
 }

@@ -13,6 +13,7 @@ import { backend_util, util, type KernelFunc, type TensorInfo } from "@tensorflo
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import type { NativeAddon } from "./addon.ts";
 import { f32 } from "./conv.ts";
+import { allocF32 } from "./buffers.ts";
 
 const BINARY: Record<string, number> = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Maximum: 4, Minimum: 5, SquaredDifference: 6 };
 const UNARY: Record<string, number> = { Sqrt: 0, Square: 1, Neg: 2, Exp: 3, Log: 4, Abs: 5, Rsqrt: 6, Reciprocal: 7, Floor: 8, Relu: 10 };
@@ -74,7 +75,7 @@ export function elementwiseKernels(addon: NativeAddon, fallbacks: Map<string, Ke
       const outShape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
       const mode = binaryMode(a.shape, b.shape, outShape);
       if (mode < 0) return fb(name, args);
-      const out = new Float32Array(size(outShape));
+      const out = allocF32(size(outShape));
       addon.binary(op, mode, av, bv, out);
       return backend.makeTensorInfo(outShape, "float32", out);
     });
@@ -85,7 +86,7 @@ export function elementwiseKernels(addon: NativeAddon, fallbacks: Map<string, Ke
       const { x } = args.inputs as { x: TensorInfo };
       const xv = f32(backend, x);
       if (!xv) return fb(name, args);
-      const out = new Float32Array(xv.length);
+      const out = allocF32(xv.length);
       addon.unary(op, xv, out);
       return backend.makeTensorInfo([...x.shape], "float32", out);
     });
@@ -104,7 +105,7 @@ export function elementwiseKernels(addon: NativeAddon, fallbacks: Map<string, Ke
     if (!trailing && !leading) return fb("Sum", args);
     const kept = x.shape.filter((_, i) => !axes.includes(i));
     const outShape = keepDims ? x.shape.map((v, i) => (axes.includes(i) ? 1 : v)) : kept;
-    const out = new Float32Array(size(kept));
+    const out = allocF32(size(kept));
     if (trailing) addon.sumInner(xv, out);
     else addon.sumOuter(xv, out);
     return backend.makeTensorInfo(outShape, "float32", out);
@@ -114,7 +115,7 @@ export function elementwiseKernels(addon: NativeAddon, fallbacks: Map<string, Ke
     const { x } = args.inputs as { x: TensorInfo };
     const xv = f32(backend, x);
     if (!xv) return fb("LeakyRelu", args);
-    const out = new Float32Array(xv.length);
+    const out = allocF32(xv.length);
     addon.leakyRelu(xv, out, Number((args.attrs as { alpha: number }).alpha));
     return backend.makeTensorInfo([...x.shape], "float32", out);
   });
@@ -124,7 +125,7 @@ export function elementwiseKernels(addon: NativeAddon, fallbacks: Map<string, Ke
     const { dy, x } = args.inputs as { dy: TensorInfo; x: TensorInfo };
     const dyv = f32(backend, dy), xv = f32(backend, x);
     if (!dyv || !xv || dyv.length !== xv.length) return fb("UmmkdLeakyReluGrad", args);
-    const out = new Float32Array(xv.length);
+    const out = allocF32(xv.length);
     addon.leakyReluGrad(dyv, xv, out, Number((args.attrs as { alpha: number }).alpha));
     return backend.makeTensorInfo([...x.shape], "float32", out);
   });
@@ -135,7 +136,7 @@ export function elementwiseKernels(addon: NativeAddon, fallbacks: Map<string, Ke
     const vals = [value, gradient, m, v].map((t) => f32(backend, t!));
     if (vals.some((x) => !x || x.length !== vals[0]!.length)) return fb("UmmkdAdamUpdate", args);
     const [w, g, mv, vv] = vals as Float32Array[];
-    const n = w!.length, w2 = new Float32Array(n), m2 = new Float32Array(n), v2 = new Float32Array(n);
+    const n = w!.length, w2 = allocF32(n), m2 = allocF32(n), v2 = allocF32(n);
     addon.adamUpdate(w!, g!, mv!, vv!, Float64Array.from([a.lr, a.beta1, a.beta2, a.epsilon, a.c1, a.c2]), w2, m2, v2);
     const shape = [...value!.shape];
     return [backend.makeTensorInfo(shape, "float32", w2), backend.makeTensorInfo(shape, "float32", m2), backend.makeTensorInfo(shape, "float32", v2)];

@@ -16,6 +16,7 @@ import { poolKernels } from "./pool.ts";
 import { bnormKernels } from "./bnorm.ts";
 import { elementwiseKernels, ELEMENTWISE_KERNELS } from "./elementwise.ts";
 import { padKernels } from "./pad.ts";
+import { nativePool } from "./buffers.ts";
 
 export { ADDON_PATH, loadAddon, type NativeAddon } from "./addon.ts";
 
@@ -90,10 +91,33 @@ export function setNativeThreads(n: number): number {
   return a.addon.threads();
 }
 
+type DataId = Parameters<MathBackendCPU["readSync"]>[0];
+
+/**
+ * The cpu backend, reporting storage writes, reads and disposals to the buffer pool
+ * (`./buffers.ts`) so that native kernel outputs are reused once their tensors are disposed.
+ */
+class NativeBackend extends MathBackendCPU {
+  override write(values: Parameters<MathBackendCPU["write"]>[0], shape: number[], dtype: Parameters<MathBackendCPU["write"]>[2]): DataId {
+    nativePool.onWrite(values);
+    return super.write(values, shape, dtype);
+  }
+  override readSync(dataId: DataId): ReturnType<MathBackendCPU["readSync"]> {
+    if (this.data.has(dataId)) nativePool.onRead(this.data.get(dataId)?.values);
+    return super.readSync(dataId);
+  }
+  override disposeData(dataId: DataId, force = false): boolean {
+    const values = this.data.has(dataId) ? this.data.get(dataId)?.values : undefined;
+    const released = super.disposeData(dataId, force);
+    if (values !== undefined && !this.data.has(dataId)) nativePool.onDispose(values);
+    return released;
+  }
+}
+
 function registerNativeBackend(addon: NativeAddon): void {
   if (!tf.findBackendFactory(NATIVE_BACKEND)) {
     tf.registerBackend(NATIVE_BACKEND, () => {
-      const b = new MathBackendCPU();
+      const b = process.env.UMMKD_NATIVE_POOL === "0" ? new MathBackendCPU() : new NativeBackend();
       // No "install tfjs-node" banner: this backend is the fast path.
       (b as unknown as { firstUse: boolean }).firstUse = false;
       return b;

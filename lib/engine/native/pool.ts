@@ -7,6 +7,7 @@ import { backend_util, type KernelFunc, type TensorInfo } from "@tensorflow/tfjs
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import type { NativeAddon } from "./addon.ts";
 import { f32 } from "./conv.ts";
+import { allocF32 } from "./buffers.ts";
 
 /** Packs a 2D pooling geometry into the addon's params. */
 export function poolParams2D(c: backend_util.Conv2DInfo): Int32Array {
@@ -57,14 +58,14 @@ export function poolKernels(addon: NativeAddon, fallbacks: Map<string, KernelFun
   const fwd = (backend: MathBackendCPU, x: TensorInfo, outShape: number[], params: Int32Array) => {
     if (!ok(params)) return undefined;
     const xv = f32(backend, x)!;
-    const y = new Float32Array(outShape.reduce((p, q) => p * q, 1));
+    const y = allocF32(outShape.reduce((p, q) => p * q, 1));
     addon.maxPool(params, xv, y);
     return backend.makeTensorInfo(outShape, "float32", y);
   };
   const bwd = (backend: MathBackendCPU, x: TensorInfo, dy: TensorInfo, params: Int32Array) => {
     if (!ok(params)) return undefined;
     const xv = f32(backend, x)!, dyv = f32(backend, dy)!;
-    const dx = new Float32Array(xv.length);
+    const dx = allocF32(xv.length).fill(0); // oneDNN accumulates into dx
     addon.maxPoolGrad(params, xv, dyv, dx);
     return backend.makeTensorInfo([...x.shape], "float32", dx);
   };
