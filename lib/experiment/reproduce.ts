@@ -49,7 +49,7 @@ export async function reproduce(argv: string[]): Promise<number> {
     const r = await executeNotebook(join(ROOT, "notebooks", `${name}.ipynb`), { outDir, profile, env });
     results.push(r);
     console.log(`${r.ok ? "ok  " : "FAIL"} ${name.padEnd(24)} ${r.wallS.toFixed(1).padStart(7)} s`);
-    if (!r.ok) for (const e of r.errors) console.log(`     ${e.split("\n").slice(0, 12).join("\n     ")}`);
+    if (!r.ok) for (const e of r.errors) console.log(`     ${e.trim().split("\n").slice(-12).join("\n     ")}`);
   }
   const failed = results.filter((r) => !r.ok).length;
   const total = (Date.now() - t0) / 1000;
