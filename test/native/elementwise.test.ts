@@ -127,3 +127,23 @@ describe.skipIf(!native.ok)("float32 tensors stored in other typed arrays", () =
     n.forEach((v, i) => expect(Array.from(v)).toEqual(Array.from(c[i]!)));
   });
 });
+
+describe.skipIf(!native.ok)("native comparison and logical kernels", () => {
+  it("match cpu in every broadcast mode, with NaN, ±0 and Inf", async () => {
+    const rng = new Rng(8);
+    for (const [sa, sb] of pairs) {
+      const av = randn(rng, sa), bv = randn(rng, sb);
+      if (av.length > 3) { av[0] = NaN; av[1] = -0; av[2] = Infinity; }
+      if (bv.length > 3) { bv[0] = NaN; bv[1] = 0; bv[2] = av[3] ?? 0; }
+      const run = (be: "native" | "cpu") => runOn(be, () => {
+        const a = tf.tensor(av, sa), b = tf.tensor(bv, sb);
+        const outs = [tf.less(a, b), tf.lessEqual(a, b), tf.greater(a, b), tf.greaterEqual(a, b), tf.equal(a, b), tf.notEqual(a, b)];
+        const pa = tf.greater(a, 0), pb = tf.less(b, 0.5);
+        outs.push(tf.logicalAnd(pa, pb), tf.logicalOr(pa, pb));
+        return outs.map((t) => tf.cast(t, "float32"));
+      });
+      const n = await run("native"), c = await run("cpu");
+      n.forEach((v, i) => expect(Array.from(v), `op ${i} ${sa} vs ${sb}`).toEqual(Array.from(c[i]!)));
+    }
+  });
+});

@@ -16,6 +16,7 @@ import { poolKernels } from "./pool.ts";
 import { bnormKernels } from "./bnorm.ts";
 import { elementwiseKernels, ELEMENTWISE_KERNELS } from "./elementwise.ts";
 import { padKernels } from "./pad.ts";
+import { compareKernels, COMPARE_KERNELS } from "./compare.ts";
 import { nativePool } from "./buffers.ts";
 
 export { ADDON_PATH, loadAddon, type NativeAddon } from "./addon.ts";
@@ -37,6 +38,7 @@ export const NATIVE_KERNELS = [
   "UmmkdBatchNormTrain", "UmmkdBatchNormTrainGrad",
   ...ELEMENTWISE_KERNELS,
   "PadV2", "MirrorPad",
+  ...COMPARE_KERNELS,
 ];
 
 /**
@@ -131,7 +133,7 @@ function registerNativeBackend(addon: NativeAddon): void {
   }
   const natives = new Map<string, KernelFunc>([
     ...convKernels(addon, fallbacks), ...poolKernels(addon, fallbacks), ...bnormKernels(addon, fallbacks),
-    ...(process.env.UMMKD_NATIVE_ELEMENTWISE === "0" ? [] : [...elementwiseKernels(addon, fallbacks), ...padKernels(fallbacks)]),
+    ...(process.env.UMMKD_NATIVE_ELEMENTWISE === "0" ? [] : [...elementwiseKernels(addon, fallbacks), ...padKernels(fallbacks), ...compareKernels(fallbacks)]),
   ]);
   for (const [kernelName, kernelFunc] of natives) {
     if (tf.getKernel(kernelName, NATIVE_BACKEND)) tf.unregisterKernel(kernelName, NATIVE_BACKEND);
