@@ -42,7 +42,7 @@ describe.skipIf(!native.ok)("native elementwise kernels", () => {
     xv[0] = 0; xv[1] = -0.5; xv[2] = NaN;
     const run = (be: "native" | "cpu") => runOn(be, () => {
       const x = tf.tensor(xv, [4, 33]);
-      return [tf.sqrt(x), tf.square(x), tf.neg(x), tf.exp(x), tf.log(x), tf.abs(x), tf.rsqrt(x), tf.reciprocal(x), tf.floor(x), tf.relu(x)];
+      return [tf.sqrt(x), tf.square(x), tf.neg(x), tf.exp(x), tf.log(x), tf.abs(x), tf.rsqrt(x), tf.reciprocal(x), tf.floor(x), tf.relu(x), tf.clipByValue(x, -1.5, 0.7)];
     });
     const n = await run("native"), c = await run("cpu");
     n.forEach((v, i) => expect(Array.from(v), `unary op ${i}`).toEqual(Array.from(c[i]!)));

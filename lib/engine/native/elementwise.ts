@@ -19,7 +19,7 @@ const BINARY: Record<string, number> = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3
 const UNARY: Record<string, number> = { Sqrt: 0, Square: 1, Neg: 2, Exp: 3, Log: 4, Abs: 5, Rsqrt: 6, Reciprocal: 7, Floor: 8, Relu: 10 };
 
 /** Names of the elementwise kernels registered natively. */
-export const ELEMENTWISE_KERNELS = [...Object.keys(BINARY), ...Object.keys(UNARY), "Sum", "LeakyRelu", "UmmkdLeakyReluGrad", "UmmkdAdamUpdate"];
+export const ELEMENTWISE_KERNELS = [...Object.keys(BINARY), ...Object.keys(UNARY), "Sum", "LeakyRelu", "ClipByValue", "UmmkdLeakyReluGrad", "UmmkdAdamUpdate"];
 
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
@@ -117,6 +117,20 @@ export function elementwiseKernels(addon: NativeAddon, fallbacks: Map<string, Ke
     if (!xv) return fb("LeakyRelu", args);
     const out = allocF32(xv.length);
     addon.leakyRelu(xv, out, Number((args.attrs as { alpha: number }).alpha));
+    return backend.makeTensorInfo([...x.shape], "float32", out);
+  });
+  k.set("ClipByValue", (args) => {
+    const backend = args.backend as MathBackendCPU;
+    const { x } = args.inputs as { x: TensorInfo };
+    const { clipValueMin: lo, clipValueMax: hi } = args.attrs as unknown as { clipValueMin: number; clipValueMax: number };
+    const xv = f32(backend, x);
+    if (!xv) return fb("ClipByValue", args);
+    const out = allocF32(xv.length);
+    // tfjs cpu: x > max ? max : (x < min ? min : x) (NaN stays NaN); a plain loop, no native call needed.
+    for (let i = 0; i < xv.length; i++) {
+      const v = xv[i]!;
+      out[i] = v > hi ? hi : v < lo ? lo : v;
+    }
     return backend.makeTensorInfo([...x.shape], "float32", out);
   });
   // Custom kernels of ../kernel-names.ts (same formulas and double-precision order as the engine's JS kernels).

@@ -22,7 +22,7 @@
 namespace ummkd {
 namespace {
 
-constexpr size_t kParallelMin = 1 << 15;  // below this, threading costs more than it saves
+constexpr size_t kParallelMin = 1 << 18;  // memory-bound: below this, threading costs more than it saves
 
 template <typename F>
 void binaryLoop(int mode, const float* a, const float* b, float* o, size_t n, size_t bl, F f) {
@@ -250,7 +250,7 @@ Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
   const double lr = sp[0], b1 = sp[1], b2 = sp[2], eps = sp[3], c1 = sp[4], c2 = sp[5], ob1 = 1 - b1, ob2 = 1 - b2;
   const float *W = w.data, *G = g.data, *M = m.data, *V = v.data;
   float *WO = wo.data, *MO = mo.data, *VO = vo.data;
-#pragma omp parallel for simd schedule(static) if (n >= (size_t(1) << 15))
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
   for (size_t i = 0; i < n; i++) {
     const double gi = G[i];
     const double mi = b1 * M[i] + ob1 * gi;
