@@ -5,7 +5,7 @@
  */
 import { describe, it, expect, beforeAll } from "vitest";
 import { initEngine, engineInfo, tf, type BackendName } from "../../lib/engine/index.ts";
-import type { Tensor, Tensor1D } from "../../lib/engine/tf.ts";
+import type { Tensor, Tensor1D, Tensor4D } from "../../lib/engine/tf.ts";
 import { flipSwapFilter } from "../../lib/engine/wasm/flip.ts";
 import { batchNormTrainGradPortable, batchNormTrainPortable } from "../../lib/engine/wasm/batchnorm.ts";
 import { Rng } from "../../lib/util/rng.ts";
@@ -50,6 +50,93 @@ for (const backend of ["cpu", "wasm"] as BackendName[]) {
         expect(Math.abs(fd - gv[i]!)).toBeLessThan(2e-3);
       }
       tf.dispose([x, r, g]);
+    });
+
+    it.each([
+      { shape: [2, 8, 8, 3], k: 2, s: 2, pad: "same" },
+      { shape: [1, 7, 5, 2], k: 2, s: 2, pad: "same" },
+      { shape: [2, 9, 7, 2], k: 3, s: 2, pad: "same" },
+      { shape: [1, 6, 6, 1], k: 3, s: 1, pad: "valid" },
+    ] as const)("MaxPool gradient $shape k$k s$s $pad vs a loop reference (first maximum of each window)", ({ shape, k, s, pad }) => {
+      const rng = new Rng(12);
+      const n = (shape as readonly number[]).reduce((a, b) => a * b, 1);
+      const xv = rand(rng, n);
+      const x = tf.tensor(xv, [...shape]) as Tensor;
+      const y = tf.maxPool(x as Tensor4D, k, s, pad) as Tensor;
+      const rv = rand(rng, y.size);
+      const r = tf.tensor(rv, y.shape);
+      const before = tf.memory().numTensors;
+      const g = tf.grad((a: Tensor) => tf.sum(tf.mul(tf.maxPool(a as Tensor4D, k, s, pad), r)))(x);
+      expect(tf.memory().numTensors).toBe(before + 1);
+      const [N, H, W, C] = shape;
+      const [, Ho, Wo] = y.shape as number[];
+      // TF SAME/VALID geometry from scratch
+      const tot = (inn: number, out: number) => (pad === "same" ? Math.max((out - 1) * s + k - inn, 0) : 0);
+      const pt = Math.floor(tot(H, Ho!) / 2), pl = Math.floor(tot(W, Wo!) / 2);
+      const ref = new Float64Array(n);
+      for (let b = 0; b < N; b++)
+        for (let i = 0; i < Ho!; i++)
+          for (let j = 0; j < Wo!; j++)
+            for (let c = 0; c < C; c++) {
+              let best = -Infinity, at = -1;
+              for (let di = 0; di < k; di++)
+                for (let dj = 0; dj < k; dj++) {
+                  const ih = i * s - pt + di, iw = j * s - pl + dj;
+                  if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                  const q = ((b * H + ih) * W + iw) * C + c;
+                  if (xv[q]! > best) {
+                    best = xv[q]!;
+                    at = q;
+                  }
+                }
+              ref[at]! += rv[((b * Ho! + i) * Wo! + j) * C + c]!;
+            }
+      expect(maxAbs(g.dataSync(), ref)).toBeLessThan(1e-6);
+      tf.dispose([x, y, r, g]);
+    });
+
+    it.each([
+      { shape: [2, 8, 6, 6, 3], k: 2, s: 2 },
+      { shape: [1, 5, 7, 4, 2], k: 2, s: 2 },
+      { shape: [2, 4, 4, 4, 1], k: 3, s: 2 },
+    ] as const)("MaxPool3D forward and gradient $shape k$k s$s same vs a loop reference", ({ shape, k, s }) => {
+      const rng = new Rng(13);
+      const n = (shape as readonly number[]).reduce((a, b) => a * b, 1);
+      const xv = rand(rng, n);
+      const x = tf.tensor(xv, [...shape]) as Tensor;
+      const y = tf.maxPool3d(x as never, k, s, "same") as Tensor;
+      const rv = rand(rng, y.size);
+      const r = tf.tensor(rv, y.shape);
+      const g = tf.grad((a: Tensor) => tf.sum(tf.mul(tf.maxPool3d(a as never, k, s, "same"), r)))(x);
+      const [N, D, H, W, C] = shape;
+      const [, Do, Ho, Wo] = y.shape as number[];
+      const before = (inn: number, out: number) => Math.floor(Math.max((out - 1) * s + k - inn, 0) / 2);
+      const pf = before(D, Do!), pt = before(H, Ho!), pl = before(W, Wo!);
+      const yRef = new Float64Array(y.size), gRef = new Float64Array(n);
+      let o = 0;
+      for (let b = 0; b < N; b++)
+        for (let d = 0; d < Do!; d++)
+          for (let i = 0; i < Ho!; i++)
+            for (let j = 0; j < Wo!; j++)
+              for (let c = 0; c < C; c++, o++) {
+                let best = -Infinity, at = -1;
+                for (let dd = 0; dd < k; dd++)
+                  for (let di = 0; di < k; di++)
+                    for (let dj = 0; dj < k; dj++) {
+                      const id = d * s - pf + dd, ih = i * s - pt + di, iw = j * s - pl + dj;
+                      if (id < 0 || id >= D || ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                      const q = (((b * D + id) * H + ih) * W + iw) * C + c;
+                      if (xv[q]! > best) {
+                        best = xv[q]!;
+                        at = q;
+                      }
+                    }
+                yRef[o] = best;
+                gRef[at]! += rv[o]!;
+              }
+      expect(maxAbs(y.dataSync(), yRef)).toBeLessThan(1e-6);
+      expect(maxAbs(g.dataSync(), gRef)).toBeLessThan(1e-6);
+      tf.dispose([x, y, r, g]);
     });
 
     it("flip+swap of 2D and 3D filters matches index arithmetic", () => {

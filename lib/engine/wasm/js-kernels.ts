@@ -9,6 +9,7 @@
  * `ummkd bench train-step --profile`).
  */
 import type { KernelFunc, TensorInfo, DataType } from "@tensorflow/tfjs-core";
+import { tf } from "../tf.ts";
 
 /** The two storage models we support: the wasm backend's heap, or a cpu-style backend's typed arrays. */
 interface HeapBackend {
@@ -196,5 +197,125 @@ export const flipSwapFilterJs: KernelFunc = ({ inputs, backend }) => {
     const dst = (K - 1 - k) * cc;
     for (let i = 0; i < Ci; i++) for (let j = 0; j < Co; j++) o![dst + j * Ci + i] = w![src + i * Co + j]!;
   }
+  return done()[0]!;
+};
+
+/**
+ * MaxPoolGrad (2D, NHWC) for wasm: tfjs-backend-wasm 4.22's C++ MaxPoolGrad returns wrong
+ * gradients (found by the end-to-end gradient test; off by O(1) even for a 1x4x4x1 input, while
+ * the cpu kernel matches a loop reference). The gradient of each window goes to its first maximum
+ * (row-major), as in TensorFlow and tfjs-backend-cpu.
+ */
+export const maxPoolGradJs: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
+  checkFloat("MaxPoolGrad", [dy, input]);
+  const a = attrs as unknown as { filterSize: number | [number, number]; strides: number | [number, number]; pad: "same" | "valid" | number; dimRoundingMode?: "floor" | "round" | "ceil" };
+  const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
+  const {
+    ins: [g, x],
+    outs: [dx],
+    done,
+  } = io(backend, [dy, input], [input.shape]);
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo, strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
+  const pt = info.padInfo.top, pl = info.padInfo.left;
+  for (let n = 0; n < N; n++)
+    for (let oh = 0; oh < Ho; oh++)
+      for (let ow = 0; ow < Wo; ow++)
+        for (let c = 0; c < C; c++) {
+          let best = -Infinity;
+          let at = -1;
+          for (let kh = 0; kh < fh; kh++) {
+            const ih = oh * sh - pt + kh;
+            if (ih < 0 || ih >= H) continue;
+            for (let kw = 0; kw < fw; kw++) {
+              const iw = ow * sw - pl + kw;
+              if (iw < 0 || iw >= W) continue;
+              const k = ((n * H + ih) * W + iw) * C + c;
+              if (x![k]! > best || at < 0) {
+                best = x![k]!;
+                at = k;
+              }
+            }
+          }
+          if (at >= 0) dx![at]! += g![((n * Ho + oh) * Wo + ow) * C + c]!;
+        }
+  return done()[0]!;
+};
+
+type Pool3DAttrs = { filterSize: number | [number, number, number]; strides: number | [number, number, number]; pad: "same" | "valid" | number; dimRoundingMode?: "floor" | "round" | "ceil" };
+
+/**
+ * Visit each (output position, channel) of a 3D max-pool with the flat input index of its first
+ * maximum (row-major over the window), NDHWC.
+ */
+function pool3dArgmax(x: Float32Array, shape: number[], a: Pool3DAttrs, visit: (outIndex: number, inIndex: number) => void): number[] {
+  const info = tf.backend_util.computePool3DInfo(shape as [number, number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
+  const { batchSize: N, inDepth: D, inHeight: H, inWidth: W, inChannels: C, outDepth: Do, outHeight: Ho, outWidth: Wo } = info;
+  const { strideDepth: sd, strideHeight: sh, strideWidth: sw, filterDepth: fd, filterHeight: fh, filterWidth: fw } = info;
+  const pf = info.padInfo.front, pt = info.padInfo.top, pl = info.padInfo.left;
+  let o = 0;
+  for (let n = 0; n < N; n++)
+    for (let od = 0; od < Do; od++)
+      for (let oh = 0; oh < Ho; oh++)
+        for (let ow = 0; ow < Wo; ow++)
+          for (let c = 0; c < C; c++, o++) {
+            let best = -Infinity;
+            let at = -1;
+            for (let kd = 0; kd < fd; kd++) {
+              const id = od * sd - pf + kd;
+              if (id < 0 || id >= D) continue;
+              for (let kh = 0; kh < fh; kh++) {
+                const ih = oh * sh - pt + kh;
+                if (ih < 0 || ih >= H) continue;
+                for (let kw = 0; kw < fw; kw++) {
+                  const iw = ow * sw - pl + kw;
+                  if (iw < 0 || iw >= W) continue;
+                  const k = (((n * D + id) * H + ih) * W + iw) * C + c;
+                  if (x[k]! > best || at < 0) {
+                    best = x[k]!;
+                    at = k;
+                  }
+                }
+              }
+            }
+            visit(o, at);
+          }
+  return [N, Do, Ho, Wo, C];
+}
+
+/**
+ * MaxPool3D for wasm: tfjs-backend-wasm 4.22's C++ MaxPool3D returns wrong maxima as soon as the
+ * depth or height exceeds one window or the batch exceeds 1 (e.g. 2x8x16x16x4: off by up to 0.4 on
+ * unit normals; the cpu kernel matches a loop reference).
+ */
+export const maxPool3dJs: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x } = inputs as { x: TensorInfo };
+  checkFloat("MaxPool3D", [x]);
+  const a = attrs as unknown as Pool3DAttrs;
+  const info = tf.backend_util.computePool3DInfo(x.shape as [number, number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
+  const {
+    ins: [xv],
+    outs: [y],
+    done,
+  } = io(backend, [x], [info.outShape]);
+  pool3dArgmax(xv!, x.shape, a, (o, at) => {
+    y![o] = at >= 0 ? xv![at]! : -Infinity;
+  });
+  return done()[0]!;
+};
+
+/** MaxPool3DGrad for wasm (its C++ version is wrong like its forward). Inputs {dy, input}. */
+export const maxPool3dGradJs: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
+  checkFloat("MaxPool3DGrad", [dy, input]);
+  const a = attrs as unknown as Pool3DAttrs;
+  const {
+    ins: [g, xv],
+    outs: [dx],
+    done,
+  } = io(backend, [dy, input], [input.shape]);
+  pool3dArgmax(xv!, input.shape, a, (o, at) => {
+    if (at >= 0) dx![at]! += g![o]!;
+  });
   return done()[0]!;
 };

@@ -26,7 +26,7 @@ import {
 import { conv2dBackpropFilterPortable, conv2dBackpropInputPortable } from "./conv2d-grads.ts";
 import { conv3dBackpropFilterPortable, conv3dBackpropInputPortable } from "./conv3d-grads.ts";
 import { batchNormTrainGradPortable, batchNormTrainPortable } from "./batchnorm.ts";
-import { batchNormTrainGradJs, batchNormTrainJs, flipSwapFilterJs, leakyReluGradJs, supportsJsKernels } from "./js-kernels.ts";
+import { batchNormTrainGradJs, batchNormTrainJs, flipSwapFilterJs, leakyReluGradJs, maxPool3dGradJs, maxPool3dJs, maxPoolGradJs, supportsJsKernels } from "./js-kernels.ts";
 import { UmmkdFlipSwapFilter } from "./flip.ts";
 import { CPU_FAST_KERNELS } from "./js-cpu-fast.ts";
 import { conv3dVia2dKernel } from "./conv3d-via-2d.ts";
@@ -139,6 +139,13 @@ export function registerKernelPack(backendName: string): string[] {
   done.push(...registerCpuFastKernels(backendName));
   if (backendName === "wasm") {
     if (setKernel("Conv2DBackpropFilter", "wasm", stockConv2DBackpropFilter, false)) done.push("Conv2DBackpropFilter");
+    if (!replacedWasmMaxPoolGrad) {
+      setKernel("MaxPoolGrad", "wasm", maxPoolGradJs, true, false);
+      setKernel("MaxPool3D", "wasm", maxPool3dJs, true, false);
+      setKernel("MaxPool3DGrad", "wasm", maxPool3dGradJs, true, false);
+      replacedWasmMaxPoolGrad = true;
+      done.push("MaxPoolGrad, MaxPool3D, MaxPool3DGrad (js; wasm's give wrong results)");
+    }
     if (!replacedWasmSlice) {
       const stockSlice = tf.getKernel("Slice", "wasm")!.kernelFunc;
       const stockSplit = tf.getKernel("SplitV", "wasm")!.kernelFunc;
@@ -164,6 +171,7 @@ export function registerKernelPack(backendName: string): string[] {
 let replacedWasmBackpropInput = false;
 let replacedWasmConv3D = false;
 let replacedWasmSlice = false;
+let replacedWasmMaxPoolGrad = false;
 
 /** Stock tfjs-backend-cpu kernel functions, captured before we replace any. */
 const stockCpu = new Map<string, KernelFunc>();
