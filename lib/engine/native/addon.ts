@@ -46,8 +46,11 @@ export interface NativeAddon {
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** Absolute path where `npm run build:native` puts the addon. */
-export const ADDON_PATH = join(here, "build", "Release", "ummkd_native.node");
+/**
+ * Absolute path where `npm run build:native` puts the addon (`UMMKD_NATIVE_ADDON` overrides it,
+ * e.g. to test the fallback when the addon is missing).
+ */
+export const ADDON_PATH = process.env.UMMKD_NATIVE_ADDON ?? join(here, "build", "Release", "ummkd_native.node");
 
 let cached: { addon: NativeAddon } | { reason: string } | undefined;
 
