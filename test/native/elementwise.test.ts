@@ -147,3 +147,24 @@ describe.skipIf(!native.ok)("native comparison and logical kernels", () => {
     }
   });
 });
+
+describe.skipIf(!native.ok)("native BatchMatMul", () => {
+  it("matches cpu: 2D/3D/4D, transposes, batch broadcast, and a fallback case", async () => {
+    const rng = new Rng(10);
+    const cases: [number[], number[], boolean, boolean][] = [
+      [[33, 5], [5, 7], false, false],
+      [[5, 33], [5, 7], true, false],
+      [[33, 5], [7, 5], false, true],
+      [[3, 9, 4], [3, 4, 6], false, false],
+      [[3, 4, 9], [3, 6, 4], true, true],
+      [[2, 3, 9, 4], [1, 4, 6], false, false],
+      [[1, 9, 4], [2, 3, 4, 6], false, false],
+      [[2, 1, 9, 4], [1, 3, 4, 6], false, false], // two-sided broadcast: cpu kernel
+    ];
+    for (const [sa, sb, ta, tb] of cases) {
+      const av = randn(rng, sa), bv = randn(rng, sb);
+      const run = (be: "native" | "cpu") => runOn(be, () => tf.matMul(tf.tensor(av, sa), tf.tensor(bv, sb), ta, tb));
+      expectClose((await run("native"))[0]!, (await run("cpu"))[0]!, 1e-5, `matmul ${sa} ${sb} ${ta} ${tb}`);
+    }
+  });
+});

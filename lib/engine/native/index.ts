@@ -17,6 +17,7 @@ import { bnormKernels } from "./bnorm.ts";
 import { elementwiseKernels, ELEMENTWISE_KERNELS } from "./elementwise.ts";
 import { padKernels } from "./pad.ts";
 import { compareKernels, COMPARE_KERNELS } from "./compare.ts";
+import { matmulKernel } from "./matmul.ts";
 import { nativePool } from "./buffers.ts";
 
 export { ADDON_PATH, loadAddon, type NativeAddon } from "./addon.ts";
@@ -32,7 +33,7 @@ export const NATIVE_BACKEND = "native";
 /** Kernels the native backend runs in oneDNN (others are the cpu backend's). */
 export const NATIVE_KERNELS = [
   "Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter", "FusedConv2D",
-  "Conv3D", "Conv3DBackpropInputV2", "Conv3DBackpropFilterV2",
+  "Conv3D", "Conv3DBackpropInputV2", "Conv3DBackpropFilterV2", "BatchMatMul",
   "UmmkdConv2DBackpropInput", "UmmkdConv2DBackpropFilter", "UmmkdConv3DBackpropInput", "UmmkdConv3DBackpropFilter",
   "MaxPool", "MaxPoolGrad", "MaxPool3D", "MaxPool3DGrad",
   "UmmkdBatchNormTrain", "UmmkdBatchNormTrainGrad",
@@ -132,6 +133,7 @@ function registerNativeBackend(addon: NativeAddon): void {
     tf.registerKernel({ ...cfg, backendName: NATIVE_BACKEND });
   }
   const natives = new Map<string, KernelFunc>([
+    ["BatchMatMul", matmulKernel(addon, fallbacks.get("BatchMatMul"))],
     ...convKernels(addon, fallbacks), ...poolKernels(addon, fallbacks), ...bnormKernels(addon, fallbacks),
     ...(process.env.UMMKD_NATIVE_ELEMENTWISE === "0" ? [] : [...elementwiseKernels(addon, fallbacks), ...padKernels(fallbacks), ...compareKernels(fallbacks)]),
   ]);

@@ -15,6 +15,7 @@ Napi::Value Unary(const Napi::CallbackInfo& info);
 Napi::Value SumInner(const Napi::CallbackInfo& info);
 Napi::Value SumOuter(const Napi::CallbackInfo& info);
 Napi::Value AdamUpdate(const Napi::CallbackInfo& info);
+Napi::Value Matmul(const Napi::CallbackInfo& info);
 Napi::Value LeakyRelu(const Napi::CallbackInfo& info);
 Napi::Value LeakyReluGrad(const Napi::CallbackInfo& info);
 
@@ -73,6 +74,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sumInner", Napi::Function::New(env, SumInner));
   exports.Set("sumOuter", Napi::Function::New(env, SumOuter));
   exports.Set("adamUpdate", Napi::Function::New(env, AdamUpdate));
+  exports.Set("matmul", Napi::Function::New(env, Matmul));
   exports.Set("leakyRelu", Napi::Function::New(env, LeakyRelu));
   exports.Set("leakyReluGrad", Napi::Function::New(env, LeakyReluGrad));
   return exports;
