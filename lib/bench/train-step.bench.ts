@@ -114,54 +114,54 @@ export async function bench(): Promise<void> {
   const runs: unknown[] = [];
   const git = gitState();
   for (const net of CONFIGS) {
-  const torchCache = new Map<number, Run>();
-  for (const c of configs) {
-    const load = loadavg()[0]!;
-    const label = `${net.network} W=${net.width} ${net.depth ? `${net.depth}x` : ""}${net.size}x${net.size} B=${net.batch}`;
-    console.log(`[bench train-step] ${label}: ours on ${c.backend} @${c.threads} thread(s) ...`);
-    let ours: Run;
-    try {
-      ours = runOurs(net, c.backend, c.threads);
-    } catch (e) {
-      console.log(`[bench train-step]   FAILED: ${String((e as Error).message).split("\n").slice(0, 3).join(" | ")}`);
-      continue;
-    }
-    let torch: Run | undefined;
-    if (torchOk) {
-      if (!torchCache.has(c.threads)) {
-        console.log(`[bench train-step]   PyTorch @${c.threads} thread(s) ...`);
-        torchCache.set(c.threads, runTorch(net, c.threads));
+    const torchCache = new Map<number, Run>();
+    for (const c of configs) {
+      const load = loadavg()[0]!;
+      const label = `${net.network} W=${net.width} ${net.depth ? `${net.depth}x` : ""}${net.size}x${net.size} B=${net.batch}`;
+      console.log(`[bench train-step] ${label}: ours on ${c.backend} @${c.threads} thread(s) ...`);
+      let ours: Run;
+      try {
+        ours = runOurs(net, c.backend, c.threads);
+      } catch (e) {
+        console.log(`[bench train-step]   FAILED: ${String((e as Error).message).split("\n").slice(0, 3).join(" | ")}`);
+        continue;
       }
-      torch = torchCache.get(c.threads);
+      let torch: Run | undefined;
+      if (torchOk) {
+        if (!torchCache.has(c.threads)) {
+          console.log(`[bench train-step]   PyTorch @${c.threads} thread(s) ...`);
+          torchCache.set(c.threads, runTorch(net, c.threads));
+        }
+        torch = torchCache.get(c.threads);
+      }
+      const row = {
+        network: net.network,
+        setting: "ours",
+        width: net.width,
+        size: net.depth ? `${net.depth}x${net.size}x${net.size}` : `${net.size}x${net.size}`,
+        batch_per_modality: net.batch,
+        backend: ours.backend ?? c.backend,
+        threads: ours.threads,
+        ours_ms_median: r2(ours.ms_per_step),
+        ours_ms_min: r2(min(ours.ms_steps)),
+        torch_ms_median: torch ? r2(torch.ms_per_step) : "",
+        torch_ms_min: torch ? r2(min(torch.ms_steps)) : "",
+        ratio_median: torch ? r2(ours.ms_per_step / torch.ms_per_step) : "",
+        ratio_min: torch ? r2(min(ours.ms_steps) / min(torch.ms_steps)) : "",
+        params_ours: ours.params,
+        params_torch: torch ? torch.params : "",
+        steps: STEPS,
+        warmup: WARMUP,
+        load_avg_1m: r2(load),
+        torch_version: torch?.torch ?? "",
+        commit: git.commit ?? "",
+        dirty: String(git.dirty),
+        created_at: new Date().toISOString(),
+      };
+      rows.push(row);
+      runs.push({ ours, torch });
+      console.log(`[bench train-step]   ${row.backend}@${row.threads}: ours ${row.ours_ms_median} ms (min ${row.ours_ms_min}), PyTorch ${row.torch_ms_median} ms (min ${row.torch_ms_min}), ratio ${row.ratio_median} (min-based ${row.ratio_min})`);
     }
-    const row = {
-      network: net.network,
-      setting: "ours",
-      width: net.width,
-      size: net.depth ? `${net.depth}x${net.size}x${net.size}` : `${net.size}x${net.size}`,
-      batch_per_modality: net.batch,
-      backend: ours.backend ?? c.backend,
-      threads: ours.threads,
-      ours_ms_median: r2(ours.ms_per_step),
-      ours_ms_min: r2(min(ours.ms_steps)),
-      torch_ms_median: torch ? r2(torch.ms_per_step) : "",
-      torch_ms_min: torch ? r2(min(torch.ms_steps)) : "",
-      ratio_median: torch ? r2(ours.ms_per_step / torch.ms_per_step) : "",
-      ratio_min: torch ? r2(min(ours.ms_steps) / min(torch.ms_steps)) : "",
-      params_ours: ours.params,
-      params_torch: torch ? torch.params : "",
-      steps: STEPS,
-      warmup: WARMUP,
-      load_avg_1m: r2(load),
-      torch_version: torch?.torch ?? "",
-      commit: git.commit ?? "",
-      dirty: String(git.dirty),
-      created_at: new Date().toISOString(),
-    };
-    rows.push(row);
-    runs.push({ ours, torch });
-    console.log(`[bench train-step]   ${row.backend}@${row.threads}: ours ${row.ours_ms_median} ms (min ${row.ours_ms_min}), PyTorch ${row.torch_ms_median} ms (min ${row.torch_ms_min}), ratio ${row.ratio_median} (min-based ${row.ratio_min})`);
-  }
   }
   if (rows.length === 0) throw new Error("train-step bench: every configuration failed");
   const cols = Object.keys(rows[0]!);

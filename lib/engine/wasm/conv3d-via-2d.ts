@@ -9,6 +9,9 @@ import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import { tfPads3D } from "./conv3d-grads.ts";
 import { padOrCrop } from "./pad-util.ts";
 
+/** Internal kernel name: depth im2col (see js-kernels.ts `depthIm2colJs`). */
+export const UmmkdDepthIm2col = "UmmkdDepthIm2col";
+
 type Triple = [number, number, number];
 const triple = (v: number | number[]): Triple => (typeof v === "number" ? [v, v, v] : [v[0]!, v[1] ?? v[0]!, v[2] ?? v[0]!]);
 
@@ -34,6 +37,22 @@ export function conv3dExplicit(x: Tensor5D, filter: Tensor5D, strides: Triple, d
     const xp = p[0]![0] || p[0]![1] ? padOrCrop(x3, [[0, 0], p[0]!, [0, 0]]) : x3;
     const hw: Array<[number, number]> = [p[1]!, p[2]!];
     const crop = hw.some(([a, b]) => a < 0 || b < 0);
+    if (tf.getKernel(UmmkdDepthIm2col, tf.getBackend())) {
+      // One conv2d with the depth taps stacked on the channel axis (K = kd*Ci): no per-tap slices
+      // or adds, and a larger GEMM for XNNPACK.
+      const cols = tf.engine().runKernel(UmmkdDepthIm2col, { x: tf.reshape(xp, [N, Dp, H * W, Ci]) }, { kd, sd: strides[0], dd: dil[0], Do } as never) as Tensor;
+      let x2 = tf.reshape(cols, [N * Do, H, W, kd * Ci]) as Tensor4D;
+      let pads = hw;
+      if (crop) {
+        x2 = padOrCrop(x2, [[0, 0], hw[0]!, hw[1]!, [0, 0]]);
+        pads = [[0, 0], [0, 0]];
+      }
+      const [, kh, kw] = filter.shape;
+      const f2 = tf.reshape(tf.transpose(filter, [1, 2, 0, 3, 4]), [kh, kw, kd * Ci, Co]) as Tensor4D;
+      const y2 = tf.conv2d(x2, f2, [strides[1], strides[2]], [[0, 0], pads[0]!, pads[1]!, [0, 0]], "NHWC", [dil[1], dil[2]]);
+      const [, Ho, Wo] = y2.shape;
+      return tf.reshape(y2, [N, Do, Ho, Wo, Co]) as Tensor5D;
+    }
     const filters = tf.unstack(filter, 0) as Tensor4D[]; // kd x [kh,kw,Ci,Co]
     let acc: Tensor | undefined;
     for (let a = 0; a < kd; a++) {

@@ -319,3 +319,30 @@ export const maxPool3dGradJs: KernelFunc = ({ inputs, backend, attrs }) => {
   });
   return done()[0]!;
 };
+
+/**
+ * UmmkdDepthIm2col (internal, for conv3d as one conv2d): x [N, Dp, M, Ci] -> [N, Do, M, kd*Ci] with
+ * out[n, od, m, a*Ci + ci] = x[n, od*sd + a*dd, m, ci]. Attrs {kd, sd, dd, Do}.
+ */
+export const depthIm2colJs: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x } = inputs as { x: TensorInfo };
+  checkFloat("UmmkdDepthIm2col", [x]);
+  const { kd, sd, dd, Do } = attrs as unknown as { kd: number; sd: number; dd: number; Do: number };
+  const [N, Dp, M, Ci] = x.shape as [number, number, number, number];
+  const {
+    ins: [xv],
+    outs: [o],
+    done,
+  } = io(backend, [x], [[N, Do, M, kd * Ci]]);
+  const K = kd * Ci;
+  for (let n = 0; n < N; n++)
+    for (let od = 0; od < Do; od++)
+      for (let a = 0; a < kd; a++) {
+        const d = od * sd + a * dd;
+        if (d >= Dp) continue;
+        let src = (n * Dp + d) * M * Ci;
+        let dst = (n * Do + od) * M * K + a * Ci;
+        for (let m = 0; m < M; m++, src += Ci, dst += K) for (let c = 0; c < Ci; c++) o![dst + c] = xv![src + c]!;
+      }
+  return done()[0]!;
+};

@@ -26,10 +26,10 @@ import {
 import { conv2dBackpropFilterPortable, conv2dBackpropInputPortable } from "./conv2d-grads.ts";
 import { conv3dBackpropFilterPortable, conv3dBackpropInputPortable } from "./conv3d-grads.ts";
 import { batchNormTrainGradPortable, batchNormTrainPortable } from "./batchnorm.ts";
-import { batchNormTrainGradJs, batchNormTrainJs, flipSwapFilterJs, leakyReluGradJs, maxPool3dGradJs, maxPool3dJs, maxPoolGradJs, supportsJsKernels } from "./js-kernels.ts";
+import { batchNormTrainGradJs, batchNormTrainJs, flipSwapFilterJs, depthIm2colJs, leakyReluGradJs, maxPool3dGradJs, maxPool3dJs, maxPoolGradJs, supportsJsKernels } from "./js-kernels.ts";
 import { UmmkdFlipSwapFilter } from "./flip.ts";
 import { CPU_FAST_KERNELS } from "./js-cpu-fast.ts";
-import { conv3dVia2dKernel } from "./conv3d-via-2d.ts";
+import { conv3dVia2dKernel, UmmkdDepthIm2col } from "./conv3d-via-2d.ts";
 import { wasmSlice, wasmSplitV, wasmTranspose } from "./wasm-slice.ts";
 import { io } from "./js-kernels.ts";
 import { adamUpdateJsFactory, adamUpdatePortable } from "./adam-kernels.ts";
@@ -156,6 +156,7 @@ export function registerKernelPack(backendName: string): string[] {
       done.push("Slice, SplitV, Transpose (axes collapsed)");
     }
     if (!replacedWasmConv3D) {
+      setKernel(UmmkdDepthIm2col, "wasm", depthIm2colJs, true, false);
       setKernel("Conv3D", "wasm", conv3dVia2dKernel, true);
       replacedWasmConv3D = true;
       done.push("Conv3D (via conv2d)");
