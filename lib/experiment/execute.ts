@@ -11,7 +11,7 @@
  *   the error visible) is always written.
  */
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, mkdirSync } from "node:fs";
+import { existsSync, readFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DataError } from "../util/errors.ts";
@@ -107,7 +107,15 @@ export function executeNotebook(notebook: string, options: ExecuteOptions = {}):
     child.on("close", (code) => {
       const wallS = (Date.now() - t0) / 1000;
       if (code !== 0 || !existsSync(output)) {
-        resolvePromise({ notebook: input, output, ok: false, wallS, errors: [`nbconvert exited with ${code}: ${log.slice(-3000)}`] });
+        // keep the whole log (the kernel's own stderr, e.g. a fatal error, comes before nbconvert's traceback)
+        const logFile = `${output.replace(/\.ipynb$/, "")}.nbconvert.log`;
+        try {
+          writeFileSync(logFile, log);
+        } catch {
+          /* best effort */
+        }
+        const kernelLines = log.split("\n").filter((l) => /FATAL|fatal|Abort|abort|heap|memory|Killed|Segmentation|RangeError|Error:/.test(l) && !/nbclient|nbconvert|jupyter_core|traitlets/.test(l));
+        resolvePromise({ notebook: input, output, ok: false, wallS, errors: [`nbconvert exited with ${code} (full log: ${logFile}); kernel lines: ${kernelLines.slice(0, 20).join(" | ")}; tail: ${log.slice(-1500)}`] });
         return;
       }
       const r = checkExecuted(output);
