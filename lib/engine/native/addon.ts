@@ -41,6 +41,8 @@ export interface NativeAddon {
   /** One fused Adam step (UmmkdAdamUpdate); s = [lr, beta1, beta2, epsilon, c1, c2]. */
   adamUpdate(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, s: Float64Array, wOut: Float32Array, mOut: Float32Array, vOut: Float32Array): void;
   leakyRelu(x: Float32Array, out: Float32Array, alpha: number): void;
+  /** out = a OP b (0/1); op 0 <, 1 <=, 2 >, 3 >=, 4 ==, 5 !=; broadcast modes as binary(). */
+  compare(op: number, mode: number, a: Float32Array, b: Float32Array, out: Uint8Array): void;
   /** Batched matmul; params = [Ba, Bb, M, K, N, transposeA, transposeB] (batch 1 broadcasts). */
   matmul(params: Int32Array, a: Float32Array, b: Float32Array, out: Float32Array): void;
   leakyReluGrad(dy: Float32Array, x: Float32Array, out: Float32Array, alpha: number): void;

@@ -2,13 +2,19 @@
  * Comparison and logical kernels for the `native` backend (Less, LessEqual, Greater,
  * GreaterEqual, Equal, NotEqual on float32; LogicalAnd/LogicalOr on bool), for the broadcast
  * forms of `./elementwise.ts` (same size, scalar, operand repeated over leading axes, or each
- * entry repeated over trailing axes). Plain JS loops: the cpu backend's broadcast path indexes
- * every element through coordinate arithmetic (~100 ns each; GreaterEqual on the 2D network's
- * loss inputs took ~20 ms per call). Output: bool (Uint8Array 0/1), as tfjs.
+ * entry repeated over trailing axes). The cpu backend's broadcast path indexes every element
+ * through coordinate arithmetic (~100 ns each; GreaterEqual on the 2D network's loss inputs took
+ * ~20 ms per call). Float comparisons run in the addon (a shared JS loop over 6 comparison
+ * callbacks turned megamorphic, ~50 ns per element); the bool ops are JS loops. Output: bool
+ * (Uint8Array 0/1), as tfjs.
  */
 import { backend_util, type KernelFunc, type TensorInfo } from "@tensorflow/tfjs-core";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { binaryMode } from "./elementwise.ts";
+import type { NativeAddon } from "./addon.ts";
+import { f32 } from "./conv.ts";
+
+const NATIVE_OP: Record<string, number> = { Less: 0, LessEqual: 1, Greater: 2, GreaterEqual: 3, Equal: 4, NotEqual: 5 };
 
 type Arr = ArrayLike<number>;
 type Cmp = (x: number, y: number) => boolean;
@@ -45,7 +51,7 @@ export function compareLoop(op: Cmp, mode: number, a: Arr, b: Arr, out: Uint8Arr
 }
 
 /** Kernel functions by kernel name; `fallbacks` are the cpu backend's kernels of the same names. */
-export function compareKernels(fallbacks: Map<string, KernelFunc>): Map<string, KernelFunc> {
+export function compareKernels(addon: NativeAddon, fallbacks: Map<string, KernelFunc>): Map<string, KernelFunc> {
   const k = new Map<string, KernelFunc>();
   const make = (name: string, op: Cmp, dtype: "float32" | "bool"): KernelFunc => (args) => {
     const backend = args.backend as MathBackendCPU;
@@ -60,7 +66,10 @@ export function compareKernels(fallbacks: Map<string, KernelFunc>): Map<string, 
       return fb(args);
     }
     const out = new Uint8Array(outShape.reduce((p, q) => p * q, 1));
-    compareLoop(op, mode, av as Arr, bv as Arr, out);
+    const code = NATIVE_OP[name];
+    const fa = code !== undefined ? f32(backend, a) : undefined, fbv = code !== undefined ? f32(backend, b) : undefined;
+    if (code !== undefined && fa && fbv) addon.compare(code, mode, fa, fbv, out);
+    else compareLoop(op, mode, av as Arr, bv as Arr, out);
     return backend.makeTensorInfo(outShape, "bool", out);
   };
   for (const [name, op] of Object.entries(FLOAT_OPS)) k.set(name, make(name, op, "float32"));

@@ -135,7 +135,7 @@ function registerNativeBackend(addon: NativeAddon): void {
   const natives = new Map<string, KernelFunc>([
     ["BatchMatMul", matmulKernel(addon, fallbacks.get("BatchMatMul"))],
     ...convKernels(addon, fallbacks), ...poolKernels(addon, fallbacks), ...bnormKernels(addon, fallbacks),
-    ...(process.env.UMMKD_NATIVE_ELEMENTWISE === "0" ? [] : [...elementwiseKernels(addon, fallbacks), ...padKernels(fallbacks), ...compareKernels(fallbacks)]),
+    ...(process.env.UMMKD_NATIVE_ELEMENTWISE === "0" ? [] : [...elementwiseKernels(addon, fallbacks), ...padKernels(fallbacks), ...compareKernels(addon, fallbacks)]),
   ]);
   for (const [kernelName, kernelFunc] of natives) {
     if (tf.getKernel(kernelName, NATIVE_BACKEND)) tf.unregisterKernel(kernelName, NATIVE_BACKEND);

@@ -16,6 +16,7 @@ Napi::Value SumInner(const Napi::CallbackInfo& info);
 Napi::Value SumOuter(const Napi::CallbackInfo& info);
 Napi::Value AdamUpdate(const Napi::CallbackInfo& info);
 Napi::Value Matmul(const Napi::CallbackInfo& info);
+Napi::Value Compare(const Napi::CallbackInfo& info);
 Napi::Value LeakyRelu(const Napi::CallbackInfo& info);
 Napi::Value LeakyReluGrad(const Napi::CallbackInfo& info);
 
@@ -75,6 +76,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sumOuter", Napi::Function::New(env, SumOuter));
   exports.Set("adamUpdate", Napi::Function::New(env, AdamUpdate));
   exports.Set("matmul", Napi::Function::New(env, Matmul));
+  exports.Set("compare", Napi::Function::New(env, Compare));
   exports.Set("leakyRelu", Napi::Function::New(env, LeakyRelu));
   exports.Set("leakyReluGrad", Napi::Function::New(env, LeakyReluGrad));
   return exports;
