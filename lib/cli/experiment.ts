@@ -8,7 +8,8 @@
 import { join, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseFlags } from "./args.ts";
-import { OptionError } from "../util/errors.ts";
+import { OptionError, oneOf } from "../util/errors.ts";
+import { NORM_KINDS, SETTINGS } from "../models/types.ts";
 import { loadConfig } from "../experiment/config.ts";
 import { runExperiment } from "../experiment/runner.ts";
 import { NOTEBOOKS, run as runNotebook, type NotebookName } from "../experiment/notebook.ts";
@@ -19,6 +20,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 const USAGE = `usage: ummkd experiment (--config FILE | --notebook NAME) [--profile smoke|quick|cpu|paper] [--force]
                         [--seeds 0,1,2] [--steps N] [--data DIR] [--out DIR]
+                        [--settings s1,s2] [--alphas 0.1,0.5] [--norms batch,group] [--train-only]
 notebooks: ${NOTEBOOKS.join(", ")}`;
 
 function intList(name: string, v: string | undefined): number[] | undefined {
@@ -40,6 +42,10 @@ export async function run(argv: string[]): Promise<number> {
       steps: { type: "string" },
       data: { type: "string" },
       out: { type: "string" },
+      settings: { type: "string" },
+      alphas: { type: "string" },
+      norms: { type: "string" },
+      "train-only": { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
     "experiment",
@@ -52,9 +58,20 @@ export async function run(argv: string[]): Promise<number> {
   const seeds = intList("seeds", values.seeds);
   const steps = values.steps === undefined ? undefined : intList("steps", values.steps)![0];
   const out = resolve(values.out ?? join(ROOT, "results"));
+  const list = (v: string | undefined) => (v === undefined ? undefined : v.split(",").map((x) => x.trim()).filter(Boolean));
+  const alphas = list(values.alphas)?.map((x) => {
+    const n = Number(x);
+    if (!Number.isFinite(n) || n < 0) throw new OptionError("--alphas", values.alphas, "comma-separated non-negative numbers");
+    return n;
+  });
+  const settings = list(values.settings)?.map((x) => oneOf("--settings", x, SETTINGS));
+  const norms = list(values.norms)?.map((x) => oneOf("--norms", x, NORM_KINDS));
   const common = {
     profile: values.profile ?? null,
     force: values.force,
+    ...(alphas ? { alphas } : {}),
+    ...(settings ? { settings } : {}),
+    ...(norms ? { norms } : {}),
     ...(seeds ? { seeds } : {}),
     ...(steps !== undefined ? { steps } : {}),
     ...(values.data ? { dataRoot: resolve(values.data) } : {}),
@@ -68,6 +85,10 @@ export async function run(argv: string[]): Promise<number> {
   }
   const config = loadConfig(resolve(values.config!));
   const exp = await runExperiment(config, common);
+  if (values["train-only"]) {
+    console.log(`${exp.runs.length} runs (${exp.trained} trained, ${exp.cached} from the cache) in ${exp.wallS.toFixed(1)} s`);
+    return 0;
+  }
   const files = await writeNotebookResults(
     {
       name: config.name as NotebookName, profile: exp.profile, params: common, experiments: [exp], rows: exp.rows,

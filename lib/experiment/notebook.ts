@@ -8,6 +8,7 @@
  * tsx's CommonJS hook (see notebooks/README.md): keep it free of top-level await.
  */
 import { join, dirname } from "node:path";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import * as aq from "arquero";
 import { SETTINGS, type NormKind, type Setting } from "../models/types.ts";
@@ -16,6 +17,7 @@ import { loadConfig, type ExperimentConfig } from "./config.ts";
 import { alphaBoxplotSpec, confusionSpec, kdCurveSpec, qualitativeSvg, renderVegaLite, settingBarsSpec } from "./figures.ts";
 import { paperTable } from "./paper.ts";
 import { writeNotebookResults } from "./results.ts";
+import { inNotebookKernel, trainInChild } from "./subprocess.ts";
 import { runExperiment, type ExperimentResult, type RunRecord } from "./runner.ts";
 import { formatMeanStd, pValues, sideBySide, summarizeTidy, withCaseMeans, type SummaryRow } from "./summary.ts";
 import type { TidyRow } from "./tidy.ts";
@@ -83,8 +85,44 @@ const COLORS = {
   abdominal: ["red", "dodgerblue", "limegreen", "gold"],
 };
 
+function configFile(name: string): string {
+  return join(ROOT, "data", "configs", `${name}.json`);
+}
+
 function config(name: string): ExperimentConfig {
-  return loadConfig(join(ROOT, "data", "configs", `${name}.json`));
+  return loadConfig(configFile(name));
+}
+
+/** tslab's newDisplay when running in a kernel (for child-process progress), else undefined. */
+function kernelDisplay(): { text(s: string): void } | undefined {
+  try {
+    const req = createRequire(join(ROOT, "package.json"));
+    return (req("tslab") as { newDisplay(): { text(s: string): void } }).newDisplay();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Run (or load) a config's runs. In a notebook kernel, training happens in a child process first
+ * (lib/experiment/subprocess.ts) and the kernel then loads the cached runs.
+ */
+async function experiment(name: string, p: NotebookParams): Promise<ExperimentResult> {
+  const cfg = config(name);
+  const opts = runOpts(p);
+  if (inNotebookKernel()) {
+    const d = kernelDisplay();
+    let last = 0;
+    await trainInChild(configFile(name), { ...opts, ...(opts.norms ? { norms: opts.norms } : {}) }, (line) => {
+      const now = Date.now();
+      if (now - last > 500 || /^done|runs \(/.test(line)) {
+        d?.text(`${name}: ${line}`);
+        last = now;
+      }
+    });
+    return runExperiment(cfg, { ...opts, force: false });
+  }
+  return runExperiment(cfg, opts);
 }
 
 function table(title: string, t: ReturnType<typeof aq.from>): NotebookTable {
@@ -187,7 +225,7 @@ function finish(name: NotebookName, params: NotebookParams, exps: ExperimentResu
 
 async function tableMain(name: "table1_cardiac" | "table2_abdominal", p: NotebookParams): Promise<NotebookRun> {
   const cfg = config(name);
-  const exp = await runExperiment(cfg, runOpts(p));
+  const exp = await experiment(name, p);
   const rows = exp.rows.filter((r) => r.condition === "clean");
   const summary = summarizeTidy(rows);
   const paper = paperTable(name);
@@ -205,7 +243,7 @@ async function tableMain(name: "table1_cardiac" | "table2_abdominal", p: Noteboo
 }
 
 async function table34(p: NotebookParams): Promise<NotebookRun> {
-  const exps = [await runExperiment(config("table1_cardiac"), runOpts(p)), await runExperiment(config("table2_abdominal"), runOpts(p))];
+  const exps = [await experiment("table1_cardiac", p), await experiment("table2_abdominal", p)];
   const tables: NotebookTable[] = [];
   const pv: Record<string, unknown>[] = [];
   for (const [k, exp] of exps.entries()) {
@@ -237,7 +275,7 @@ async function table34(p: NotebookParams): Promise<NotebookRun> {
 
 async function table5(p: NotebookParams): Promise<NotebookRun> {
   const cfg = config("table5_normalization");
-  const exp = await runExperiment(cfg, runOpts(p));
+  const exp = await experiment("table5_normalization", p);
   const summary = summarizeTidy(exp.rows);
   const paper = paperTable("table5_normalization");
   const norms = p.norms ?? cfg.norms;
@@ -250,7 +288,7 @@ async function table5(p: NotebookParams): Promise<NotebookRun> {
 }
 
 async function table6(p: NotebookParams): Promise<NotebookRun> {
-  const exp = await runExperiment(config("table2_abdominal"), runOpts(p));
+  const exp = await experiment("table2_abdominal", p);
   const rows = withCaseMeans(exp.rows).filter((r) => r.modality === "ct" && r.structure === "mean");
   const paper = paperTable("table6_outlier");
   const out: Record<string, string>[] = [];
@@ -290,7 +328,7 @@ async function table6(p: NotebookParams): Promise<NotebookRun> {
 }
 
 async function figure45(p: NotebookParams): Promise<NotebookRun> {
-  const exps = [await runExperiment(config("table1_cardiac"), runOpts(p)), await runExperiment(config("table2_abdominal"), runOpts(p))];
+  const exps = [await experiment("table1_cardiac", p), await experiment("table2_abdominal", p)];
   const figures: NotebookFigure[] = [];
   for (const [k, exp] of exps.entries()) {
     const task = k === 0 ? "cardiac" : "abdominal";
@@ -309,8 +347,7 @@ async function figure45(p: NotebookParams): Promise<NotebookRun> {
 }
 
 async function figure6(p: NotebookParams): Promise<NotebookRun> {
-  const cfg = config("figure6_alpha");
-  const exp = await runExperiment(cfg, runOpts(p));
+  const exp = await experiment("figure6_alpha", p);
   const values = caseMeanDice(exp.rows).filter((r) => r.setting === "ours").map((r) => ({ alpha: r.alpha, modality: r.modality.toUpperCase(), dice: r.value }));
   const ind = caseMeanDice(exp.rows).filter((r) => r.setting === "individual");
   const indMean = (m: string) => {
@@ -327,8 +364,7 @@ async function figure6(p: NotebookParams): Promise<NotebookRun> {
 }
 
 async function figure7(p: NotebookParams): Promise<NotebookRun> {
-  const cfg = config("figure7_kd_curve");
-  const exp = await runExperiment(cfg, runOpts(p));
+  const exp = await experiment("figure7_kd_curve", p);
   const values = exp.runs.flatMap((r) => r.val.map((v) => ({ step: v.step, kd: v.kd, alpha: `α = ${r.spec.alpha}${r.spec.seed ? ` (seed ${r.spec.seed})` : ""}` })));
   const t = aq.from(exp.runs.map((r) => ({ alpha: r.spec.alpha, seed: r.spec.seed, "first val KD": r.val[0]?.kd ?? NaN, "last val KD": r.val.at(-1)?.kd ?? NaN, "val points": r.val.length })));
   return finish("figure7_kd_curve", p, [exp], {
@@ -339,8 +375,7 @@ async function figure7(p: NotebookParams): Promise<NotebookRun> {
 }
 
 async function figure8(p: NotebookParams): Promise<NotebookRun> {
-  const cfg = config("figure8_confusion");
-  const exp = await runExperiment(cfg, runOpts(p));
+  const exp = await experiment("figure8_confusion", p);
   const run = exp.runs.find((r) => r.spec.setting === "ours") ?? exp.runs[0]!;
   const val = run.val;
   const picks = val.length <= 4 ? val : [0, Math.round((val.length - 1) / 3), Math.round((2 * (val.length - 1)) / 3), val.length - 1].map((k) => val[k]!);
