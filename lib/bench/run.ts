@@ -17,6 +17,7 @@ export async function runAll(): Promise<number> {
     .filter((f) => !only || only.includes(f.replace(/\.bench\.ts$/, "")))
     .sort();
   const summary: string[] = [];
+  if (files.length === 0) summary.push(`no lib/bench/*.bench.ts matched${only ? ` UMMKD_BENCH_ONLY=${only.join(",")}` : ""}`);
   let failed = 0;
   for (const f of files) {
     const t = performance.now();
