@@ -6,14 +6,14 @@
  * what a training step pays, output allocation included); `native_addon_ms` is the bare addon
  * call into a preallocated buffer. PyTorch (Debian python3-torch via /usr/bin/python3,
  * `lib/bench/torch_native_kernels.py`) is timed in NCHW and channels-last; the ratio uses the
- * faster of the two. Medians over REPS calls after warm-up.
+ * faster of the two. Medians (and minima, steadier on a shared machine) over REPS calls after warm-up.
  *
  * Writes results/bench/native_kernels.csv atomically. Run: `npx tsx lib/bench/native.bench.ts`
  * (or through `npm run bench`). On a shared machine the timings are noisy.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { pathToFileURL } from "node:url";
 import type { backend_util } from "@tensorflow/tfjs-core";
 import { tf, type Tensor } from "../engine/tf.ts";
@@ -34,7 +34,8 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-function time(fn: () => void, reps = REPS): number {
+/** [median, min] in ms over `reps` calls after 3 warm-up calls. */
+function time(fn: () => void, reps = REPS): [number, number] {
   for (let i = 0; i < 3; i++) fn();
   const ts: number[] = [];
   for (let i = 0; i < reps; i++) {
@@ -42,7 +43,7 @@ function time(fn: () => void, reps = REPS): number {
     fn();
     ts.push(performance.now() - t0);
   }
-  return median(ts);
+  return [median(ts), Math.min(...ts)];
 }
 
 function randn(rng: Rng, shape: number[]): Tensor {
@@ -51,7 +52,7 @@ function randn(rng: Rng, shape: number[]): Tensor {
   return tf.tensor(v, shape);
 }
 
-interface Row { kernel: string; shape: string; threads: number; native_ms: number; native_addon_ms: number; impl: string }
+interface Row { kernel: string; shape: string; threads: number; native_ms: number; native_min_ms: number; native_addon_ms: number; impl: string }
 
 /** Times the native kernels at the current thread count. */
 function nativeRows(threads: number): Row[] {
@@ -82,10 +83,10 @@ function nativeRows(threads: number): Row[] {
     for (const [tag, kname, inputs, attrs, kind, ta, tb, tout] of cases) {
       const p = nd === 2 ? convParams2D(kind, info as backend_util.Conv2DInfo) : convParams3D(kind, info as backend_util.Conv3DInfo);
       const av = ta.dataSync() as Float32Array, bv = tb.dataSync() as Float32Array, ov = new Float32Array(tout.size);
+      const [med, min] = time(run(kname, inputs as Record<string, Tensor>, attrs));
       rows.push({
-        kernel: `conv${nd}d_${tag}`, shape, threads,
-        native_ms: time(run(kname, inputs as Record<string, Tensor>, attrs)),
-        native_addon_ms: time(() => addon.conv(p, av, bv, ov, null, 0)),
+        kernel: `conv${nd}d_${tag}`, shape, threads, native_ms: med, native_min_ms: min,
+        native_addon_ms: time(() => addon.conv(p, av, bv, ov, null, 0))[0],
         impl: addon.convImpl(p, 0),
       });
     }
@@ -99,24 +100,24 @@ function nativeRows(threads: number): Row[] {
   const p = bnParams(xs);
   const xv = x.dataSync() as Float32Array, dyv = dy.dataSync() as Float32Array, gv = g.dataSync() as Float32Array, bv = b.dataSync() as Float32Array;
   const y = new Float32Array(xv.length), dx = new Float32Array(xv.length), m = new Float32Array(32), v = new Float32Array(32), dg = new Float32Array(32), db = new Float32Array(32);
+  const [bnMed, bnMin] = time(() => {
+    const [yt, mt, vt] = tf.engine().runKernel("UmmkdBatchNormTrain", { x, gamma: g, beta: b }, { epsilon: 1e-3 } as never) as Tensor[];
+    const outs = tf.engine().runKernel("UmmkdBatchNormTrainGrad", { dy, x, gamma: g, mean: mt!, variance: vt! }, { epsilon: 1e-3 } as never) as Tensor[];
+    tf.dispose([yt!, mt!, vt!, ...outs]);
+  });
   rows.push({
-    kernel: "batchnorm_train_fwd_bwd", shape: xs.join("x"), threads,
-    native_ms: time(() => {
-      const [yt, mt, vt] = tf.engine().runKernel("UmmkdBatchNormTrain", { x, gamma: g, beta: b }, { epsilon: 1e-3 } as never) as Tensor[];
-      const outs = tf.engine().runKernel("UmmkdBatchNormTrainGrad", { dy, x, gamma: g, mean: mt!, variance: vt! }, { epsilon: 1e-3 } as never) as Tensor[];
-      tf.dispose([yt!, mt!, vt!, ...outs]);
-    }),
+    kernel: "batchnorm_train_fwd_bwd", shape: xs.join("x"), threads, native_ms: bnMed, native_min_ms: bnMin,
     native_addon_ms: time(() => {
       addon.bnTrain(p, 1e-3, xv, gv, bv, y, m, v);
       addon.bnTrainGrad(p, 1e-3, dyv, xv, gv, m, v, dx, dg, db);
-    }),
+    })[0],
     impl: "oneDNN batch_normalization",
   });
   tf.dispose([x, dy, g, b]);
   return rows;
 }
 
-type TorchRow = { kernel: string; layout: string; threads: number; ms: number };
+type TorchRow = { kernel: string; layout: string; threads: number; ms: number; min_ms: number };
 
 function torchRows(threads: number): TorchRow[] {
   if (!existsSync(PY)) return [];
@@ -138,7 +139,7 @@ export async function bench(): Promise<void> {
   }
   const prevBackend = tf.getBackend();
   await tf.setBackend("native");
-  const lines: string[] = ["kernel,shape,threads,native_ms,native_addon_ms,torch_ms,torch_layout,torch_nchw_ms,torch_channels_last_ms,native_over_torch,impl,isa,cpu,note"];
+  const lines: string[] = ["kernel,shape,threads,native_ms,native_min_ms,native_addon_ms,torch_ms,torch_min_ms,torch_layout,torch_nchw_ms,torch_channels_last_ms,native_over_torch,native_over_torch_min,impl,isa,cpu,load1,note"];
   const cpu = (cpus()[0]?.model ?? "unknown").replace(/,/g, " ");
   try {
     for (const t of THREADS) {
@@ -151,8 +152,11 @@ export async function bench(): Promise<void> {
         const best = nchw !== undefined && cl !== undefined ? Math.min(nchw, cl) : (nchw ?? cl);
         const layout = best === undefined ? "" : best === nchw ? "nchw" : "channels_last";
         const ratio = best === undefined ? "" : (n.native_ms / best).toFixed(3);
-        lines.push([n.kernel, n.shape, t, n.native_ms.toFixed(3), n.native_addon_ms.toFixed(3), best?.toFixed(3) ?? "", layout, nchw?.toFixed(3) ?? "", cl?.toFixed(3) ?? "", ratio, n.impl, r.isa, cpu, "shared machine: noisy"].join(","));
-        console.log(`native ${n.kernel} ${n.shape} t=${t}: ${n.native_ms.toFixed(2)} ms (addon ${n.native_addon_ms.toFixed(2)}), torch ${best?.toFixed(2) ?? "-"} ms (${layout}), ratio ${ratio || "-"} [${n.impl}]`);
+        const mins = tor.filter((x) => x.kernel === n.kernel).map((x) => x.min_ms);
+        const torchMin = mins.length ? Math.min(...mins) : undefined;
+        const ratioMin = torchMin === undefined ? "" : (n.native_min_ms / torchMin).toFixed(3);
+        lines.push([n.kernel, n.shape, t, n.native_ms.toFixed(3), n.native_min_ms.toFixed(3), n.native_addon_ms.toFixed(3), best?.toFixed(3) ?? "", torchMin?.toFixed(3) ?? "", layout, nchw?.toFixed(3) ?? "", cl?.toFixed(3) ?? "", ratio, ratioMin, n.impl, r.isa, cpu, loadavg()[0]!.toFixed(2), "shared machine: noisy; min is steadier"].join(","));
+        console.log(`native ${n.kernel} ${n.shape} t=${t}: ${n.native_ms.toFixed(2)} ms (min ${n.native_min_ms.toFixed(2)}), torch ${best?.toFixed(2) ?? "-"} ms (${layout}; min ${torchMin?.toFixed(2) ?? "-"}), ratio ${ratio || "-"} (min ${ratioMin || "-"}) [${n.impl}]`);
       }
     }
   } finally {

@@ -8,6 +8,7 @@ import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { threadsFromEnv } from "../../lib/engine/native/index.ts";
+import type { Tensor4D } from "../../lib/engine/tf.ts";
 import { native } from "./helpers.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -48,5 +49,29 @@ describe("UMMKD_THREADS", () => {
     const r = loadIn({ UMMKD_THREADS: "1" });
     expect(r).toMatchObject({ ok: true, backendName: "native", threads: 1 });
     expect(String(r.version)).toMatch(/^oneDNN 2\./);
+  });
+});
+
+describe.skipIf(!native.ok)("thread count changes", () => {
+  it("primitives are rebuilt per thread count (same results at 1 and 2 threads)", async () => {
+    const { tf } = await import("../../lib/engine/tf.ts");
+    const { setNativeThreads } = await import("../../lib/engine/native/index.ts");
+    await tf.setBackend("native");
+    const x = tf.randomNormal([2, 17, 19, 8], 0, 1, "float32", 1), w = tf.randomNormal([3, 3, 8, 8], 0, 1, "float32", 2);
+    const run = (): number[] => {
+      const y = tf.conv2d(x as Tensor4D, w as Tensor4D, 1, "same");
+      const v = Array.from(y.dataSync());
+      y.dispose();
+      return v;
+    };
+    setNativeThreads(1);
+    const a = run();
+    setNativeThreads(2);
+    const b = run();
+    setNativeThreads(1);
+    const c = run();
+    expect(c).toEqual(a);
+    b.forEach((v, i) => expect(Math.abs(v - a[i]!)).toBeLessThan(1e-4));
+    tf.dispose([x, w]);
   });
 });

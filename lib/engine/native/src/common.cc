@@ -1,5 +1,7 @@
 #include "common.h"
 
+#include <omp.h>
+
 namespace ummkd {
 
 dnnl::engine& cpuEngine() {
@@ -36,7 +38,11 @@ bool getInts(const Napi::CallbackInfo& info, size_t i, const char* name, std::ve
 }
 
 std::string makeKey(const char* kind, const std::vector<int64_t>& ints) {
+  // oneDNN (OpenMP runtime) sizes a primitive's work split and scratchpad for the thread count at
+  // creation; running it under another count is unsupported. So the count is part of every key.
   std::string k(kind);
+  k += '@';
+  k += std::to_string(omp_get_max_threads());
   for (auto v : ints) {
     k += ',';
     k += std::to_string(v);

@@ -58,7 +58,7 @@ struct Bridged {
   void finish(const memory& primMem, float* userPtr);
 };
 
-/** Key of a primitive cache entry: a string made of the integer attributes. */
+/** Key of a primitive cache entry: the integer attributes and the current OpenMP thread count. */
 std::string makeKey(const char* kind, const std::vector<int64_t>& ints);
 
 }  // namespace ummkd
