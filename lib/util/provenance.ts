@@ -35,7 +35,10 @@ export function gitState(): { commit: string | null; dirty: boolean | null } {
     const commit = execFileSync("git", ["rev-parse", "HEAD"], { cwd: ROOT, stdio: ["ignore", "pipe", "ignore"] })
       .toString()
       .trim();
-    const status = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], {
+    // "dirty" = uncommitted changes to tracked files that can change a result. Outputs the runs
+    // themselves (re)write (results/, executed notebooks) are excluded, or a reproduction from a
+    // clean checkout would mark itself dirty after its first notebook.
+    const status = execFileSync("git", ["status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)results", ":(exclude)notebooks/executed"], {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "ignore"],
     }).toString();
