@@ -9,6 +9,7 @@
  * anything else, so results are identical in the cases it does not handle.
  */
 import type { KernelFunc, TensorInfo, NamedAttrMap } from "@tensorflow/tfjs-core";
+import { splitVSizes } from "./wasm-slice.ts";
 
 type Arr = Float32Array | Int32Array | Uint8Array;
 interface CpuLike {
@@ -242,16 +243,7 @@ const splitV = (stock: KernelFunc): KernelFunc => (args) => {
   const a = args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number | number[] };
   if (x.dtype === "string" || x.dtype === "complex64") return stock(args);
   const r = x.shape.length;
-  const axis0 = Array.isArray(a.axis) ? a.axis[0]! : a.axis;
-  const axis = axis0 < 0 ? axis0 + r : axis0;
-  const dim = x.shape[axis]!;
-  let sizes: number[];
-  if (typeof a.numOrSizeSplits === "number") sizes = new Array(a.numOrSizeSplits).fill(dim / a.numOrSizeSplits);
-  else {
-    sizes = a.numOrSizeSplits.slice();
-    const neg = sizes.indexOf(-1);
-    if (neg >= 0) sizes[neg] = dim - sizes.reduce((s2, v) => s2 + (v === -1 ? 0 : v), 0);
-  }
+  const { axis, sizes } = splitVSizes(x.shape, a);
   const sl = slice(() => {
     throw new Error("SplitV (ummkd cpu fast): unexpected slice fallback");
   });

@@ -52,21 +52,24 @@ export const wasmSlice = (stock: KernelFunc): KernelFunc => (args) => {
   return sliceCollapsed(stock, x, begin, size, args.backend) ?? stock(args);
 };
 
+/** SplitV attrs resolved against a shape: the (non-negative) split axis and every part's size (a -1 size filled in). */
+export function splitVSizes(shape: readonly number[], a: { numOrSizeSplits: number | number[]; axis: number | number[] }): { axis: number; sizes: number[] } {
+  const axis0 = Array.isArray(a.axis) ? a.axis[0]! : a.axis;
+  const axis = axis0 < 0 ? axis0 + shape.length : axis0;
+  const dim = shape[axis]!;
+  if (typeof a.numOrSizeSplits === "number") return { axis, sizes: new Array(a.numOrSizeSplits).fill(dim / a.numOrSizeSplits) };
+  const sizes = a.numOrSizeSplits.slice();
+  const neg = sizes.indexOf(-1);
+  if (neg >= 0) sizes[neg] = dim - sizes.reduce((s, v) => s + (v === -1 ? 0 : v), 0);
+  return { axis, sizes };
+}
+
 export const wasmSplitV = (stockSlice: KernelFunc, stockSplit: KernelFunc): KernelFunc => (args) => {
   const { x } = args.inputs as { x: TensorInfo };
   const a = args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number | number[] };
   if (x.shape.length <= 4) return stockSplit(args);
   const r = x.shape.length;
-  const axis0 = Array.isArray(a.axis) ? a.axis[0]! : a.axis;
-  const axis = axis0 < 0 ? axis0 + r : axis0;
-  const dim = x.shape[axis]!;
-  let sizes: number[];
-  if (typeof a.numOrSizeSplits === "number") sizes = new Array(a.numOrSizeSplits).fill(dim / a.numOrSizeSplits);
-  else {
-    sizes = a.numOrSizeSplits.slice();
-    const neg = sizes.indexOf(-1);
-    if (neg >= 0) sizes[neg] = dim - sizes.reduce((s, v) => s + (v === -1 ? 0 : v), 0);
-  }
+  const { axis, sizes } = splitVSizes(x.shape, a);
   const outs: TensorInfo[] = [];
   let start = 0;
   for (const n of sizes) {
