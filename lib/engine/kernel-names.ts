@@ -101,6 +101,22 @@ export interface UmmkdAdamUpdateAttrs {
   c2: number;
 }
 
+/**
+ * Inverted dropout exactly as `tf.dropout(x, rate, undefined, seed)` computes it, in one pass.
+ * Inputs `{ x }`; attrs `{ rate, seed }`. Outputs, in this order: `y` (shape of x) and the
+ * `multiplier` (0 or 1/keep per element, float32; saved for the gradient dx = dy * multiplier).
+ * The uniform numbers are seedrandom's Alea stream for `String(seed)`, as tf.randomUniform draws
+ * them, so masks are bit-identical to tf.dropout's on every backend.
+ * (tf.dropout is RandomUniform in JS + Add + Floor + RealDiv + Multiply: five passes and four temporaries.)
+ */
+export const UmmkdDropout = "UmmkdDropout";
+export interface UmmkdDropoutAttrs {
+  /** Dropped fraction, in [0, 1). */
+  rate: number;
+  /** tf.dropout's seed (a number or string; used as String(seed)). */
+  seed: number | string;
+}
+
 /** Every custom kernel name, for registration checks and tests. */
 export const UMMKD_KERNELS = [
   UmmkdConv2DBackpropFilter,
@@ -111,5 +127,6 @@ export const UMMKD_KERNELS = [
   UmmkdBatchNormTrainGrad,
   UmmkdLeakyReluGrad,
   UmmkdAdamUpdate,
+  UmmkdDropout,
 ] as const;
 export type UmmkdKernelName = (typeof UMMKD_KERNELS)[number];

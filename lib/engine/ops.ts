@@ -3,8 +3,8 @@
  * and thin convolution wrappers. All run on any backend; the heavy parts dispatch to the active
  * backend's ummkd kernels (`kernel-names.ts`).
  */
-import { tf, type Tensor, type Tensor1D, type Tensor4D, type Tensor5D } from "./tf.ts";
-import { UmmkdBatchNormTrain, type UmmkdBatchNormTrainAttrs, type ConvPad } from "./kernel-names.ts";
+import { tf, type Tensor, type Tensor1D, type Tensor4D, type Tensor5D, type Variable } from "./tf.ts";
+import { UmmkdBatchNormTrain, UmmkdDropout, type UmmkdBatchNormTrainAttrs, type UmmkdDropoutAttrs, type ConvPad } from "./kernel-names.ts";
 import { runUmmkdKernel } from "./grads/run-kernel.ts";
 import { installGradients } from "./grads/index.ts";
 import { ShapeError } from "../util/errors.ts";
@@ -47,6 +47,69 @@ export function batchNormTraining(x: Tensor, gamma: Tensor1D, beta: Tensor1D, ep
   const attrs: UmmkdBatchNormTrainAttrs = { epsilon };
   const [y, mean, variance] = runUmmkdKernel(UmmkdBatchNormTrain, { x, gamma, beta }, attrs) as [Tensor, Tensor1D, Tensor1D];
   return { y: y!, mean: mean!, variance: variance! };
+}
+
+/** Backends whose tensors JS reads synchronously and cheaply (no device sync). */
+const HOST_MEMORY_BACKENDS = new Set(["cpu", "native", "wasm"]);
+
+/**
+ * Batch norm's moving statistics after a training batch, updated in place:
+ * movingMean <- m * movingMean + (1 - m) * mean and movingVar <- m * movingVar + (1 - m) * variance * n / (n - 1)
+ * (unbiased batch variance, as TF's fused batch norm and PyTorch), each product and sum rounded to
+ * float32 exactly as the same tf ops would. On host-memory backends (cpu, native, wasm) it is a
+ * plain JS loop over the [C] arrays: no kernels, nothing on the gradient tape (the tf-op form costs
+ * six kernels and six tape nodes per normalization layer); elsewhere the tf ops.
+ * @param n number of values per channel the batch statistics were computed over
+ * @throws ShapeError if the four tensors do not have one shape
+ */
+export function updateMovingStats(movingMean: Variable, movingVar: Variable, mean: Tensor, variance: Tensor, momentum: number, n: number): void {
+  for (const t of [movingVar, mean, variance]) {
+    if (t.size !== movingMean.size) throw new ShapeError(`updateMovingStats: shapes differ ([${movingMean.shape}] vs [${t.shape}])`);
+  }
+  const correction = n > 1 ? n / (n - 1) : 1;
+  if (HOST_MEMORY_BACKENDS.has(tf.getBackend())) {
+    const f = Math.fround;
+    const fm = f(momentum), f1m = f(1 - momentum), fc = f(correction);
+    const mm = movingMean.dataSync(), mv = movingVar.dataSync(), me = mean.dataSync(), va = variance.dataSync();
+    const C = mm.length;
+    const nm = new Float32Array(C), nv = new Float32Array(C);
+    for (let i = 0; i < C; i++) {
+      nm[i] = f(mm[i]! * fm) + f(me[i]! * f1m);
+      const unbiased = n > 1 ? f(va[i]! * fc) : va[i]!;
+      nv[i] = f(mv[i]! * fm) + f(unbiased * f1m);
+    }
+    tf.tidy(() => {
+      // the variables keep the data; the wrapping tensors go with the scope
+      movingMean.assign(tf.tensor(nm, movingMean.shape));
+      movingVar.assign(tf.tensor(nv, movingVar.shape));
+    });
+    return;
+  }
+  tf.tidy(() => {
+    movingMean.assign(tf.add(tf.mul(movingMean, momentum), tf.mul(mean, 1 - momentum)));
+    const unbiased = n > 1 ? tf.mul(variance, correction) : variance;
+    movingVar.assign(tf.add(tf.mul(movingVar, momentum), tf.mul(unbiased, 1 - momentum)));
+  });
+}
+
+/**
+ * Inverted dropout, bit-identical to `tf.dropout(x, rate, undefined, seed)` (same Alea stream for
+ * String(seed), same float32 mask floor(u + keep) / keep) and differentiable (dx = dy * mask), run
+ * as one `UmmkdDropout` kernel instead of tf.dropout's five (a native one on the native engine).
+ * @param x float32
+ * @param rate dropped fraction in [0, 1); 0 returns a clone of x, as tf.dropout
+ * @param seed as tf.dropout's seed
+ * @throws RangeError if rate is outside [0, 1)
+ */
+export function dropout(x: Tensor, rate: number, seed: number | string): Tensor {
+  if (!(rate >= 0 && rate < 1)) throw new RangeError(`dropout: rate must be a number in [0, 1), got ${rate}`);
+  if (x.dtype !== "float32") throw new ShapeError(`dropout: x must be float32, got ${x.dtype}`);
+  if (rate === 0) return x.clone();
+  installGradients();
+  const attrs: UmmkdDropoutAttrs = { rate, seed };
+  const [y, mult] = runUmmkdKernel(UmmkdDropout, { x }, attrs) as [Tensor, Tensor];
+  mult!.dispose(); // the gradient tape keeps its own copy
+  return y!;
 }
 
 /** tf.conv2d (NHWC) with gradients for any dilation (our gradient configs). */

@@ -4,7 +4,7 @@
  * also keeps moving statistics (decay 0.9) used at test time.
  */
 import { tf, type Tensor, type Tensor1D, type Variable } from "../engine/tf.ts";
-import { batchNormTraining } from "../engine/ops.ts";
+import { batchNormTraining, updateMovingStats } from "../engine/ops.ts";
 import { ShapeError } from "../util/errors.ts";
 import type { NormKind } from "./types.ts";
 
@@ -64,13 +64,7 @@ export function normalize(x: Tensor, p: NormParams, o: NormApplyOptions): Tensor
     const { y, mean, variance } = batchNormTraining(x, p.gamma as Tensor1D, p.beta as Tensor1D, eps);
     const n = x.size / C;
     const m = o.momentum ?? DEFAULT_NORM_MOMENTUM;
-    const mm = p.movingMean;
-    const mv = p.movingVar;
-    tf.tidy(() => {
-      mm.assign(tf.add(tf.mul(mm, m), tf.mul(mean, 1 - m)));
-      const unbiased = n > 1 ? tf.mul(variance, n / (n - 1)) : variance;
-      mv.assign(tf.add(tf.mul(mv, m), tf.mul(unbiased, 1 - m)));
-    });
+    updateMovingStats(p.movingMean, p.movingVar, mean, variance, m, n);
     mean.dispose();
     variance.dispose();
     return y;

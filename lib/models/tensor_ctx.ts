@@ -7,7 +7,7 @@
  * parameter-free ops and shared-kernel convs run on whatever form the features are in.
  */
 import { tf, type Tensor, type Tensor4D, type Tensor5D, type Variable } from "../engine/tf.ts";
-import { conv2d as engineConv2d, conv3d as engineConv3d, conv3dTranspose as engineConv3dTranspose } from "../engine/ops.ts";
+import { conv2d as engineConv2d, conv3d as engineConv3d, conv3dTranspose as engineConv3dTranspose, dropout as engineDropout } from "../engine/ops.ts";
 import { ShapeError } from "../util/errors.ts";
 import type { Ctx, ConvSpec, DeconvSpec } from "./context.ts";
 import { normalize } from "./norm.ts";
@@ -194,7 +194,8 @@ export class TensorCtx implements Ctx<Feat> {
   }
   dropout(x: Feat): Feat {
     if (!this.o.training || this.o.dropout <= 0) return x;
-    return x.map((t) => tf.dropout(t, this.o.dropout, undefined, this.o.nextDropoutSeed()));
+    // bit-identical to tf.dropout(t, rate, undefined, seed), in one kernel
+    return x.map((t) => engineDropout(t, this.o.dropout, this.o.nextDropoutSeed()));
   }
   maxPool(x: Feat): Feat {
     return x.map((t) => (t.rank === 4 ? tf.maxPool(t as Tensor4D, 2, 2, "same") : tf.maxPool3d(t as Tensor5D, 2, 2, "same")));

@@ -4,7 +4,7 @@
  * for 4D and 5D inputs, and no tensor leaks (forward, and forward+backward).
  */
 import { describe, it, expect, beforeAll } from "vitest";
-import { initEngine, tf, batchNormTraining, type BackendName } from "../../lib/engine/index.ts";
+import { initEngine, tf, batchNormTraining, updateMovingStats, type BackendName } from "../../lib/engine/index.ts";
 import type { Tensor, Tensor1D } from "../../lib/engine/tf.ts";
 import { Rng } from "../../lib/util/rng.ts";
 
@@ -86,3 +86,33 @@ for (const backend of ["cpu", "wasm"] as BackendName[]) {
     });
   });
 }
+
+describe("updateMovingStats (batch norm's moving statistics)", () => {
+  for (const backend of ["cpu", "wasm"] as BackendName[]) {
+    it(`on ${backend}: equals the tf-op formula bit for bit, no tensor leak`, async () => {
+      await initEngine({ backend });
+      const rng = new Rng(31);
+      const C = 37;
+      const mm0 = rand(rng, C, 2), mv0 = rand(rng, C, 1, 1.5), me = rand(rng, C, 3), va = rand(rng, C, 1, 1.2);
+      const n = 8 * 16 * 16, m = 0.9;
+      // reference: the tf ops the update replaces, run on the cpu backend
+      await tf.setBackend("cpu");
+      const ref = tf.tidy(() => {
+        const mm = tf.tensor1d(mm0), mv = tf.tensor1d(mv0), mean = tf.tensor1d(me), variance = tf.tensor1d(va);
+        const a = tf.add(tf.mul(mm, m), tf.mul(mean, 1 - m));
+        const b = tf.add(tf.mul(mv, m), tf.mul(tf.mul(variance, n / (n - 1)), 1 - m));
+        return [Array.from(a.dataSync()), Array.from(b.dataSync())];
+      });
+      await tf.setBackend(backend);
+      const mm = tf.variable(tf.tensor1d(mm0)), mv = tf.variable(tf.tensor1d(mv0));
+      const mean = tf.tensor1d(me), variance = tf.tensor1d(va);
+      const before = tf.memory().numTensors;
+      updateMovingStats(mm, mv, mean, variance, m, n);
+      expect(Array.from(mm.dataSync())).toEqual(ref[0]);
+      expect(Array.from(mv.dataSync())).toEqual(ref[1]);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(() => updateMovingStats(mm, mv, tf.tensor1d([1, 2]), variance, m, n)).toThrow(/shapes differ/);
+      tf.dispose([mm, mv, mean, variance]);
+    });
+  }
+});

@@ -7,6 +7,7 @@ import { describe, it, expect, beforeAll } from "vitest";
 import { initEngine, tf } from "../../lib/engine/index.ts";
 import type { Tensor } from "../../lib/engine/tf.ts";
 import { Rng } from "../../lib/util/rng.ts";
+import { collapseTranspose } from "../../lib/engine/wasm/js-cpu-fast.ts";
 
 function rand(rng: Rng, shape: number[], positive = false): { v: Float32Array; shape: number[] } {
   const n = shape.reduce((a, b) => a * b, 1);
@@ -121,5 +122,47 @@ describe("fast cpu kernels vs wasm", () => {
     const X = rand(new Rng(3), [3, 4, 5]);
     const [x, y] = await both(() => tf.tidy(() => tf.softmax(tf.mul(tf.tensor(X.v, X.shape), 20))));
     for (let i = 0; i < x.length; i++) expect(Math.abs(x[i]! - y[i]!)).toBeLessThan(1e-6);
+  });
+
+  it.each([
+    { shape: [32768, 1], to: [32768, 5] },
+    { shape: [1, 5], to: [300, 5] },
+    { shape: [1, 1, 1, 1], to: [3, 3, 4, 6] },
+    { shape: [2, 1, 3], to: [2, 4, 3] },
+    { shape: [3, 1, 2, 1], to: [3, 5, 2, 7] },
+    { shape: [4], to: [2, 3, 4] },
+  ])("broadcastTo (Tile) $shape -> $to", async ({ shape, to }) => {
+    const X = rand(new Rng(21), shape);
+    const [x, y, sx, sy] = await both(() => tf.tidy(() => tf.broadcastTo(tf.tensor(X.v, shape), to)));
+    expect(sx).toEqual(sy);
+    expect(Array.from(x)).toEqual(Array.from(y));
+  });
+
+  it("tile with reps > 1 on non-unit axes, int32 too", async () => {
+    const X = rand(new Rng(22), [2, 3, 2]);
+    const [x, y, sx, sy] = await both(() => tf.tidy(() => tf.tile(tf.tensor(X.v, [2, 3, 2]), [3, 1, 2])));
+    expect(sx).toEqual(sy);
+    expect(Array.from(x)).toEqual(Array.from(y));
+    const [a, b] = await both(() => tf.tidy(() => tf.tile(tf.tensor([[1, 2], [3, 4]], [2, 2], "int32"), [2, 3])));
+    expect(Array.from(a)).toEqual(Array.from(b));
+  });
+
+  it("collapseTranspose merges axes that stay adjacent (hand cases)", () => {
+    expect(collapseTranspose([8, 8, 8, 8, 8, 10], [0, 1, 3, 2, 4, 5])).toEqual({ shape: [64, 8, 8, 80], perm: [0, 2, 1, 3] });
+    expect(collapseTranspose([2, 3, 4], [0, 1, 2])).toEqual({ shape: [24], perm: [0] });
+    expect(collapseTranspose([2, 3, 4], [2, 0, 1])).toEqual({ shape: [6, 4], perm: [1, 0] });
+    expect(collapseTranspose([2, 3, 4, 5], [3, 1, 0, 2])).toEqual({ shape: [2, 3, 4, 5], perm: [3, 1, 0, 2] });
+  });
+
+  it("the Sum gradient (broadcast of dy) equals tfjs-wasm's on reduced, kept and all axes", async () => {
+    const X = rand(new Rng(23), [4, 3, 5]);
+    const W = rand(new Rng(24), [4, 1, 5]);
+    for (const [axis, keep] of [[1, true], [[0, 2], false], [-1, false], [null, false]] as [number | number[] | null, boolean][]) {
+      const [x, y] = await both(() => tf.tidy(() => tf.grad((t: Tensor) => {
+        const s = tf.sum(t, axis ?? undefined, keep);
+        return tf.sum(tf.mul(s, s.rank === 3 ? tf.tensor(W.v, W.shape) : 1.5));
+      })(tf.tensor(X.v, X.shape))));
+      expect(Array.from(x), `axis ${axis}`).toEqual(Array.from(y));
+    }
   });
 });

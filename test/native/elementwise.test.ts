@@ -7,6 +7,7 @@ import { describe, it, expect } from "vitest";
 import { tf, type Tensor } from "../../lib/engine/tf.ts";
 import { Rng } from "../../lib/util/rng.ts";
 import { native, randn, runOn, expectClose } from "./helpers.ts";
+import { dropout } from "../../lib/engine/ops.ts";
 
 const pairs: [number[], number[]][] = [
   [[3, 5, 7], [3, 5, 7]], // same shape
@@ -113,7 +114,52 @@ describe.skipIf(!native.ok)("native LeakyRelu, pads and the fused Adam / LeakyRe
       ref[1]![i] = mi;
       ref[2]![i] = vi;
     }
-    outs.forEach((o, i) => expectClose(o, ref[i]!, 1e-7, `output ${i}`));
+    // same double operations in the same order (threaded and AVX2 paths included: n >= 2^14): bit for bit
+    outs.forEach((o, i) => expect(Array.from(o), `output ${i}`).toEqual(Array.from(ref[i]!)));
+  });
+});
+
+describe.skipIf(!native.ok)("native UmmkdDropout, Transpose and Softmax", () => {
+  it("UmmkdDropout gives tf.dropout's outputs bit for bit (long streams, several seeds and rates)", async () => {
+    const rng = new Rng(11);
+    for (const [shape, rate, seed] of [[[3, 7, 5], 0.25, 0], [[8, 64, 64, 4], 0.25, 123456789], [[300001], 0.5, "abc"], [[2, 33], 0.9, 4294967295]] as [number[], number, number | string][]) {
+      const xv = randn(rng, shape);
+      xv[0] = NaN;
+      xv[1] = -0;
+      const ours = await runOn("native", () => dropout(tf.tensor(xv, shape), rate, seed));
+      const ref = await runOn("cpu", () => tf.dropout(tf.tensor(xv, shape), rate, undefined, seed));
+      expect(ours[0]!.length).toBe(ref[0]!.length);
+      let diff = 0;
+      for (let i = 0; i < ref[0]!.length; i++) if (!Object.is(ours[0]![i], ref[0]![i])) diff++;
+      expect(diff, `${shape} rate ${rate} seed ${seed}`).toBe(0);
+    }
+  });
+
+  it("dropout's gradient on native is the saved multiplier (dy * mask)", async () => {
+    const xv = randn(new Rng(12), [4, 9, 3]);
+    const g = await runOn("native", () => tf.grad((x: Tensor) => tf.sum(tf.mul(dropout(x, 0.3, 77), 2)))(tf.tensor(xv, [4, 9, 3])));
+    const mask = await runOn("cpu", () => tf.mul(tf.div(tf.floor(tf.add(tf.randomUniform([4, 9, 3], 0, 1, "float32", 77), 0.7)), 0.7), 2));
+    expect(Array.from(g[0]!)).toEqual(Array.from(mask[0]!));
+  });
+
+  it("Transpose matches cpu bit for bit (collapsed axes, rank 1-6, large threaded case)", async () => {
+    const rng = new Rng(13);
+    for (const [shape, perm] of [[[8, 8, 8, 8, 8, 10], [0, 1, 3, 2, 4, 5]], [[8, 8, 8, 10, 8, 8], [0, 1, 4, 2, 5, 3]], [[2, 3, 4, 5], [3, 1, 0, 2]], [[4, 5, 6], [0, 2, 1]], [[3, 4, 5, 6, 7], [4, 3, 2, 1, 0]], [[7], [0]], [[5, 1, 3], [1, 2, 0]]] as [number[], number[]][]) {
+      const xv = randn(rng, shape);
+      const n = await runOn("native", () => tf.transpose(tf.tensor(xv, shape), perm));
+      const c = await runOn("cpu", () => tf.transpose(tf.tensor(xv, shape), perm));
+      expect(Array.from(n[0]!), `${shape} ${perm}`).toEqual(Array.from(c[0]!));
+    }
+  });
+
+  it("Softmax over the last axis matches cpu (float32 rounding of the same double formula)", async () => {
+    const rng = new Rng(14);
+    for (const shape of [[32768, 5], [3, 4, 7], [1, 1]]) {
+      const xv = randn(rng, shape).map((v) => v * 4);
+      const n = await runOn("native", () => tf.softmax(tf.tensor(xv, shape)));
+      const c = await runOn("cpu", () => tf.softmax(tf.tensor(xv, shape)));
+      expectClose(n[0]!, c[0]!, 2e-7, `softmax ${shape}`);
+    }
   });
 });
 

@@ -46,6 +46,12 @@ export interface NativeAddon {
   /** Batched matmul; params = [Ba, Bb, M, K, N, transposeA, transposeB] (batch 1 broadcasts). */
   matmul(params: Int32Array, a: Float32Array, b: Float32Array, out: Float32Array): void;
   leakyReluGrad(dy: Float32Array, x: Float32Array, out: Float32Array, alpha: number): void;
+  /** UmmkdDropout: state = Alea's [c, s0, s1, s2] for the seed (aleaState); writes y and the multiplier. */
+  dropout(x: Float32Array, y: Float32Array, mult: Float32Array, state: Float64Array, rate: number): void;
+  /** out = x with axes of `shape` permuted by `perm` (float32). */
+  transpose(x: Float32Array, out: Float32Array, shape: Int32Array, perm: Int32Array): void;
+  /** Softmax over contiguous rows of K values. */
+  softmax(x: Float32Array, out: Float32Array, K: number): void;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));

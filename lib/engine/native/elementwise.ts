@@ -14,12 +14,15 @@ import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import type { NativeAddon } from "./addon.ts";
 import { f32 } from "./conv.ts";
 import { allocF32 } from "./buffers.ts";
+import { aleaState, checkDropoutAttrs } from "../wasm/dropout-kernels.ts";
+import type { UmmkdDropoutAttrs } from "../kernel-names.ts";
+import { collapseTranspose } from "../wasm/js-cpu-fast.ts";
 
 const BINARY: Record<string, number> = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Maximum: 4, Minimum: 5, SquaredDifference: 6 };
 const UNARY: Record<string, number> = { Sqrt: 0, Square: 1, Neg: 2, Exp: 3, Log: 4, Abs: 5, Rsqrt: 6, Reciprocal: 7, Floor: 8, Relu: 10 };
 
 /** Names of the elementwise kernels registered natively. */
-export const ELEMENTWISE_KERNELS = [...Object.keys(BINARY), ...Object.keys(UNARY), "Sum", "LeakyRelu", "ClipByValue", "UmmkdLeakyReluGrad", "UmmkdAdamUpdate"];
+export const ELEMENTWISE_KERNELS = [...Object.keys(BINARY), ...Object.keys(UNARY), "Sum", "LeakyRelu", "ClipByValue", "UmmkdLeakyReluGrad", "UmmkdAdamUpdate", "UmmkdDropout", "Transpose", "Softmax"];
 
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
@@ -154,6 +157,42 @@ export function elementwiseKernels(addon: NativeAddon, fallbacks: Map<string, Ke
     addon.adamUpdate(w!, g!, mv!, vv!, Float64Array.from([a.lr, a.beta1, a.beta2, a.epsilon, a.c1, a.c2]), w2, m2, v2);
     const shape = [...value!.shape];
     return [backend.makeTensorInfo(shape, "float32", w2), backend.makeTensorInfo(shape, "float32", m2), backend.makeTensorInfo(shape, "float32", v2)];
+  });
+  if (typeof addon.transpose === "function") k.set("Transpose", (args) => {
+    const backend = args.backend as MathBackendCPU;
+    const { x } = args.inputs as { x: TensorInfo };
+    const perm = (args.attrs as { perm: number[] }).perm;
+    const xv = f32(backend, x);
+    if (!xv || x.dtype !== "float32" || xv.length === 0) return fb("Transpose", args);
+    const c = collapseTranspose(x.shape, perm);
+    const out = allocF32(xv.length);
+    addon.transpose(xv, out, Int32Array.from(c.shape), Int32Array.from(c.perm));
+    return backend.makeTensorInfo(perm.map((p) => x.shape[p]!), "float32", out);
+  });
+  if (typeof addon.softmax === "function") k.set("Softmax", (args) => {
+    const backend = args.backend as MathBackendCPU;
+    const { logits } = args.inputs as { logits: TensorInfo };
+    const dim = (args.attrs as { dim: number }).dim;
+    const r = logits.shape.length;
+    const xv = f32(backend, logits);
+    if (!xv || logits.dtype !== "float32" || r === 0 || (dim !== -1 && dim !== r - 1) || xv.length === 0) return fb("Softmax", args);
+    const out = allocF32(xv.length);
+    addon.softmax(xv, out, logits.shape[r - 1]!);
+    return backend.makeTensorInfo([...logits.shape], "float32", out);
+  });
+  // (an addon built before this kernel existed lacks it: the JS kernel of the pack is used then)
+  if (typeof addon.dropout === "function") k.set("UmmkdDropout", (args) => {
+    const backend = args.backend as MathBackendCPU;
+    const { x } = args.inputs as { x: TensorInfo };
+    const a = args.attrs as unknown as UmmkdDropoutAttrs;
+    checkDropoutAttrs(a);
+    const xv = f32(backend, x);
+    if (!xv) return fb("UmmkdDropout", args);
+    const s = aleaState(a.seed);
+    const y = allocF32(xv.length), mult = allocF32(xv.length);
+    addon.dropout(xv, y, mult, Float64Array.from([s.c, s.s0, s.s1, s.s2]), a.rate);
+    const shape = [...x.shape];
+    return [backend.makeTensorInfo(shape, "float32", y), backend.makeTensorInfo(shape, "float32", mult)];
   });
   return k;
 }

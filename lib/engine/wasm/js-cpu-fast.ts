@@ -141,28 +141,51 @@ const slice = (stock: KernelFunc): KernelFunc => (args) => {
   return be.makeTensorInfo(size, x.dtype, out);
 };
 
-/** Transpose: odometer over the output with incremental input offsets. */
+/**
+ * Input axes that stay adjacent and in order under `perm` merged into one (e.g. depth-to-space's
+ * [N,H,W,b,b,C] -> [N,H,b,W,b,C] becomes a rank-4 transpose whose rows are b*C contiguous values).
+ * @returns the collapsed input shape and permutation
+ */
+export function collapseTranspose(shape: readonly number[], perm: readonly number[]): { shape: number[]; perm: number[] } {
+  const groups: number[][] = [];
+  for (const p of perm) {
+    const g = groups[groups.length - 1];
+    if (g && g[g.length - 1]! + 1 === p) g.push(p);
+    else groups.push([p]);
+  }
+  const order = groups.map((g, i) => ({ first: g[0]!, i })).sort((a, b) => a.first - b.first);
+  const newIndex = new Array<number>(groups.length);
+  order.forEach((o, k) => (newIndex[o.i] = k));
+  const cshape = order.map((o) => groups[o.i]!.reduce((a, ax) => a * shape[ax]!, 1));
+  return { shape: cshape, perm: groups.map((_, i) => newIndex[i]!) };
+}
+
+/** Transpose: adjacent axes collapsed, then an odometer over the output with incremental input offsets. */
 const transpose = (stock: KernelFunc): KernelFunc => (args) => {
   const { x } = args.inputs as { x: TensorInfo };
-  const perm = (args.attrs as { perm: number[] }).perm;
+  const fullPerm = (args.attrs as { perm: number[] }).perm;
   if (x.dtype === "string" || x.dtype === "complex64") return stock(args);
-  const r = x.shape.length;
   const be = args.backend as unknown as CpuLike;
   const xv = be.readSync(x.dataId) as Arr;
-  const outShape = perm.map((p) => x.shape[p]!);
+  const fullOut = fullPerm.map((p) => x.shape[p]!);
   const Ctor = xv.constructor as new (n: number) => Arr;
   const out = new Ctor(xv.length);
-  if (xv.length === 0) return be.makeTensorInfo(outShape, x.dtype, out);
+  if (xv.length === 0) return be.makeTensorInfo(fullOut, x.dtype, out);
+  const { shape, perm } = collapseTranspose(x.shape, fullPerm);
+  const r = shape.length;
+  const outShape = perm.map((p) => shape[p]!);
   const inStrides = new Array(r).fill(1);
-  for (let i = r - 2; i >= 0; i--) inStrides[i] = inStrides[i + 1] * x.shape[i + 1]!;
+  for (let i = r - 2; i >= 0; i--) inStrides[i] = inStrides[i + 1] * shape[i + 1]!;
   const st = perm.map((p) => inStrides[p]!); // input stride of each output axis
   const last = r - 1;
   const nLast = outShape[last]!;
   const sLast = st[last]!;
+  const rows = sLast === 1 && nLast >= 1024; // contiguous rows: one memcpy each
   const idx = new Array(r).fill(0);
   let src = 0;
   for (let dst = 0; dst < out.length; dst += nLast) {
-    for (let j = 0, s = src; j < nLast; j++, s += sLast) out[dst + j] = xv[s]!;
+    if (rows) out.set(xv.subarray(src, src + nLast), dst);
+    else for (let j = 0, s = src; j < nLast; j++, s += sLast) out[dst + j] = xv[s]!;
     for (let i = last - 1; i >= 0; i--) {
       idx[i]++;
       src += st[i]!;
@@ -171,7 +194,7 @@ const transpose = (stock: KernelFunc): KernelFunc => (args) => {
       idx[i] = 0;
     }
   }
-  return be.makeTensorInfo(outShape, x.dtype, out);
+  return be.makeTensorInfo(fullOut, x.dtype, out);
 };
 
 /** Softmax over the last axis (float32). */
@@ -259,6 +282,76 @@ const splitV = (stock: KernelFunc): KernelFunc => (args) => {
 };
 
 /** Kernel name -> factory taking the stock kernel (the fallback). */
+/** Copies out[off, off + block) into the next rep - 1 blocks (doubling: log2(rep) copies). */
+function repeatBlock(out: Arr, off: number, block: number, rep: number): void {
+  let filled = 1;
+  while (filled < rep) {
+    const k = Math.min(filled, rep - filled);
+    out.copyWithin(off + filled * block, off, off + k * block);
+    filled += k;
+  }
+}
+
+/**
+ * Tile (also what tf.broadcastTo runs): out[..., r_d * s_d + i_d, ...] = x[..., i_d, ...], written
+ * block by block with set / fill / copyWithin instead of the stock kernel's per-element index
+ * arithmetic. Any dtype stored in a typed array.
+ */
+function tile(stock: KernelFunc): KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as { x: TensorInfo };
+    const reps = (args.attrs as unknown as { reps: number[] }).reps;
+    if (x.dtype === "string" || x.dtype === "complex64" || reps.length !== x.shape.length) return stock(args);
+    const be = args.backend as unknown as CpuLike;
+    const xv = be.readSync(x.dataId) as Arr;
+    const shape = x.shape;
+    const r = shape.length;
+    const outShape = shape.map((v, i) => v * reps[i]!);
+    const ctor = xv.constructor as new (n: number) => Arr;
+    const out = new ctor(prod(outShape));
+    if (r === 0 || out.length === 0) {
+      if (out.length) out[0] = xv[0]!;
+      return be.makeTensorInfo(outShape, x.dtype, out);
+    }
+    const xInner: number[] = new Array(r), oInner: number[] = new Array(r);
+    let xa = 1, oa = 1;
+    for (let d = r - 1; d >= 0; d--) {
+      xInner[d] = xa;
+      oInner[d] = oa;
+      xa *= shape[d]!;
+      oa *= outShape[d]!;
+    }
+    const rec = (d: number, xo: number, oo: number): void => {
+      const s = shape[d]!, rep = reps[d]!;
+      if (d === r - 2 && shape[r - 1] === 1) {
+        // rows of one value each repeated reps[r-1] times (a [..., n, 1] sum's gradient): no call per row
+        const k = reps[r - 1]!, xs = xInner[d]!, os = oInner[d]!;
+        for (let i = 0; i < s; i++) {
+          const v = xv[xo + i * xs]!;
+          const o = oo + i * os;
+          for (let j = 0; j < k; j++) out[o + j] = v;
+        }
+        repeatBlock(out, oo, s * os, rep);
+        return;
+      }
+      if (d === r - 1) {
+        if (s === 1) {
+          const v = xv[xo]!;
+          for (let k = 0; k < rep; k++) out[oo + k] = v;
+        } else {
+          out.set(xv.subarray(xo, xo + s), oo);
+          repeatBlock(out, oo, s, rep);
+        }
+        return;
+      }
+      for (let i = 0; i < s; i++) rec(d + 1, xo + i * xInner[d]!, oo + i * oInner[d]!);
+      repeatBlock(out, oo, s * oInner[d]!, rep);
+    };
+    rec(0, 0, 0);
+    return be.makeTensorInfo(outShape, x.dtype, out);
+  };
+}
+
 export const CPU_FAST_KERNELS: Record<string, (stock: KernelFunc) => KernelFunc> = {
   Multiply: makeBinary(loops("X * Y")),
   Add: makeBinary(loops("X + Y")),
@@ -269,4 +362,5 @@ export const CPU_FAST_KERNELS: Record<string, (stock: KernelFunc) => KernelFunc>
   Softmax: softmax,
   MirrorPad: mirrorPad,
   SplitV: splitV,
+  Tile: tile,
 };

@@ -35,6 +35,8 @@ import { io } from "./js-kernels.ts";
 import { adamUpdateJsFactory, adamUpdatePortable } from "./adam-kernels.ts";
 import { UmmkdAdamUpdate, type UmmkdAdamUpdateAttrs } from "../kernel-names.ts";
 import { UmmkdLeakyReluGrad, type UmmkdLeakyReluGradAttrs } from "../kernel-names.ts";
+import { UmmkdDropout, type UmmkdDropoutAttrs } from "../kernel-names.ts";
+import { dropoutJsFactory, dropoutPortable } from "./dropout-kernels.ts";
 
 type Inputs = NamedTensorInfoMap;
 const T = <R extends Tensor>(inputs: Inputs, name: string): R => inputs[name] as unknown as R;
@@ -88,6 +90,7 @@ export const PORTABLE_KERNELS: Record<string, KernelFunc> = {
     const x = T(inputs, "x");
     return out(tf.where(tf.greater(x, 0), T(inputs, "dy"), tf.mul(T(inputs, "dy"), a.alpha)));
   },
+  [UmmkdDropout]: ({ inputs, attrs }) => out(dropoutPortable(T(inputs, "x"), attrs as unknown as UmmkdDropoutAttrs)),
 };
 
 /** Fused JS versions, used where the backend's memory is reachable from JS (wasm, cpu). */
@@ -97,6 +100,7 @@ const JS_KERNELS: Record<string, KernelFunc> = {
   [UmmkdLeakyReluGrad]: leakyReluGradJs,
   [UmmkdFlipSwapFilter]: flipSwapFilterJs,
   [UmmkdAdamUpdate]: adamUpdateJsFactory(io),
+  [UmmkdDropout]: dropoutJsFactory(io),
 };
 
 /** tfjs's own Conv2DBackpropFilter / Conv2DBackpropInput, implemented with the portable gradients. */

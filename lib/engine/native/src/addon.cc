@@ -19,6 +19,9 @@ Napi::Value Matmul(const Napi::CallbackInfo& info);
 Napi::Value Compare(const Napi::CallbackInfo& info);
 Napi::Value LeakyRelu(const Napi::CallbackInfo& info);
 Napi::Value LeakyReluGrad(const Napi::CallbackInfo& info);
+Napi::Value Dropout(const Napi::CallbackInfo& info);
+Napi::Value Transpose(const Napi::CallbackInfo& info);
+Napi::Value Softmax(const Napi::CallbackInfo& info);
 
 namespace {
 
@@ -79,6 +82,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("compare", Napi::Function::New(env, Compare));
   exports.Set("leakyRelu", Napi::Function::New(env, LeakyRelu));
   exports.Set("leakyReluGrad", Napi::Function::New(env, LeakyReluGrad));
+  exports.Set("dropout", Napi::Function::New(env, Dropout));
+  exports.Set("transpose", Napi::Function::New(env, Transpose));
+  exports.Set("softmax", Napi::Function::New(env, Softmax));
   return exports;
 }
 
