@@ -117,6 +117,17 @@ export interface UmmkdDropoutAttrs {
   seed: number | string;
 }
 
+/**
+ * Gradient of ClipByValue. Inputs `{ dy, x }`; attrs `{ clipValueMin, clipValueMax }`; output
+ * dx = (x >= min && x <= max) ? dy : 0 (NaN x gives 0), tfjs' own gradient in one pass (it is
+ * GreaterEqual + LessEqual + LogicalAnd + ZerosLike + Select: five kernels, four temporaries).
+ */
+export const UmmkdClipByValueGrad = "UmmkdClipByValueGrad";
+export interface UmmkdClipByValueGradAttrs {
+  clipValueMin: number;
+  clipValueMax: number;
+}
+
 /** Every custom kernel name, for registration checks and tests. */
 export const UMMKD_KERNELS = [
   UmmkdConv2DBackpropFilter,
@@ -128,5 +139,6 @@ export const UMMKD_KERNELS = [
   UmmkdLeakyReluGrad,
   UmmkdAdamUpdate,
   UmmkdDropout,
+  UmmkdClipByValueGrad,
 ] as const;
 export type UmmkdKernelName = (typeof UMMKD_KERNELS)[number];

@@ -166,3 +166,28 @@ describe("fast cpu kernels vs wasm", () => {
     }
   });
 });
+
+describe("ClipByValue gradient (UmmkdClipByValueGrad)", () => {
+  beforeAll(async () => {
+    await initEngine({ backend: "wasm" });
+    await initEngine({ backend: "cpu" });
+  });
+  it("equals tfjs' own formula (where(min <= x <= max, dy, 0)) on cpu and wasm, NaN and bounds included", async () => {
+    const X = rand(new Rng(31), [6, 7]);
+    X.v[0] = NaN; X.v[1] = 0.005; X.v[2] = 1; X.v[3] = 0.0049; X.v[4] = -0;
+    const D = rand(new Rng(32), [6, 7]);
+    for (const backend of ["cpu", "wasm"]) {
+      await tf.setBackend(backend);
+      const [ours, ref] = tf.tidy(() => {
+        const x = tf.tensor(X.v, X.shape), dy = tf.tensor(D.v, D.shape);
+        const g = tf.grad((t: Tensor) => tf.sum(tf.mul(tf.clipByValue(t, 0.005, 1), dy)))(x);
+        const r = tf.where(tf.logicalAnd(tf.greaterEqual(x, 0.005), tf.lessEqual(x, 1)), dy, tf.zerosLike(dy));
+        return [Array.from(g.dataSync()), Array.from(r.dataSync())];
+      });
+      expect(ours, backend).toEqual(ref);
+      expect(ours[0]).toBe(0);
+      expect(ours[1]).toBe(D.v[1]);
+      expect(ours[3]).toBe(0);
+    }
+  });
+});

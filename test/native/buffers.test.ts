@@ -46,4 +46,29 @@ describe.skipIf(!native.ok)("buffer reuse on the native backend", () => {
     expect(z.dataSync()[0]).toBe(70);
     tf.dispose([x, z]);
   });
+
+  it("a buffer read only by a JS kernel (its input) is reused; one also read by user code is not", async () => {
+    await tf.setBackend("native");
+    const { nativePool } = await import("../../lib/engine/native/buffers.ts");
+    const { registerKernelPack } = await import("../../lib/engine/wasm/register.ts");
+    registerKernelPack("native"); // Slice becomes the pack's JS kernel, which reads its input with readSync
+    const x = tf.fill([64, 64], 2);
+    const y = tf.mul(x, 3);
+    const s = tf.slice(y, [0, 0], [64, 32]); // not contiguous: copied, no view of y
+    y.dispose();
+    const before = nativePool.reused;
+    const z = tf.mul(x, 5); // same size as y: gets y's buffer back
+    expect(nativePool.reused).toBe(before + 1);
+    expect(s.dataSync()[0]).toBe(6);
+    expect(z.dataSync()[4095]).toBe(10);
+    // read by user code: never recycled, so `seen` keeps its values
+    const w = tf.mul(x, 7);
+    const seen = w.dataSync();
+    w.dispose();
+    const r0 = nativePool.reused;
+    const v = tf.mul(x, 11);
+    expect(nativePool.reused).toBe(r0);
+    expect(seen[0]).toBe(14);
+    tf.dispose([x, s, z, v]);
+  });
 });

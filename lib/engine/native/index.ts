@@ -18,7 +18,7 @@ import { elementwiseKernels, ELEMENTWISE_KERNELS } from "./elementwise.ts";
 import { padKernels } from "./pad.ts";
 import { compareKernels, COMPARE_KERNELS } from "./compare.ts";
 import { matmulKernel } from "./matmul.ts";
-import { nativePool } from "./buffers.ts";
+import { allocF32, nativePool } from "./buffers.ts";
 
 export { ADDON_PATH, loadAddon, type NativeAddon } from "./addon.ts";
 
@@ -101,12 +101,17 @@ type DataId = Parameters<MathBackendCPU["readSync"]>[0];
  * (`./buffers.ts`) so that native kernel outputs are reused once their tensors are disposed.
  */
 class NativeBackend extends MathBackendCPU {
+  /** Pooled float32 allocation for the JS kernels of the pack (wasm/js-cpu-fast.ts) on this backend. */
+  readonly ummkdAllocF32 = allocF32;
   override write(values: Parameters<MathBackendCPU["write"]>[0], shape: number[], dtype: Parameters<MathBackendCPU["write"]>[2]): DataId {
     nativePool.onWrite(values);
     return super.write(values, shape, dtype);
   }
   override readSync(dataId: DataId): ReturnType<MathBackendCPU["readSync"]> {
-    if (this.data.has(dataId)) nativePool.onRead(this.data.get(dataId)?.values);
+    // A read from inside a kernel (a JS kernel reading its inputs) does not hand the storage out:
+    // kernels compute from it and return new storage (an output that is the same array, or a view
+    // of it, is caught by write()). Reads from user code (dataSync/data) mark it escaped.
+    if (this.data.has(dataId) && !(tf.engine().state as unknown as { kernelDepth: number }).kernelDepth) nativePool.onRead(this.data.get(dataId)?.values);
     return super.readSync(dataId);
   }
   override disposeData(dataId: DataId, force = false): boolean {

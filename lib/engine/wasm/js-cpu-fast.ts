@@ -18,6 +18,17 @@ interface CpuLike {
 }
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
+/**
+ * An output array of n elements of the input's type. Float32 outputs come from the backend's
+ * buffer pool where it has one (the native backend's `ummkdAllocF32`, see native/buffers.ts: every
+ * kernel here writes every output element, so reused contents never show).
+ */
+function allocLike(be: unknown, like: Arr | typeof Float32Array, n: number): Arr {
+  const ctor = (typeof like === "function" ? like : like.constructor) as new (n: number) => Arr;
+  const pool = (be as { ummkdAllocF32?: (n: number) => Float32Array }).ummkdAllocF32;
+  return ctor === Float32Array && pool ? pool(n) : new ctor(n);
+}
+
 type BinOp = (a: Float32Array, b: Float32Array, out: Float32Array, mode: "same" | "aScalar" | "bScalar" | "bInner" | "bOuter" | "aInner" | "aOuter", period: number) => void;
 
 /**
@@ -72,7 +83,7 @@ function makeBinary(loop: BinOp): (stock: KernelFunc) => KernelFunc {
     }
     const av = be.readSync(a.dataId) as Float32Array;
     const bv = be.readSync(b.dataId) as Float32Array;
-    const out = new Float32Array(prod(outShape));
+    const out = allocLike(be, Float32Array, prod(outShape)) as Float32Array;
     loop(av, bv, out, mode, period);
     return be.makeTensorInfo(outShape, "float32", out);
   };
@@ -112,8 +123,7 @@ const slice = (stock: KernelFunc): KernelFunc => (args) => {
   const size = sizeIn.map((s, i) => (s === -1 ? x.shape[i]! - begin[i]! : s));
   const be = args.backend as unknown as CpuLike;
   const xv = be.readSync(x.dataId) as Arr;
-  const Ctor = xv.constructor as new (n: number) => Arr;
-  const out = new Ctor(prod(size));
+  const out = allocLike(be, xv, prod(size));
   if (out.length === 0) return be.makeTensorInfo(size, x.dtype, out);
   const strides = new Array(r).fill(1);
   for (let i = r - 2; i >= 0; i--) strides[i] = strides[i + 1] * x.shape[i + 1]!;
@@ -168,8 +178,7 @@ const transpose = (stock: KernelFunc): KernelFunc => (args) => {
   const be = args.backend as unknown as CpuLike;
   const xv = be.readSync(x.dataId) as Arr;
   const fullOut = fullPerm.map((p) => x.shape[p]!);
-  const Ctor = xv.constructor as new (n: number) => Arr;
-  const out = new Ctor(xv.length);
+  const out = allocLike(be, xv, xv.length);
   if (xv.length === 0) return be.makeTensorInfo(fullOut, x.dtype, out);
   const { shape, perm } = collapseTranspose(x.shape, fullPerm);
   const r = shape.length;
@@ -206,7 +215,7 @@ const softmax = (stock: KernelFunc): KernelFunc => (args) => {
   const be = args.backend as unknown as CpuLike;
   const xv = be.readSync(logits.dataId) as Float32Array;
   const K = logits.shape[r - 1]!;
-  const out = new Float32Array(xv.length);
+  const out = allocLike(be, Float32Array, xv.length) as Float32Array;
   for (let i = 0; i < xv.length; i += K) {
     let m = -Infinity;
     for (let k = 0; k < K; k++) if (xv[i + k]! > m) m = xv[i + k]!;
@@ -240,8 +249,7 @@ const mirrorPad = (stock: KernelFunc): KernelFunc => (args) => {
   const outShape = maps.map((m) => m.length);
   const be = args.backend as unknown as CpuLike;
   const xv = be.readSync(x.dataId) as Arr;
-  const Ctor = xv.constructor as new (n: number) => Arr;
-  const out = new Ctor(prod(outShape));
+  const out = allocLike(be, xv, prod(outShape));
   const inStrides = new Array(r).fill(1);
   for (let i = r - 2; i >= 0; i--) inStrides[i] = inStrides[i + 1] * x.shape[i + 1]!;
   const last = maps[r - 1]!;
@@ -307,8 +315,7 @@ function tile(stock: KernelFunc): KernelFunc {
     const shape = x.shape;
     const r = shape.length;
     const outShape = shape.map((v, i) => v * reps[i]!);
-    const ctor = xv.constructor as new (n: number) => Arr;
-    const out = new ctor(prod(outShape));
+    const out = allocLike(be, xv, prod(outShape));
     if (r === 0 || out.length === 0) {
       if (out.length) out[0] = xv[0]!;
       return be.makeTensorInfo(outShape, x.dtype, out);

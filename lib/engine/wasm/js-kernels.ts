@@ -36,10 +36,11 @@ export function supportsJsKernels(backend: unknown): boolean {
  * copied back with one `set`. Outputs are allocated before any view is taken (allocation can grow
  * the heap and detach views).
  */
-export function io(backend: unknown, inputs: TensorInfo[], outShapes: number[][]): { ins: Float32Array[]; outs: Float32Array[]; done: () => TensorInfo[] } {
-  const outs = outShapes.map((s) => new Float32Array(s.reduce((a, b) => a * b, 1)));
+export function io(backend: unknown, inputs: TensorInfo[], outShapes: number[][], overwrites = false): { ins: Float32Array[]; outs: Float32Array[]; done: () => TensorInfo[] } {
   const hb = backend as HeapBackend;
+  const fresh = () => outShapes.map((s) => new Float32Array(s.reduce((a, b) => a * b, 1)));
   if (typeof hb.typedArrayFromHeap === "function") {
+    const outs = fresh();
     const infos = outShapes.map((s) => hb.makeOutput(s, "float32"));
     const ins = inputs.map((t) => {
       const v = hb.typedArrayFromHeap(t);
@@ -55,6 +56,10 @@ export function io(backend: unknown, inputs: TensorInfo[], outShapes: number[][]
     };
   }
   const ab = backend as ArrayBackend;
+  // `overwrites`: the caller writes every output element, so the native backend's buffer pool
+  // (native/buffers.ts) may hand out reused arrays; kernels that accumulate into zeros get fresh ones
+  const pool = overwrites ? (backend as { ummkdAllocF32?: (n: number) => Float32Array }).ummkdAllocF32 : undefined;
+  const outs = pool ? outShapes.map((s) => pool(s.reduce((a, b) => a * b, 1))) : fresh();
   return {
     ins: inputs.map((t) => ab.readSync(t.dataId) as Float32Array),
     outs,
@@ -344,5 +349,25 @@ export const depthIm2colJs: KernelFunc = ({ inputs, backend, attrs }) => {
         let dst = (n * Do + od) * M * K + a * Ci;
         for (let m = 0; m < M; m++, src += Ci, dst += K) for (let c = 0; c < Ci; c++) o![dst + c] = xv![src + c]!;
       }
+  return done()[0]!;
+};
+
+/** UmmkdClipByValueGrad: inputs {dy, x}, attrs {clipValueMin, clipValueMax} -> dx = (min <= x <= max) ? dy : 0. */
+export const clipByValueGradJs: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { dy, x } = inputs as { dy: TensorInfo; x: TensorInfo };
+  checkFloat("UmmkdClipByValueGrad", [dy, x]);
+  const a = attrs as unknown as { clipValueMin: number; clipValueMax: number };
+  // compared as float32, as tfjs' GreaterEqual/LessEqual against scalar tensors do
+  const lo = Math.fround(a.clipValueMin), hi = Math.fround(a.clipValueMax);
+  const {
+    ins: [d, xv],
+    outs: [dx],
+    done,
+  } = io(backend, [dy, x], [x.shape], true);
+  const n = xv!.length;
+  for (let i = 0; i < n; i++) {
+    const v = xv![i]!;
+    dx![i] = v >= lo && v <= hi ? d![i]! : 0;
+  }
   return done()[0]!;
 };

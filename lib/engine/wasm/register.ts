@@ -37,6 +37,8 @@ import { UmmkdAdamUpdate, type UmmkdAdamUpdateAttrs } from "../kernel-names.ts";
 import { UmmkdLeakyReluGrad, type UmmkdLeakyReluGradAttrs } from "../kernel-names.ts";
 import { UmmkdDropout, type UmmkdDropoutAttrs } from "../kernel-names.ts";
 import { dropoutJsFactory, dropoutPortable } from "./dropout-kernels.ts";
+import { UmmkdClipByValueGrad, type UmmkdClipByValueGradAttrs } from "../kernel-names.ts";
+import { clipByValueGradJs } from "./js-kernels.ts";
 
 type Inputs = NamedTensorInfoMap;
 const T = <R extends Tensor>(inputs: Inputs, name: string): R => inputs[name] as unknown as R;
@@ -91,6 +93,11 @@ export const PORTABLE_KERNELS: Record<string, KernelFunc> = {
     return out(tf.where(tf.greater(x, 0), T(inputs, "dy"), tf.mul(T(inputs, "dy"), a.alpha)));
   },
   [UmmkdDropout]: ({ inputs, attrs }) => out(dropoutPortable(T(inputs, "x"), attrs as unknown as UmmkdDropoutAttrs)),
+  [UmmkdClipByValueGrad]: ({ inputs, attrs }) => {
+    const a = attrs as unknown as UmmkdClipByValueGradAttrs;
+    const x = T(inputs, "x"), dy = T(inputs, "dy");
+    return out(tf.where(tf.logicalAnd(tf.greaterEqual(x, a.clipValueMin), tf.lessEqual(x, a.clipValueMax)), dy, tf.zerosLike(dy)));
+  },
 };
 
 /** Fused JS versions, used where the backend's memory is reachable from JS (wasm, cpu). */
@@ -101,6 +108,7 @@ const JS_KERNELS: Record<string, KernelFunc> = {
   [UmmkdFlipSwapFilter]: flipSwapFilterJs,
   [UmmkdAdamUpdate]: adamUpdateJsFactory(io),
   [UmmkdDropout]: dropoutJsFactory(io),
+  [UmmkdClipByValueGrad]: clipByValueGradJs,
 };
 
 /** tfjs's own Conv2DBackpropFilter / Conv2DBackpropInput, implemented with the portable gradients. */

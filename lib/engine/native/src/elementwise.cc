@@ -40,7 +40,7 @@ inline float sel(bool c, float a, float b) {
   return f;
 }
 
-constexpr size_t kParallelMin = 1 << 18;  // memory-bound: below this, threading costs more than it saves
+constexpr size_t kParallelMin = 1 << 14;  // memory-bound: below this, threading costs more than it saves
 
 template <typename F>
 void binaryLoop(int mode, const float* a, const float* b, float* o, size_t n, size_t bl, F f) {
