@@ -8,13 +8,14 @@
  *
  * Each configuration runs in its own process (`ummkd bench train-step --json` with UMMKD_BACKEND /
  * UMMKD_THREADS; `torch_train_step.py --threads`), so backends and thread pools do not interfere.
- * Reported: median and minimum step time over the timed steps; ratio = ours / PyTorch (median and
- * min). On a shared machine the minimum is the steadier number; the 1-minute load average at the
- * start of each run is in the CSV.
+ * Each configuration runs UMMKD_BENCH_ROUNDS times (default 3) alternating with its PyTorch peer, and
+ * the step times of all rounds are pooled. Reported: median and minimum step time; ratio = ours /
+ * PyTorch (median and min). On a shared machine the minimum is the steadier number; the 1-minute
+ * load average at the start of each configuration is in the CSV.
  *
  * Writes results/bench/train_step.csv and results/bench/train_step.json atomically.
  * Run: `npx tsx lib/bench/train-step.bench.ts` (or through `npm run bench`).
- * Environment: UMMKD_BENCH_STEPS (default 5), UMMKD_BENCH_WARMUP (default 2).
+ * Environment: UMMKD_BENCH_STEPS (default 5), UMMKD_BENCH_WARMUP (default 2), UMMKD_BENCH_ROUNDS (default 3).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -40,6 +41,7 @@ const CONFIGS: NetConfig[] = [
 ];
 const STEPS = Number(process.env.UMMKD_BENCH_STEPS ?? 5);
 const WARMUP = Number(process.env.UMMKD_BENCH_WARMUP ?? 2);
+const ROUNDS = Math.max(1, Number(process.env.UMMKD_BENCH_ROUNDS ?? 3));
 
 interface Run {
   ms_per_step: number;
@@ -94,6 +96,10 @@ function nativeAvailable(): string | null {
 }
 
 const min = (a: number[]) => Math.min(...a);
+const median = (a: number[]) => {
+  const s = [...a].sort((x, y) => x - y);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
 export async function bench(): Promise<void> {
@@ -114,26 +120,29 @@ export async function bench(): Promise<void> {
   const runs: unknown[] = [];
   const git = gitState();
   for (const net of CONFIGS) {
-    const torchCache = new Map<number, Run>();
     for (const c of configs) {
       const load = loadavg()[0]!;
       const label = `${net.network} W=${net.width} ${net.depth ? `${net.depth}x` : ""}${net.size}x${net.size} B=${net.batch}`;
-      console.log(`[bench train-step] ${label}: ours on ${c.backend} @${c.threads} thread(s) ...`);
-      let ours: Run;
-      try {
-        ours = runOurs(net, c.backend, c.threads);
-      } catch (e) {
-        console.log(`[bench train-step]   FAILED: ${String((e as Error).message).split("\n").slice(0, 3).join(" | ")}`);
-        continue;
-      }
-      let torch: Run | undefined;
-      if (torchOk) {
-        if (!torchCache.has(c.threads)) {
-          console.log(`[bench train-step]   PyTorch @${c.threads} thread(s) ...`);
-          torchCache.set(c.threads, runTorch(net, c.threads));
+      // ROUNDS alternations of ours and PyTorch, step times pooled: on a shared machine whose speed
+      // drifts over minutes, alternating keeps the two sides under the same conditions
+      const oursRuns: Run[] = [], torchRuns: Run[] = [];
+      let failed = false;
+      for (let r = 0; r < ROUNDS && !failed; r++) {
+        console.log(`[bench train-step] ${label}: round ${r + 1}/${ROUNDS}: ours on ${c.backend} @${c.threads} thread(s)${torchOk ? ", then PyTorch" : ""} ...`);
+        try {
+          oursRuns.push(runOurs(net, c.backend, c.threads));
+        } catch (e) {
+          console.log(`[bench train-step]   FAILED: ${String((e as Error).message).split("\n").slice(0, 3).join(" | ")}`);
+          failed = true;
+          break;
         }
-        torch = torchCache.get(c.threads);
+        if (torchOk) torchRuns.push(runTorch(net, c.threads));
       }
+      if (failed || oursRuns.length === 0) continue;
+      const ours = oursRuns[0]!;
+      const torch = torchRuns[0];
+      const oursSteps = oursRuns.flatMap((x) => x.ms_steps), torchSteps = torchRuns.flatMap((x) => x.ms_steps);
+      const oursMed = median(oursSteps), torchMed = torchSteps.length ? median(torchSteps) : NaN;
       const row = {
         network: net.network,
         setting: "ours",
@@ -142,16 +151,17 @@ export async function bench(): Promise<void> {
         batch_per_modality: net.batch,
         backend: ours.backend ?? c.backend,
         threads: ours.threads,
-        ours_ms_median: r2(ours.ms_per_step),
-        ours_ms_min: r2(min(ours.ms_steps)),
-        torch_ms_median: torch ? r2(torch.ms_per_step) : "",
-        torch_ms_min: torch ? r2(min(torch.ms_steps)) : "",
-        ratio_median: torch ? r2(ours.ms_per_step / torch.ms_per_step) : "",
-        ratio_min: torch ? r2(min(ours.ms_steps) / min(torch.ms_steps)) : "",
+        ours_ms_median: r2(oursMed),
+        ours_ms_min: r2(min(oursSteps)),
+        torch_ms_median: torch ? r2(torchMed) : "",
+        torch_ms_min: torch ? r2(min(torchSteps)) : "",
+        ratio_median: torch ? r2(oursMed / torchMed) : "",
+        ratio_min: torch ? r2(min(oursSteps) / min(torchSteps)) : "",
         params_ours: ours.params,
         params_torch: torch ? torch.params : "",
         steps: STEPS,
         warmup: WARMUP,
+        rounds: oursRuns.length,
         load_avg_1m: r2(load),
         torch_version: torch?.torch ?? "",
         commit: git.commit ?? "",
@@ -159,15 +169,15 @@ export async function bench(): Promise<void> {
         created_at: new Date().toISOString(),
       };
       rows.push(row);
-      runs.push({ ours, torch });
-      console.log(`[bench train-step]   ${row.backend}@${row.threads}: ours ${row.ours_ms_median} ms (min ${row.ours_ms_min}), PyTorch ${row.torch_ms_median} ms (min ${row.torch_ms_min}), ratio ${row.ratio_median} (min-based ${row.ratio_min})`);
+      runs.push({ ours: oursRuns, torch: torchRuns });
+      console.log(`[bench train-step]   ${row.backend}@${row.threads}: ours ${row.ours_ms_median} ms (min ${row.ours_ms_min}), PyTorch ${row.torch_ms_median} ms (min ${row.torch_ms_min}), ratio ${row.ratio_median} (min-based ${row.ratio_min}) over ${row.rounds} rounds x ${STEPS} steps`);
     }
   }
   if (rows.length === 0) throw new Error("train-step bench: every configuration failed");
   const cols = Object.keys(rows[0]!);
   const csv = [cols.join(","), ...rows.map((r) => cols.map((k) => String(r[k])).join(","))].join("\n") + "\n";
   writeFileAtomic(join(ROOT, "results/bench/train_step.csv"), csv);
-  writeJsonAtomic(join(ROOT, "results/bench/train_step.json"), { configs: CONFIGS, steps: STEPS, warmup: WARMUP, rows, runs });
+  writeJsonAtomic(join(ROOT, "results/bench/train_step.json"), { configs: CONFIGS, steps: STEPS, warmup: WARMUP, rounds: ROUNDS, rows, runs });
   console.log("[bench train-step] wrote results/bench/train_step.csv and train_step.json");
 }
 
