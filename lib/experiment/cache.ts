@@ -10,13 +10,13 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { writeJsonAtomic } from "../util/atomic.ts";
+import { writeFileAtomic } from "../util/atomic.ts";
 
 /**
  * Bump when a change in lib/ changes results for the same config (invalidates every cached run),
  * e.g. the synthetic phantoms, preprocessing, the trainer or the metrics.
  */
-export const CODE_VERSION = "ummkd-exp-2";
+export const CODE_VERSION = "ummkd-exp-3"; // 3: non-finite metrics kept through the cache (were null)
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -60,12 +60,40 @@ export function cachePath(key: string, dir = cacheDir()): string {
   return join(dir, `${key}.json`);
 }
 
+/**
+ * JSON cannot hold Infinity or NaN (JSON.stringify writes null), but run records do: a structure
+ * missing from a prediction has HD = Infinity, one absent from both sides NaN. They are stored as
+ * `{"$nonfinite": "Infinity" | "-Infinity" | "NaN"}` and revived on load.
+ */
+const NONFINITE = "$nonfinite";
+function encodeNonFinite(_k: string, v: unknown): unknown {
+  return typeof v === "number" && !Number.isFinite(v) ? { [NONFINITE]: String(v) } : v;
+}
+function decodeNonFinite(_k: string, v: unknown): unknown {
+  if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+    const o = v as Record<string, unknown>;
+    const keys = Object.keys(o);
+    if (keys.length === 1 && keys[0] === NONFINITE && (o[NONFINITE] === "Infinity" || o[NONFINITE] === "-Infinity" || o[NONFINITE] === "NaN")) return Number(o[NONFINITE]);
+  }
+  return v;
+}
+
+/** JSON text of a cache record, non-finite numbers kept (see {@link decodeCacheJson}). */
+export function encodeCacheJson(value: unknown): string {
+  return JSON.stringify(value, encodeNonFinite, 2) + "\n";
+}
+
+/** Parse a cache record written by {@link encodeCacheJson}. */
+export function decodeCacheJson<T>(text: string): T {
+  return JSON.parse(text, decodeNonFinite) as T;
+}
+
 /** The cached value for `key`, or undefined. */
 export function cacheGet<T>(key: string, dir = cacheDir()): T | undefined {
   const p = cachePath(key, dir);
   if (!existsSync(p)) return undefined;
   try {
-    return JSON.parse(readFileSync(p, "utf8")) as T;
+    return decodeCacheJson<T>(readFileSync(p, "utf8"));
   } catch {
     return undefined; // unreadable entry: treated as a miss and overwritten
   }
@@ -74,7 +102,7 @@ export function cacheGet<T>(key: string, dir = cacheDir()): T | undefined {
 /** Store `value` under `key` (atomic write). */
 export function cachePut(key: string, value: unknown, dir = cacheDir()): string {
   const p = cachePath(key, dir);
-  writeJsonAtomic(p, value);
+  writeFileAtomic(p, encodeCacheJson(value));
   return p;
 }
 

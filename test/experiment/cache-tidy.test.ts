@@ -30,6 +30,15 @@ describe("run cache", () => {
     expect(cacheGet(key, dir)).toBeUndefined();
     cachePut(key, { rows: [1, 2] }, dir);
     expect(cacheGet(key, dir)).toEqual({ rows: [1, 2] });
+    // non-finite metrics survive the cache (plain JSON would turn them into null)
+    cachePut(key, { hd: [Infinity, -Infinity, NaN, 3.5, null], nested: { v: Infinity }, look: { $nonfinite: "x" } }, dir);
+    const back = cacheGet<{ hd: number[]; nested: { v: number }; look: unknown }>(key, dir)!;
+    expect(back.hd[0]).toBe(Infinity);
+    expect(back.hd[1]).toBe(-Infinity);
+    expect(Number.isNaN(back.hd[2])).toBe(true);
+    expect(back.hd.slice(3)).toEqual([3.5, null]);
+    expect(back.nested.v).toBe(Infinity);
+    expect(back.look).toEqual({ $nonfinite: "x" });
     expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
     expect(cacheClear(undefined, dir)).toBe(1);
     expect(cacheGet(key, dir)).toBeUndefined();

@@ -20,6 +20,9 @@ describe.each(NOTEBOOKS.map((n) => [n]))("committed results/%s/cpu", (name) => {
     expect(rows.length).toBeGreaterThan(0);
     expect(Object.keys(rows[0]!)).toEqual([...TIDY_COLUMNS]);
     expect(new Set(rows.map((r) => r.profile))).toEqual(new Set(["cpu"]));
+    // every value is a number; NaN / Infinity spelled out (an empty cell would be a metric lost on the way)
+    const raw = readCsv(join(dir, "tidy.csv"));
+    expect(raw.filter((r) => r.value === "").length, "empty value cells").toBe(0);
     const derived = summarizeTidy(rows);
     const stored = readCsv(join(dir, "summary.csv"));
     expect(stored).toHaveLength(derived.length);
