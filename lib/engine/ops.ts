@@ -6,6 +6,7 @@
 import { tf, type Tensor, type Tensor1D, type Tensor4D, type Tensor5D, type Variable } from "./tf.ts";
 import { UmmkdBatchNormTrain, UmmkdDropout, type UmmkdBatchNormTrainAttrs, type UmmkdDropoutAttrs, type ConvPad } from "./kernel-names.ts";
 import { runUmmkdKernel } from "./grads/run-kernel.ts";
+import { checkDropoutAttrs } from "./wasm/dropout-kernels.ts";
 import { installGradients } from "./grads/index.ts";
 import { ShapeError } from "../util/errors.ts";
 import { conv3dBackpropInput } from "./grads/index.ts";
@@ -102,11 +103,11 @@ export function updateMovingStats(movingMean: Variable, movingVar: Variable, mea
  * @throws RangeError if rate is outside [0, 1)
  */
 export function dropout(x: Tensor, rate: number, seed: number | string): Tensor {
-  if (!(rate >= 0 && rate < 1)) throw new RangeError(`dropout: rate must be a number in [0, 1), got ${rate}`);
+  const attrs: UmmkdDropoutAttrs = { rate, seed };
+  checkDropoutAttrs(attrs);
   if (x.dtype !== "float32") throw new ShapeError(`dropout: x must be float32, got ${x.dtype}`);
   if (rate === 0) return x.clone();
   installGradients();
-  const attrs: UmmkdDropoutAttrs = { rate, seed };
   const [y, mult] = runUmmkdKernel(UmmkdDropout, { x }, attrs) as [Tensor, Tensor];
   mult!.dispose(); // the gradient tape keeps its own copy
   return y!;

@@ -4,7 +4,7 @@
  * tf.dropout(x, rate, undefined, seed) is
  *   multiplier = floor(randomUniform(x.shape, 0, 1, "float32", seed) + keep) / keep;  y = x * multiplier
  * with keep = 1 - rate and every intermediate a float32 tensor. randomUniform draws seedrandom's
- * Alea generator seeded with String(seed) (tfjs-core's UniformRandom). {@link aleaState} and
+ * Alea generator seeded with String(seed) (tfjs-core's UniformRandom). {@link aleaFill} and
  * {@link dropoutFill} reproduce that stream and those float32 roundings exactly, so the masks are
  * bit-identical to tf.dropout's (checked in test/engine/dropout.test.ts); the native engine runs the
  * same recurrence in C++ (`src/dropout.cc`).
@@ -52,17 +52,26 @@ export function aleaState(seed: number | string): AleaState {
   return { c: 1, s0, s1, s2 };
 }
 
-/** The first n numbers of `seedrandom.alea(String(seed))` (the stream tf.randomUniform draws), in double. */
-export function aleaUniforms(seed: number | string, n: number): Float64Array {
+/**
+ * Fills `out` with the first out.length numbers of `seedrandom.alea(String(seed))` (the stream
+ * tf.randomUniform draws), rounded to out's element type (a Float32Array gets tf.randomUniform's
+ * float32 values).
+ */
+export function aleaFill(seed: number | string, out: Float32Array | Float64Array): void {
   let { c, s0, s1, s2 } = aleaState(seed);
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < out.length; i++) {
     const t = 2091639 * s0 + c * 2.3283064365386963e-10;
     s0 = s1;
     s1 = s2;
     c = t | 0;
     out[i] = s2 = t - c;
   }
+}
+
+/** The first n numbers of `seedrandom.alea(String(seed))`, in double. */
+export function aleaUniforms(seed: number | string, n: number): Float64Array {
+  const out = new Float64Array(n);
+  aleaFill(seed, out);
   return out;
 }
 
@@ -77,16 +86,10 @@ export function checkDropoutAttrs(a: UmmkdDropoutAttrs): void {
  * rounded to float32, keep = fround(1 - rate). Same arithmetic as tf.dropout on every backend.
  */
 export function dropoutFill(x: Float32Array, y: Float32Array, mult: Float32Array, rate: number, seed: number | string): void {
-  let { c, s0, s1, s2 } = aleaState(seed);
+  aleaFill(seed, mult); // u_i as float32, overwritten by the multiplier below (as src/dropout.cc)
   const keep = Math.fround(1 - rate);
-  const n = x.length;
-  for (let i = 0; i < n; i++) {
-    const t = 2091639 * s0 + c * 2.3283064365386963e-10;
-    s0 = s1;
-    s1 = s2;
-    c = t | 0;
-    s2 = t - c;
-    const m = Math.fround(Math.floor(Math.fround(Math.fround(s2) + keep)) / keep);
+  for (let i = 0; i < x.length; i++) {
+    const m = Math.fround(Math.floor(Math.fround(mult[i]! + keep)) / keep);
     mult[i] = m;
     y[i] = x[i]! * m;
   }

@@ -10,6 +10,7 @@
  */
 import type { KernelFunc, TensorInfo, NamedAttrMap } from "@tensorflow/tfjs-core";
 import { splitVSizes } from "./wasm-slice.ts";
+import { pooledF32 } from "./js-kernels.ts";
 
 type Arr = Float32Array | Int32Array | Uint8Array;
 interface CpuLike {
@@ -20,12 +21,12 @@ const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
 /**
  * An output array of n elements of the input's type. Float32 outputs come from the backend's
- * buffer pool where it has one (the native backend's `ummkdAllocF32`, see native/buffers.ts: every
- * kernel here writes every output element, so reused contents never show).
+ * buffer pool where it has one ({@link pooledF32}: every kernel here writes every output element,
+ * so reused contents never show).
  */
 function allocLike(be: unknown, like: Arr | typeof Float32Array, n: number): Arr {
   const ctor = (typeof like === "function" ? like : like.constructor) as new (n: number) => Arr;
-  const pool = (be as { ummkdAllocF32?: (n: number) => Float32Array }).ummkdAllocF32;
+  const pool = pooledF32(be);
   return ctor === Float32Array && pool ? pool(n) : new ctor(n);
 }
 
@@ -289,7 +290,6 @@ const splitV = (stock: KernelFunc): KernelFunc => (args) => {
   });
 };
 
-/** Kernel name -> factory taking the stock kernel (the fallback). */
 /** Copies out[off, off + block) into the next rep - 1 blocks (doubling: log2(rep) copies). */
 function repeatBlock(out: Arr, off: number, block: number, rep: number): void {
   let filled = 1;
@@ -359,6 +359,7 @@ function tile(stock: KernelFunc): KernelFunc {
   };
 }
 
+/** Kernel name -> factory taking the stock kernel (the fallback). */
 export const CPU_FAST_KERNELS: Record<string, (stock: KernelFunc) => KernelFunc> = {
   Multiply: makeBinary(loops("X * Y")),
   Add: makeBinary(loops("X + Y")),

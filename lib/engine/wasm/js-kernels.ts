@@ -28,6 +28,14 @@ export function supportsJsKernels(backend: unknown): boolean {
 }
 
 /**
+ * The backend's float32 buffer pool, if it has one (the native backend's `ummkdAllocF32`, see
+ * native/buffers.ts). Its arrays have undefined contents: only for outputs a kernel overwrites entirely.
+ */
+export function pooledF32(backend: unknown): ((n: number) => Float32Array) | undefined {
+  return (backend as { ummkdAllocF32?: (n: number) => Float32Array }).ummkdAllocF32;
+}
+
+/**
  * Inputs as JS Float32Arrays and fresh output arrays; `done()` publishes the outputs.
  *
  * On wasm, JS loops over Float32Array views of the wasm heap run ~5-8x slower in Node 20's V8
@@ -58,7 +66,7 @@ export function io(backend: unknown, inputs: TensorInfo[], outShapes: number[][]
   const ab = backend as ArrayBackend;
   // `overwrites`: the caller writes every output element, so the native backend's buffer pool
   // (native/buffers.ts) may hand out reused arrays; kernels that accumulate into zeros get fresh ones
-  const pool = overwrites ? (backend as { ummkdAllocF32?: (n: number) => Float32Array }).ummkdAllocF32 : undefined;
+  const pool = overwrites ? pooledF32(backend) : undefined;
   const outs = pool ? outShapes.map((s) => pool(s.reduce((a, b) => a * b, 1))) : fresh();
   return {
     ins: inputs.map((t) => ab.readSync(t.dataId) as Float32Array),

@@ -9,11 +9,7 @@
 // y_i = x_i * mult_i.
 //
 // The recurrence is sequential; the mask/scale pass is parallel.
-#include <omp.h>
-
-#include <cmath>
 #include <cstdint>
-#include <cstring>
 
 #include "common.h"
 
@@ -62,7 +58,7 @@ Napi::Value Dropout(const Napi::CallbackInfo& info) {
   const float keep = float(1.0 - rate);
   const float* X = x.data;
   float* Y = y.data;
-#pragma omp parallel for schedule(static) if (n >= (size_t(1) << 16))
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
   for (size_t i = 0; i < n; i++) {
     const float t = M[i] + keep;  // in [0, 2]: floor without libm
     const float fl = t >= 2.f ? 2.f : (t >= 1.f ? 1.f : 0.f);

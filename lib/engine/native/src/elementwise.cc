@@ -40,8 +40,6 @@ inline float sel(bool c, float a, float b) {
   return f;
 }
 
-constexpr size_t kParallelMin = 1 << 14;  // memory-bound: below this, threading costs more than it saves
-
 template <typename F>
 void binaryLoop(int mode, const float* a, const float* b, float* o, size_t n, size_t bl, F f) {
   const bool par = n >= kParallelMin;
@@ -243,16 +241,14 @@ Napi::Value SumOuter(const Napi::CallbackInfo& info) {
 
 namespace ummkd {
 
-// The Adam loop, in double as the JS kernel (so the bits agree): compute-bound (a double divide and
-// square root per element), so it is threaded from a much smaller size than the memory-bound ops,
-// and on x86-64 CPUs with AVX2 a 4-lane copy of it runs (same IEEE operations, no FMA contraction:
-// the addon is built with -ffp-contract=off, so results are identical).
-constexpr size_t kAdamParallelMin = 1 << 14;
+// The Adam loop, in double as the JS kernel (so the bits agree; a double divide and square root per
+// element). On x86-64 CPUs with AVX2 a 4-lane copy of it runs (same IEEE operations, no FMA
+// contraction: the addon is built with -ffp-contract=off, so results are identical).
 
 #define UMMKD_ADAM_BODY                                                                      \
   const double lr = sp[0], b1 = sp[1], b2 = sp[2], eps = sp[3], c1 = sp[4], c2 = sp[5];     \
   const double ob1 = 1 - b1, ob2 = 1 - b2;                                                    \
-  _Pragma("omp parallel for simd schedule(static) if (n >= kAdamParallelMin)")                \
+  _Pragma("omp parallel for simd schedule(static) if (n >= kParallelMin)")                \
   for (size_t i = 0; i < n; i++) {                                                            \
     const double gi = G[i];                                                                   \
     const double mi = b1 * M[i] + ob1 * gi;                                                   \

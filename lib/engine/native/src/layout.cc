@@ -54,7 +54,7 @@ Napi::Value Transpose(const Napi::CallbackInfo& info) {
   float* O = o.data;
   // rows of the output (all axes but the last) split between threads; each thread starts its
   // odometer at its first row
-#pragma omp parallel if (n >= (size_t(1) << 16))
+#pragma omp parallel if (n >= kParallelMin)
   {
     const int nt = omp_get_num_threads(), t = omp_get_thread_num();
     const int64_t r0 = rowsTotal * t / nt, r1 = rowsTotal * (t + 1) / nt;
@@ -98,7 +98,7 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
   const int64_t rows = int64_t(x.length) / K;
   const float* X = x.data;
   float* O = o.data;
-#pragma omp parallel for schedule(static) if (x.length >= (size_t(1) << 15))
+#pragma omp parallel for schedule(static) if (x.length >= kParallelMin)
   for (int64_t r = 0; r < rows; r++) {
     const float* xr = X + r * K;
     float* orow = O + r * K;
