@@ -4,6 +4,8 @@
  * Runs an experiment config headless (the same runner the notebooks use, same cache) and writes
  * tidy.csv, summary.csv and run.json to <out>/<config name>/<profile>/ (default results/).
  * `--notebook NAME` instead runs a notebook's driver (tables and figures included) without Jupyter.
+ * `--dry-run` prints the complete plan of every run with its hash and trains nothing (`--json`: one
+ * JSON array of {hash, plan} on the last line).
  */
 import { join, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,6 +14,8 @@ import { OptionError, oneOf } from "../util/errors.ts";
 import { NORM_KINDS, SETTINGS } from "../models/types.ts";
 import { loadConfig } from "../experiment/config.ts";
 import { runExperiment } from "../experiment/runner.ts";
+import { expandPlans, planLabel } from "../experiment/plan.ts";
+import { resolveProfileName } from "../experiment/profiles.ts";
 import { NOTEBOOKS, run as runNotebook, type NotebookName } from "../experiment/notebook.ts";
 import { writeNotebookResults } from "../experiment/results.ts";
 import { summarizeTidy } from "../experiment/summary.ts";
@@ -20,7 +24,8 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 const USAGE = `usage: ummkd experiment (--config FILE | --notebook NAME) [--profile smoke|quick|cpu|paper] [--force]
                         [--seeds 0,1,2] [--steps N] [--data DIR] [--out DIR]
-                        [--settings s1,s2] [--alphas 0.1,0.5] [--norms batch,group] [--train-only]
+                        [--settings s1,s2] [--alphas 0.1,0.5] [--norms batch,group] [--folds 0,1] [--train-only]
+                        [--dry-run [--json]]
 notebooks: ${NOTEBOOKS.join(", ")}`;
 
 function intList(name: string, v: string | undefined): number[] | undefined {
@@ -28,6 +33,16 @@ function intList(name: string, v: string | undefined): number[] | undefined {
   const a = v.split(",").map((s) => Number(s.trim()));
   if (!a.length || a.some((x) => !Number.isInteger(x) || x < 0)) throw new OptionError(`--${name}`, v, "comma-separated non-negative integers");
   return a;
+}
+
+/** The experiment configs a notebook trains (data/configs/<name>.json, or the configs it reads runs of). */
+function notebookConfigs(name: string): ReturnType<typeof loadConfig>[] {
+  if (!(NOTEBOOKS as readonly string[]).includes(name)) throw new OptionError("--notebook", name, NOTEBOOKS);
+  const uses: Record<string, string[]> = {
+    table3_4_pvalues: ["table1_cardiac", "table2_abdominal"], table6_outlier: ["table2_abdominal"],
+    figure4_5_qualitative: ["table1_cardiac", "table2_abdominal"],
+  };
+  return (uses[name] ?? [name]).map((c) => loadConfig(join(ROOT, "data", "configs", `${c}.json`)));
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -45,7 +60,10 @@ export async function run(argv: string[]): Promise<number> {
       settings: { type: "string" },
       alphas: { type: "string" },
       norms: { type: "string" },
+      folds: { type: "string" },
       "train-only": { type: "boolean", default: false },
+      "dry-run": { type: "boolean", default: false },
+      json: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
     "experiment",
@@ -56,6 +74,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (!values.config === !values.notebook) throw new OptionError("--config / --notebook", argv.join(" "), "exactly one of them");
   const seeds = intList("seeds", values.seeds);
+  const folds = intList("folds", values.folds);
   const steps = values.steps === undefined ? undefined : intList("steps", values.steps)![0];
   const out = resolve(values.out ?? join(ROOT, "results"));
   const list = (v: string | undefined) => (v === undefined ? undefined : v.split(",").map((x) => x.trim()).filter(Boolean));
@@ -73,9 +92,20 @@ export async function run(argv: string[]): Promise<number> {
     ...(settings ? { settings } : {}),
     ...(norms ? { norms } : {}),
     ...(seeds ? { seeds } : {}),
+    ...(folds ? { folds } : {}),
     ...(steps !== undefined ? { steps } : {}),
     ...(values.data ? { dataRoot: resolve(values.data) } : {}),
   };
+  if (values["dry-run"]) {
+    const configs = values.notebook ? notebookConfigs(values.notebook) : [loadConfig(resolve(values.config!))];
+    const profile = resolveProfileName(common.profile);
+    const all = configs.flatMap((c) => expandPlans(c, profile, common).map((p) => ({ config: c.name, ...p })));
+    const seen = new Set<string>();
+    const unique = all.filter((p) => !seen.has(p.hash) && seen.add(p.hash));
+    if (!values.json) for (const p of unique) console.log(`${p.hash}  ${p.config}  ${planLabel(p.plan)}\n${JSON.stringify(p.plan, null, 2)}`);
+    console.log(values.json ? JSON.stringify(unique.map(({ hash, plan }) => ({ hash, plan }))) : `${unique.length} plans (profile ${profile}); nothing trained`);
+    return 0;
+  }
   if (values.notebook) {
     if (!(NOTEBOOKS as readonly string[]).includes(values.notebook)) throw new OptionError("--notebook", values.notebook, NOTEBOOKS);
     const nb = await runNotebook(values.notebook as NotebookName, common);

@@ -27,6 +27,8 @@ export interface BundledLoadOptions {
   maxCases?: Partial<Record<SplitName, number>>;
   /** Split file; default data/splits/abdominal.json in the repository. */
   splitFile?: string;
+  /** Explicit case ids per split and modality (e.g. one fold of lib/data/kfold.ts); replaces the split file. */
+  ids?: Record<SplitName, Record<ModalityName, string[]>>;
 }
 
 const CT_DIR = "btcv_sabs_ct";
@@ -42,6 +44,16 @@ export function bundledAbdominalSplits(root: string, splitFile = splitsPath("abd
   return loadOrCreateSplits(splitFile, "abdominal", { ct: listBtcvCases(join(root, CT_DIR)), mri: listChaosCases(join(root, MRI_DIR)) }, SPLIT_SEED);
 }
 
+function splitIds(s: SplitFile): Record<SplitName, Record<ModalityName, string[]>> {
+  const of = (split: SplitName) => ({ ct: s.splits.ct![split], mri: s.splits.mri![split] });
+  return { train: of("train"), val: of("val"), test: of("test") };
+}
+
+/** The bundled abdominal case ids per modality (BTCV CT with PNG slices, CHAOS MRI). */
+export function bundledAbdominalCases(root: string): Record<ModalityName, string[]> {
+  return { ct: listBtcvCases(join(root, CT_DIR)), mri: listChaosCases(join(root, MRI_DIR)) };
+}
+
 /**
  * Loads the bundled abdominal CT + MRI cases by split (labels: 0 bg, 1 liver, 2 right kidney,
  * 3 left kidney, 4 spleen).
@@ -50,7 +62,7 @@ export function bundledAbdominalSplits(root: string, splitFile = splitsPath("abd
 export function loadBundledAbdominal(root: string, opts: BundledLoadOptions = {}): { splits: SplitCases; source: { ct: string; mri: string }; splitFile: string } {
   if (!hasBundledAbdominal(root)) throw new DataError(root, `no bundled abdominal data (expected ${CT_DIR}/ and ${MRI_DIR}/)`);
   const splitFile = opts.splitFile ?? splitsPath("abdominal", REPO_ROOT);
-  const s = bundledAbdominalSplits(root, splitFile);
+  const ids = opts.ids ?? splitIds(bundledAbdominalSplits(root, splitFile));
   const pre = opts.preprocess === undefined ? { size: [256, 256] as [number, number], clipPercent: 2, zscore: true } : opts.preprocess;
   const load = (m: ModalityName, id: string): Case => {
     const c = m === "ct" ? loadBtcvCase(join(root, CT_DIR), id) : loadChaosCase(join(root, MRI_DIR), id);
@@ -60,8 +72,8 @@ export function loadBundledAbdominal(root: string, opts: BundledLoadOptions = {}
   for (const split of ["train", "val", "test"] as const) {
     const cap = opts.maxCases?.[split] ?? 0;
     const pick = (m: ModalityName) => {
-      const ids = s.splits[m]![split];
-      return (cap > 0 ? ids.slice(0, cap) : ids).map((id) => load(m, id));
+      const list = ids[split][m];
+      return (cap > 0 ? list.slice(0, cap) : list).map((id) => load(m, id));
     };
     out[split] = { ct: pick("ct"), mri: pick("mri") };
   }

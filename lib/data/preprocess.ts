@@ -31,6 +31,12 @@ export interface PreprocessOptions {
    * true. false: centre exactly on the mean foreground coordinate (PnP-AdaNet), padding as needed.
    */
   keepInside?: boolean;
+  /**
+   * Where the in-plane ROI is centred: "foreground" (default; the mean label coordinate, as
+   * PnP-AdaNet) or "grid" (the plane's centre: uses no label, so test cases are cropped exactly as
+   * an unlabelled scan would be).
+   */
+  roiCentre?: "foreground" | "grid";
   /** Percentage of the brightest voxels clipped; default 2 (clip at the 98th percentile); 0 disables. */
   clipPercent?: number;
   /** Z-score after clipping; default true. */
@@ -72,7 +78,7 @@ export function preprocessCase(c: Case, opts: PreprocessOptions = {}): Case {
     for (let i = 0; i < image.data.length; i++) if (image.data[i]! < min) min = image.data[i]!;
     const centre = opts.keepInside === false
       ? (label ? foregroundCentreXY(label) : ([Math.floor(image.shape[0] / 2), Math.floor(image.shape[1] / 2)] as [number, number]))
-      : roiCentreXY(label, image.shape, size);
+      : roiCentreXY(opts.roiCentre === "grid" ? undefined : label, image.shape, size);
     const ci = cropXY(image, size, centre, min);
     image = ci.volume;
     cropOffset = ci.offset;

@@ -1,22 +1,23 @@
 /**
- * Run cache: one JSON file per training run, keyed by a hash of everything that determines the
- * run's result (run spec, resolved profile, data source, CODE_VERSION and the package version).
- * Re-running a notebook loads cached runs instead of retraining; `force` retrains. Runs shared
- * by notebooks (e.g. Table I's and Table III's) are trained once.
+ * Run store and run cache: one JSON record per trained run (its complete plan, per-case metrics,
+ * validation curves, sample slices and provenance; no weights), keyed by the plan's hash
+ * (lib/experiment/plan.ts `planHash`). Re-running a notebook loads the stored runs instead of
+ * retraining; `force` retrains. Runs shared by notebooks (e.g. Table II's and Table VI's) are
+ * trained once.
  *
- * Location: `$UMMKD_CACHE` or `<repo>/.ummkd-cache/runs/` (gitignored).
+ * - The store, `results/runs/<hash>.json` (committed): the runs behind the committed results of
+ *   the `cpu` (and `paper`) profile, written only by runs of a notebook's default grid, so that
+ *   anyone can re-derive every table without training, and a long profile can be computed over
+ *   several sittings and machines.
+ * - The cache, `$UMMKD_CACHE` or `<repo>/.ummkd-cache/runs/` (gitignored): every other run
+ *   (smoke, quick, tweaked parameters).
+ * Lookup reads the store first, then the cache.
  */
-import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeFileAtomic } from "../util/atomic.ts";
-
-/**
- * Bump when a change in lib/ changes results for the same config (invalidates every cached run),
- * e.g. the synthetic phantoms, preprocessing, the trainer or the metrics.
- */
-export const CODE_VERSION = "ummkd-exp-3"; // 3: non-finite metrics kept through the cache (were null)
+export { CODE_VERSION, stableStringify } from "./plan.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -24,36 +25,9 @@ export function cacheDir(): string {
   return process.env.UMMKD_CACHE ?? join(ROOT, ".ummkd-cache", "runs");
 }
 
-/** JSON with object keys sorted at every level (so equal values hash equally). */
-export function stableStringify(v: unknown): string {
-  if (v === null || typeof v !== "object") return JSON.stringify(v);
-  if (Array.isArray(v)) return `[${v.map(stableStringify).join(",")}]`;
-  const o = v as Record<string, unknown>;
-  return `{${Object.keys(o)
-    .filter((k) => o[k] !== undefined)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${stableStringify(o[k])}`)
-    .join(",")}}`;
-}
-
-let pkgVersion: string | undefined;
-function packageVersion(): string {
-  if (pkgVersion === undefined) {
-    try {
-      pkgVersion = String(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version);
-    } catch {
-      pkgVersion = "unknown";
-    }
-  }
-  return pkgVersion;
-}
-
-/** 16-hex-digit key of a run spec (plus CODE_VERSION and the package version). */
-export function runKey(spec: unknown): string {
-  return createHash("sha256")
-    .update(stableStringify({ spec, code: CODE_VERSION, version: packageVersion() }))
-    .digest("hex")
-    .slice(0, 16);
+/** The committed run store (`$UMMKD_RUN_STORE` or `<repo>/results/runs`). */
+export function storeDir(): string {
+  return process.env.UMMKD_RUN_STORE ?? join(ROOT, "results", "runs");
 }
 
 export function cachePath(key: string, dir = cacheDir()): string {
@@ -104,6 +78,14 @@ export function cachePut(key: string, value: unknown, dir = cacheDir()): string 
   const p = cachePath(key, dir);
   writeFileAtomic(p, encodeCacheJson(value));
   return p;
+}
+
+/** The stored or cached record of a plan hash (store first), or undefined. */
+export function findRun<T>(hash: string): { record: T; where: "store" | "cache" } | undefined {
+  const st = cacheGet<T>(hash, storeDir());
+  if (st) return { record: st, where: "store" };
+  const c = cacheGet<T>(hash, cacheDir());
+  return c ? { record: c, where: "cache" } : undefined;
 }
 
 /** Remove every cached run (or only those whose key is listed). */

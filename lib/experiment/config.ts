@@ -26,17 +26,29 @@ export interface ProfileSpec {
   /** Grid of synthetic cases / in-plane size and depth that real cases are resampled and cropped to. */
   shape: [number, number, number];
   spacing: [number, number, number];
-  /** Trainer profile (lib/train/config.ts TRAIN_PROFILES) the train overrides apply on top of. */
-  trainProfile: "smoke" | "quick" | "cpu" | "paper";
-  /** Overrides of the trainer's config (steps, batchSize, lr, validateEvery, ...) and the model width. */
+  /**
+   * Trainer settings (lib/train/config.ts TrainConfig keys: steps, batchSize, lr, lrDecay,
+   * lrDecayEvery, validateEvery, ...) plus the model `width`, on top of the trainer's defaults
+   * (the paper's). The `paper` profile starts from lib/train's published `paper` profile instead.
+   */
   train: Record<string, number>;
+  /** K-fold cross-validation of the real abdominal data (lib/data/kfold.ts): k folds, validation cases per modality. */
+  cv?: { k: number; valPerModality: { ct: number; mri: number } };
+  /** 3D patch (and inference block) depth in slices; default 8. */
+  patchDepth?: number;
+  /** Fraction of training samples centred on a randomly chosen present class (lib/experiment/sources.ts); default 0. */
+  classCentred?: number;
+  /** In-plane ROI centre of real cases ("grid": no label used); default "foreground". */
+  roiCentre?: "grid" | "foreground";
+  /** Weights evaluated on test: the last step's, or those with the best mean pooled validation Dice; default "last". */
+  selection?: "last" | "best-val-dice";
   /** Seeds to run (overridable by the notebook's parameters cell). */
   seeds: number[];
   /**
    * Restrict the config's settings / norms / alphas at this profile (e.g. smoke runs a subset so CI
    * stays fast); explicit notebook parameters take precedence.
    */
-  subset?: { settings?: Setting[]; norms?: NormKind[]; alphas?: number[] };
+  subset?: { settings?: Setting[]; norms?: NormKind[]; alphas?: number[]; folds?: number[] };
 }
 
 export interface ExperimentConfig {
@@ -50,9 +62,12 @@ export interface ExperimentConfig {
   norms: NormKind[];
   /** KD weights to run for KD settings (non-KD settings always run with alpha 0). */
   alphas: number[];
-  /** Metrics to compute per test case and structure; `outlier` also evaluates an artefact-corrupted CT test case (Table VI). */
-  evaluate: { metrics: ("dice" | "hd" | "hd95" | "assd")[]; outlier: boolean };
-  record: { valCurves: boolean; confusion: boolean; sampleSlices: boolean };
+  /**
+   * Metrics computed per test case and structure. (Every run records its validation curves and
+   * sample slices, and every abdominal run also evaluates Table VI's artefact case, so that the
+   * notebooks that need the same runs share one training.)
+   */
+  evaluate: { metrics: ("dice" | "hd" | "hd95" | "assd")[] };
   profiles: Partial<Record<ExperimentProfile, Partial<ProfileSpec>>>;
   /** Where the config was read from (set by loadConfig). */
   file?: string;
@@ -79,7 +94,17 @@ const PROFILE_FIELDS: Record<string, FieldSpec> = {
   },
   shape: { kind: "array", items: { kind: "integer", min: 4 }, length: 3 },
   spacing: { kind: "array", items: { kind: "number", min: 0 }, length: 3 },
-  trainProfile: { kind: "string", enum: ["smoke", "quick", "cpu", "paper"] },
+  cv: {
+    kind: "object",
+    fields: {
+      k: { kind: "integer", min: 2, required: true },
+      valPerModality: { kind: "object", required: true, fields: { ct: { kind: "integer", min: 0, required: true }, mri: { kind: "integer", min: 0, required: true } } },
+    },
+  },
+  patchDepth: { kind: "integer", min: 8 },
+  classCentred: { kind: "number", min: 0 },
+  roiCentre: { kind: "string", enum: ["grid", "foreground"] },
+  selection: { kind: "string", enum: ["last", "best-val-dice"] },
   train: { kind: "object" }, // free-form numbers, checked below and by the trainer's validator
   seeds: { kind: "array", items: { kind: "integer", min: 0 } },
   subset: {
@@ -88,6 +113,7 @@ const PROFILE_FIELDS: Record<string, FieldSpec> = {
       settings: { kind: "array", items: { kind: "string", enum: SETTINGS } },
       norms: { kind: "array", items: { kind: "string", enum: NORM_KINDS } },
       alphas: { kind: "array", items: { kind: "number", min: 0 } },
+      folds: { kind: "array", items: { kind: "integer", min: 0 } },
     },
   },
 };
@@ -104,12 +130,7 @@ export const CONFIG_SPEC: Record<string, FieldSpec> = {
     kind: "object",
     fields: {
       metrics: { kind: "array", items: { kind: "string", enum: ["dice", "hd", "hd95", "assd"] } },
-      outlier: { kind: "boolean" },
     },
-  },
-  record: {
-    kind: "object",
-    fields: { valCurves: { kind: "boolean" }, confusion: { kind: "boolean" }, sampleSlices: { kind: "boolean" } },
   },
   profiles: {
     kind: "object",
@@ -172,7 +193,6 @@ export function validateConfig(raw: unknown, file: string): ExperimentConfig {
   if ((task === "cardiac") !== (network === "dilated2d"))
     throw new DataError(file, `key 'network': '${network}' with task '${task}' (the paper pairs cardiac with dilated2d, abdominal with unet3d)`);
   const ev = (o.evaluate ?? {}) as Partial<ExperimentConfig["evaluate"]>;
-  const rec = (o.record ?? {}) as Partial<ExperimentConfig["record"]>;
   return {
     name: o.name as string,
     artefact: o.artefact as string,
@@ -181,8 +201,7 @@ export function validateConfig(raw: unknown, file: string): ExperimentConfig {
     settings: o.settings as Setting[],
     norms: (o.norms as NormKind[] | undefined) ?? ["batch"],
     alphas: (o.alphas as number[] | undefined) ?? [0.5],
-    evaluate: { metrics: ev.metrics ?? ["dice", "hd", "hd95", "assd"], outlier: ev.outlier ?? false },
-    record: { valCurves: rec.valCurves ?? false, confusion: rec.confusion ?? false, sampleSlices: rec.sampleSlices ?? false },
+    evaluate: { metrics: ev.metrics ?? ["dice", "hd", "hd95", "assd"] },
     profiles: (o.profiles as ExperimentConfig["profiles"] | undefined) ?? {},
     file,
   };

@@ -13,7 +13,8 @@ import { preprocessCase } from "../data/preprocess.ts";
 import { ABDOMINAL_STRUCTURES, CARDIAC_STRUCTURES, addArtefacts, syntheticCohort } from "../data/synthetic.ts";
 import { DataError } from "../util/errors.ts";
 import { findDataRoot } from "../data/root.ts";
-import type { ExperimentTask, ProfileSpec } from "./config.ts";
+import type { ExperimentTask } from "./config.ts";
+import type { DataPlan, RunPlan } from "./plan.ts";
 
 export type Split<T> = Record<ModalityName, T>;
 
@@ -36,54 +37,42 @@ function prep(c: Case): Case {
   return preprocessCase(c, { size: undefined, clipPercent: 2, zscore: true });
 }
 
-function syntheticSplits(task: ExperimentTask, spec: ProfileSpec): Pick<TaskData, "train" | "val" | "test"> {
-  const opts = { shape: spec.shape, spacing: spec.spacing };
+function syntheticSplits(task: ExperimentTask, d: DataPlan): Pick<TaskData, "train" | "val" | "test"> {
+  if (d.split.kind !== "synthetic") throw new DataError("plan", `synthetic data with a ${d.split.kind} split`);
+  const cases = d.split.cases;
+  const opts = { shape: d.shape, spacing: d.spacing };
   const cohort = (m: ModalityName, n: number, seed: number) =>
     n > 0 ? syntheticCohort(task, m, n, seed, opts).map((c) => ({ ...c, id: c.id.replace(`-${m}-`, `-${m}-s${seed}-`) })) : [];
   const split = (n: number, seed: number): Split<Case[]> => ({ ct: cohort("ct", n, seed), mri: cohort("mri", n, seed) });
-  return { train: split(spec.cases.train, 1), val: split(Math.max(1, spec.cases.val), 2), test: split(spec.cases.test, 3) };
+  return { train: split(cases.train, 1), val: split(Math.max(1, cases.val), 2), test: split(cases.test, 3) };
 }
 
 /**
- * Build (and preprocess) the cases of a task at a profile.
- * @throws DataError when real data is required (no fallback) and the data root lacks it
+ * Build (and preprocess) the cases of a plan.
+ * @param dataRoot the data root of real data (the plan records the datasets, not the path)
+ * @throws DataError when the plan needs real data and the root lacks it
  */
-export async function loadTaskData(task: ExperimentTask, spec: ProfileSpec, options: { dataRoot: string | null; outlier: boolean }): Promise<TaskData> {
-  let raw: Pick<TaskData, "train" | "val" | "test"> | undefined;
-  let source: Split<string> = { ct: "synthetic", mri: "synthetic" };
+export async function loadTaskData(plan: RunPlan, dataRoot: string | null): Promise<TaskData> {
+  const d = plan.data;
+  let raw: Pick<TaskData, "train" | "val" | "test">;
   let preprocessed = false;
-  if (spec.data === "real") {
-    const real = await loadRealData(task, spec, options.dataRoot);
-    if (real) {
-      raw = real.splits;
-      source = real.source;
-      preprocessed = true; // lib/data already resampled, cropped, clipped and z-scored them
-    } else if (!spec.fallbackToSynthetic) {
-      throw new DataError(options.dataRoot ?? "(no data root: set --data or UMMKD_DATA)", `no real ${task} data found for this profile, and it does not fall back to synthetic data`);
-    }
-  }
-  raw ??= syntheticSplits(task, spec);
+  if (d.source === "real") {
+    const root = dataRoot ?? defaultDataRoot();
+    const mod = (await import("./real-data.ts")) as typeof import("./real-data.ts");
+    const real = root && plan.task === "abdominal" ? await mod.loadRealAbdominal(root, d) : undefined;
+    if (!real) throw new DataError(root ?? "(no data root: set --data or UMMKD_DATA)", `no real ${plan.task} data (the plan needs ${d.datasets.ct} + ${d.datasets.mri})`);
+    raw = real.splits;
+    preprocessed = true; // lib/data already resampled, cropped, clipped and z-scored them
+  } else raw = syntheticSplits(plan.task, d);
   const p = preprocessed ? (c: Case) => c : prep;
   const map = (s: Split<Case[]>): Split<Case[]> => ({ ct: s.ct.map(p), mri: s.mri.map(p) });
-  const data: TaskData = { train: map(raw.train), val: map(raw.val), test: map(raw.test), source };
-  if (options.outlier) {
+  const data: TaskData = { train: map(raw.train), val: map(raw.val), test: map(raw.test), source: { ...d.datasets } };
+  if (plan.evaluate.outlier) {
     const first = raw.test.ct[0];
-    if (!first) throw new DataError("test split", "Table VI needs at least one CT test case");
+    if (!first) throw new DataError("test split", "Table VI's artefact case needs at least one CT test case");
     data.outlier = prep(addArtefacts(first, { seed: 6 }));
   }
   return data;
-}
-
-/**
- * Real data from the data root, or undefined where it is absent. Wired for abdominal (BTCV CT +
- * CHAOS MRI) through lib/data's dataset loaders when they are available.
- */
-async function loadRealData(task: ExperimentTask, spec: ProfileSpec, root: string | null): Promise<{ splits: Pick<TaskData, "train" | "val" | "test">; source: Split<string> } | undefined> {
-  if (task !== "abdominal") return undefined;
-  root ??= defaultDataRoot();
-  if (!root) return undefined;
-  const mod = (await import("./real-data.ts")) as typeof import("./real-data.ts");
-  return mod.loadRealAbdominal(root, spec);
 }
 
 function defaultDataRoot(): string | null {

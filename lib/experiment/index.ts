@@ -6,12 +6,16 @@ export {
 } from "./config.ts";
 export { resolveProfile, resolveProfileName } from "./profiles.ts";
 export {
-  runExperiment, expandRuns, executeRun,
+  runExperiment, executeRun, specOf, trainConfigOf,
   type RunSpec, type RunRecord, type RunOptions, type ExperimentResult, type ExperimentOverrides, type SampleSlice, type ValRecord,
 } from "./runner.ts";
 export { loadTaskData, structuresOf, type TaskData } from "./data.ts";
 export { CaseBatchSource, validationSet, type SampleMode } from "./sources.ts";
-export { runKey, cacheGet, cachePut, cacheClear, cacheDir, stableStringify, CODE_VERSION } from "./cache.ts";
+export { cacheGet, cachePut, cacheClear, cacheDir, storeDir, findRun } from "./cache.ts";
+export {
+  resolvePlan, expandPlans, planHash, planLabel, profileFolds, stableStringify, CODE_VERSION, PLAN_SCHEMA,
+  type RunPlan, type DataPlan, type TrainPlan, type EvaluatePlan, type SplitPlan, type HashedPlan, type PlanOverrides, type GridOverrides,
+} from "./plan.ts";
 export { TIDY_COLUMNS, writeTidy, readTidy, tidyToCsv, type TidyRow, type TidyColumn } from "./tidy.ts";
 export { summarizeTidy, withCaseMeans, pValues, sideBySide, formatMeanStd, type SummaryRow, type PValueRow } from "./summary.ts";
 export { renderVegaLite, alphaBoxplotSpec, kdCurveSpec, confusionSpec, settingBarsSpec, qualitativeSvg, greyPng } from "./figures.ts";

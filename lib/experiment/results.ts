@@ -5,6 +5,7 @@
  *                               summary.csv   mean ± std (n - 1), n per setting/norm/alpha/condition/modality/structure/metric
  *                               table<k>.csv  each table shown in the notebook
  *                               <figure>.svg  each figure (deterministic SVG)
+ *                               plans.json    the complete plan of every run, with its hash (results/runs/<hash>.json)
  *                               run.json      provenance (git commit, backend, versions, hardware), configs,
  *                                             params, seeds, runs (cache keys, steps, wall time), start/end
  *
@@ -33,7 +34,8 @@ export async function writeNotebookResults(run: NotebookRun, root: string): Prom
   const files: string[] = [];
   const runs = run.experiments.flatMap((e) =>
     e.runs.map((r) => ({
-      config: e.config.name, key: r.key, setting: r.spec.setting, norm: r.spec.norm, alpha: r.spec.alpha, seed: r.spec.seed,
+      config: e.config.name, key: r.key, setting: r.spec.setting, norm: r.spec.norm, alpha: r.spec.alpha, seed: r.spec.seed, fold: r.spec.fold ?? 0,
+      selectedStep: r.train.selectedStep ?? r.train.steps,
       dataSource: r.dataSource, steps: r.train.steps, trainWallS: r.train.wallS, evalWallS: r.train.evalS, cached: r.cached ?? false,
       trainedAt: r.provenance.createdAt, trainedAtCommit: r.provenance.git.commit, trainedDirty: r.provenance.git.dirty, backend: r.provenance.backend,
     })),
@@ -47,7 +49,7 @@ export async function writeNotebookResults(run: NotebookRun, root: string): Prom
     startedAt: run.experiments.map((e) => e.startedAt).sort()[0],
     endedAt: new Date().toISOString(),
     wallS: run.experiments.reduce((a, e) => a + e.wallS, 0),
-    configs: run.experiments.map((e) => ({ ...e.config, profileResolved: e.runs[0]?.spec.spec })),
+    configs: run.experiments.map((e) => e.config),
     runs,
     notes: run.notes,
     files: [] as string[],
@@ -63,6 +65,8 @@ export async function writeNotebookResults(run: NotebookRun, root: string): Prom
     put(tmp, "summary.csv", toCsv(run.summary as unknown as Record<string, number | string>[], SUMMARY_COLUMNS));
     run.tables.forEach((t, k) => put(tmp, `table${k + 1}.csv`, t.csv));
     for (const f of run.figures) put(tmp, `${f.name}.svg`, f.svg);
+    // the complete plan of every run, keyed by hash (the run store's file names)
+    put(tmp, "plans.json", JSON.stringify(run.experiments.flatMap((e) => e.plans.map((p) => ({ hash: p.hash, plan: p.plan }))), null, 2) + "\n");
     writeFileSync(join(tmp, "run.json"), JSON.stringify(meta, null, 2) + "\n");
     files.push(join(dir, "run.json"));
   });

@@ -1,19 +1,27 @@
 /**
- * The experiment runner: trains and evaluates every (setting, norm, alpha, seed) of a config at a
- * profile, one cached run each, and collects tidy rows, validation curves (KD loss, q^a/q^b) and
+ * The experiment runner: trains and evaluates every plan of a config at a profile (settings x
+ * norms x alphas x seeds x cross-validation folds, lib/experiment/plan.ts), one stored run each,
+ * and collects tidy rows, validation curves (KD loss, q^a/q^b, pooled Dice per structure) and
  * sample slices for the qualitative figures.
  *
- * One run = build the data (lib/experiment/data.ts) -> trainer (lib/train) on an unpaired
- * resumable source -> whole-volume prediction of every test case -> lib/metrics per structure ->
- * tidy rows. Runs are cached by a hash of their spec (lib/experiment/cache.ts); `force` retrains.
+ * One run = build the plan's data (lib/experiment/data.ts) -> trainer (lib/train) on an unpaired
+ * resumable source -> (model selection on the validation cases) -> whole-volume prediction of
+ * every test case -> lib/metrics per structure -> tidy rows. Runs are keyed by their plan's hash
+ * (lib/experiment/cache.ts: the committed store results/runs/, then the local cache); `force`
+ * retrains.
  * Every run records its validation log (Figures 7/8) and sample slices (Figures 4/5), and every
  * abdominal run also evaluates Table VI's artefact case (condition "artefacts"), so notebooks that
  * need the same runs (Tables II/IV/VI, Figures 5/7/8) share one cached training.
  */
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { initEngine, engineInfo } from "../engine/index.ts";
+import { buildModel } from "../models/network.ts";
+import { BestWeights, selectionScore } from "./selection.ts";
 import { evaluateSegmentation } from "../metrics/index.ts";
-import { usesKD, type NormKind, type Setting } from "../models/types.ts";
-import { resolveTrainConfig, type TrainConfigInput } from "../train/config.ts";
+import type { NormKind, Setting } from "../models/types.ts";
+import type { TrainConfig } from "../train/config.ts";
 import { train } from "../train/trainer.ts";
 import { predictVolume2D5, predictVolume3D } from "../train/predict.ts";
 import type { LogRecord } from "../train/types.ts";
@@ -22,14 +30,15 @@ import type { Case } from "../data/types.ts";
 import { foregroundZRange } from "../data/crop.ts";
 import { findDataRoot } from "../data/root.ts";
 import { provenance, type Provenance } from "../util/provenance.ts";
-import { cacheGet, cachePut, runKey } from "./cache.ts";
-import type { ExperimentConfig, ExperimentProfile, ProfileSpec } from "./config.ts";
+import { cachePut, cacheDir, findRun, storeDir } from "./cache.ts";
+import type { ExperimentConfig, ExperimentProfile } from "./config.ts";
 import { loadTaskData, structuresOf, type TaskData } from "./data.ts";
-import { resolveProfile, resolveProfileName } from "./profiles.ts";
+import { resolveProfileName } from "./profiles.ts";
+import { expandPlans, planLabel, stableStringify, type GridOverrides, type HashedPlan, type RunPlan } from "./plan.ts";
 import { CaseBatchSource, validationSet } from "./sources.ts";
 import type { TidyRow } from "./tidy.ts";
 
-/** Everything that determines one training run's result (hashed for the cache). */
+/** A run's coordinates in its experiment's grid (a view of its plan, for tables and figures). */
 export interface RunSpec {
   task: ExperimentConfig["task"];
   network: ExperimentConfig["network"];
@@ -37,9 +46,17 @@ export interface RunSpec {
   norm: NormKind;
   alpha: number;
   seed: number;
+  /** Cross-validation fold (0 without CV). */
+  fold: number;
   profile: ExperimentProfile;
-  spec: ProfileSpec;
-  dataRoot: string | null;
+}
+
+/** The grid coordinates of a plan. */
+export function specOf(plan: RunPlan): RunSpec {
+  return {
+    task: plan.task, network: plan.model.network, setting: plan.model.setting, norm: plan.model.norm, alpha: plan.train.alpha,
+    seed: plan.train.seed, fold: plan.data.split.kind === "kfold" ? plan.data.split.fold : 0, profile: plan.profile,
+  };
 }
 
 /** A validation record as kept in the cache (Figures 7 and 8). */
@@ -58,16 +75,29 @@ export interface SampleSlice {
 }
 
 export interface RunRecord {
+  /** The plan's hash (lib/experiment/plan.ts planHash): the record's file name in the store/cache. */
   key: string;
+  /** The complete plan the run was trained and evaluated with. */
+  plan: RunPlan;
   spec: RunSpec;
   dataSource: string;
   /** Tidy rows without the notebook column (filled by the caller). */
   rows: Omit<TidyRow, "notebook">[];
   val: ValRecord[];
   samples: SampleSlice[];
-  train: { steps: number; wallS: number; evalS: number; lastLoss: number | null };
+  train: {
+    steps: number;
+    wallS: number;
+    evalS: number;
+    lastLoss: number | null;
+    /** Step whose weights were evaluated (plan.train.selection), and its mean pooled validation Dice. */
+    selectedStep: number;
+    selectedValDice: number | null;
+  };
   provenance: Provenance;
+  /** Where this copy came from: trained now, the committed store, or the local cache. */
   cached?: boolean;
+  from?: "trained" | "store" | "cache";
 }
 
 export interface RunOptions {
@@ -79,7 +109,7 @@ export interface RunOptions {
   onRun?: (spec: RunSpec, event: "start" | "done", record?: RunRecord) => void;
 }
 
-const STRUCTURE_METRICS = ["dice", "hd", "hd95", "assd"] as const;
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 function middleForegroundSlice(c: Case): number {
   const r = c.label ? foregroundZRange(c.label) : null;
@@ -102,31 +132,65 @@ function sliceOf(c: Case, pred: Uint8Array, z: number): SampleSlice {
   };
 }
 
-/** Train and evaluate one run (no cache). */
-export async function executeRun(spec: RunSpec, data: TaskData, options: RunOptions = {}): Promise<Omit<RunRecord, "key">> {
+/** The trainer's config of a plan (execution-only knobs: checkpoint/log frequency). */
+export function trainConfigOf(plan: RunPlan, exec: { checkpointEvery?: number; logEvery?: number } = {}): TrainConfig {
+  const { optimizer: _o, lrSchedule: _s, selection: _sel, T, ...t } = plan.train;
+  return { ...t, temperature: T, model: { ...plan.model, seed: plan.train.seed }, checkpointEvery: exec.checkpointEvery ?? 0, logEvery: exec.logEvery ?? 10 };
+}
+
+/** Where runs train (checkpoints, log, best weights): `$UMMKD_TRAIN_DIR` or `<repo>/.ummkd-cache/train/<hash>`. */
+export function trainDir(hash: string): string {
+  return join(process.env.UMMKD_TRAIN_DIR ?? join(ROOT, ".ummkd-cache", "train"), hash);
+}
+
+/** Validation records of a run's log (complete after a resume: the trainer truncates the log to its checkpoint). */
+function valRecordsOf(logPath: string | undefined, fallback: ValRecord[]): ValRecord[] {
+  if (!logPath || !existsSync(logPath)) return fallback;
+  return readFileSync(logPath, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as LogRecord).filter((r): r is ValRecord => r.type === "val");
+}
+
+/**
+ * Train and evaluate one plan (no store/cache). With `runDir`, training checkpoints there at every
+ * validation and an interrupted run resumes from it; the best validation weights are kept in
+ * `<runDir>/best/`.
+ */
+export async function executeRun(plan: RunPlan, data: TaskData, options: RunOptions & { runDir?: string } = {}): Promise<Omit<RunRecord, "key">> {
   await initEngine();
-  const mode = spec.network === "dilated2d" ? "2d" : "3d";
-  const width = spec.spec.train.width;
-  const overrides: Record<string, number> = { ...spec.spec.train };
-  delete overrides.width;
-  const input: TrainConfigInput = {
-    ...(overrides as Partial<TrainConfigInput>),
-    profile: spec.spec.trainProfile,
-    model: { network: spec.network, setting: spec.setting, norm: spec.norm, ...(width !== undefined ? { width } : {}) },
-    seed: spec.seed,
-    alpha: spec.alpha,
-  };
-  const config = resolveTrainConfig(input);
-  const source = new CaseBatchSource(data.train, mode, spec.seed);
-  const validation = validationSet(data.val, mode, { batchSize: mode === "2d" ? Math.min(4, config.batchSize * 2) : 1 });
-  const val: ValRecord[] = [];
-  const res = await train(config, { train: source, validation }, {
-    progress: options.progress ?? "auto",
-    label: `${spec.setting}${spec.norm !== "batch" ? `/${spec.norm}` : ""} a=${spec.alpha} s=${spec.seed}`,
-    onLog: (r) => {
-      if (r.type === "val") val.push(r);
-    },
-  });
+  const spec = specOf(plan);
+  const mode = plan.data.sampling.mode;
+  const depth = plan.data.sampling.depth;
+  const config = trainConfigOf(plan, { checkpointEvery: options.runDir ? plan.train.validateEvery || 100 : 0 });
+  const source = new CaseBatchSource(data.train, mode, plan.train.seed, { depth: Math.max(depth, 1), classCentred: plan.data.sampling.classCentred });
+  const validation = validationSet(data.val, mode, mode === "2d" ? { batchSize: Math.min(4, config.batchSize * 2) } : { batchSize: 1, perCase: 4, depth });
+  const live: ValRecord[] = [];
+  const model = buildModel({ ...config.model, seed: config.seed });
+  const best = plan.train.selection === "best-val-dice" ? new BestWeights(options.runDir ? join(options.runDir, "best") : undefined) : undefined;
+  let res: Awaited<ReturnType<typeof train>>;
+  try {
+    res = await train(config, { train: source, validation }, {
+      progress: options.progress ?? "auto",
+      label: planLabel(plan),
+      ...(options.runDir ? { runDir: options.runDir } : {}),
+      onLog: (r) => {
+        if (r.type !== "val") return;
+        live.push(r);
+        best?.offer(r.step, selectionScore(r), model);
+      },
+      model,
+    });
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  const val = valRecordsOf(res.logPath, live);
+  const lastVal = val.at(-1);
+  let selectedStep = res.steps;
+  let selectedValDice: number | null = lastVal ? selectionScore(lastVal) : null;
+  if (best?.step !== undefined) {
+    if (best.step !== res.steps) best.restoreInto(res.model);
+    selectedStep = best.step;
+    selectedValDice = best.score;
+  }
   const t0 = Date.now();
   const structures = structuresOf(spec.task);
   const labels = structures.map((_, k) => k + 1);
@@ -137,13 +201,13 @@ export async function executeRun(spec: RunSpec, data: TaskData, options: RunOpti
   try {
     for (const [c, condition] of evalCases) {
       const modality = c.modality === "ct" ? 0 : 1;
-      const pred = mode === "2d" ? predictVolume2D5(res.model, c.image, modality) : predictVolume3D(res.model, c.image, modality);
+      const pred = mode === "2d" ? predictVolume2D5(res.model, c.image, modality) : predictVolume3D(res.model, c.image, modality, { patchDepth: plan.evaluate.blockDepth });
       const metrics = evaluateSegmentation(pred, c.label!, { labels });
       for (const m of metrics) {
-        for (const metric of STRUCTURE_METRICS) {
+        for (const metric of plan.evaluate.metrics) {
           rows.push({
             profile: spec.profile, data_source: data.source[c.modality], condition, setting: spec.setting, norm: spec.norm,
-            alpha: spec.alpha, seed: spec.seed, modality: c.modality, case: c.id, structure: structures[m.label - 1]!,
+            alpha: spec.alpha, seed: spec.seed, fold: spec.fold, modality: c.modality, case: c.id, structure: structures[m.label - 1]!,
             metric, value: metric === "dice" ? m.dice * 100 : m[metric],
           });
         }
@@ -156,63 +220,50 @@ export async function executeRun(spec: RunSpec, data: TaskData, options: RunOpti
     res.model.dispose();
   }
   return {
+    plan,
     spec,
     dataSource: `${data.source.ct} + ${data.source.mri}`,
     rows,
     val,
     samples,
-    train: { steps: res.steps, wallS: res.wallS, evalS: (Date.now() - t0) / 1000, lastLoss: res.lastLosses?.total ?? null },
-    provenance: provenance(spec.seed),
+    train: { steps: res.steps, wallS: res.wallS, evalS: (Date.now() - t0) / 1000, lastLoss: res.lastLosses?.total ?? null, selectedStep, selectedValDice },
+    provenance: provenance(plan.train.seed),
   };
 }
 
-/** The run specs a config expands to at a profile (settings x norms x alphas x seeds). */
-export function expandRuns(config: ExperimentConfig, profile: ExperimentProfile, overrides: ExperimentOverrides = {}): RunSpec[] {
-  const spec = resolveProfile(config, profile);
-  if (overrides.steps !== undefined) spec.train.steps = overrides.steps;
-  const seeds = overrides.seeds ?? spec.seeds;
-  const norms = overrides.norms ?? spec.subset?.norms ?? config.norms;
-  const alphas = overrides.alphas ?? spec.subset?.alphas ?? config.alphas;
-  const settings = overrides.settings ?? spec.subset?.settings ?? config.settings;
-  const out: RunSpec[] = [];
-  for (const norm of norms)
-    for (const setting of settings)
-      for (const alpha of usesKD(setting) ? alphas : [0])
-        for (const seed of seeds)
-          out.push({
-            task: config.task, network: config.network, setting, norm, alpha, seed, profile, spec,
-            dataRoot: spec.data === "real" ? (overrides.dataRoot ?? findDataRoot() ?? null) : null,
-          });
-  return out;
-}
-
-/** Notebook parameters that override a config (all optional). */
-export interface ExperimentOverrides {
-  seeds?: number[];
-  norms?: NormKind[];
-  alphas?: number[];
-  settings?: Setting[];
-  /** Override the training steps of the profile (e.g. a quick look at a longer run). */
-  steps?: number;
-  dataRoot?: string;
-}
+/** Notebook parameters that override a config's grid (all optional). */
+export type ExperimentOverrides = GridOverrides;
 
 export interface ExperimentResult {
   config: ExperimentConfig;
   profile: ExperimentProfile;
+  /** The plans of this experiment, in run order, with their hashes. */
+  plans: HashedPlan[];
   runs: RunRecord[];
   rows: TidyRow[];
   startedAt: string;
   endedAt: string;
   wallS: number;
-  /** How many runs were trained now vs loaded from the cache. */
+  /** How many runs were trained now vs loaded from the store or cache. */
   trained: number;
   cached: number;
   backend: string | null;
 }
 
 /**
- * Run (or load from the cache) every run of `config` at `profile` (default: UMMKD_PROFILE, else quick).
+ * Where a newly trained run is written: the committed store when the plan belongs to the config's
+ * default grid at cpu/paper (so a subset of folds or settings run separately still lands there),
+ * else the cache (tweaked parameters never touch results/).
+ */
+function saveDirFor(config: ExperimentConfig, profile: ExperimentProfile, dataRoot: string | undefined): (hash: string) => string {
+  if (profile !== "cpu" && profile !== "paper") return () => cacheDir();
+  const canonical = new Set(expandPlans(config, profile, dataRoot ? { dataRoot } : {}).map((p) => p.hash));
+  return (hash) => (canonical.has(hash) ? storeDir() : cacheDir());
+}
+
+/**
+ * Run (or load from the store/cache) every plan of `config` at `profile` (default: UMMKD_PROFILE,
+ * else quick).
  */
 export async function runExperiment(
   config: ExperimentConfig,
@@ -220,30 +271,44 @@ export async function runExperiment(
 ): Promise<ExperimentResult> {
   const profile = resolveProfileName(options.profile ?? null);
   const started = new Date();
-  const specs = expandRuns(config, profile, options);
+  const plans = expandPlans(config, profile, options);
+  const saveDir = saveDirFor(config, profile, options.dataRoot);
   const runs: RunRecord[] = [];
   let trained = 0;
-  let dataMemo: TaskData | undefined;
-  for (const spec of specs) {
-    const key = runKey(spec);
+  const dataMemo = new Map<string, TaskData>();
+  for (const { hash, plan } of plans) {
+    const spec = specOf(plan);
     options.onRun?.(spec, "start");
-    let rec = options.force ? undefined : cacheGet<RunRecord>(key);
-    if (rec) rec = { ...rec, cached: true };
+    const found = options.force ? undefined : findRun<RunRecord>(hash);
+    let rec: RunRecord;
+    if (found) rec = { ...found.record, cached: true, from: found.where };
     else {
-      dataMemo ??= await loadTaskData(spec.task, spec.spec, { dataRoot: spec.dataRoot, outlier: spec.task === "abdominal" });
-      rec = { key, ...(await executeRun(spec, dataMemo, options)) };
-      cachePut(key, rec);
+      // cases are shared by every plan with the same data section (all settings of a fold)
+      const dkey = stableStringify({ data: { ...plan.data, sampling: null }, outlier: plan.evaluate.outlier, task: plan.task });
+      let data = dataMemo.get(dkey);
+      if (!data) {
+        dataMemo.clear(); // one fold's volumes at a time
+        data = await loadTaskData(plan, options.dataRoot ?? null);
+        dataMemo.set(dkey, data);
+      }
+      const runDir = trainDir(hash);
+      if (options.force) rmSync(runDir, { recursive: true, force: true });
+      rec = { key: hash, ...(await executeRun(plan, data, { ...options, runDir })) };
+      cachePut(hash, rec, saveDir(hash));
+      // the record is stored: the resumable training state is no longer needed (best weights are kept)
+      rmSync(join(runDir, "checkpoint"), { recursive: true, force: true });
       rec.cached = false;
+      rec.from = "trained";
       trained++;
     }
     options.onRun?.(spec, "done", rec);
     runs.push(rec);
   }
-  const rows: TidyRow[] = runs.flatMap((r) => r.rows.map((x) => ({ notebook: config.name, ...x })));
+  const rows: TidyRow[] = runs.flatMap((r) => r.rows.map((x) => ({ notebook: config.name, ...x, fold: x.fold ?? 0 })));
   const ended = new Date();
   return {
-    config, profile, runs, rows,
+    config, profile, plans, runs, rows,
     startedAt: started.toISOString(), endedAt: ended.toISOString(), wallS: (ended.getTime() - started.getTime()) / 1000,
-    trained, cached: runs.length - trained, backend: engineInfo()?.backend ?? null,
+    trained, cached: runs.length - trained, backend: runs.find((r) => r.provenance?.backend)?.provenance.backend ?? engineInfo()?.backend ?? null,
   };
 }

@@ -56,31 +56,76 @@ function fillBatch(cases: Case[], mode: SampleMode, depth: number, n: number, pi
   return { x, xShape: [n, depth, H, W, 1], y, yShape: [n, depth, H, W] };
 }
 
+/** How a training source chooses where its samples lie. */
+export interface SamplingOptions {
+  /** 3D patch depth in slices (default 8). */
+  depth?: number;
+  /**
+   * Fraction of samples centred on a slice of one foreground class, the class chosen uniformly
+   * among those present in the case (nnU-Net's oversampling of foreground, per class so that small
+   * organs are seen as often as the liver). The rest: 2D a uniformly random slice; 3D lib/data's
+   * choosePatchStart (half aligned blocks, half centred in the foreground z-range). Default 0.
+   */
+  classCentred?: number;
+}
+
+/** Slices holding each foreground class 1..K-1 of a label volume (empty list where absent). */
+export function classSlices(label: { data: Uint8Array; shape: [number, number, number] | number[] }, numClasses: number): number[][] {
+  const [nx, ny, nz] = label.shape as [number, number, number];
+  const plane = nx * ny;
+  const out: number[][] = Array.from({ length: numClasses - 1 }, () => []);
+  for (let z = 0; z < nz; z++) {
+    const seen = new Uint8Array(numClasses);
+    const s = label.data.subarray(z * plane, (z + 1) * plane);
+    for (let i = 0; i < s.length; i++) seen[s[i]!] = 1;
+    for (let k = 1; k < numClasses; k++) if (seen[k]) out[k - 1]!.push(z);
+  }
+  return out;
+}
+
 /**
- * Unpaired, seeded, resumable training source. 2D: a uniformly random (case, slice); 3D: a
- * random case and lib/data's choosePatchStart (half aligned blocks, half foreground-centred).
+ * Unpaired, seeded, resumable training source. Each sample: a random case, then (with
+ * probability `classCentred`) a slice of a randomly chosen present class as the sample's centre,
+ * else the default position rule (see {@link SamplingOptions}).
  */
 export class CaseBatchSource implements BatchSource {
   private counts: [number, number] = [0, 0];
   private readonly fg: Record<ModalityName, ([number, number] | null)[]>;
+  private readonly cls: Record<ModalityName, number[][][]>;
+  private readonly depth: number;
+  private readonly classCentred: number;
   constructor(
     private readonly data: Record<ModalityName, Case[]>,
     private readonly mode: SampleMode,
     private readonly seed: number,
-    private readonly depth = 8,
+    sampling: SamplingOptions = {},
   ) {
     planeOf(data.ct, "training CT cases");
     planeOf(data.mri, "training MRI cases");
+    this.depth = sampling.depth ?? 8;
+    this.classCentred = sampling.classCentred ?? 0;
     this.fg = { ct: data.ct.map((c) => foregroundZRange(c.label!)), mri: data.mri.map((c) => foregroundZRange(c.label!)) };
+    const K = (cases: Case[]) => 1 + cases.reduce((m, c) => Math.max(m, c.label!.data.reduce((a, v) => (v > a ? v : a), 0)), 0);
+    const k = Math.max(K(data.ct), K(data.mri));
+    this.cls = { ct: data.ct.map((c) => classSlices(c.label!, k)), mri: data.mri.map((c) => classSlices(c.label!, k)) };
   }
   next(modality: Modality, batchSize: number): Batch {
     const m: ModalityName = modality === 0 ? "ct" : "mri";
     const rng = new Rng(mix(this.seed, modality, this.counts[modality]++));
     const cases = this.data[m];
-    return fillBatch(cases, this.mode, this.depth, batchSize, () => {
+    const depth = this.depth;
+    return fillBatch(cases, this.mode, depth, batchSize, () => {
       const ci = rng.int(cases.length);
       const nz = cases[ci]!.image.shape[2];
-      return [ci, this.mode === "2d" ? rng.int(nz) : choosePatchStart(rng, nz, this.depth, this.fg[m][ci]!)];
+      // the draws below happen in a fixed order whatever the branch, so a source is a pure function of its counters
+      const u = rng.next();
+      const present = this.cls[m][ci]!.filter((zs) => zs.length > 0);
+      if (this.classCentred > 0 && u < this.classCentred && present.length) {
+        const zs = present[rng.int(present.length)]!;
+        const zc = zs[rng.int(zs.length)]!;
+        return [ci, this.mode === "2d" ? zc : Math.min(Math.max(0, zc - Math.floor(depth / 2)), Math.max(0, nz - depth))];
+      }
+      return [ci, this.mode === "2d" ? rng.int(nz) : choosePatchStart(rng, nz, depth, this.fg[m][ci]!)];
     });
   }
   state(): unknown {

@@ -3,7 +3,7 @@
  *
  * Columns (in file order) and units:
  * - notebook, profile, data_source ("synthetic" | "real:<dataset>"), condition ("clean" | "artefacts")
- * - setting, norm, alpha, seed, modality ("ct" | "mri"), case (case id), structure (e.g. "LVM", "liver")
+ * - setting, norm, alpha, seed, fold (cross-validation fold that tested the case; 0 without CV), modality ("ct" | "mri"), case (case id), structure (e.g. "LVM", "liver")
  * - metric: "dice" (percent, 0-100, as the paper prints it), "hd", "hd95", "assd" (millimetres)
  * - value: NaN where undefined (structure absent from prediction and label), Infinity where one
  *   side is empty (distances); summaries skip non-finite values and report how many were valid.
@@ -15,7 +15,7 @@ import { DataError } from "../util/errors.ts";
 import { num, readCsv, toCsv } from "./csv.ts";
 
 export const TIDY_COLUMNS = [
-  "notebook", "profile", "data_source", "condition", "setting", "norm", "alpha", "seed",
+  "notebook", "profile", "data_source", "condition", "setting", "norm", "alpha", "seed", "fold",
   "modality", "case", "structure", "metric", "value",
 ] as const;
 export type TidyColumn = (typeof TIDY_COLUMNS)[number];
@@ -29,6 +29,8 @@ export interface TidyRow {
   norm: string;
   alpha: number;
   seed: number;
+  /** Cross-validation fold whose test set held the case (0 without cross-validation). */
+  fold: number;
   modality: string;
   case: string;
   structure: string;
@@ -50,12 +52,13 @@ export function writeTidy(path: string, rows: readonly TidyRow[]): void {
 export function readTidy(path: string): TidyRow[] {
   const recs = readCsv(path);
   if (recs.length) {
-    const missing = TIDY_COLUMNS.filter((c) => !(c in recs[0]!));
+    // `fold` was added with cross-validation; files written before it have no such column (fold 0)
+    const missing = TIDY_COLUMNS.filter((c) => c !== "fold" && !(c in recs[0]!));
     if (missing.length) throw new DataError(path, `missing tidy columns: ${missing.join(", ")}`);
   }
   return recs.map((r) => ({
     notebook: r.notebook!, profile: r.profile!, data_source: r.data_source!, condition: r.condition!,
-    setting: r.setting!, norm: r.norm!, alpha: num(r.alpha), seed: num(r.seed),
+    setting: r.setting!, norm: r.norm!, alpha: num(r.alpha), seed: num(r.seed), fold: r.fold === undefined ? 0 : num(r.fold),
     modality: r.modality!, case: r.case!, structure: r.structure!, metric: r.metric!, value: num(r.value),
   }));
 }

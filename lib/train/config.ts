@@ -9,8 +9,8 @@ import { INIT_SCHEMES, L2_SCOPES, NETWORKS, NORM_KINDS, SETTINGS, usesKD, type M
 import { OptionError } from "../util/errors.ts";
 import { checkObject, type ObjectSpec } from "./check.ts";
 
-export type TrainProfileName = "paper" | "released-code" | "smoke" | "quick" | "cpu";
-export const TRAIN_PROFILES_NAMES: readonly TrainProfileName[] = ["paper", "released-code", "smoke", "quick", "cpu"];
+export type TrainProfileName = "paper" | "released-code" | "smoke" | "quick";
+export const TRAIN_PROFILES_NAMES: readonly TrainProfileName[] = ["paper", "released-code", "smoke", "quick"];
 
 /** How the KD loss treats a class absent from one modality's batch (authors-code-notes section 3). */
 export type AbsentClassPolicy = "uniform" | "skip";
@@ -60,9 +60,10 @@ export type TrainConfigInput = Partial<Omit<TrainConfig, "model">> & {
 export type TrainProfile = Partial<Omit<TrainConfig, "model" | "seed">> & { width?: number };
 
 /**
- * The profiles, as data. `paper` and `released-code` are the published settings; `smoke`,
- * `quick` and `cpu` are CPU-scale (narrow networks, few steps): lib/experiment may override any
- * value through the config it writes.
+ * The trainer's presets, as data. `paper` and `released-code` are the published settings; `smoke`
+ * and `quick` are tiny presets for `ummkd train` and the trainer's tests. The experiment profiles
+ * behind the notebooks and committed results (smoke/quick/cpu/paper) are defined once, in
+ * lib/experiment/profiles.ts, and resolved into complete plans by lib/experiment/plan.ts.
  */
 export const TRAIN_PROFILES: Record<TrainProfileName, Record<NetworkName, TrainProfile>> = {
   paper: {
@@ -81,10 +82,6 @@ export const TRAIN_PROFILES: Record<TrainProfileName, Record<NetworkName, TrainP
   quick: {
     dilated2d: { lr: 1e-3, batchSize: 4, steps: 150, lrDecayEvery: 1000, width: 1 / 16, validateEvery: 25, checkpointEvery: 50, logEvery: 5 },
     unet3d: { lr: 1e-3, batchSize: 1, steps: 100, lrDecayEvery: 500, width: 1 / 8, validateEvery: 25, checkpointEvery: 50, logEvery: 5 },
-  },
-  cpu: {
-    dilated2d: { lr: 1e-3, batchSize: 4, steps: 3000, lrDecayEvery: 1000, width: 1 / 8, validateEvery: 100, checkpointEvery: 250, logEvery: 10 },
-    unet3d: { lr: 1e-3, batchSize: 1, steps: 2000, lrDecayEvery: 500, width: 1 / 4, validateEvery: 100, checkpointEvery: 250, logEvery: 10 },
   },
 };
 
