@@ -2,26 +2,26 @@ import { describe, it, expect } from "vitest";
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cacheGet, cachePut, cacheClear, runKey, stableStringify } from "../../lib/experiment/cache.ts";
+import { createHash } from "node:crypto";
+import { cacheGet, cachePut, cacheClear, stableStringify } from "../../lib/experiment/cache.ts";
 import { TIDY_COLUMNS, readTidy, writeTidy, type TidyRow } from "../../lib/experiment/tidy.ts";
 import { parseCsv, toCsv } from "../../lib/experiment/csv.ts";
-import { expandRuns } from "../../lib/experiment/runner.ts";
+import { expandPlans } from "../../lib/experiment/plan.ts";
 import { validateConfig } from "../../lib/experiment/config.ts";
+
+const runKey = (v: unknown) => createHash("sha256").update(stableStringify(v)).digest("hex").slice(0, 16);
 
 const row = (o: Partial<TidyRow>): TidyRow => ({
   notebook: "nb", profile: "smoke", data_source: "synthetic", condition: "clean", setting: "ours", norm: "batch",
-  alpha: 0.5, seed: 0, modality: "ct", case: "c1", structure: "LVM", metric: "dice", value: 80, ...o,
+  alpha: 0.5, seed: 0, fold: 0, modality: "ct", case: "c1", structure: "LVM", metric: "dice", value: 80, ...o,
 });
 
 describe("run cache", () => {
-  it("keys are stable under key order and change with any value", () => {
+  it("canonical JSON is stable under key order", () => {
     const a = { setting: "ours", alpha: 0.5, spec: { steps: 3, lr: 1e-3 } };
     const b = { spec: { lr: 1e-3, steps: 3 }, alpha: 0.5, setting: "ours" };
     expect(stableStringify(a)).toBe(stableStringify(b));
-    expect(runKey(a)).toBe(runKey(b));
-    expect(runKey(a)).toMatch(/^[0-9a-f]{16}$/);
-    expect(runKey({ ...a, alpha: 0.4 })).not.toBe(runKey(a));
-    expect(runKey({ ...a, spec: { steps: 4, lr: 1e-3 } })).not.toBe(runKey(a));
+    expect(stableStringify(a)).toBe('{"alpha":0.5,"setting":"ours","spec":{"lr":0.001,"steps":3}}');
   });
 
   it("misses, then hits after put, and misses again after clear", () => {
@@ -53,8 +53,8 @@ describe("run cache", () => {
   it("runs shared between notebooks have equal keys (Table I's 'ours' = Figure 6's alpha 0.5)", () => {
     const t1 = validateConfig({ name: "a", artefact: "A", task: "cardiac", network: "dilated2d", settings: ["individual", "ours"] }, "a.json");
     const f6 = validateConfig({ name: "b", artefact: "B", task: "cardiac", network: "dilated2d", settings: ["ours"], alphas: [0.1, 0.5] }, "b.json");
-    const k1 = expandRuns(t1, "quick").map(runKey);
-    const k6 = expandRuns(f6, "quick").map(runKey);
+    const k1 = expandPlans(t1, "quick").map((p) => p.hash);
+    const k6 = expandPlans(f6, "quick").map((p) => p.hash);
     expect(k1).toHaveLength(2); // individual runs once with alpha 0
     expect(k6).toHaveLength(2);
     expect(k6.filter((k) => k1.includes(k))).toHaveLength(1);
@@ -68,8 +68,8 @@ describe("tidy results", () => {
     const rows = [row({}), row({ metric: "hd", value: Infinity, case: 'a,"b"' }), row({ metric: "assd", value: NaN })];
     writeTidy(p, rows);
     const text = readFileSync(p, "utf8");
-    expect(text.split("\n")[0]).toBe("notebook,profile,data_source,condition,setting,norm,alpha,seed,modality,case,structure,metric,value");
-    expect(TIDY_COLUMNS).toHaveLength(13);
+    expect(text.split("\n")[0]).toBe("notebook,profile,data_source,condition,setting,norm,alpha,seed,fold,modality,case,structure,metric,value");
+    expect(TIDY_COLUMNS).toHaveLength(14);
     const back = readTidy(p);
     expect(back[0]).toEqual(rows[0]);
     expect(back[1]!.value).toBe(Infinity);

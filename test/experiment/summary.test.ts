@@ -4,7 +4,7 @@ import type { TidyRow } from "../../lib/experiment/tidy.ts";
 
 const r = (setting: string, modality: string, c: string, structure: string, value: number, metric = "dice"): TidyRow => ({
   notebook: "nb", profile: "smoke", data_source: "synthetic", condition: "clean", setting, norm: "batch",
-  alpha: setting === "ours" ? 0.5 : 0, seed: 0, modality, case: c, structure, metric, value,
+  alpha: setting === "ours" ? 0.5 : 0, seed: 0, fold: 0, modality, case: c, structure, metric, value,
 });
 
 // Hand-computed: ours CT cases c1 (LVM 80, LAC 90) and c2 (LVM 70, LAC 60);
