@@ -26,7 +26,7 @@ import { train } from "../train/trainer.ts";
 import { predictVolume2D5, predictVolume3D } from "../train/predict.ts";
 import type { LogRecord } from "../train/types.ts";
 import type { ProgressMode } from "../train/progress.ts";
-import type { Case } from "../data/types.ts";
+import type { Case, LabelVolume } from "../data/types.ts";
 import { foregroundZRange } from "../data/crop.ts";
 import { findDataRoot } from "../data/root.ts";
 import { provenance, type Provenance } from "../util/provenance.ts";
@@ -192,33 +192,15 @@ export async function executeRun(plan: RunPlan, data: TaskData, options: RunOpti
     selectedValDice = best.score;
   }
   const t0 = Date.now();
-  const structures = structuresOf(spec.task);
-  const labels = structures.map((_, k) => k + 1);
-  const rows: Omit<TidyRow, "notebook">[] = [];
-  const samples: SampleSlice[] = [];
-  const evalCases: [Case, string][] = [...data.test.ct, ...data.test.mri].map((c) => [c, "clean"]);
-  if (data.outlier) evalCases.push([data.outlier, "artefacts"]);
+  let ev: { rows: Omit<TidyRow, "notebook">[]; samples: SampleSlice[] };
   try {
-    for (const [c, condition] of evalCases) {
-      const modality = c.modality === "ct" ? 0 : 1;
-      const pred = mode === "2d" ? predictVolume2D5(res.model, c.image, modality) : predictVolume3D(res.model, c.image, modality, { patchDepth: plan.evaluate.blockDepth });
-      const metrics = evaluateSegmentation(pred, c.label!, { labels });
-      for (const m of metrics) {
-        for (const metric of plan.evaluate.metrics) {
-          rows.push({
-            profile: spec.profile, data_source: data.source[c.modality], condition, setting: spec.setting, norm: spec.norm,
-            alpha: spec.alpha, seed: spec.seed, fold: spec.fold, modality: c.modality, case: c.id, structure: structures[m.label - 1]!,
-            metric, value: metric === "dice" ? m.dice * 100 : m[metric],
-          });
-        }
-      }
-      // one slice per modality (first test case) and the artefact case, for Figures 4/5 and Table VI
-      if (condition === "artefacts" || !samples.some((s) => s.modality === c.modality))
-        samples.push(sliceOf(c, pred.data, middleForegroundSlice(c)));
-    }
+    ev = evaluateCases(plan, data, (c, modality) =>
+      mode === "2d" ? predictVolume2D5(res.model, c.image, modality) : predictVolume3D(res.model, c.image, modality, { patchDepth: plan.evaluate.blockDepth }),
+    );
   } finally {
     res.model.dispose();
   }
+  const { rows, samples } = ev;
   return {
     plan,
     spec,
@@ -229,6 +211,42 @@ export async function executeRun(plan: RunPlan, data: TaskData, options: RunOpti
     train: { steps: res.steps, wallS: res.wallS, evalS: (Date.now() - t0) / 1000, lastLoss: res.lastLosses?.total ?? null, selectedStep, selectedValDice },
     provenance: provenance(plan.train.seed),
   };
+}
+
+/**
+ * The tidy rows of a trained run: every test case (condition "clean") and Table VI's artefact case
+ * ("artefacts") predicted by `predict`, then per structure (class k + 1 = structuresOf(task)[k])
+ * every metric of the plan (Dice in percent, distances in mm), plus the sample slices of
+ * Figures 4/5 (the first test case of each modality and the artefact case, middle foreground slice).
+ */
+export function evaluateCases(
+  plan: RunPlan,
+  data: Pick<TaskData, "test" | "outlier" | "source">,
+  predict: (c: Case, modality: 0 | 1) => LabelVolume,
+): { rows: Omit<TidyRow, "notebook">[]; samples: SampleSlice[] } {
+  const spec = specOf(plan);
+  const structures = structuresOf(spec.task);
+  const labels = structures.map((_, k) => k + 1);
+  const rows: Omit<TidyRow, "notebook">[] = [];
+  const samples: SampleSlice[] = [];
+  const evalCases: [Case, string][] = [...data.test.ct, ...data.test.mri].map((c) => [c, "clean"]);
+  if (data.outlier) evalCases.push([data.outlier, "artefacts"]);
+  for (const [c, condition] of evalCases) {
+    const pred = predict(c, c.modality === "ct" ? 0 : 1);
+    const metrics = evaluateSegmentation(pred, c.label!, { labels });
+    for (const m of metrics) {
+      for (const metric of plan.evaluate.metrics) {
+        rows.push({
+          profile: spec.profile, data_source: data.source[c.modality], condition, setting: spec.setting, norm: spec.norm,
+          alpha: spec.alpha, seed: spec.seed, fold: spec.fold, modality: c.modality, case: c.id, structure: structures[m.label - 1]!,
+          metric, value: metric === "dice" ? m.dice * 100 : m[metric],
+        });
+      }
+    }
+    if (condition === "artefacts" || !samples.some((s) => s.modality === c.modality))
+      samples.push(sliceOf(c, pred.data, middleForegroundSlice(c)));
+  }
+  return { rows, samples };
 }
 
 /** Notebook parameters that override a config's grid (all optional). */
