@@ -4,11 +4,12 @@
  * to results/<notebook>/smoke/ (gitignored). Skips with a message when Jupyter or the tslab kernel
  * is missing (run `npm run setup`).
  *
- * Run alone: `npx vitest run test/notebooks` (a few minutes on 2 cores; trained runs are cached
- * in .ummkd-cache/, so a second run is much faster). UMMKD_SMOKE_FRESH=1 uses an empty cache.
+ * Run alone: `npx vitest run test/notebooks` (a few minutes on 2 cores). Every run starts from an
+ * empty run cache and training folder (so the notebooks really train); UMMKD_SMOKE_REUSE=1 reuses
+ * the repository's .ummkd-cache/ instead (faster on a second run).
  */
 import { describe, it, expect } from "vitest";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -33,12 +34,19 @@ if (why) console.warn(`test/notebooks: skipped: ${why}`);
 
 describe.skipIf(why !== null)("notebooks at the smoke profile", () => {
   const env: Record<string, string> = {};
-  if (process.env.UMMKD_SMOKE_FRESH === "1") env.UMMKD_CACHE = mkdtempSync(join(tmpdir(), "ummkd-smoke-cache-"));
+  const fresh = process.env.UMMKD_SMOKE_REUSE !== "1";
+  if (fresh) {
+    const dir = mkdtempSync(join(tmpdir(), "ummkd-smoke-"));
+    env.UMMKD_CACHE = join(dir, "runs");
+    env.UMMKD_TRAIN_DIR = join(dir, "train");
+  }
   for (const name of NOTEBOOKS) {
     it(name, { timeout: 600_000 }, async () => {
       const r = await executeNotebook(join(ROOT, "notebooks", `${name}.ipynb`), { outDir: join(ROOT, "notebooks", "executed", "smoke"), profile: "smoke", env });
       expect(r.errors.join("\n"), `${name} failed`).toBe("");
       expect(r.ok).toBe(true);
+      // with a fresh cache the first notebook must have trained its runs (records written to the cache)
+      if (fresh && name === NOTEBOOKS[0]) expect(readdirSync(env.UMMKD_CACHE!).filter((f) => f.endsWith(".json")).length).toBeGreaterThan(0);
     });
   }
 });
