@@ -10,7 +10,7 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(ar
   } catch (e) {
     // Name the offending flag only (not the whole command line), and point to --help.
     const msg = (e as Error).message;
-    const flag = /'(-[^']*)'/.exec(msg)?.[1];
+    const flag = /'(-[^' ]*)[^']*'/.exec(msg)?.[1];
     const what = /^Unknown option/.test(msg) ? "not an option of this command" : /argument missing/.test(msg) ? "a value after it" : msg.split(". ")[0]!;
     throw new UsageError(`${flag ? `option '${flag}'` : `ummkd ${command}`}: ${what} (see 'ummkd ${command} --help')`);
   }

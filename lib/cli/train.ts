@@ -181,9 +181,10 @@ export async function run(argv: string[]): Promise<number> {
   // Refuse before touching the run folder (config.json) when its checkpoint has another plan or data.
   if (!values.fresh) assertResumable(out, config, dataFingerprint);
   if (values.fresh) rmSync(resolve(out, "checkpoint"), { recursive: true, force: true });
-  writeJsonAtomic(resolve(out, "config.json"), { config, data: cfgFile.data, source: file, engine, provenance: provenance(config.seed) });
+  // config.json is (re)written only once the checkpoint (if any) has loaded: a refused resume leaves the run folder as it was.
+  const writeConfig = () => writeJsonAtomic(resolve(out, "config.json"), { config, data: cfgFile.data, source: file, engine, provenance: provenance(config.seed) });
   const label = `${config.model.network}/${config.model.setting}`;
-  const r = await train(config, { train: source, ...(validation ? { validation } : {}) }, { runDir: out, progress, label, dataFingerprint });
+  const r = await train(config, { train: source, ...(validation ? { validation } : {}) }, { runDir: out, progress, label, dataFingerprint, onStart: writeConfig });
   r.model.dispose();
   console.log(JSON.stringify({ out, steps: r.steps, resumedFrom: r.resumedFrom, checkpoint: r.checkpoint, log: r.logPath, lastLosses: r.lastLosses, wallS: r.wallS }));
   return 0;

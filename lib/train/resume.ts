@@ -37,6 +37,7 @@ export function checkResumeCompatible(state: Pick<TrainerState, "config" | "data
   const diff = changedFields(state.config, config, RESUMABLE_CHANGES);
   if (state.data && data) diff.push(...changedFields({ data: state.data }, { data }));
   if (!diff.length) return;
+  diff.sort((a, b) => Number(a.field === "data.content") - Number(b.field === "data.content")); // name the field before the hash
   const d = diff[0]!;
   const more = diff.length > 1 ? ` (and ${diff.length - 1} more: ${diff.slice(1, 4).map((x) => x.field).join(", ")}${diff.length > 4 ? ", ..." : ""})` : "";
   throw new OptionError(

@@ -64,6 +64,8 @@ export interface TrainOptions {
    * stored in the checkpoint; a resume with a different one is refused, naming the field.
    */
   dataFingerprint?: Record<string, string>;
+  /** Called once the run is ready to step (lock held, any checkpoint loaded and checked). */
+  onStart?: (info: { resumedFrom: number }) => void;
   /** Wait at most this many ms for another process training the same runDir (default: forever). */
   lockTimeoutMs?: number;
 }
@@ -195,6 +197,7 @@ export async function train(config: TrainConfig, sources: TrainSources, opts: Tr
       log.open(runDir ? 0 : undefined);
     }
     resumedFrom = step;
+    opts.onStart?.({ resumedFrom });
 
     const emit = (r: LogRecord) => {
       log.write(r);

@@ -78,7 +78,9 @@ export function userErrorMessage(e: unknown): string | undefined {
     const where = typeof err.path === "string" ? err.path : "";
     const to = typeof err.dest === "string" ? ` -> ${err.dest}` : "";
     const op = typeof err.syscall === "string" ? ` (${err.syscall})` : "";
-    return `${where}${to}${where ? ": " : ""}${FS_CODES[err.code]}${op} [${err.code}]`;
+    // mkdir -p through an existing file reports EEXIST on that file.
+    const what = err.code === "EEXIST" && err.syscall === "mkdir" ? "is a file, expected a folder" : FS_CODES[err.code];
+    return `${where}${to}${where ? ": " : ""}${what}${op} [${err.code}]`;
   }
   return undefined;
 }
