@@ -65,7 +65,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (!values.config === !values.notebook) throw new OptionError("--config / --notebook", argv.join(" "), "exactly one of them");
+  if (!values.config === !values.notebook) throw new OptionError("--config / --notebook", values.config && values.notebook ? "both" : "neither", "exactly one of them");
   const seeds = intList("seeds", values.seeds);
   const steps = positiveIntFlag("steps", values.steps);
   const out = resolve(values.out ?? join(ROOT, "results"));

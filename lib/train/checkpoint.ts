@@ -191,7 +191,7 @@ export function allFinite(state: Map<string, Tensor>): string | undefined {
  * @returns the network (caller disposes) and the checkpoint's trainer state
  */
 export function loadTrainedModel(dirOrRun: string, build: ModelBuilder = realModelBuilder()): { model: SegmentationNetwork; state: TrainerState; dir: string } {
-  if (!existsSync(dirOrRun)) throw new DataError(dirOrRun, "no such checkpoint folder");
+  if (!existsSync(dirOrRun)) throw new DataError(dirOrRun, "no checkpoint here: no such folder");
   if (!statSync(dirOrRun).isDirectory()) throw new DataError(dirOrRun, "is a file; expected a run folder or its checkpoint/ folder");
   const dir = existsSync(join(dirOrRun, "trainer.json")) ? dirOrRun : findCheckpoint(dirOrRun);
   if (!dir) throw new DataError(dirOrRun, "no checkpoint here (expected trainer.json, or a run directory with checkpoint/)");

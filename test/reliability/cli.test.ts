@@ -104,7 +104,7 @@ const CASES: Case[] = [
   { name: "predict --out equal to --input", code: 1, stderr: [/--out/, /same path as --input/], setup: (d) => { const a = PREDICT(d); a[a.indexOf("--out") + 1] = a[a.indexOf("--input") + 1]!; return a; } },
   { name: "predict --out inside the checkpoint folder", code: 1, stderr: [/--out/, /lies inside --checkpoint/], setup: (d) => { const a = PREDICT(d); a[a.indexOf("--out") + 1] = join(d, "run", "checkpoint", "x.nii"); return a; } },
   { name: "predict --checkpoint pointing at a file (was ENOTDIR)", code: 1, stderr: [/cfg\.json/, /is a file; expected a run folder/], setup: (d) => { writeFileSync(join(d, "cfg.json"), "{}"); return ["predict", "--checkpoint", join(d, "cfg.json"), "--input", nii(d, "scan.nii"), "--modality", "ct", "--out", join(d, "o.nii")]; } },
-  { name: "predict --checkpoint folder missing", code: 1, stderr: [/nope/, /no such checkpoint folder/], setup: (d) => ["predict", "--checkpoint", join(d, "nope"), "--input", nii(d, "scan.nii"), "--modality", "ct", "--out", join(d, "o.nii")] },
+  { name: "predict --checkpoint folder missing", code: 1, stderr: [/nope/, /no checkpoint here: no such folder/], setup: (d) => ["predict", "--checkpoint", join(d, "nope"), "--input", nii(d, "scan.nii"), "--modality", "ct", "--out", join(d, "o.nii")] },
   // --- item 8: non-finite or corrupt weights ---
   { name: "predict with NaN weights (checksum consistent)", code: 1, stderr: [/model\.bin/, /non-finite value \(NaN/], setup: (d) => { const a = PREDICT(d); poisonWeights(join(d, "run"), NaN); return a; } },
   { name: "predict with Infinity weights", code: 1, stderr: [/model\.bin/, /non-finite value \(Infinity/], setup: (d) => { const a = PREDICT(d); poisonWeights(join(d, "run"), Infinity); return a; } },
