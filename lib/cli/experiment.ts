@@ -7,9 +7,10 @@
  * `--dry-run` prints the complete plan of every run with its hash and trains nothing (`--json`: one
  * JSON array of {hash, plan} on the last line).
  */
+import { readdirSync, statSync } from "node:fs";
 import { join, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseFlags } from "./args.ts";
+import { numberListFlag, parseFlags, positiveIntFlag } from "./args.ts";
 import { OptionError, oneOf } from "../util/errors.ts";
 import { NORM_KINDS, SETTINGS } from "../models/types.ts";
 import { loadConfig } from "../experiment/config.ts";
@@ -29,10 +30,20 @@ const USAGE = `usage: ummkd experiment (--config FILE | --notebook NAME) [--prof
 notebooks: ${NOTEBOOKS.join(", ")}`;
 
 function intList(name: string, v: string | undefined): number[] | undefined {
-  if (v === undefined) return undefined;
-  const a = v.split(",").map((s) => Number(s.trim()));
-  if (!a.length || a.some((x) => !Number.isInteger(x) || x < 0)) throw new OptionError(`--${name}`, v, "comma-separated non-negative integers");
-  return a;
+  return numberListFlag(name, v, { ok: (x) => Number.isInteger(x) && x >= 0, what: "non-negative integers" });
+}
+
+/** `--data` must be an existing, non-empty folder (else later errors blame a table's test cases). */
+function checkDataFolder(dir: string): void {
+  let entries: string[];
+  try {
+    if (!statSync(dir).isDirectory()) throw new OptionError("--data", dir, "a data root folder (it is a file)");
+    entries = readdirSync(dir);
+  } catch (e) {
+    if (e instanceof OptionError) throw e;
+    throw new OptionError("--data", dir, `an existing data root folder (${(e as { code?: string }).code ?? (e as Error).message})`);
+  }
+  if (entries.length === 0) throw new OptionError("--data", dir, "a data root folder with the datasets in it (this folder is empty)");
 }
 
 /** The experiment configs a notebook trains (data/configs/<name>.json, or the configs it reads runs of). */
@@ -72,19 +83,21 @@ export async function run(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (!values.config === !values.notebook) throw new OptionError("--config / --notebook", argv.join(" "), "exactly one of them");
+  if (!values.config === !values.notebook) throw new OptionError("--config / --notebook", values.config && values.notebook ? "both" : "neither", "exactly one of them");
   const seeds = intList("seeds", values.seeds);
   const folds = intList("folds", values.folds);
-  const steps = values.steps === undefined ? undefined : intList("steps", values.steps)![0];
+  const steps = positiveIntFlag("steps", values.steps);
   const out = resolve(values.out ?? join(ROOT, "results"));
-  const list = (v: string | undefined) => (v === undefined ? undefined : v.split(",").map((x) => x.trim()).filter(Boolean));
-  const alphas = list(values.alphas)?.map((x) => {
-    const n = Number(x);
-    if (!Number.isFinite(n) || n < 0) throw new OptionError("--alphas", values.alphas, "comma-separated non-negative numbers");
-    return n;
-  });
-  const settings = list(values.settings)?.map((x) => oneOf("--settings", x, SETTINGS));
-  const norms = list(values.norms)?.map((x) => oneOf("--norms", x, NORM_KINDS));
+  const list = (name: string, v: string | undefined) => {
+    if (v === undefined) return undefined;
+    const a = v.split(",").map((x) => x.trim());
+    if (a.some((x) => x === "")) throw new OptionError(`--${name}`, v, "a comma-separated list with no empty items");
+    return a;
+  };
+  const alphas = numberListFlag("alphas", values.alphas, { ok: (n) => n >= 0, what: "non-negative numbers" });
+  const settings = list("settings", values.settings)?.map((x) => oneOf("--settings", x, SETTINGS));
+  const norms = list("norms", values.norms)?.map((x) => oneOf("--norms", x, NORM_KINDS));
+  if (values.data !== undefined) checkDataFolder(values.data);
   const common = {
     profile: values.profile ?? null,
     force: values.force,

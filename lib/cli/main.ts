@@ -1,9 +1,11 @@
 /**
  * `ummkd` command-line entry. Each subcommand lives in its own file under lib/cli/ and exports
  * `run(argv: string[]): Promise<number>` (the exit code). Errors from the library (DataError,
- * ShapeError, OptionError, ...) are printed as one clear line with a non-zero exit.
+ * ShapeError, OptionError, ...) and file-system errors the user or the environment causes (EACCES,
+ * ENOSPC, ENOTDIR, ... with the path) are printed as one clear line with exit code 1; only a
+ * programming error keeps its stack trace.
  */
-import { UmmkdError } from "../util/errors.ts";
+import { userErrorMessage } from "../util/errors.ts";
 
 type Runner = (argv: string[]) => Promise<number>;
 
@@ -38,8 +40,9 @@ export async function main(argv: string[]): Promise<number> {
     const mod = await entry.load();
     return await mod.run(rest);
   } catch (e) {
-    if (e instanceof UmmkdError) {
-      console.error(`ummkd ${cmd}: ${e.message}`);
+    const msg = userErrorMessage(e);
+    if (msg !== undefined) {
+      console.error(`ummkd ${cmd}: ${msg}`);
       return 1;
     }
     throw e;

@@ -7,23 +7,29 @@
  * `{"classes": [{"label", "dice", "hd", "hd95", "assd"}, ...]}`; JSON has no NaN/Infinity, so
  * those are written as the strings "NaN" and "Infinity" (both masks empty / one mask empty).
  *
- * Errors (exit 1, one line): unreadable file, shapes or spacings that differ, non-integer voxels.
+ * Errors (exit 1, one line): unreadable file, shapes, spacings or affines that differ (the affine
+ * check: every entry within 1e-3 x max(1, |entry|), i.e. the same voxel-to-world mapping; a
+ * mirrored or shifted image is an error unless `--ignore-affine`), non-integer voxels, negative
+ * --labels. A requested label present in neither image gets a warning on stderr.
  */
 import { readNifti } from "../data/nifti.ts";
 import { parseFlags } from "./args.ts";
 import { DataError, OptionError, ShapeError } from "../util/errors.ts";
 import { evaluateSegmentation, type ClassMetrics } from "../metrics/index.ts";
 
-const USAGE = `usage: ummkd metrics --pred PRED.nii[.gz] --label LABEL.nii[.gz] [--labels 1,2,3,4] [--json]
+const USAGE = `usage: ummkd metrics --pred PRED.nii[.gz] --label LABEL.nii[.gz] [--labels 1,2,3,4] [--json] [--ignore-affine]
 
 Per-class Dice, Hausdorff distance (HD), HD95 and average symmetric surface distance (ASSD),
 distances in mm from the NIfTI header spacing; medpy definitions. Default labels: every non-zero
-value present in either image. NaN = class absent from both images; Infinity = absent from one.`;
+value present in either image. NaN = class absent from both images; Infinity = absent from one.
+The two images must share shape, spacing and affine (orientation and origin); --ignore-affine
+compares voxel grids only (when you know the affines are wrong, not the voxels).`;
 
 interface LabelFile {
   data: Float32Array;
   shape: number[];
   spacing: number[];
+  affine: number[][];
 }
 
 /**
@@ -49,6 +55,7 @@ function readLabelNifti(file: string): LabelFile {
     data,
     shape: is2d ? [nx, ny] : [nx, ny, nz],
     spacing: is2d ? volume.spacing.slice(0, 2) : [...volume.spacing],
+    affine: volume.affine.map((r) => [...r]),
   };
 }
 
@@ -56,8 +63,8 @@ function parseLabels(s: string | undefined): number[] | undefined {
   if (s === undefined) return undefined;
   const parts = s.split(",").map((p) => p.trim());
   const labels = parts.map(Number);
-  if (parts.some((p) => p === "") || labels.some((l) => !Number.isInteger(l))) {
-    throw new OptionError("--labels", s, "a comma-separated list of integers, e.g. 1,2,3,4");
+  if (parts.some((p) => p === "") || labels.some((l) => !Number.isInteger(l) || l < 0)) {
+    throw new OptionError("--labels", s, "a comma-separated list of non-negative integers, e.g. 1,2,3,4");
   }
   return labels;
 }
@@ -84,6 +91,7 @@ export async function run(argv: string[]): Promise<number> {
       label: { type: "string" },
       labels: { type: "string" },
       json: { type: "boolean" },
+      "ignore-affine": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     "metrics",
@@ -109,6 +117,19 @@ export async function run(argv: string[]): Promise<number> {
     throw new ShapeError(
       `--pred ${values.pred} has spacing ${mm(pred.spacing)} mm but --label ${values.label} has ${mm(target.spacing)} mm`,
     );
+  }
+  const affTol = 1e-3;
+  const badAffine = pred.affine.some((row, r) => row.some((v, c) => Math.abs(v - target.affine[r]![c]!) > affTol * Math.max(1, Math.abs(v))));
+  if (badAffine && !values["ignore-affine"]) {
+    const show = (a: number[][]) => JSON.stringify(a.slice(0, 3).map((row) => row.map((v) => Number(v.toPrecision(6)))));
+    throw new ShapeError(
+      `--pred ${values.pred} has affine ${show(pred.affine)} but --label ${values.label} has ${show(target.affine)}: the images are not on the same world grid (mirrored or shifted); resample one onto the other, or pass --ignore-affine to compare voxel grids anyway`,
+    );
+  }
+  if (labels) {
+    const present = new Set<number>([...new Set(pred.data), ...new Set(target.data)]);
+    const absent = labels.filter((l) => !present.has(l));
+    if (absent.length) console.error(`ummkd metrics: warning: --labels ${absent.join(",")} present in neither ${values.pred} nor ${values.label}; their rows are NaN`);
   }
   const rows: ClassMetrics[] = evaluateSegmentation(pred, target, {
     ...(labels ? { labels } : {}),

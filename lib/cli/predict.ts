@@ -17,6 +17,7 @@ import { loadTrainedModel } from "../train/checkpoint.ts";
 import { predictVolume2D5, predictVolume3D } from "../train/predict.ts";
 import { DataError, OptionError, oneOf } from "../util/errors.ts";
 import { numberFlag, parseFlags } from "./args.ts";
+import { checkOutputPath } from "../util/paths.ts";
 
 const HELP = `usage: ummkd predict --checkpoint DIR --input FILE.nii.gz --modality ct|mri --out FILE.nii.gz [--batch-size N] [--raw]
 
@@ -48,7 +49,10 @@ export async function run(argv: string[]): Promise<number> {
   const modality: Modality = modalityName === "ct" ? 0 : 1;
   const out = resolve(values.out!);
   if (!/\.nii(\.gz)?$/.test(out)) throw new OptionError("--out", values.out, "a path ending in .nii or .nii.gz");
+  // The label map must never replace the scan (or anything in the checkpoint).
+  checkOutputPath({ option: "--out", path: out }, [{ option: "--input", path: values.input }, { option: "--checkpoint", path: values.checkpoint }]);
   const batchSize = numberFlag("batch-size", values["batch-size"], 8);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new OptionError("--batch-size", values["batch-size"], "a positive integer");
   await initEngine();
   const { model, dir } = loadTrainedModel(resolve(values.checkpoint!));
   try {

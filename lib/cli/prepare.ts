@@ -18,7 +18,9 @@ datasets: ${DATASET_NAMES.join(", ")}
   --src DIR        raw data folder (default for abdominal: the data root; for chaos/btcv/sifa:
                    <data root>/chaos_t2_mr, btcv_sabs_ct, mmwhs_sifa)
   --data DIR       data root (else UMMKD_DATA, else ../shared/data/real)
-  --out DIR        output folder (replaced atomically when complete)
+  --out DIR        output folder: new or empty (written atomically when complete); never the
+                   source or a folder around it
+  --force          replace an --out folder that holds an earlier prepare's manifest.json
   --size N|HxW|0   in-plane ROI around the foreground centre (default 256; 0 = no crop; sifa: none)
   --spacing a,b,c  resample to this spacing in mm (0 keeps an axis; default: keep the grid)
   --plane P        slicing plane made the z axis: z, x, y, axial, coronal, sagittal
@@ -44,6 +46,7 @@ export async function run(argv: string[]): Promise<number> {
       "no-zscore": { type: "boolean" },
       ids: { type: "string" },
       quiet: { type: "boolean" },
+      force: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     "prepare",
@@ -75,6 +78,7 @@ export async function run(argv: string[]): Promise<number> {
   if (values.plane !== undefined) opts.slicePlane = oneOf("--plane", values.plane, ["x", "y", "z", "axial", "coronal", "sagittal"] as const);
   if (values["no-zscore"]) opts.zscore = false;
   if (values.ids) opts.ids = values.ids.split(",").map((s) => s.trim()).filter(Boolean);
+  if (values.force) opts.force = true;
   if (!values.quiet) opts.log = (msg) => console.error(msg);
   const t0 = Date.now();
   const manifest = await prepareDataset(dataset, src, values.out, opts);

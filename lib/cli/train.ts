@@ -16,6 +16,7 @@
  * `{ "image": "ct1.nii.gz", "label": "ct1_label.nii.gz" }` (paths relative to the config file);
  * images are clipped (top 2%) and z-scored per volume unless `"preprocess": false`.
  */
+import { createHash } from "node:crypto";
 import { readFileSync, rmSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { initEngine } from "../engine/index.ts";
@@ -27,6 +28,7 @@ import { CaseBatchSource, validationSet } from "../experiment/sources.ts";
 import { checkObject, type ObjectSpec } from "../train/check.ts";
 import { TRAIN_CONFIG_SPEC, resolveTrainConfig, validateTrainConfig } from "../train/config.ts";
 import { train } from "../train/trainer.ts";
+import { assertResumable } from "../train/resume.ts";
 import type { ProgressMode } from "../train/progress.ts";
 import { writeJsonAtomic } from "../util/atomic.ts";
 import { DataError, OptionError, oneOf } from "../util/errors.ts";
@@ -81,7 +83,7 @@ export function validateTrainFile(raw: unknown, file: string): { train: ReturnTy
   return raw as { train: ReturnType<typeof validateTrainConfig>; data: DataConfig; out?: string };
 }
 
-function readCase(ref: CaseRef, m: ModalityName, base: string): Case {
+function readCase(ref: CaseRef, m: ModalityName, base: string, numClasses: number): Case {
   const imagePath = resolve(base, ref.image);
   const labelPath = resolve(base, ref.label);
   const image = readNifti(imagePath).volume;
@@ -90,13 +92,15 @@ function readCase(ref: CaseRef, m: ModalityName, base: string): Case {
   const y = new Uint8Array(lab.data.length);
   for (let i = 0; i < y.length; i++) {
     const v = lab.data[i]!;
-    if (!Number.isInteger(v) || v < 0 || v > 255) throw new DataError(labelPath, `voxel ${i} has label ${v}; expected integer class indices 0..255`);
+    if (!Number.isInteger(v) || v < 0 || v >= numClasses) {
+      throw new DataError(labelPath, `voxel ${i} has label ${v}; expected integer class indices 0..${numClasses - 1} (numClasses ${numClasses}; map raw label codes with 'ummkd prepare')`);
+    }
     y[i] = v;
   }
   return { id: ref.image, modality: m, image: { ...image, source: imagePath }, label: { ...lab, data: y, source: labelPath } };
 }
 
-function loadData(d: DataConfig, base: string): { train: Record<ModalityName, Case[]>; val: Record<ModalityName, Case[]> } {
+function loadData(d: DataConfig, base: string, numClasses: number): { train: Record<ModalityName, Case[]>; val: Record<ModalityName, Case[]> } {
   const prep = (c: Case) => preprocessCase(c, { size: undefined, clipPercent: 2, zscore: true });
   if (d.kind === "synthetic") {
     const opts = { ...(d.shape ? { shape: d.shape as [number, number, number] } : {}), ...(d.spacing ? { spacing: d.spacing as [number, number, number] } : {}) };
@@ -108,10 +112,35 @@ function loadData(d: DataConfig, base: string): { train: Record<ModalityName, Ca
     return { train: split(d.trainCases ?? 4, seed), val: split(d.valCases ?? 1, seed + 1000) };
   }
   const load = (s: Record<ModalityName, CaseRef[]> | undefined) => ({
-    ct: (s?.ct ?? []).map((r) => readCase(r, "ct", base)).map((c) => (d.preprocess === false ? c : prep(c))),
-    mri: (s?.mri ?? []).map((r) => readCase(r, "mri", base)).map((c) => (d.preprocess === false ? c : prep(c))),
+    ct: (s?.ct ?? []).map((r) => readCase(r, "ct", base, numClasses)).map((c) => (d.preprocess === false ? c : prep(c))),
+    mri: (s?.mri ?? []).map((r) => readCase(r, "mri", base, numClasses)).map((c) => (d.preprocess === false ? c : prep(c))),
   });
   return { train: load(d.train), val: load(d.val) };
+}
+
+/**
+ * The data a run trains on, as flat fields (`kind`, `trainCases`, `train.ct[0].image` with paths
+ * made absolute, ...) plus `content`, a SHA-256 over every loaded case's voxels and labels, so a
+ * resume after any change of data source or content is refused naming the field.
+ */
+function fingerprintData(d: DataConfig, base: string, data: ReturnType<typeof loadData>): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (v: unknown, key: string) => {
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${key}[${i}]`));
+    else if (v !== null && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, key ? `${key}.${k}` : k);
+    else out[key] = typeof v === "string" && /\.(image|label)$/.test(key) ? resolve(base, v) : String(v);
+  };
+  walk(d, "");
+  const h = createHash("sha256");
+  for (const split of [data.train, data.val]) {
+    for (const c of [...split.ct, ...split.mri]) {
+      h.update(`${c.modality}:${c.image.shape}\n`);
+      h.update(new Uint8Array(c.image.data.buffer, c.image.data.byteOffset, c.image.data.byteLength));
+      if (c.label) h.update(new Uint8Array(c.label.data.buffer, c.label.data.byteOffset, c.label.data.byteLength));
+    }
+  }
+  out.content = h.digest("hex");
+  return out;
 }
 
 const HELP = `usage: ummkd train --config FILE [--out DIR] [--fresh] [--progress auto|tty|log|none]
@@ -138,7 +167,8 @@ export async function run(argv: string[]): Promise<number> {
   const out = resolve(values.out ?? (cfgFile.out ? resolve(dirname(file), cfgFile.out) : "runs/train"));
   const progress = oneOf("--progress", values.progress ?? "auto", ["auto", "tty", "log", "none"] as const) as ProgressMode;
   const engine = await initEngine();
-  const data = loadData(cfgFile.data, dirname(file));
+  const numClasses = config.model.numClasses ?? 5; // lib/models/network.ts's default
+  const data = loadData(cfgFile.data, dirname(file), numClasses);
   for (const c of [...data.train.ct, ...data.train.mri, ...data.val.ct, ...data.val.mri]) {
     const [nx, ny] = c.image.shape;
     if (nx % 8 || ny % 8) throw new DataError(c.image.source ?? c.id, `in-plane size ${nx}x${ny} is not a multiple of 8, which both networks need for training (crop/pad it with 'ummkd prepare' or data.shape)`);
@@ -147,10 +177,14 @@ export async function run(argv: string[]): Promise<number> {
   const mode = config.model.network === "unet3d" ? "3d" : "2d";
   const source = new CaseBatchSource(data.train, mode, config.seed);
   const validation = data.val.ct.length && data.val.mri.length ? validationSet(data.val, mode) : undefined;
+  const dataFingerprint = fingerprintData(cfgFile.data, dirname(file), data);
+  // Refuse before touching the run folder (config.json) when its checkpoint has another plan or data.
+  if (!values.fresh) assertResumable(out, config, dataFingerprint);
   if (values.fresh) rmSync(resolve(out, "checkpoint"), { recursive: true, force: true });
-  writeJsonAtomic(resolve(out, "config.json"), { config, data: cfgFile.data, source: file, engine, provenance: provenance(config.seed) });
+  // config.json is (re)written only once the checkpoint (if any) has loaded: a refused resume leaves the run folder as it was.
+  const writeConfig = () => writeJsonAtomic(resolve(out, "config.json"), { config, data: cfgFile.data, source: file, engine, provenance: provenance(config.seed) });
   const label = `${config.model.network}/${config.model.setting}`;
-  const r = await train(config, { train: source, ...(validation ? { validation } : {}) }, { runDir: out, progress, label });
+  const r = await train(config, { train: source, ...(validation ? { validation } : {}) }, { runDir: out, progress, label, dataFingerprint, onStart: writeConfig });
   r.model.dispose();
   console.log(JSON.stringify({ out, steps: r.steps, resumedFrom: r.resumedFrom, checkpoint: r.checkpoint, log: r.logPath, lastLosses: r.lastLosses, wallS: r.wallS }));
   return 0;

@@ -45,11 +45,17 @@ function toArrayBuffer(b: Buffer): ArrayBuffer {
   return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 }
 
+/** Largest decompressed NIfTI accepted (a gzip bomb is refused before it fills memory). */
+export const MAX_NIFTI_BYTES = 4 * 1024 ** 3 - 1;
+
+/** Bits per voxel each datatype must declare. */
+const DTYPE_BITS: Record<NiftiDtype, number> = { uint8: 8, int8: 8, int16: 16, uint16: 16, int32: 32, uint32: 32, float32: 32, float64: 64 };
+
 /** Decompress if gzip-magic; throws DataError on a corrupt or truncated gzip stream. */
 function maybeGunzip(buf: Buffer, file: string): Buffer {
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
     try {
-      return gunzipSync(buf);
+      return gunzipSync(buf, { maxOutputLength: Math.min(MAX_NIFTI_BYTES, 2 ** 31 - 1) });
     } catch (e) {
       throw new DataError(file, `corrupt or truncated gzip stream (${(e as Error).message})`);
     }
@@ -72,8 +78,9 @@ function readSform(dv: DataView, version: 1 | 2, le: boolean): Affine {
  * Reads a NIfTI-1 or NIfTI-2 file.
  * @param file path to `.nii` or `.nii.gz`
  * @returns the volume (float32 voxels, x fastest, shape [nx, ny, nz]; a 2-D image has nz = 1) and header fields
- * @throws DataError if the file is not NIfTI, is truncated/corrupt, is 4-D with more than one volume,
- *   or has an unsupported datatype.
+ * @throws DataError if the file is not NIfTI, is truncated/corrupt (sizeof_hdr, bitpix), has a
+ *   dimension below 1 or a pixdim that is not finite and positive, a non-finite affine, is 4-D with
+ *   more than one volume, or has an unsupported datatype.
  */
 export function readNifti(file: string): NiftiReadResult {
   let raw: Buffer;
@@ -87,15 +94,41 @@ export function readNifti(file: string): NiftiReadResult {
   if (buf.length < 348 || !nifti.isNIFTI(ab)) {
     throw new DataError(file, `not a NIfTI-1/2 file (${buf.length} bytes, no valid header magic)`);
   }
-  const hdr = nifti.readHeader(ab);
+  // sizeof_hdr must be 348 (NIfTI-1) or 540 (NIfTI-2) in the file's byte order, matching the magic.
+  const hdrView = new DataView(ab);
+  const sizeLe = hdrView.getInt32(0, true);
+  const sizeBe = hdrView.getInt32(0, false);
+  const magicV2 = nifti.isNIFTI2(ab);
+  const wantSize = magicV2 ? 540 : 348;
+  if (sizeLe !== wantSize && sizeBe !== wantSize) {
+    throw new DataError(file, `corrupt NIfTI-${magicV2 ? 2 : 1} header: sizeof_hdr is ${sizeLe}, expected ${wantSize}`);
+  }
+  let hdr: ReturnType<typeof nifti.readHeader>;
+  try {
+    hdr = nifti.readHeader(ab);
+  } catch (e) {
+    throw new DataError(file, `unreadable NIfTI header (${(e as Error).message})`);
+  }
+  if (!hdr) throw new DataError(file, "unreadable NIfTI header");
   const version: 1 | 2 = hdr instanceof nifti.NIFTI2 ? 2 : 1;
   const dtype = (NIFTI_DTYPES as Record<number, NiftiDtype>)[hdr.datatypeCode];
   if (!dtype) {
     throw new DataError(file, `unsupported NIfTI datatype code ${hdr.datatypeCode} (supported: ${Object.values(NIFTI_DTYPES).join(", ")})`);
   }
+  if (hdr.numBitsPerVoxel !== DTYPE_BITS[dtype]) {
+    throw new DataError(file, `corrupt header: bitpix ${hdr.numBitsPerVoxel} does not match datatype ${dtype} (${DTYPE_BITS[dtype]} bits)`);
+  }
   const nd = hdr.dims[0]!;
   if (nd < 1 || nd > 7) throw new DataError(file, `invalid dim[0] = ${nd}`);
-  const d = (i: number) => (i <= nd ? Math.max(1, hdr.dims[i]!) : 1);
+  for (let i = 1; i <= nd; i++) {
+    const di = hdr.dims[i]!;
+    if (!Number.isInteger(di) || di < 1) throw new DataError(file, `invalid dim[${i}] = ${di}; every image dimension must be at least 1`);
+  }
+  for (let i = 1; i <= Math.min(nd, 3); i++) {
+    const p = hdr.pixDims[i]!;
+    if (!Number.isFinite(p) || p <= 0) throw new DataError(file, `invalid pixdim[${i}] = ${p}; voxel spacing must be a finite positive number of mm`);
+  }
+  const d = (i: number) => (i <= nd ? hdr.dims[i]! : 1);
   for (let i = 4; i <= nd; i++) {
     if (d(i) > 1) throw new DataError(file, `${nd}-D image with dim[${i}] = ${d(i)}; expected a single 3-D volume`);
   }
@@ -130,6 +163,9 @@ export function readNifti(file: string): NiftiReadResult {
   if (hdr.sform_code > 0) affine = readSform(new DataView(ab), version, le);
   else if (hdr.qform_code > 0) affine = hdr.getQformMat() as Affine;
   else affine = diagonalAffine([Math.abs(hdr.pixDims[1]!) || 1, Math.abs(hdr.pixDims[2]!) || 1, Math.abs(hdr.pixDims[3]!) || 1]);
+  if (affine.some((row) => row.some((v) => !Number.isFinite(v)))) {
+    throw new DataError(file, `invalid ${hdr.sform_code > 0 ? "sform" : "qform"} affine (non-finite entries: ${JSON.stringify(affine.slice(0, 3))})`);
+  }
   const spacing: [number, number, number] = [
     Math.abs(hdr.pixDims[1]!) || spacingFromAffine(affine)[0],
     nd >= 2 ? Math.abs(hdr.pixDims[2]!) || spacingFromAffine(affine)[1] : 1,

@@ -29,6 +29,7 @@ export function readPngSlice(file: string): PngSlice {
   } catch (e) {
     throw new DataError(file, `cannot read file (${(e as Error).message})`);
   }
+  checkPngSize(buf, file);
   let png: ReturnType<typeof PNG.sync.read>;
   try {
     png = PNG.sync.read(buf, { skipRescale: true } as any);
@@ -49,6 +50,41 @@ export function readPngSlice(file: string): PngSlice {
     out[i] = r;
   }
   return { data: out, width, height, bitDepth: (png as any).depth ?? 8 };
+}
+
+/** deflate cannot compress better than about 1032:1; allow some slack for filter bytes. */
+const MAX_DEFLATE_RATIO = 1100;
+/** Largest PNG accepted: 2^28 pixels (16384 x 16384). */
+const MAX_PNG_PIXELS = 2 ** 28;
+
+/**
+ * Decoded-size guard: the size the IHDR declares must be reachable from the compressed image data
+ * (IDAT bytes) actually present, so a tiny file declaring 16000x16000 is refused before pngjs
+ * allocates gigabytes for it.
+ * @throws DataError naming the file, the declared size and the bytes present
+ */
+export function checkPngSize(buf: Uint8Array, file: string): void {
+  const sig = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  if (buf.length < 33 || sig.some((b, i) => buf[i] !== b)) throw new DataError(file, `not a readable PNG (${buf.length} bytes, no PNG signature)`);
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const width = dv.getUint32(16);
+  const height = dv.getUint32(20);
+  const depth = buf[24]!;
+  const channels = ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as Record<number, number>)[buf[25]!] ?? 4;
+  if (width < 1 || height < 1) throw new DataError(file, `PNG declares ${width}x${height} pixels; expected at least 1x1`);
+  if (width * height > MAX_PNG_PIXELS) throw new DataError(file, `PNG declares ${width}x${height} pixels, more than the ${MAX_PNG_PIXELS} this reader accepts`);
+  let idat = 0;
+  for (let off = 8; off + 8 <= buf.length; ) {
+    const len = dv.getUint32(off);
+    const type = String.fromCharCode(buf[off + 4]!, buf[off + 5]!, buf[off + 6]!, buf[off + 7]!);
+    if (type === "IDAT") idat += Math.min(len, buf.length - off - 8);
+    if (type === "IEND") break;
+    off += 12 + len;
+  }
+  const decoded = height * (1 + Math.ceil((width * channels * depth) / 8));
+  if (decoded > MAX_DEFLATE_RATIO * idat + 1024) {
+    throw new DataError(file, `PNG declares ${width}x${height} pixels (${decoded} bytes decoded) but holds only ${idat} bytes of image data: truncated or corrupt`);
+  }
 }
 
 /**

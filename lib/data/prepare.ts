@@ -11,6 +11,7 @@ import { join } from "node:path";
 import type { Case, ModalityName } from "./types.ts";
 import { DataError, oneOf } from "../util/errors.ts";
 import { writeDirAtomic, writeJsonAtomic } from "../util/atomic.ts";
+import { checkOutputPath, checkReplaceableDir } from "../util/paths.ts";
 import { DATASETS, DATASET_NAMES, type DatasetName } from "./datasets.ts";
 import { listBtcvCases, listChaosCases, loadBtcvCase, loadChaosCase } from "./abdominal.ts";
 import { listMmwhsCases, listSifaFiles, loadMmwhsCase, loadSifaFile } from "./cardiac.ts";
@@ -26,6 +27,14 @@ export interface PrepareOptions extends PreprocessOptions {
   ids?: string[];
   /** Progress callback. */
   log?: (msg: string) => void;
+  /** Replace an existing output folder that holds an earlier `prepare`'s manifest.json. */
+  force?: boolean;
+}
+
+/** True for a manifest.json written by `prepareDataset`. */
+function isManifest(j: unknown): boolean {
+  const m = j as Partial<Manifest> | null;
+  return !!m && typeof m.dataset === "string" && Array.isArray(m.cases) && Array.isArray(m.sources);
 }
 
 export interface ManifestCase {
@@ -95,13 +104,17 @@ export function defaultPrepareOptions(dataset: DatasetName): PreprocessOptions {
 export async function prepareDataset(dataset: DatasetName, src: string, out: string, opts: PrepareOptions = {}): Promise<Manifest> {
   oneOf("dataset", dataset, DATASET_NAMES);
   if (!existsSync(src)) throw new DataError(src, "source folder not found");
+  // Never delete or overwrite the user's data: the output must be apart from every source, and a
+  // non-empty output folder is replaced only if it is an earlier output of ours and force is set.
+  checkOutputPath({ option: "--out", path: out }, [{ option: "--src", path: src }, { option: "--src (ct)", path: opts.ctSrc }, { option: "--src (mri)", path: opts.mriSrc }]);
+  checkReplaceableDir("--out", out, { file: "manifest.json", isOwn: isManifest, force: opts.force ?? false });
   const def = DATASETS[dataset];
   const pre: PreprocessOptions = { ...defaultPrepareOptions(dataset), ...Object.fromEntries(Object.entries(opts).filter(([k, v]) => ["size", "spacing", "clipPercent", "zscore", "slicePlane", "keepInside"].includes(k) && v !== undefined)) };
   if (pre.size && (pre.size[0] <= 0 || pre.size[1] <= 0)) pre.size = undefined; // [0, 0]: keep the full plane
   const sources = sourcesFor(dataset, src, opts);
   const total = sources.reduce((a, s) => a + s.items.length, 0);
   if (total === 0) throw new DataError(src, `no ${dataset} cases to prepare`);
-  const { log, ...optsNoLog } = opts;
+  const { log, force: _force, ...optsNoLog } = opts;
   const manifest: Manifest = { dataset, classes: def.classes, labelMaps: def.labelMaps, options: { ...optsNoLog, ...pre }, sources: sources.map((s) => s.dir), cases: [] };
   await writeDirAtomic(out, (tmp) => {
     let done = 0;

@@ -212,6 +212,7 @@ export function readSifaTfRecord(file: string): SifaSlice[] {
     const shape: [number, number, number] = [int64Scalar(ex, "dsize_dim0", file), int64Scalar(ex, "dsize_dim1", file), int64Scalar(ex, "dsize_dim2", file)];
     const lshape = [int64Scalar(ex, "lsize_dim0", file), int64Scalar(ex, "lsize_dim1", file), int64Scalar(ex, "lsize_dim2", file)];
     if (lshape.some((v, i) => v !== shape[i])) throw new DataError(file, `label size [${lshape}] differs from data size [${shape}]`);
+    if (shape.some((v) => !Number.isInteger(v) || v < 1)) throw new DataError(file, `data size [${shape}]: every dimension must be at least 1`);
     const n = shape[0] * shape[1] * shape[2];
     return { image: floatBytes(ex, "data_vol", n, file), label: floatBytes(ex, "label_vol", n, file), shape };
   });

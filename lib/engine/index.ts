@@ -11,7 +11,7 @@ import { cpus } from "node:os";
 import { tf } from "./tf.ts";
 import { installGradients } from "./grads/index.ts";
 import { registerKernelPack } from "./wasm/register.ts";
-import { oneOf } from "../util/errors.ts";
+import { OptionError, oneOf } from "../util/errors.ts";
 
 export { tf } from "./tf.ts";
 export type { Tensor, Tensor1D, Tensor2D, Tensor3D, Tensor4D, Tensor5D, Variable, Rank, NamedTensorMap, TensorContainer } from "./tf.ts";
@@ -49,7 +49,7 @@ function requestedThreads(): number | undefined {
   const v = process.env.UMMKD_THREADS;
   if (v === undefined || v === "") return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`UMMKD_THREADS: expected a positive integer, got '${v}'`);
+  if (!Number.isInteger(n) || n < 1) throw new OptionError("UMMKD_THREADS", v, "a positive integer (unset it to use every core)");
   return n;
 }
 

@@ -7,9 +7,11 @@
  *     optimizer.json/.bin  Adam's iteration count and first/second moments, in variable order
  *
  * A reader never sees a half-written checkpoint: the directory appears complete or not at all, and
- * the previous one is replaced only after the new one is complete.
+ * the previous one is replaced only after the new one is complete. The .bin blobs carry a SHA-256
+ * in their index and every float32 value must be finite on load (lib/train/tensor-io.ts); the
+ * trainer refuses to save non-finite weights.
  */
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Variable as VariableClass, type Optimizer } from "@tensorflow/tfjs-core";
 import { tf, type Tensor, type Variable } from "../engine/index.ts";
@@ -39,6 +41,8 @@ export interface TrainerState {
   modelOptions: ModelOptions;
   createdAt: string;
   provenance?: unknown;
+  /** Fingerprint of the training data (field -> value), compared on resume (absent in older checkpoints). */
+  data?: Record<string, string>;
 }
 
 /** Adam internals we need beyond `getWeights()` (private fields in tfjs 4.22's AdamOptimizer). */
@@ -187,6 +191,8 @@ export function allFinite(state: Map<string, Tensor>): string | undefined {
  * @returns the network (caller disposes) and the checkpoint's trainer state
  */
 export function loadTrainedModel(dirOrRun: string, build: ModelBuilder = realModelBuilder()): { model: SegmentationNetwork; state: TrainerState; dir: string } {
+  if (!existsSync(dirOrRun)) throw new DataError(dirOrRun, "no checkpoint here: no such folder");
+  if (!statSync(dirOrRun).isDirectory()) throw new DataError(dirOrRun, "is a file; expected a run folder or its checkpoint/ folder");
   const dir = existsSync(join(dirOrRun, "trainer.json")) ? dirOrRun : findCheckpoint(dirOrRun);
   if (!dir) throw new DataError(dirOrRun, "no checkpoint here (expected trainer.json, or a run directory with checkpoint/)");
   const state = readTrainerState(dir);

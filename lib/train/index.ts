@@ -29,5 +29,6 @@ export {
   releaseState,
   type TrainerState,
 } from "./checkpoint.ts";
+export { checkResumeCompatible, assertResumable, changedFields, runLockPath, RESUMABLE_CHANGES } from "./resume.ts";
 export { createProgress, detectProgressMode, formatProgress, type ProgressMode, type ProgressReporter, type ProgressOptions } from "./progress.ts";
 export { predictVolume2D5, predictVolume3D, padTo, type Predict2D5Options, type Predict3DOptions } from "./predict.ts";

@@ -15,7 +15,10 @@ import { join } from "node:path";
 import type { Optimizer, Scalar } from "@tensorflow/tfjs-core";
 import { engineInfo, fusedAdam, tf, type Tensor } from "../engine/index.ts";
 import type { Modality, SegmentationNetwork } from "../models/types.ts";
-import { NonFiniteLossError, OptionError, ShapeError, oneOf } from "../util/errors.ts";
+import { DataError, NonFiniteLossError, ShapeError, oneOf } from "../util/errors.ts";
+import { cleanStaleTemps } from "../util/atomic.ts";
+import { acquireLock, type Lock } from "../util/lock.ts";
+import { checkResumeCompatible, runLockPath } from "./resume.ts";
 import { provenance } from "../util/provenance.ts";
 import { allFinite, releaseState, findCheckpoint, loadModelState, loadOptimizerState, readTrainerState, saveCheckpoint } from "./checkpoint.ts";
 import type { TrainConfig } from "./config.ts";
@@ -56,6 +59,15 @@ export interface TrainOptions {
   label?: string;
   /** Stop after the current step (no extra checkpoint: a later run resumes from the last periodic one). */
   signal?: AbortSignal;
+  /**
+   * Fingerprint of the training data (field -> value, e.g. `{ source: "...", content: "<sha256>" }`),
+   * stored in the checkpoint; a resume with a different one is refused, naming the field.
+   */
+  dataFingerprint?: Record<string, string>;
+  /** Called once the run is ready to step (lock held, any checkpoint loaded and checked). */
+  onStart?: (info: { resumedFrom: number }) => void;
+  /** Wait at most this many ms for another process training the same runDir (default: forever). */
+  lockTimeoutMs?: number;
 }
 
 export interface TrainRunResult extends TrainResult {
@@ -75,16 +87,6 @@ export function stepSeed(seed: number, step: number, modality: Modality): number
   h = mix((h + Math.imul(step + 1, 0x9e3779b9)) >>> 0);
   h = mix((h + modality + 1) >>> 0);
   return h;
-}
-
-/** Config keys that may change between a checkpoint and a resumed run. */
-const RESUMABLE_CHANGES = new Set(["steps", "validateEvery", "checkpointEvery", "logEvery"]);
-
-function checkResumeCompatible(saved: TrainConfig, now: TrainConfig, dir: string): void {
-  const norm = (c: TrainConfig) => JSON.stringify(Object.fromEntries(Object.entries(c).filter(([k]) => !RESUMABLE_CHANGES.has(k)).sort(([a], [b]) => a.localeCompare(b))));
-  if (norm(saved) !== norm(now)) {
-    throw new OptionError(`resume from ${dir}`, now, `the checkpoint's config (only steps/validateEvery/checkpointEvery/logEvery may change): ${norm(saved)}`);
-  }
 }
 
 /** Append-with-fsync JSONL log; survives kills (every line is on disk before training continues). */
@@ -112,13 +114,20 @@ class RunLog {
   }
 }
 
-function checkBatch(b: { x: Float32Array; xShape: number[]; y: Uint8Array; yShape: number[] }, what: string, batchSize: number): void {
+function checkBatch(b: { x: Float32Array; xShape: number[]; y: Uint8Array; yShape: number[] }, what: string, batchSize: number, numClasses: number | undefined): void {
   const nx = b.xShape.reduce((a, c) => a * c, 1);
   const ny = b.yShape.reduce((a, c) => a * c, 1);
   if (nx !== b.x.length || ny !== b.y.length) throw new ShapeError(`${what}: data lengths ${b.x.length}/${b.y.length} do not match shapes [${b.xShape}]/[${b.yShape}]`);
   if (b.xShape[0] !== batchSize || b.yShape[0] !== batchSize) throw new ShapeError(`${what}: batch dimension ${b.xShape[0]}, expected batchSize ${batchSize}`);
   if (b.yShape.length !== b.xShape.length - 1 || b.yShape.some((d, i) => d !== b.xShape[i])) {
     throw new ShapeError(`${what}: labels [${b.yShape}] must be the image shape [${b.xShape}] without its channel axis`);
+  }
+  if (numClasses !== undefined) {
+    // A label >= numClasses (raw PNG grey levels 63..252, MM-WHS codes like 205) would be silently
+    // ignored by the one-hot losses, training background only.
+    for (let i = 0; i < b.y.length; i++) {
+      if (b.y[i]! >= numClasses) throw new DataError(what, `label value ${b.y[i]} at element ${i}, but the network has ${numClasses} classes (0..${numClasses - 1}); map the dataset's label codes to class indices first ('ummkd prepare')`);
+    }
   }
 }
 
@@ -139,7 +148,25 @@ export async function train(config: TrainConfig, sources: TrainSources, opts: Tr
       ? fusedAdam(config.lr, config.beta1, config.beta2, config.epsilon)
       : tf.train.adam(config.lr, config.beta1, config.beta2, config.epsilon);
   const runDir = opts.runDir;
-  if (runDir) mkdirSync(runDir, { recursive: true });
+  let lock: Lock | undefined;
+  if (runDir) {
+    mkdirSync(runDir, { recursive: true });
+    // One process per run folder: a second one waits, then resumes from the first one's checkpoint
+    // (with nothing left to do if it finished) instead of training the same run again.
+    try {
+      lock = await acquireLock(runLockPath(runDir), {
+        ...(opts.lockTimeoutMs !== undefined ? { timeoutMs: opts.lockTimeoutMs } : {}),
+        onWait: (holder) => console.error(`[ummkd] ${runDir} is being trained by ${holder}; waiting for it to finish`),
+      });
+    } catch (e) {
+      optimizer.dispose();
+      if (!opts.model) model.dispose();
+      throw e;
+    }
+    // Temp files of a killed checkpoint write (their writer pid is gone).
+    cleanStaleTemps(runDir);
+  }
+  const numClasses = model.options?.numClasses ?? config.model.numClasses;
   const log = new RunLog(runDir ? join(runDir, "log.jsonl") : undefined);
 
   const reporter: ProgressReporter =
@@ -154,7 +181,7 @@ export async function train(config: TrainConfig, sources: TrainSources, opts: Tr
     const ckptDir = runDir && opts.resume !== false ? findCheckpoint(runDir) : undefined;
     if (ckptDir) {
       const st = readTrainerState(ckptDir);
-      checkResumeCompatible(st.config, config, ckptDir);
+      checkResumeCompatible(st, config, opts.dataFingerprint, ckptDir);
       const savedBackend = (st.provenance as { backend?: string | null } | undefined)?.backend;
       const nowBackend = engineInfo()?.backend;
       if (savedBackend && nowBackend && savedBackend !== nowBackend) {
@@ -170,6 +197,7 @@ export async function train(config: TrainConfig, sources: TrainSources, opts: Tr
       log.open(runDir ? 0 : undefined);
     }
     resumedFrom = step;
+    opts.onStart?.({ resumedFrom });
 
     const emit = (r: LogRecord) => {
       log.write(r);
@@ -188,6 +216,7 @@ export async function train(config: TrainConfig, sources: TrainSources, opts: Tr
         sourceState: sources.train.state(),
         logBytes: log.bytes(),
         provenance: provenance(config.seed),
+        ...(opts.dataFingerprint ? { data: opts.dataFingerprint } : {}),
       });
     };
 
@@ -201,8 +230,8 @@ export async function train(config: TrainConfig, sources: TrainSources, opts: Tr
       (optimizer as unknown as { learningRate: number }).learningRate = lr;
       const bCt = sources.train.next(0, config.batchSize);
       const bMri = sources.train.next(1, config.batchSize);
-      checkBatch(bCt, `training batch (ct) at step ${step + 1}`, config.batchSize);
-      checkBatch(bMri, `training batch (mri) at step ${step + 1}`, config.batchSize);
+      checkBatch(bCt, `training batch (ct) at step ${step + 1}`, config.batchSize, numClasses);
+      checkBatch(bMri, `training batch (mri) at step ${step + 1}`, config.batchSize, numClasses);
       const ct = batchTensors(bCt);
       const mri = batchTensors(bMri);
       let terms: Tensor[] = [];
@@ -263,8 +292,10 @@ export async function train(config: TrainConfig, sources: TrainSources, opts: Tr
     log.close();
     optimizer.dispose();
     if (!opts.model) model.dispose();
+    lock?.release();
     throw e;
   }
+  lock?.release();
   reporter.done(aborted ? `aborted at step ${step}` : `done: ${step} steps in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   log.close();
   optimizer.dispose();

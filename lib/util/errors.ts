@@ -38,3 +38,49 @@ export function oneOf<T extends string>(option: string, value: unknown, allowed:
   if (typeof value === "string" && (allowed as readonly string[]).includes(value)) return value as T;
   throw new OptionError(option, value, allowed);
 }
+
+/** A concurrent run holds the lock and did not finish within the wait limit. */
+export class LockTimeoutError extends UmmkdError {
+  constructor(readonly lockFile: string, holder: string, waitedS: number) {
+    super(`${lockFile}: still locked by ${holder} after waiting ${waitedS.toFixed(0)} s (another run of the same plan; wait for it, or delete the lock file if that process is gone)`);
+  }
+}
+
+/** Plain words for the file-system error codes a user or their environment causes. */
+const FS_CODES: Record<string, string> = {
+  ENOENT: "no such file or folder",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  ENOSPC: "no space left on the device",
+  EDQUOT: "disk quota exceeded",
+  EROFS: "read-only file system",
+  ENOTDIR: "a part of the path is a file, not a folder",
+  EISDIR: "is a folder, expected a file",
+  EEXIST: "already exists",
+  ENOTEMPTY: "folder is not empty",
+  EMFILE: "too many open files",
+  EIO: "input/output error",
+  ENAMETOOLONG: "file name too long",
+  ELOOP: "too many symbolic links",
+  EBUSY: "resource busy",
+  EXDEV: "cannot rename across file systems",
+};
+
+/**
+ * One line for an error the user or the environment caused (our typed errors, and Node file-system
+ * errors such as EACCES or ENOSPC, named with their path), or undefined for a programming error
+ * (which the CLI lets through with its stack trace).
+ */
+export function userErrorMessage(e: unknown): string | undefined {
+  if (e instanceof UmmkdError) return e.message;
+  const err = e as { code?: unknown; path?: unknown; dest?: unknown; syscall?: unknown } | null;
+  if (err && typeof err.code === "string" && FS_CODES[err.code]) {
+    const where = typeof err.path === "string" ? err.path : "";
+    const to = typeof err.dest === "string" ? ` -> ${err.dest}` : "";
+    const op = typeof err.syscall === "string" ? ` (${err.syscall})` : "";
+    // mkdir -p through an existing file reports EEXIST on that file.
+    const what = err.code === "EEXIST" && err.syscall === "mkdir" ? "is a file, expected a folder" : FS_CODES[err.code];
+    return `${where}${to}${where ? ": " : ""}${what}${op} [${err.code}]`;
+  }
+  return undefined;
+}
