@@ -19,6 +19,7 @@ import { fileURLToPath } from "node:url";
 import { initEngine, engineInfo } from "../engine/index.ts";
 import { buildModel } from "../models/network.ts";
 import { BestWeights, selectionScore } from "./selection.ts";
+import { acquireLock } from "../util/lock.ts";
 import { evaluateSegmentation } from "../metrics/index.ts";
 import type { NormKind, Setting } from "../models/types.ts";
 import type { TrainConfig } from "../train/config.ts";
@@ -297,27 +298,35 @@ export async function runExperiment(
   for (const { hash, plan } of plans) {
     const spec = specOf(plan);
     options.onRun?.(spec, "start");
-    const found = options.force ? undefined : findRun<RunRecord>(hash);
+    // one process per plan at a time: a second notebook or sweep job waits here, then finds the stored record
+    const lock = await acquireLock(join(dirname(trainDir(hash)), `${hash}.lock`), {
+      onWait: (holder) => console.log(`[ummkd] ${planLabel(plan)} (${hash}) is being trained by ${holder}; waiting for it`),
+    });
     let rec: RunRecord;
-    if (found) rec = { ...found.record, cached: true, from: found.where };
-    else {
-      // cases are shared by every plan with the same data section (all settings of a fold)
-      const dkey = stableStringify({ data: { ...plan.data, sampling: null }, outlier: plan.evaluate.outlier, task: plan.task });
-      let data = dataMemo.get(dkey);
-      if (!data) {
-        dataMemo.clear(); // one fold's volumes at a time
-        data = await loadTaskData(plan, options.dataRoot ?? null);
-        dataMemo.set(dkey, data);
+    try {
+      const found = options.force ? undefined : findRun<RunRecord>(hash);
+      if (found) rec = { ...found.record, cached: true, from: found.where };
+      else {
+        // cases are shared by every plan with the same data section (all settings of a fold)
+        const dkey = stableStringify({ data: { ...plan.data, sampling: null }, outlier: plan.evaluate.outlier, task: plan.task });
+        let data = dataMemo.get(dkey);
+        if (!data) {
+          dataMemo.clear(); // one fold's volumes at a time
+          data = await loadTaskData(plan, options.dataRoot ?? null);
+          dataMemo.set(dkey, data);
+        }
+        const runDir = trainDir(hash);
+        if (options.force) rmSync(runDir, { recursive: true, force: true });
+        rec = { key: hash, ...(await executeRun(plan, data, { ...options, runDir })) };
+        cachePut(hash, rec, saveDir(hash));
+        // the record is stored: the resumable training state is no longer needed (best weights are kept)
+        rmSync(join(runDir, "checkpoint"), { recursive: true, force: true });
+        rec.cached = false;
+        rec.from = "trained";
+        trained++;
       }
-      const runDir = trainDir(hash);
-      if (options.force) rmSync(runDir, { recursive: true, force: true });
-      rec = { key: hash, ...(await executeRun(plan, data, { ...options, runDir })) };
-      cachePut(hash, rec, saveDir(hash));
-      // the record is stored: the resumable training state is no longer needed (best weights are kept)
-      rmSync(join(runDir, "checkpoint"), { recursive: true, force: true });
-      rec.cached = false;
-      rec.from = "trained";
-      trained++;
+    } finally {
+      lock.release();
     }
     options.onRun?.(spec, "done", rec);
     runs.push(rec);
