@@ -4,6 +4,9 @@
  * Runs an experiment config headless (the same runner the notebooks use, same cache) and writes
  * tidy.csv, summary.csv and run.json to <out>/<config name>/<profile>/ (default results/).
  * `--notebook NAME` instead runs a notebook's driver (tables and figures included) without Jupyter.
+ * Overrides (--alphas, --norms, --settings, --seeds, --steps) write to a variant folder
+ * (<profile>-<what differs>, lib/experiment/params.ts); a folder tracked by git (the committed
+ * results) is never replaced without --force.
  */
 import { join, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,6 +17,8 @@ import { loadConfig } from "../experiment/config.ts";
 import { runExperiment } from "../experiment/runner.ts";
 import { NOTEBOOKS, run as runNotebook, type NotebookName } from "../experiment/notebook.ts";
 import { writeNotebookResults } from "../experiment/results.ts";
+import { guardOverwrite, profileDefaults, variantName } from "../experiment/params.ts";
+import { resolveProfileName } from "../experiment/profiles.ts";
 import { summarizeTidy } from "../experiment/summary.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -76,14 +81,21 @@ export async function run(argv: string[]): Promise<number> {
     ...(steps !== undefined ? { steps } : {}),
     ...(values.data ? { dataRoot: resolve(values.data) } : {}),
   };
+  // refuse before training, not after, when the results would land in a committed folder
+  const early = (name: string) => {
+    const p = resolveProfileName(values.profile ?? null);
+    if (!values["train-only"]) guardOverwrite(join(out, name, variantName(name, p, common, profileDefaults(name, p))), values.force);
+  };
   if (values.notebook) {
     if (!(NOTEBOOKS as readonly string[]).includes(values.notebook)) throw new OptionError("--notebook", values.notebook, NOTEBOOKS);
+    early(values.notebook);
     const nb = await runNotebook(values.notebook as NotebookName, common);
     for (const n of nb.notes) console.log(n);
     for (const f of await nb.write(out)) console.log(f);
     return 0;
   }
   const config = loadConfig(resolve(values.config!));
+  early(config.name);
   const exp = await runExperiment(config, common);
   if (values["train-only"]) {
     console.log(`${exp.runs.length} runs (${exp.trained} trained, ${exp.cached} from the cache) in ${exp.wallS.toFixed(1)} s`);
@@ -92,6 +104,7 @@ export async function run(argv: string[]): Promise<number> {
   const files = await writeNotebookResults(
     {
       name: config.name as NotebookName, profile: exp.profile, params: common, experiments: [exp], rows: exp.rows,
+      variant: variantName(config.name, exp.profile, common, profileDefaults(config.name, exp.profile)),
       summary: summarizeTidy(exp.rows), tables: [], figures: [], notes: [`${exp.runs.length} runs (${exp.trained} trained, ${exp.cached} cached)`],
       write: async () => [],
     },
