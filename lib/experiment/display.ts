@@ -1,0 +1,83 @@
+/**
+ * Showing a figure in a notebook as ONE multi-mime output, so that every front end picks what it
+ * can draw:
+ *   image/png                       untrusted notebooks (classic Notebook skips untrusted SVG),
+ *                                   `nbconvert --to html` (which strips SVG to its text), GitHub
+ *   image/svg+xml                   trusted notebooks, JupyterLab
+ *   application/vnd.plotly.v1+json  interactive, where a Plotly renderer exists (JupyterLab with
+ *                                   the plotly extension, VS Code); only for interactive figures
+ *   text/plain                      the title
+ *
+ * tslab's public `display.*` sends one mime type per call, so the bundle goes through tslab's
+ * `lastWriteDisplayData` (tslab/dist/jupyter, set while a cell executes; not a documented API).
+ * Where that is missing (another tslab version) the PNG and the SVG are shown as two outputs
+ * through the public API, with a note.
+ */
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { PNG_DENSITY, svgToPng } from "./figures.ts";
+import type { NotebookFigure } from "./notebook.ts";
+import { PLOTLY_MIME } from "./plotly.ts";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** A Jupyter display_data message body. */
+export interface DisplayData {
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  transient: Record<string, unknown>;
+}
+
+const pngCache = new WeakMap<NotebookFigure, Promise<{ png: Buffer; width: number; height: number }>>();
+
+/** The figure's PNG fallback (rendered once per figure object). */
+export function figurePng(f: NotebookFigure): Promise<{ png: Buffer; width: number; height: number }> {
+  let p = pngCache.get(f);
+  if (!p) {
+    p = svgToPng(f.svg);
+    pngCache.set(f, p);
+  }
+  return p;
+}
+
+/** The multi-mime display bundle of a figure (PNG shown at the SVG's CSS size). */
+export async function figureBundle(f: NotebookFigure): Promise<DisplayData> {
+  const { png, width, height } = await figurePng(f);
+  const scale = 96 / PNG_DENSITY;
+  return {
+    data: {
+      ...(f.plotly ? { [PLOTLY_MIME]: f.plotly } : {}),
+      "image/svg+xml": f.svg,
+      "image/png": png.toString("base64"),
+      "text/plain": f.title,
+    },
+    metadata: { "image/png": { width: Math.round(width * scale), height: Math.round(height * scale) } },
+    transient: {},
+  };
+}
+
+interface TslabInternals {
+  lastWriteDisplayData: ((d: DisplayData, update: boolean) => void) | null;
+}
+interface TslabPublic {
+  display: { png(b: Uint8Array): void; svg(s: string): void; markdown(s: string): void };
+}
+
+/**
+ * Display a figure in the running tslab kernel as one output (see the module comment).
+ * @throws Error outside a tslab kernel
+ */
+export async function showFigure(f: NotebookFigure): Promise<void> {
+  const req = createRequire(join(ROOT, "package.json"));
+  const bundle = await figureBundle(f);
+  const internals = req("tslab/dist/jupyter") as TslabInternals;
+  if (internals.lastWriteDisplayData) {
+    internals.lastWriteDisplayData(bundle, false);
+    return;
+  }
+  const tslab = req("tslab") as TslabPublic;
+  tslab.display.markdown("_(this tslab has no multi-mime display: PNG and SVG shown separately)_");
+  tslab.display.png(Buffer.from(bundle.data["image/png"] as string, "base64"));
+  tslab.display.svg(f.svg);
+}
