@@ -1,0 +1,18 @@
+#!/bin/sh
+# Launches the project's tslab Jupyter kernel. The registered kernel spec (bin/register-kernel.sh,
+# run by `npm run setup`) calls this file by its absolute path and passes the absolute path of node
+# in UMMKD_NODE, so the kernel starts whatever the caller's PATH is (`jupyter notebook` from any
+# shell or launcher, nbconvert, the browser test).
+ROOT=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
+NODE=${UMMKD_NODE:-}
+if [ -z "$NODE" ] || [ ! -x "$NODE" ]; then NODE=$(command -v node || true); fi
+if [ -z "$NODE" ]; then
+  echo "ummkd kernel: node not found (UMMKD_NODE unset and no node on PATH); run npm run setup in $ROOT" >&2
+  exit 1
+fi
+TSLAB="$ROOT/node_modules/tslab/bin/tslab"
+if [ ! -f "$TSLAB" ]; then
+  echo "ummkd kernel: $TSLAB is missing; run npm run setup in $ROOT" >&2
+  exit 1
+fi
+exec "$NODE" "$TSLAB" "$@"
