@@ -3,7 +3,9 @@
 # run by `npm run setup`) calls this file by its absolute path and passes the absolute path of node
 # in UMMKD_NODE, so the kernel starts whatever the caller's PATH is (`jupyter notebook` from any
 # shell or launcher, nbconvert, the browser test).
-ROOT=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
+# shell built-ins only: the kernel's PATH may hold nothing useful
+case "$0" in */*) BIN=${0%/*} ;; *) BIN=. ;; esac
+ROOT=$(CDPATH= cd -- "$BIN/.." && pwd)
 NODE=${UMMKD_NODE:-}
 if [ -z "$NODE" ] || [ ! -x "$NODE" ]; then NODE=$(command -v node || true); fi
 if [ -z "$NODE" ]; then

@@ -1,17 +1,20 @@
 /**
  * Showing a figure in a notebook as ONE multi-mime output, so that every front end picks what it
  * can draw:
- *   image/png                       untrusted notebooks (classic Notebook skips untrusted SVG),
- *                                   `nbconvert --to html` (which strips SVG to its text), GitHub
- *   image/svg+xml                   trusted notebooks, JupyterLab
+ *   image/png                       everywhere: untrusted notebooks (the classic Notebook skips
+ *                                   untrusted SVG), `nbconvert --to html`, GitHub, JupyterLab
  *   application/vnd.plotly.v1+json  interactive, where a Plotly renderer exists (JupyterLab with
  *                                   the plotly extension, VS Code); only for interactive figures
  *   text/plain                      the title
  *
+ * The SVG is deliberately NOT in the bundle: nbconvert (6.5, Debian 12) ranks image/svg+xml above
+ * image/png and passes it through `clean_html`, which strips it to its text labels, so a bundle
+ * with an SVG comes out as a blank box in HTML (checked in test/notebooks/browser.test.ts). The
+ * vector figure is the `.svg` file beside the `.png` in the results folder.
+ *
  * tslab's public `display.*` sends one mime type per call, so the bundle goes through tslab's
  * `lastWriteDisplayData` (tslab/dist/jupyter, set while a cell executes; not a documented API).
- * Where that is missing (another tslab version) the PNG and the SVG are shown as two outputs
- * through the public API, with a note.
+ * Where that is missing (another tslab version) the PNG is shown through the public API.
  */
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -48,7 +51,6 @@ export async function figureBundle(f: NotebookFigure): Promise<DisplayData> {
   return {
     data: {
       ...(f.plotly ? { [PLOTLY_MIME]: f.plotly } : {}),
-      "image/svg+xml": f.svg,
       "image/png": png.toString("base64"),
       "text/plain": f.title,
     },
@@ -61,7 +63,7 @@ interface TslabInternals {
   lastWriteDisplayData: ((d: DisplayData, update: boolean) => void) | null;
 }
 interface TslabPublic {
-  display: { png(b: Uint8Array): void; svg(s: string): void; markdown(s: string): void };
+  display: { png(b: Uint8Array): void };
 }
 
 /**
@@ -77,7 +79,5 @@ export async function showFigure(f: NotebookFigure): Promise<void> {
     return;
   }
   const tslab = req("tslab") as TslabPublic;
-  tslab.display.markdown("_(this tslab has no multi-mime display: PNG and SVG shown separately)_");
   tslab.display.png(Buffer.from(bundle.data["image/png"] as string, "base64"));
-  tslab.display.svg(f.svg);
 }

@@ -5,7 +5,7 @@
  *   2. setup: register tsx's CommonJS hook, load lib/experiment/notebook.ts and tslab
  *   3. parameters (the only cell to edit: profile, seeds, alpha, norm, force, ...)
  *   4. run (trains or loads cached runs; live progress)
- *   5. tables (ours beside the paper's), 6. figures (one output each: PNG + SVG, + Plotly where
+ *   5. tables (ours beside the paper's), 6. figures (one output each: PNG, + Plotly where
  *   interactive; lib/experiment/display.ts), 7. reading notes, 8. write results
  *
  * Run: `tsx lib/experiment/notebooks-src.ts` (rewrites the committed, unexecuted notebooks).
@@ -166,8 +166,8 @@ export function notebookJson(name: NotebookName): Record<string, unknown> {
     code(['for (const t of nb.tables) tslab.display.html(`<h4>${t.title}</h4>` + t.html);', 'if (nb.tables.length === 0) console.log("(no tables in this notebook)");']),
     md(["## Figures"]),
     code([
-      "// Each figure is one output: PNG (shown where SVG is not, e.g. untrusted notebooks, nbconvert HTML, GitHub), SVG,",
-      "// and for interactive figures Plotly JSON (JupyterLab/VS Code); the written results hold a standalone .html too.",
+      "// Each figure is one output: PNG (shown everywhere: untrusted notebooks, nbconvert HTML, GitHub) and, for interactive",
+      "// figures, Plotly JSON (JupyterLab/VS Code). The results folder holds each as .png, .svg and (interactive) .html.",
       "for (const f of nb.figures) {",
       "  tslab.display.markdown(`**${f.title}**`);",
       "  await ummkd.showFigure(f);",
