@@ -47,7 +47,7 @@ export function figurePng(f: NotebookFigure): Promise<{ png: Buffer; width: numb
 /** The multi-mime display bundle of a figure (PNG shown at the SVG's CSS size). */
 export async function figureBundle(f: NotebookFigure): Promise<DisplayData> {
   const { png, width, height } = await figurePng(f);
-  const scale = 96 / PNG_DENSITY;
+  const scale = 72 / PNG_DENSITY; // sharp/librsvg map one SVG px to one PNG px at 72 dpi
   return {
     data: {
       ...(f.plotly ? { [PLOTLY_MIME]: f.plotly } : {}),

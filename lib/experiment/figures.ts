@@ -7,7 +7,7 @@
  * - Qualitative segmentation panels (Figures 4/5) drawn directly: grey-level slice as an embedded
  *   PNG plus one path per structure boundary, colours as the paper's captions.
  * - A raster fallback of every figure (`svgToPng`): PNG from the SVG with sharp (libvips + librsvg,
- *   shipped as registry packages; no browser, no network), at 2x (144 dpi), deterministic for a
+ *   shipped as registry packages; no browser, no network), at 2x the SVG's pixel size, deterministic for a
  *   given sharp version and set of system fonts. Untrusted notebooks, `nbconvert --to html` and
  *   repository viewers show the PNG where they drop the SVG.
  */
@@ -16,7 +16,7 @@ import type { SampleSlice } from "./runner.ts";
 
 type VegaLiteSpec = Record<string, unknown>;
 
-/** Pixel density of `svgToPng` (dpi): 2x the SVG's CSS pixels, sharp on high-density screens. */
+/** Pixel density of `svgToPng` (dpi). librsvg maps one SVG pixel to one PNG pixel at 72 dpi, so 144 is 2x: sharp on high-density screens. */
 export const PNG_DENSITY = 144;
 
 /**
