@@ -63,11 +63,18 @@ interface TslabInternals {
   lastWriteDisplayData: ((d: DisplayData, update: boolean) => void) | null;
 }
 interface TslabPublic {
-  display: { png(b: Uint8Array): void };
+  display: { png(b: Uint8Array): void; html(s: string): void };
+}
+
+/** The figure's title as its own output: HTML (shown by untrusted notebooks, which drop markdown output) + plain text. */
+export function titleBundle(title: string): DisplayData {
+  const esc = title.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  return { data: { "text/html": `<p><b>${esc}</b></p>`, "text/plain": title }, metadata: {}, transient: {} };
 }
 
 /**
- * Display a figure in the running tslab kernel as one output (see the module comment).
+ * Display a figure in the running tslab kernel: its title, then the figure as one output (see the
+ * module comment).
  * @throws Error outside a tslab kernel
  */
 export async function showFigure(f: NotebookFigure): Promise<void> {
@@ -75,9 +82,11 @@ export async function showFigure(f: NotebookFigure): Promise<void> {
   const bundle = await figureBundle(f);
   const internals = req("tslab/dist/jupyter") as TslabInternals;
   if (internals.lastWriteDisplayData) {
+    internals.lastWriteDisplayData(titleBundle(f.title), false);
     internals.lastWriteDisplayData(bundle, false);
     return;
   }
   const tslab = req("tslab") as TslabPublic;
+  tslab.display.html(titleBundle(f.title).data["text/html"] as string);
   tslab.display.png(Buffer.from(bundle.data["image/png"] as string, "base64"));
 }

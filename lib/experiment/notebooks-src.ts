@@ -168,10 +168,7 @@ export function notebookJson(name: NotebookName): Record<string, unknown> {
     code([
       "// Each figure is one output: PNG (shown everywhere: untrusted notebooks, nbconvert HTML, GitHub) and, for interactive",
       "// figures, Plotly JSON (JupyterLab/VS Code). The results folder holds each as .png, .svg and (interactive) .html.",
-      "for (const f of nb.figures) {",
-      "  tslab.display.markdown(`**${f.title}**`);",
-      "  await ummkd.showFigure(f);",
-      "}",
+      "for (const f of nb.figures) await ummkd.showFigure(f); // its title, then the figure",
       'if (nb.figures.length === 0) console.log("(no figures in this notebook)");',
     ]),
     md(["## Reading", ...t.reading.map((r) => `- ${r}`)]),

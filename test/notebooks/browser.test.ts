@@ -72,8 +72,16 @@ describe.skipIf(why !== null)("notebooks in a browser", () => {
     }
     server = await startNotebookServer(root, { PATH: "/usr/sbin:/sbin", UMMKD_PROFILE: "smoke" });
     const { chromium } = await import("playwright-core");
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"], timeout: 180_000 });
   }, 120_000);
+
+  /** a page with generous timeouts: the machine may be shared with long trainings */
+  async function newPage(): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 1300, height: 2000 } });
+    page.setDefaultTimeout(180_000);
+    page.setDefaultNavigationTimeout(180_000);
+    return page;
+  }
 
   afterAll(async () => {
     await browser?.close();
@@ -87,11 +95,11 @@ describe.skipIf(why !== null)("notebooks in a browser", () => {
   });
 
   it("executes table1_cardiac through the server's kernel at the smoke profile without error", { timeout: 900_000 }, async () => {
-    const page = await browser.newPage({ viewport: { width: 1300, height: 2000 } });
+    const page = await newPage();
     try {
       await page.goto(server.notebookUrl("notebooks/table1_cardiac.ipynb"));
-      await page.waitForFunction(() => (window as any).Jupyter?.notebook?._fully_loaded === true, undefined, { timeout: 60_000 });
-      await page.waitForSelector("#kernel_indicator_icon.kernel_idle_icon", { timeout: 120_000 });
+      await page.waitForFunction(() => (window as any).Jupyter?.notebook?._fully_loaded === true, undefined, { timeout: 180_000 });
+      await page.waitForSelector("#kernel_indicator_icon.kernel_idle_icon", { timeout: 300_000 });
       await page.evaluate(() => {
         const nb = (window as any).Jupyter.notebook;
         nb.set_autosave_interval(0);
@@ -146,10 +154,10 @@ describe.skipIf(why !== null)("notebooks in a browser", () => {
   it("an executed notebook opened untrusted in the classic UI shows every figure as a non-blank image", { timeout: 300_000 }, async () => {
     expect(toView.length, "a notebook with figures to view").toBeGreaterThan(0);
     for (const nb of toView) {
-      const page = await browser.newPage({ viewport: { width: 1300, height: 2000 } });
+      const page = await newPage();
       try {
         await page.goto(server.notebookUrl(nb.rel));
-        await page.waitForFunction(() => (window as any).Jupyter?.notebook?._fully_loaded === true, undefined, { timeout: 60_000 });
+        await page.waitForFunction(() => (window as any).Jupyter?.notebook?._fully_loaded === true, undefined, { timeout: 180_000 });
         expect(await page.evaluate(() => (window as any).Jupyter.notebook.trusted), `${nb.rel} opened untrusted`).toBe(false);
         await page.waitForTimeout(500);
         await shot(page, `untrusted_${nb.rel}`);
@@ -171,7 +179,7 @@ describe.skipIf(why !== null)("notebooks in a browser", () => {
     for (const nb of toView) {
       const html = join(root, nb.rel.replace(/\.ipynb$/, ".html"));
       execFileSync(existsSync("/usr/bin/jupyter") ? "/usr/bin/jupyter" : "jupyter", ["nbconvert", "--to", "html", "--output", html, nb.file], { stdio: "ignore", env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: "1" } });
-      const page = await browser.newPage({ viewport: { width: 1300, height: 2000 } });
+      const page = await newPage();
       try {
         await page.goto(`file://${html}`);
         await shot(page, `nbconvert_${nb.rel}`);
