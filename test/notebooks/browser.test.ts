@@ -163,6 +163,9 @@ describe.skipIf(why !== null)("notebooks in a browser", () => {
         await shot(page, `untrusted_${nb.rel}`);
         const imgs = await pngImagesOnPage(page);
         expect(imgs.length, `${nb.rel}: figure images`).toBe(nb.figures);
+        // each figure's title is an HTML output (untrusted notebooks drop markdown outputs)
+        const titles: string[] = await page.evaluate(() => [...document.querySelectorAll(".output_html b")].map((b: any) => b.textContent));
+        expect(titles.length, `${nb.rel}: figure titles shown`).toBeGreaterThanOrEqual(nb.figures);
         for (const im of imgs) {
           expect(im.shown).toBe(true);
           expect(im.width).toBeGreaterThan(100);
