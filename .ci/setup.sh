@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # One-time set-up of a fresh machine for ummkd (idempotent; safe to re-run).
-#   - OS packages: Jupyter (nbconvert/nbclient/ipykernel) to run the notebooks headless, oneDNN
+#   - OS packages: Jupyter (nbconvert/nbclient/ipykernel) to run the notebooks headless, the classic
+#     notebook UI (jupyter-notebook, for `npm run notebook`), Chromium (headless, for the browser
+#     test of the notebook UI) with a font for figure text (also used by the PNG fallback), oneDNN
 #     (libdnnl-dev) for the native CPU engine, and with --bench the Python peers/oracles
 #     (PyTorch CPU, SciPy, NiBabel) used only by `npm run bench` and fixture scripts.
 #   - npm packages from the lockfile (install scripts are not needed by any dependency).
 #   - the native oneDNN addon (skipped with one line if oneDNN is absent).
-#   - the tslab Jupyter kernel, registered for the Python that has Jupyter.
+#   - the tslab Jupyter kernel, registered for the Python that has Jupyter with an absolute path
+#     (bin/register-kernel.sh), so it starts whatever the caller's PATH is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +20,7 @@ for a in "$@"; do
   esac
 done
 
-want=(jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel libdnnl-dev g++ make)
+want=(jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel jupyter-notebook python3-notebook chromium fonts-dejavu-core libdnnl-dev g++ make)
 [ "$WITH_BENCH" = 1 ] && want+=(python3-torch python3-scipy python3-nibabel)
 missing=()
 for p in "${want[@]}"; do
@@ -30,7 +33,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   else
     echo "setup: please install these OS packages (Debian/Ubuntu names): ${missing[*]}" >&2
-    echo "setup: (Jupyter can also come from pip: pip install nbconvert nbclient ipykernel)" >&2
+    echo "setup: (Jupyter can also come from pip: pip install nbconvert nbclient ipykernel notebook)" >&2
   fi
 fi
 
@@ -44,8 +47,7 @@ npm run --silent build:native || echo "setup: native engine not built; the porta
 JPY=/usr/bin/python3
 if ! "$JPY" -c "import nbclient, ipykernel" 2>/dev/null; then JPY=$(command -v python3); fi
 if "$JPY" -c "import nbclient, ipykernel" 2>/dev/null; then
-  PATH="$PWD/node_modules/.bin:$PATH" npx --no-install tslab install --python="$JPY" >/dev/null
-  echo "setup: tslab kernel registered for $JPY"
+  bin/register-kernel.sh "$JPY" | sed 's/^/setup: /'
 else
   echo "setup: no Python with Jupyter found; notebooks cannot be executed headless" >&2
 fi

@@ -6,6 +6,9 @@
  * `--notebook NAME` instead runs a notebook's driver (tables and figures included) without Jupyter.
  * `--dry-run` prints the complete plan of every run with its hash and trains nothing (`--json`: one
  * JSON array of {hash, plan} on the last line).
+ * Overrides (--alphas, --norms, --settings, --seeds, --steps) write to a variant folder
+ * (<profile>-<what differs>, lib/experiment/params.ts); a folder tracked by git (the committed
+ * results) is never replaced without --force.
  */
 import { readdirSync, statSync } from "node:fs";
 import { join, dirname, resolve } from "node:path";
@@ -16,9 +19,10 @@ import { NORM_KINDS, SETTINGS } from "../models/types.ts";
 import { loadConfig } from "../experiment/config.ts";
 import { runExperiment } from "../experiment/runner.ts";
 import { expandPlans, planLabel } from "../experiment/plan.ts";
-import { resolveProfileName } from "../experiment/profiles.ts";
 import { NOTEBOOKS, run as runNotebook, type NotebookName } from "../experiment/notebook.ts";
 import { writeNotebookResults } from "../experiment/results.ts";
+import { guardOverwrite, profileDefaults, variantName } from "../experiment/params.ts";
+import { resolveProfileName } from "../experiment/profiles.ts";
 import { summarizeTidy } from "../experiment/summary.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -119,14 +123,21 @@ export async function run(argv: string[]): Promise<number> {
     console.log(values.json ? JSON.stringify(unique.map(({ hash, plan }) => ({ hash, plan }))) : `${unique.length} plans (profile ${profile}); nothing trained`);
     return 0;
   }
+  // refuse before training, not after, when the results would land in a committed folder
+  const early = (name: string) => {
+    const p = resolveProfileName(values.profile ?? null);
+    if (!values["train-only"]) guardOverwrite(join(out, name, variantName(name, p, common, profileDefaults(name, p))), values.force);
+  };
   if (values.notebook) {
     if (!(NOTEBOOKS as readonly string[]).includes(values.notebook)) throw new OptionError("--notebook", values.notebook, NOTEBOOKS);
+    early(values.notebook);
     const nb = await runNotebook(values.notebook as NotebookName, common);
     for (const n of nb.notes) console.log(n);
     for (const f of await nb.write(out)) console.log(f);
     return 0;
   }
   const config = loadConfig(resolve(values.config!));
+  early(config.name);
   const exp = await runExperiment(config, common);
   if (values["train-only"]) {
     console.log(`${exp.runs.length} runs (${exp.trained} trained, ${exp.cached} from the cache) in ${exp.wallS.toFixed(1)} s`);
@@ -135,6 +146,7 @@ export async function run(argv: string[]): Promise<number> {
   const files = await writeNotebookResults(
     {
       name: config.name as NotebookName, profile: exp.profile, params: common, experiments: [exp], rows: exp.rows,
+      variant: variantName(config.name, exp.profile, common, profileDefaults(config.name, exp.profile)),
       summary: summarizeTidy(exp.rows), tables: [], figures: [], notes: [`${exp.runs.length} runs (${exp.trained} trained, ${exp.cached} cached)`],
       write: async () => [],
     },

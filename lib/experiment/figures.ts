@@ -6,11 +6,38 @@
  *   from a tslab cell). The output is byte-identical across runs.
  * - Qualitative segmentation panels (Figures 4/5) drawn directly: grey-level slice as an embedded
  *   PNG plus one path per structure boundary, colours as the paper's captions.
+ * - A raster fallback of every figure (`svgToPng`): PNG from the SVG with sharp (libvips + librsvg,
+ *   shipped as registry packages; no browser, no network), at 2x the SVG's pixel size, deterministic for a
+ *   given sharp version and set of system fonts. Untrusted notebooks, `nbconvert --to html` and
+ *   repository viewers show the PNG where they drop the SVG.
  */
 import { deflateSync } from "node:zlib";
 import type { SampleSlice } from "./runner.ts";
 
 type VegaLiteSpec = Record<string, unknown>;
+
+/** Pixel density of `svgToPng` (dpi). librsvg maps one SVG pixel to one PNG pixel at 72 dpi, so 144 is 2x: sharp on high-density screens. */
+export const PNG_DENSITY = 144;
+
+/**
+ * Rasterise an SVG figure to PNG in Node (sharp), at `PNG_DENSITY` dpi, on a white background.
+ * Deterministic: the same SVG gives the same bytes (fixed zlib level, no filters search, no
+ * timestamp chunks).
+ * @returns the PNG bytes and their pixel size
+ */
+export async function svgToPng(svg: string): Promise<{ png: Buffer; width: number; height: number }> {
+  const sharp = ((await import("sharp")) as unknown as { default: SharpFn }).default;
+  const { data, info } = await sharp(Buffer.from(svg, "utf8"), { density: PNG_DENSITY })
+    .flatten({ background: "#ffffff" })
+    .png({ compressionLevel: 9, adaptiveFiltering: false, palette: false })
+    .toBuffer({ resolveWithObject: true });
+  return { png: data, width: info.width, height: info.height };
+}
+type SharpFn = (input: Buffer, opts: { density: number }) => {
+  flatten(o: { background: string }): ReturnType<SharpFn>;
+  png(o: Record<string, unknown>): ReturnType<SharpFn>;
+  toBuffer(o: { resolveWithObject: true }): Promise<{ data: Buffer; info: { width: number; height: number } }>;
+};
 
 /** Render a Vega-Lite spec to an SVG string (pure Node, no browser). */
 export async function renderVegaLite(spec: VegaLiteSpec): Promise<string> {

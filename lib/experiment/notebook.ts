@@ -16,6 +16,9 @@ import { OptionError } from "../util/errors.ts";
 import { loadConfig, type ExperimentConfig } from "./config.ts";
 import { alphaBoxplotSpec, confusionSpec, kdCurveSpec, qualitativeSvg, renderVegaLite, settingBarsSpec } from "./figures.ts";
 import { paperTable } from "./paper.ts";
+import { addInteractiveFigures } from "./interactive.ts";
+import { checkParams, comparisonTable, profileDefaults, variantName } from "./params.ts";
+import type { PlotlyFigure } from "./plotly.ts";
 import { writeNotebookResults } from "./results.ts";
 import { inNotebookKernel, trainInChild } from "./subprocess.ts";
 import { runExperiment, type ExperimentResult, type RunRecord } from "./runner.ts";
@@ -25,6 +28,7 @@ import type { TidyRow } from "./tidy.ts";
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 export { setupNotebook } from "./notebook-setup.ts";
+export { showFigure } from "./display.ts";
 
 export const NOTEBOOKS = [
   "table1_cardiac", "table2_abdominal", "table3_4_pvalues", "table5_normalization", "table6_outlier",
@@ -56,11 +60,15 @@ export interface NotebookTable {
   title: string;
   html: string;
   csv: string;
+  /** File name (without .csv) in the results folder, named by content; default from lib/experiment/results.ts. */
+  file?: string;
 }
 export interface NotebookFigure {
   name: string;
   title: string;
   svg: string;
+  /** Interactive twin of the figure (lib/experiment/interactive.ts). */
+  plotly?: PlotlyFigure;
 }
 
 export interface NotebookRun {
@@ -73,6 +81,8 @@ export interface NotebookRun {
   tables: NotebookTable[];
   figures: NotebookFigure[];
   notes: string[];
+  /** Results folder name: the profile, or the profile plus what differs from the notebook's defaults (lib/experiment/params.ts). */
+  variant?: string;
   /** Write tidy.csv, summary.csv, tables, figures and run.json under results/<name>/<profile>/; returns the paths. */
   write(resultsRoot?: string): Promise<string[]>;
 }
@@ -401,9 +411,20 @@ async function figure8(p: NotebookParams): Promise<NotebookRun> {
 /**
  * Run one notebook's experiment(s) and derive its tables and figures.
  * @param name one of NOTEBOOKS
- * @param params the notebook's parameters cell
+ * @param params the notebook's parameters cell, checked first (lib/experiment/params.ts)
+ * @throws ParamError for an unknown key or an invalid value
  */
 export async function run(name: NotebookName, params: NotebookParams = {}): Promise<NotebookRun> {
+  if (!(NOTEBOOKS as readonly string[]).includes(name)) throw new OptionError("notebook", name, NOTEBOOKS);
+  const checked = checkParams(params as Record<string, unknown>);
+  const nb = await addInteractiveFigures(await runDriver(name, checked));
+  nb.variant = variantName(name, nb.profile, checked, profileDefaults(name, nb.profile));
+  const vs = comparisonTable(nb);
+  if (vs) nb.tables.push(vs);
+  return nb;
+}
+
+async function runDriver(name: NotebookName, params: NotebookParams): Promise<NotebookRun> {
   switch (name) {
     case "table1_cardiac":
     case "table2_abdominal":

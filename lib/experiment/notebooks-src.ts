@@ -5,7 +5,8 @@
  *   2. setup: register tsx's CommonJS hook, load lib/experiment/notebook.ts and tslab
  *   3. parameters (the only cell to edit: profile, seeds, alpha, norm, force, ...)
  *   4. run (trains or loads cached runs; live progress)
- *   5. tables (ours beside the paper's), 6. figures (SVG), 7. reading notes, 8. write results
+ *   5. tables (ours beside the paper's), 6. figures (one output each: PNG, + Plotly where
+ *   interactive; lib/experiment/display.ts), 7. reading notes, 8. write results
  *
  * Run: `tsx lib/experiment/notebooks-src.ts` (rewrites the committed, unexecuted notebooks).
  */
@@ -138,7 +139,7 @@ export function notebookJson(name: NotebookName): Record<string, unknown> {
       "## Profiles",
       "`smoke` (CI: pipeline check, meaningless numbers) · `quick` (synthetic data, minutes) · `cpu` (committed results) · `paper` (the paper's settings; GPU and the real datasets).",
       "The profile comes from the parameters cell below, which defaults to `UMMKD_PROFILE` (set by `npm run reproduce -- --profile P`), else `quick`.",
-      `Trained runs are cached (\`.ummkd-cache/runs/\`, keyed by a hash of the run's config): re-running loads them unless \`force: true\`. Results are written to \`results/${name}/<profile>/\`.`,
+      `Trained runs are cached (\`.ummkd-cache/runs/\`, keyed by a hash of the run's config): re-running loads them unless \`force: true\`. Results are written to \`results/${name}/<profile>/\`; a run whose parameters differ from the defaults below goes to a folder named by what differs (e.g. \`results/${name}/cpu-alpha0.3/\`, shown beside the committed numbers), and committed results are never overwritten unless \`force: true\`. A misspelt key or an invalid value stops the run with a message naming it.`,
     ]),
     code([
       "// Setup: the library is ESM TypeScript; tslab runs cells as CommonJS, so register tsx's require hook first,",
@@ -150,7 +151,7 @@ export function notebookJson(name: NotebookName): Record<string, unknown> {
     ]),
     code(
       [
-        "// Parameters (the only cell to edit)",
+        "// Parameters (the only cell to edit; keys and values are checked)",
         "const params = {",
         '  profile: process.env.UMMKD_PROFILE ?? "quick", // smoke | quick | cpu | paper',
         "  seeds: undefined as number[] | undefined,      // e.g. [0, 1, 2]; default: the profile's seeds",
@@ -164,7 +165,12 @@ export function notebookJson(name: NotebookName): Record<string, unknown> {
     md(["## Tables: ours beside the paper"]),
     code(['for (const t of nb.tables) tslab.display.html(`<h4>${t.title}</h4>` + t.html);', 'if (nb.tables.length === 0) console.log("(no tables in this notebook)");']),
     md(["## Figures"]),
-    code(["for (const f of nb.figures) {", "  tslab.display.markdown(`**${f.title}**`);", "  tslab.display.svg(f.svg);", "}", 'if (nb.figures.length === 0) console.log("(no figures in this notebook)");']),
+    code([
+      "// Each figure is one output: PNG (shown everywhere: untrusted notebooks, nbconvert HTML, GitHub) and, for interactive",
+      "// figures, Plotly JSON (JupyterLab/VS Code). The results folder holds each as .png, .svg and (interactive) .html.",
+      "for (const f of nb.figures) await ummkd.showFigure(f); // its title, then the figure",
+      'if (nb.figures.length === 0) console.log("(no figures in this notebook)");',
+    ]),
     md(["## Reading", ...t.reading.map((r) => `- ${r}`)]),
     code(["// Write tidy CSV, summary, tables, figures and run.json (atomic)", "const files = await nb.write();", 'console.log(files.join("\\n"));', `console.log("${DONE_SENTINEL}");`]),
   ];

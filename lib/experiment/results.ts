@@ -1,25 +1,79 @@
 /**
  * Results layout, one folder per notebook and profile (the profile is also a column):
  *
- *   results/<notebook>/<profile>/tidy.csv      tidy long rows (lib/experiment/tidy.ts)
- *                               summary.csv   mean ± std (n - 1), n per setting/norm/alpha/condition/modality/structure/metric
- *                               table<k>.csv  each table shown in the notebook
- *                               <figure>.svg  each figure (deterministic SVG)
- *                               plans.json    the complete plan of every run, with its hash (results/runs/<hash>.json)
- *                               run.json      provenance (git commit, backend, versions, hardware), configs,
- *                                             params, seeds, runs (cache keys, steps, wall time), start/end
+ *   results/<notebook>/<profile>/tidy.csv       tidy long rows (lib/experiment/tidy.ts)
+ *                               summary.csv    mean ± std (n - 1), n per setting/norm/alpha/condition/modality/structure/metric
+ *                               <content>.csv  each table shown in the notebook, named by what it holds
+ *                                              (dice.csv, assd.csv, hd.csv, hd95.csv, pvalues_cardiac.csv, …;
+ *                                              see `tableFileNames`)
+ *                               <figure>.svg   each figure (deterministic SVG)
+ *                               <figure>.png   its raster fallback (sharp, 144 dpi)
+ *                               <figure>.html  the interactive Plotly view, where the figure has one
+ *                               plans.json     the complete plan of every run, with its hash (results/runs/<hash>.json)
+ *                               run.json       provenance (git commit, backend of the runs, versions, hardware),
+ *                                              configs, params, seeds, runs (cache keys, steps, wall time), start/end
  *
+ * A run whose parameters differ from the notebook's defaults goes to a variant folder
+ * `results/<notebook>/<profile>-<what differs>/` (lib/experiment/params.ts; gitignored).
  * The folder is replaced atomically (written to a temp sibling, then renamed). Only `cpu` (and
- * `paper`) folders are committed; `smoke` and `quick` folders are gitignored, so a casual run
- * never overwrites committed results.
+ * `paper`) folders are committed; `smoke`, `quick` and variant folders are gitignored, and a
+ * folder tracked by git is never replaced unless forced (`guardOverwrite`).
  */
-import { join } from "node:path";
-import { writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { writeDirAtomic } from "../util/atomic.ts";
 import { provenance } from "../util/provenance.ts";
 import { toCsv } from "./csv.ts";
-import type { NotebookRun } from "./notebook.ts";
+import { figurePng } from "./display.ts";
+import type { NotebookRun, NotebookTable } from "./notebook.ts";
+import { guardOverwrite } from "./params.ts";
+import { plotlyHtml } from "./plotly.ts";
 import { tidyToCsv } from "./tidy.ts";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** Table file names (without .csv) per notebook, in the order the notebook's driver builds its tables. */
+const TABLE_FILES: Record<string, readonly string[]> = {
+  table1_cardiac: ["dice", "assd", "hd", "hd95"],
+  table2_abdominal: ["dice", "assd", "hd", "hd95"],
+  table3_4_pvalues: ["pvalues_cardiac", "pvalues_abdominal"],
+  table6_outlier: ["outlier_case"],
+  figure6_alpha: ["dice_per_alpha"],
+  figure7_kd_curve: ["val_kd"],
+  figure8_confusion: ["alignment"],
+};
+
+/**
+ * File names of a run's tables, named by content: the table's own `file` if set, else the
+ * notebook's list (Table V: `dice_<norm>` from each table's title), else `table<k>`.
+ */
+export function tableFileNames(notebook: string, tables: readonly Pick<NotebookTable, "title" | "file">[]): string[] {
+  const names = tables.map((t, k) => {
+    if (t.file) return t.file;
+    if (notebook === "table5_normalization") {
+      const m = /^(\w+) normalization/.exec(t.title);
+      if (m) return `dice_${m[1]}`;
+    }
+    return TABLE_FILES[notebook]?.[k] ?? `table${k + 1}`;
+  });
+  return names.map((n, k) => (names.indexOf(n) === k ? n : `${n}_${k + 1}`));
+}
+
+/** The engine(s) that trained a run's runs, from each run's own provenance ("native", "wasm/native" when mixed, null when none recorded). */
+export function runsBackend(backends: readonly (string | null | undefined)[]): string | null {
+  const b = [...new Set(backends.filter((x): x is string => typeof x === "string" && x.length > 0))].sort();
+  return b.length ? b.join("/") : null;
+}
+
+function plotlyJs(): { path: string; version: string } {
+  // the repository's own node_modules path (not its realpath), so the page finds it in any checkout
+  const inRepo = join(ROOT, "node_modules", "plotly.js-dist", "plotly.js");
+  const path = existsSync(inRepo) ? inRepo : createRequire(join(ROOT, "package.json")).resolve("plotly.js-dist");
+  const version = JSON.parse(readFileSync(join(dirname(path), "package.json"), "utf8")).version as string;
+  return { path, version };
+}
 
 export const SUMMARY_COLUMNS = ["setting", "norm", "alpha", "condition", "modality", "structure", "metric", "mean", "std", "n"] as const;
 
@@ -28,9 +82,14 @@ export function resultsDir(root: string, notebook: string, profile: string): str
   return join(root, notebook, profile);
 }
 
-/** Write every results file of a notebook run; returns the written paths. */
+/**
+ * Write every results file of a notebook run into `<root>/<notebook>/<variant or profile>/`;
+ * returns the written paths.
+ * @throws DataError when that folder holds committed results and neither `run.params.force` nor UMMKD_FORCE=1 is set
+ */
 export async function writeNotebookResults(run: NotebookRun, root: string): Promise<string[]> {
-  const dir = resultsDir(root, run.name, run.profile);
+  const dir = resultsDir(root, run.name, run.variant ?? run.profile);
+  guardOverwrite(dir, run.params.force === true);
   const files: string[] = [];
   const runs = run.experiments.flatMap((e) =>
     e.runs.map((r) => ({
@@ -43,8 +102,10 @@ export async function writeNotebookResults(run: NotebookRun, root: string): Prom
   const meta = {
     notebook: run.name,
     profile: run.profile,
+    variant: run.variant ?? run.profile,
     params: run.params,
-    provenance: provenance(run.experiments[0]?.runs[0]?.spec.seed ?? null),
+    // backend: the engine that trained the runs (each run records its own), not this process's
+    provenance: { ...provenance(run.experiments[0]?.runs[0]?.spec.seed ?? null), backend: runsBackend(runs.map((r) => r.backend)) },
     seeds: [...new Set(runs.map((r) => r.seed))],
     startedAt: run.experiments.map((e) => e.startedAt).sort()[0],
     endedAt: new Date().toISOString(),
@@ -54,17 +115,25 @@ export async function writeNotebookResults(run: NotebookRun, root: string): Prom
     notes: run.notes,
     files: [] as string[],
   };
-  const put = (tmp: string, name: string, text: string) => {
+  const put = (tmp: string, name: string, text: string | Buffer) => {
     writeFileSync(join(tmp, name), text);
     files.push(join(dir, name));
     meta.files.push(name);
   };
+  const pngs = await Promise.all(run.figures.map((f) => figurePng(f)));
+  const names = tableFileNames(run.name, run.tables);
+  const plotly = run.figures.some((f) => f.plotly) ? plotlyJs() : undefined;
   // writeDirAtomic: the whole folder appears at once (files inside the temp folder need no own rename)
   await writeDirAtomic(dir, (tmp) => {
     put(tmp, "tidy.csv", tidyToCsv(run.rows));
     put(tmp, "summary.csv", toCsv(run.summary as unknown as Record<string, number | string>[], SUMMARY_COLUMNS));
-    run.tables.forEach((t, k) => put(tmp, `table${k + 1}.csv`, t.csv));
-    for (const f of run.figures) put(tmp, `${f.name}.svg`, f.svg);
+    run.tables.forEach((t, k) => put(tmp, `${names[k]}.csv`, t.csv));
+    run.figures.forEach((f, k) => {
+      put(tmp, `${f.name}.svg`, f.svg);
+      put(tmp, `${f.name}.png`, pngs[k]!.png);
+      if (f.plotly && plotly)
+        put(tmp, `${f.name}.html`, plotlyHtml(f.plotly, { title: f.title, fromDir: dir, plotlyJs: plotly.path, version: plotly.version, fallbackPng: `${f.name}.png` }));
+    });
     // the complete plan of every run, keyed by hash (the run store's file names)
     put(tmp, "plans.json", JSON.stringify(run.experiments.flatMap((e) => e.plans.map((p) => ({ hash: p.hash, plan: p.plan }))), null, 2) + "\n");
     writeFileSync(join(tmp, "run.json"), JSON.stringify(meta, null, 2) + "\n");

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# `npm run notebook [-- JUPYTER-OPTIONS]`: the notebook UI on http://127.0.0.1 (token-protected, as
+# Jupyter does by default), rooted at the repository and opened at notebooks/, with the project's
+# tslab kernel. Uses the classic Notebook (Debian `jupyter-notebook`, installed by npm run setup),
+# else JupyterLab where the user has it. Extra options go to Jupyter (e.g. --port 8899 --no-browser).
+set -euo pipefail
+ROOT=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
+cd "$ROOT"
+export PYDEVD_DISABLE_FILE_VALIDATION=1
+
+# the registered kernel must be this project's (bin/register-kernel.sh), not a bare `tslab` on PATH
+spec=$(jupyter kernelspec list --json 2>/dev/null | /usr/bin/env python3 -c 'import json,sys; d=json.load(sys.stdin)["kernelspecs"].get("tslab"); print(d["spec"]["argv"][0] if d else "")' 2>/dev/null || true)
+if [ -z "$spec" ]; then
+  echo "notebook: no tslab kernel is registered; run npm run setup first" >&2
+  exit 1
+fi
+if [ "$spec" != "$ROOT/bin/tslab-kernel.sh" ]; then
+  echo "notebook: the registered tslab kernel runs '$spec', not this checkout's bin/tslab-kernel.sh;" >&2
+  echo "          registering this checkout's kernel (bin/register-kernel.sh)" >&2
+  bin/register-kernel.sh
+fi
+
+if command -v jupyter-notebook >/dev/null 2>&1 || jupyter notebook --version >/dev/null 2>&1; then
+  exec jupyter notebook --ip=127.0.0.1 --notebook-dir="$ROOT" --NotebookApp.default_url=/tree/notebooks "$@"
+elif jupyter lab --version >/dev/null 2>&1; then
+  exec jupyter lab --ip=127.0.0.1 --notebook-dir="$ROOT" --ServerApp.default_url=/lab/tree/notebooks "$@"
+fi
+echo "notebook: no Jupyter notebook UI found; run npm run setup (Debian: apt-get install jupyter-notebook), or pip install notebook" >&2
+exit 1

@@ -1,0 +1,115 @@
+/**
+ * The interactive (Plotly) side of a notebook's figures, derived from the run's own rows and
+ * validation logs after the notebook driver has built its tables and static figures:
+ * - Tables I/II: per-case mean Dice and ASSD (over structures) per setting, CT and MRI, with the
+ *   case id on hover (new figures `<notebook>_cases_dice`, `<notebook>_cases_assd`, each with a
+ *   static Vega-Lite twin);
+ * - Figure 6: the α sweep (attached to the existing `figure6_alpha` figure);
+ * - Figure 7: the validation KD loss curves (attached to `figure7_kd_curve`) and the validation
+ *   Dice curves (new figure `figure7_val_dice`).
+ * Every figure keeps its SVG (and gets a PNG when written or displayed); the Plotly JSON rides
+ * along in `figure.plotly`.
+ */
+import { SETTINGS } from "../models/types.ts";
+import { renderVegaLite } from "./figures.ts";
+import type { NotebookFigure, NotebookRun } from "./notebook.ts";
+import { caseBoxPlot, learningCurvePlot, type CasePoint, type CurveSeries } from "./plotly.ts";
+import { withCaseMeans } from "./summary.ts";
+
+/** Per-case mean over structures of `metric` (clean cases), as plot points grouped by `group`. */
+function casePoints(run: NotebookRun, metric: string, group: (r: { setting: string; alpha: number }) => string, keep: (r: { setting: string }) => boolean = () => true): CasePoint[] {
+  const seeds = new Set(run.rows.map((r) => r.seed));
+  return withCaseMeans(run.rows)
+    .filter((r) => r.structure === "mean" && r.metric === metric && r.condition === "clean" && keep(r) && Number.isFinite(r.value))
+    .map((r) => ({ group: group(r), series: r.modality.toUpperCase(), case: r.case, value: r.value, ...(seeds.size > 1 ? { note: `seed ${r.seed}` } : {}) }));
+}
+
+/** Static twin of a per-case box plot: boxes with every case as a dot, one row per modality. */
+function caseBoxSpec(points: CasePoint[], title: string, yTitle: string, groups: readonly string[]): Record<string, unknown> {
+  const enc = {
+    x: { field: "group", type: "nominal", sort: groups, title: null },
+    y: { field: "value", type: "quantitative", title: yTitle, scale: { zero: false } },
+  };
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    title,
+    data: { values: points.map((p) => ({ group: p.group, series: p.series, value: p.value })) },
+    facet: { row: { field: "series", type: "nominal", title: null } },
+    spec: {
+      width: 460,
+      height: 150,
+      layer: [
+        { mark: { type: "boxplot", extent: "min-max", opacity: 0.6 }, encoding: enc },
+        { mark: { type: "point", filled: true, size: 16, color: "black", opacity: 0.7 }, encoding: enc },
+      ],
+    },
+  };
+}
+
+function curveSpec(series: CurveSeries[], title: string, yTitle: string): Record<string, unknown> {
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    title,
+    width: 460,
+    height: 260,
+    data: { values: series.flatMap((s) => s.step.map((step, k) => ({ step, value: s.value[k], run: s.name }))) },
+    mark: { type: "line", point: true },
+    encoding: {
+      x: { field: "step", type: "quantitative", title: "training step" },
+      y: { field: "value", type: "quantitative", title: yTitle },
+      color: { field: "run", type: "nominal", title: null },
+    },
+  };
+}
+
+async function caseFigure(run: NotebookRun, metric: "dice" | "assd"): Promise<NotebookFigure | undefined> {
+  const pts = casePoints(run, metric, (r) => r.setting);
+  if (!pts.length) return undefined;
+  const label = metric === "dice" ? "mean Dice (%)" : "mean ASSD (mm)";
+  const title = `${run.name} (ours): per-case ${label} over structures, per setting`;
+  return {
+    name: `${run.name}_cases_${metric}`,
+    title: `Per-case ${label} per setting (hover a point for its case)`,
+    svg: await renderVegaLite(caseBoxSpec(pts, title, label, SETTINGS)),
+    plotly: caseBoxPlot(pts, { title, yTitle: label, groups: SETTINGS }),
+  };
+}
+
+/**
+ * Add the interactive figures of a notebook run (in place) and return it.
+ * @param run a notebook driver's result (lib/experiment/notebook.ts)
+ */
+export async function addInteractiveFigures(run: NotebookRun): Promise<NotebookRun> {
+  if (run.name === "table1_cardiac" || run.name === "table2_abdominal") {
+    for (const m of ["dice", "assd"] as const) {
+      const f = await caseFigure(run, m);
+      if (f) run.figures.push(f);
+    }
+  }
+  if (run.name === "figure6_alpha") {
+    const fig = run.figures.find((f) => f.name === "figure6_alpha");
+    const pts = casePoints(run, "dice", (r) => `α = ${r.alpha}`, (r) => r.setting === "ours");
+    const groups = [...new Set(run.rows.filter((r) => r.setting === "ours").map((r) => r.alpha))].sort((a, b) => a - b).map((a) => `α = ${a}`);
+    if (fig && pts.length) fig.plotly = caseBoxPlot(pts, { title: "Figure 6 (ours): per-case mean Dice vs α (Ours)", yTitle: "mean Dice (%)", groups, xTitle: "α (KD weight)" });
+  }
+  if (run.name === "figure7_kd_curve") {
+    const runs = run.experiments.flatMap((e) => e.runs);
+    const name = (r: (typeof runs)[number]) => `α = ${r.spec.alpha}${r.spec.seed ? ` (seed ${r.spec.seed})` : ""}`;
+    const kd: CurveSeries[] = runs.map((r) => ({ name: name(r), step: r.val.map((v) => v.step), value: r.val.map((v) => v.kd) }));
+    const fig = run.figures.find((f) => f.name === "figure7_kd_curve");
+    if (fig && kd.some((s) => s.step.length)) fig.plotly = learningCurvePlot(kd, { title: "Figure 7 (ours): validation KD loss vs step", yTitle: "KD loss on validation data" });
+    const dice: CurveSeries[] = runs.flatMap((r) =>
+      (["ct", "mri"] as const).map((m) => ({ name: `${name(r)} ${m.toUpperCase()}`, step: r.val.map((v) => v.step), value: r.val.map((v) => 100 * (m === "ct" ? v.diceCt : v.diceMri)) })),
+    );
+    if (dice.some((s) => s.step.length)) {
+      const title = "Validation Dice (%) during training, per α and modality";
+      run.figures.push({
+        name: "figure7_val_dice",
+        title,
+        svg: await renderVegaLite(curveSpec(dice, title, "validation Dice (%)")),
+        plotly: learningCurvePlot(dice, { title, yTitle: "validation Dice (%)" }),
+      });
+    }
+  }
+  return run;
+}

@@ -1,0 +1,96 @@
+import { describe, it, expect } from "vitest";
+import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { checkParams, comparisonTable, committedResults, guardOverwrite, ParamError, variantName } from "../../lib/experiment/params.ts";
+import { run as cli } from "../../lib/cli/experiment.ts";
+import { DataError } from "../../lib/util/errors.ts";
+import type { SummaryRow } from "../../lib/experiment/summary.ts";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+describe("notebook parameters are checked", () => {
+  it("a typo names the key, the value and the known keys (and the likely one)", () => {
+    expect(() => checkParams({ profile: "smoke", alpah: 0.3 })).toThrow(ParamError);
+    expect(() => checkParams({ alpah: 0.3 })).toThrow(/parameter 'alpah' = 0\.3: unknown parameter \(did you mean alpha or alphas\?\); known: profile, seeds, alpha/);
+  });
+  it.each([
+    [{ alpha: 1.5 }, /'alpha' = 1\.5: expected a number in \[0, 1\]/],
+    [{ alpha: -0.1 }, /'alpha' = -0\.1/],
+    [{ alpha: "0.3" }, /'alpha' = "0\.3"/],
+    [{ alphas: [0.1, 2] }, /'alphas' = \[0\.1,2\]: expected a non-empty array of numbers in \[0, 1\]/],
+    [{ norm: "batchnorm" }, /'norm' = "batchnorm": expected one of batch, instance, layer, group/],
+    [{ norms: [] }, /'norms' = \[\]/],
+    [{ profile: "fast" }, /'profile' = "fast": expected one of smoke, quick, cpu, paper/],
+    [{ seeds: [0, 1.5] }, /'seeds' = \[0,1\.5\]: expected a non-empty array of non-negative integers/],
+    [{ seeds: 3 }, /'seeds' = 3/],
+    [{ steps: 0 }, /'steps' = 0: expected a positive integer/],
+    [{ settings: ["ours", "teacher"] }, /'settings'/],
+    [{ force: "yes" }, /'force' = "yes": expected true or false/],
+  ])("%j is refused", (p, msg) => {
+    expect(() => checkParams(p as Record<string, unknown>)).toThrow(msg);
+  });
+  it("valid values pass; undefined/null entries (the cell's defaults) are dropped", () => {
+    expect(checkParams({ profile: "cpu", seeds: undefined, norm: "instance", alpha: 0, alphas: [0, 1], force: false, norms: null })).toEqual({ profile: "cpu", norm: "instance", alpha: 0, alphas: [0, 1], force: false });
+  });
+});
+
+describe("variant folders", () => {
+  it("the defaults write to the profile's folder", () => {
+    expect(variantName("table1_cardiac", "cpu", { profile: "cpu", norm: "batch", alpha: 0.5, force: true })).toBe("cpu");
+    expect(variantName("figure6_alpha", "quick", {})).toBe("quick");
+  });
+  it("what differs names the folder, in a fixed order", () => {
+    expect(variantName("table1_cardiac", "cpu", { norm: "instance", alpha: 0.3 })).toBe("cpu-alpha0.3-norm_instance");
+    expect(variantName("figure6_alpha", "quick", { alphas: [0.1, 0.9], seeds: [0, 1] }, { seeds: [0] })).toBe("quick-alphas0.1_0.9-seeds0_1");
+    expect(variantName("figure6_alpha", "quick", { alpha: 0.5 })).toBe("quick-alpha0.5"); // no alpha default in that notebook
+  });
+  it("restating the profile's own seeds or steps is no variant", () => {
+    expect(variantName("table1_cardiac", "cpu", { seeds: [0], steps: 500 }, { seeds: [0], steps: 500 })).toBe("cpu");
+    expect(variantName("table1_cardiac", "cpu", { steps: 100 }, { seeds: [0], steps: 500 })).toBe("cpu-steps100");
+  });
+});
+
+describe("committed results are never overwritten unless forced", () => {
+  const committed = join(ROOT, "results", "table1_cardiac", "cpu");
+  it("a folder tracked by git is committed; a temp folder and a gitignored variant are not", () => {
+    expect(committedResults(committed)).toBe(true);
+    expect(committedResults(mkdtempSync(join(tmpdir(), "ummkd-res-")))).toBe(false);
+    expect(committedResults(join(ROOT, "results", "table1_cardiac", "cpu-alpha0.3"))).toBe(false);
+  });
+  it("guardOverwrite names the folder and the way to force it", () => {
+    const env = process.env.UMMKD_FORCE;
+    delete process.env.UMMKD_FORCE;
+    try {
+      expect(() => guardOverwrite(committed, false)).toThrow(DataError);
+      expect(() => guardOverwrite(committed, false)).toThrow(/^results\/table1_cardiac\/cpu: holds committed results .*force: true .*--force/);
+      expect(() => guardOverwrite(committed, true)).not.toThrow();
+    } finally {
+      if (env !== undefined) process.env.UMMKD_FORCE = env;
+    }
+  });
+  it("the CLI refuses before training: --profile cpu into the committed folder", async () => {
+    await expect(cli(["--config", join(ROOT, "data", "configs", "table1_cardiac.json"), "--profile", "cpu"])).rejects.toThrow(/results\/table1_cardiac\/cpu: holds committed results/);
+    await expect(cli(["--notebook", "table2_abdominal", "--profile", "cpu"])).rejects.toThrow(/results\/table2_abdominal\/cpu: holds committed results/);
+  });
+});
+
+describe("a variant beside the committed numbers", () => {
+  it("matches setting and modality (and norm/alpha where the committed file has several)", () => {
+    const root = mkdtempSync(join(tmpdir(), "ummkd-vs-"));
+    mkdirSync(join(root, "table1_cardiac", "cpu"), { recursive: true });
+    writeFileSync(
+      join(root, "table1_cardiac", "cpu", "summary.csv"),
+      ["setting,norm,alpha,condition,modality,structure,metric,mean,std,n", "ours,batch,0.5,clean,ct,mean,dice,80,1,6", "ours,batch,0.5,clean,mri,mean,dice,70,1,6", "ours,batch,0.5,clean,ct,LVM,dice,60,1,6"].join("\n") + "\n",
+    );
+    const row = (modality: string, mean: number): SummaryRow => ({ setting: "ours", norm: "instance", alpha: 0.3, condition: "clean", modality, structure: "mean", metric: "dice", mean, std: 1, n: 6 }) as SummaryRow;
+    const t = comparisonTable({ name: "table1_cardiac", profile: "cpu", variant: "cpu-alpha0.3-norm_instance", summary: [row("ct", 82.5), row("mri", 65)] }, root)!;
+    expect(t.file).toBe("vs_committed");
+    const lines = t.csv.trim().split("\n");
+    expect(lines[0]).toBe('setting,modality,norm,alpha,this run (cpu-alpha0.3-norm_instance),committed (cpu),"committed norm, α",difference');
+    expect(lines[1]).toBe('ours,ct,instance,0.3,82.5,80,"batch, 0.5",2.5');
+    expect(lines[2]).toBe('ours,mri,instance,0.3,65,70,"batch, 0.5",-5');
+    expect(comparisonTable({ name: "table1_cardiac", profile: "cpu", variant: "cpu", summary: [row("ct", 1)] }, root)).toBeUndefined();
+  });
+});
