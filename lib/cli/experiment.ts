@@ -5,18 +5,18 @@
  * tidy.csv, summary.csv and run.json to <out>/<config name>/<profile>/ (default results/).
  * `--notebook NAME` instead runs a notebook's driver (tables and figures included) without Jupyter.
  */
-import { join, dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
 import { parseFlags } from "./args.ts";
 import { OptionError, oneOf } from "../util/errors.ts";
+import { REPO_ROOT } from "../data/root.ts";
 import { NORM_KINDS, SETTINGS } from "../models/types.ts";
+import { isNotebookName, NOTEBOOKS } from "../experiment/artefacts/index.ts";
 import { loadConfig } from "../experiment/config.ts";
+import { run as runNotebook, type NotebookParams } from "../experiment/notebook.ts";
+import { runOverrides } from "../experiment/overrides.ts";
 import { runExperiment } from "../experiment/runner.ts";
-import { NOTEBOOKS, run as runNotebook, type NotebookName } from "../experiment/notebook.ts";
 import { writeNotebookResults } from "../experiment/results.ts";
 import { summarizeTidy } from "../experiment/summary.ts";
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 const USAGE = `usage: ummkd experiment (--config FILE | --notebook NAME) [--profile smoke|quick|cpu|paper] [--force]
                         [--seeds 0,1,2] [--steps N] [--data DIR] [--out DIR]
@@ -57,7 +57,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!values.config === !values.notebook) throw new OptionError("--config / --notebook", argv.join(" "), "exactly one of them");
   const seeds = intList("seeds", values.seeds);
   const steps = values.steps === undefined ? undefined : intList("steps", values.steps)![0];
-  const out = resolve(values.out ?? join(ROOT, "results"));
+  const out = resolve(values.out ?? join(REPO_ROOT, "results"));
   const list = (v: string | undefined) => (v === undefined ? undefined : v.split(",").map((x) => x.trim()).filter(Boolean));
   const alphas = list(values.alphas)?.map((x) => {
     const n = Number(x);
@@ -66,7 +66,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   const settings = list(values.settings)?.map((x) => oneOf("--settings", x, SETTINGS));
   const norms = list(values.norms)?.map((x) => oneOf("--norms", x, NORM_KINDS));
-  const common = {
+  const params: NotebookParams = {
     profile: values.profile ?? null,
     force: values.force,
     ...(alphas ? { alphas } : {}),
@@ -77,23 +77,23 @@ export async function run(argv: string[]): Promise<number> {
     ...(values.data ? { dataRoot: resolve(values.data) } : {}),
   };
   if (values.notebook) {
-    if (!(NOTEBOOKS as readonly string[]).includes(values.notebook)) throw new OptionError("--notebook", values.notebook, NOTEBOOKS);
-    const nb = await runNotebook(values.notebook as NotebookName, common);
+    if (!isNotebookName(values.notebook)) throw new OptionError("--notebook", values.notebook, NOTEBOOKS);
+    const nb = await runNotebook(values.notebook, params);
     for (const n of nb.notes) console.log(n);
     for (const f of await nb.write(out)) console.log(f);
     return 0;
   }
   const config = loadConfig(resolve(values.config!));
-  const exp = await runExperiment(config, common);
+  const exp = await runExperiment(config, runOverrides(params));
   if (values["train-only"]) {
     console.log(`${exp.runs.length} runs (${exp.trained} trained, ${exp.cached} from the cache) in ${exp.wallS.toFixed(1)} s`);
     return 0;
   }
+  // a config alone has no tables or figures (those belong to a notebook's artefact): rows, summary and run.json
   const files = await writeNotebookResults(
     {
-      name: config.name as NotebookName, profile: exp.profile, params: common, experiments: [exp], rows: exp.rows,
+      name: config.name, profile: exp.profile, params, experiments: [exp], rows: exp.rows,
       summary: summarizeTidy(exp.rows), tables: [], figures: [], notes: [`${exp.runs.length} runs (${exp.trained} trained, ${exp.cached} cached)`],
-      write: async () => [],
     },
     out,
   );

@@ -17,8 +17,9 @@ import { writeFileSync } from "node:fs";
 import { writeDirAtomic } from "../util/atomic.ts";
 import { provenance } from "../util/provenance.ts";
 import { toCsv } from "./csv.ts";
-import type { NotebookRun } from "./notebook.ts";
-import { tidyToCsv } from "./tidy.ts";
+import type { ExperimentResult } from "./runner.ts";
+import type { SummaryRow } from "./summary.ts";
+import { tidyToCsv, type TidyRow } from "./tidy.ts";
 
 export const SUMMARY_COLUMNS = ["setting", "norm", "alpha", "condition", "modality", "structure", "metric", "mean", "std", "n"] as const;
 
@@ -27,8 +28,23 @@ export function resultsDir(root: string, notebook: string, profile: string): str
   return join(root, notebook, profile);
 }
 
+/** What a results folder holds: a notebook's (or a config's) runs, rows, summary, tables, figures and notes. */
+export interface NotebookResults {
+  /** Notebook or config name (the folder's name). */
+  name: string;
+  profile: string;
+  /** The parameters it ran with (copied into run.json). */
+  params: object;
+  experiments: ExperimentResult[];
+  rows: TidyRow[];
+  summary: SummaryRow[];
+  tables: { csv: string }[];
+  figures: { name: string; svg: string }[];
+  notes: string[];
+}
+
 /** Write every results file of a notebook run; returns the written paths. */
-export async function writeNotebookResults(run: NotebookRun, root: string): Promise<string[]> {
+export async function writeNotebookResults(run: NotebookResults, root: string): Promise<string[]> {
   const dir = resultsDir(root, run.name, run.profile);
   const files: string[] = [];
   const runs = run.experiments.flatMap((e) =>
