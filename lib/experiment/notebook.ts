@@ -107,7 +107,8 @@ async function experiment(name: string, p: NotebookParams): Promise<ExperimentRe
   return runExperiment(cfg, opts);
 }
 
-function renderTable(t: ArtefactTable): NotebookTable {
+/** An artefact table as HTML (shown) and CSV (written), both by arquero. */
+export function renderTable(t: ArtefactTable): NotebookTable {
   const table = aq.from(t.rows);
   return { title: t.title, html: table.toHTML(), csv: table.toCSV() };
 }
