@@ -97,7 +97,7 @@ describe("artefact derivations on hand-made runs", () => {
     const f8 = ARTEFACTS.figure8_confusion.derive({ runs, paper: {} });
     // |diff| = 0.5 + 0.5 + 0 + 0 over 4 cells
     expect(f8.tables[0]!.rows[0]).toEqual({ step: 10, "val KD": 0.5, "mean |q^a - q^b|": 0.25, "pooled Dice CT": 0.7, "pooled Dice MRI": 0.6 });
-    const spec = (f8.figures[0] as { vegaLite: { data: { values: unknown[] } } }).vegaLite;
+    const spec = (f8.figures[0] as unknown as { vegaLite: { data: { values: unknown[] } } }).vegaLite;
     expect(spec.data.values).toHaveLength(2 * 4 * 3); // 2 steps x 4 cells x 3 panels
   });
 

@@ -3,7 +3,7 @@
  * is exactly the `stepLoss` of the initial network on the first pair of batches.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { initEngine, tf } from "../../lib/engine/index.ts";
+import { initEngine, tf, type Tensor } from "../../lib/engine/index.ts";
 import { totalLoss } from "../../lib/losses/index.ts";
 import { resolveTrainConfig, type TrainConfig } from "../../lib/train/config.ts";
 import { realLosses } from "../../lib/train/deps.ts";
@@ -21,7 +21,7 @@ function terms(net: TinyNet, src: FixedSource, o: { alpha: number; eta: number }
   return tf.tidy(() => {
     const [ct, mri] = [src.next(0), src.next(1)].map((b) => batchTensors(b));
     const r = stepLoss(net, realLosses(), ct!, mri!, { ...o, temperature: 2, absentClass: "uniform" });
-    const v = (t: tf.Tensor) => t.dataSync()[0]!;
+    const v = (t: Tensor) => t.dataSync()[0]!;
     const viaTotal = totalLoss({ segA: r.segCt, segB: r.segMri, kd: r.kd, l2: r.l2 }, o);
     return { total: v(r.total), viaTotal: v(viaTotal), segCt: v(r.segCt), segMri: v(r.segMri), kd: v(r.kd), l2: v(r.l2) };
   });

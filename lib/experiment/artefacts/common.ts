@@ -1,34 +1,16 @@
 /**
- * Helpers shared by the artefact derivations: display order and colours of the structures, the
+ * Helpers shared by the artefact derivations (structure names and colours: ../structures.ts): the
  * tidy rows of a set of runs, the per-setting bar figure, the automatic reading of our settings
  * against the paper's, and the data/run notes every notebook starts with.
  */
-import { ABDOMINAL_STRUCTURES, CARDIAC_STRUCTURES } from "../../data/synthetic.ts";
 import { SETTINGS, type Setting } from "../../models/types.ts";
 import { spearman } from "../../stats/index.ts";
-import type { ExperimentTask } from "../config.ts";
 import { settingBarsSpec } from "../figures.ts";
+export { CLASS_COLORS, CLASS_STRUCTURES, PAPER_STRUCTURES } from "../structures.ts";
 import type { RunRecord } from "../runner.ts";
 import { withCaseMeans, type SummaryRow } from "../summary.ts";
 import type { TidyRow } from "../tidy.ts";
 import type { ArtefactFigure, ArtefactRuns } from "./types.ts";
-
-/** Structures in the column order of the paper's tables (Tables I/II/V). */
-export const PAPER_STRUCTURES: Record<ExperimentTask, readonly string[]> = {
-  cardiac: ["LVM", "LAC", "LVC", "AA"],
-  abdominal: ["liver", "spleen", "R-kdy", "L-kdy"],
-};
-
-/** Structures in class order 1..4 (label values), as the data and the run records use them. */
-export const CLASS_STRUCTURES: Record<ExperimentTask, readonly string[]> = { cardiac: CARDIAC_STRUCTURES, abdominal: ABDOMINAL_STRUCTURES };
-
-/** One colour per class 1..4, as the captions of Figures 4/5 give them. */
-export const CLASS_COLORS: Record<ExperimentTask, readonly string[]> = {
-  // Figure 4 caption: red LVM, yellow AA, blue LVC, green LAC (class order LVM, LAC, LVC, AA)
-  cardiac: ["red", "limegreen", "dodgerblue", "gold"],
-  // Figure 5 caption: red liver, yellow spleen, blue R-kdy, green L-kdy (class order liver, R-kdy, L-kdy, spleen)
-  abdominal: ["red", "dodgerblue", "limegreen", "gold"],
-};
 
 /** The tidy rows of the runs, with the notebook column set to `notebook`. */
 export function tidyRowsOf(notebook: string, runs: readonly ArtefactRuns[]): TidyRow[] {
