@@ -7,22 +7,15 @@
 import type { Scalar } from "@tensorflow/tfjs-core";
 import type { Tensor } from "../engine/index.ts";
 import { totalLoss } from "../losses/total.ts";
-import type { AbsentClassPolicy } from "../losses/kd.ts";
 import type { SegmentationNetwork } from "../models/types.ts";
+import type { TrainConfig } from "./config.ts";
 import type { TrainLossFns } from "./deps.ts";
 
-/** The weights and KD options of eq. 5 (a subset of TrainConfig). */
-export interface StepLossOptions {
-  /** KD weight alpha. */
-  alpha: number;
-  /** L2 weight eta. */
-  eta: number;
-  /** KD softmax temperature T. */
-  temperature: number;
-  absentClass: AbsentClassPolicy;
+/** The weights (alpha, eta) and KD options (temperature T, absent-class policy) of eq. 5, as in TrainConfig. */
+export type StepLossOptions = Pick<TrainConfig, "alpha" | "eta" | "temperature" | "absentClass"> & {
   /** Seed of this step's dropout masks (see `stepSeed`). */
   dropoutSeed?: number;
-}
+};
 
 /** The scalar terms of eq. 5 and their weighted sum. */
 export interface StepLossTerms {
