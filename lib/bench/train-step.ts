@@ -15,6 +15,7 @@ import type { Scalar } from "@tensorflow/tfjs-core";
 import { initEngine, batchNormTraining, fusedAdam, type EngineInfo } from "../engine/index.ts";
 import { OptionError, oneOf } from "../util/errors.ts";
 import { Rng } from "../util/rng.ts";
+import type { NetworkName } from "../models/types.ts";
 
 export type BenchNetwork = "dilated2d" | "unet3d" | "placeholder";
 export const BENCH_NETWORKS: readonly BenchNetwork[] = ["dilated2d", "unet3d", "placeholder"];
@@ -113,32 +114,26 @@ function placeholderModel(o: TrainStepOptions, rng: Rng): StepModel {
 }
 
 async function paperModel(o: TrainStepOptions, rng: Rng): Promise<StepModel> {
-  const models = (await import("../models/index.ts")) as Record<string, unknown>;
-  const losses = (await import("../losses/index.ts")) as Record<string, unknown>;
-  const buildModel = models.buildModel as ((opts: object) => import("../models/types.ts").SegmentationNetwork) | undefined;
-  const { segmentationLoss, kdLoss, l2Loss, totalLoss } = losses as Record<string, ((...a: unknown[]) => never) | undefined>;
-  if (!buildModel || !segmentationLoss || !kdLoss || !l2Loss || !totalLoss) {
-    throw new OptionError("--network", o.network, "a network once lib/models exports buildModel and lib/losses its losses (not yet here); use --network placeholder");
-  }
-  const net = buildModel({ network: o.network, setting: "ours", width: o.width, seed: 1 });
+  const { buildModel } = await import("../models/index.ts");
+  const { defaultEta } = await import("../losses/index.ts");
+  const { realLosses, stepLoss, stepSeed } = await import("../train/index.ts");
+  const net = buildModel({ network: o.network as NetworkName, setting: "ours", width: o.width, seed: 1 });
   const K = net.options.numClasses;
   // unet3d is D-first (NDHWC, D = the slice axis of the notes' [3,3,1] kernels): [depth, S, S]
   const spatial = o.network === "unet3d" ? [o.depth ?? 8, o.size, o.size] : [o.size, o.size];
   const xs = [0, 1].map(() => randn(rng, [o.batch, ...spatial, net.options.inChannels]));
   const ys = [0, 1].map(() => randLabels(rng, [o.batch, ...spatial], K));
   const vars = net.trainableVariables();
+  const losses = realLosses();
+  let step = 0;
   return {
     params: net.countParams(),
     vars,
-    loss: () => {
-      const la = net.apply(xs[0]!, 0, true);
-      const lb = net.apply(xs[1]!, 1, true);
-      const sa = (segmentationLoss as (l: Tensor, t: Tensor) => { loss: Tensor })(la, ys[0]!);
-      const sb = (segmentationLoss as (l: Tensor, t: Tensor) => { loss: Tensor })(lb, ys[1]!);
-      const kd = (kdLoss as (a: Tensor, ta: Tensor, b: Tensor, tb: Tensor) => { loss: Tensor })(la, ys[0]!, lb, ys[1]!);
-      const l2 = (l2Loss as (v: readonly Tensor[]) => Tensor)(net.regularizedVariables());
-      return (totalLoss as (t: object, o: object) => Scalar)({ segA: sa.loss, segB: sb.loss, kd: kd.loss, l2 }, { alpha: 0.5, eta: o.network === "unet3d" ? 2e-4 : 1e-4 });
-    },
+    // the trainer's graph (lib/train/step-loss.ts): applyPair, segmentation + KD + L2, eq. 5 by totalLoss
+    loss: () =>
+      stepLoss(net, losses, { x: xs[0]!, y: ys[0]! }, { x: xs[1]!, y: ys[1]! }, {
+        alpha: 0.5, eta: defaultEta(o.network as NetworkName), temperature: 2, absentClass: "uniform", dropoutSeed: stepSeed(1, step++, 0),
+      }).total,
     dispose: () => {
       net.dispose();
       tf.dispose([...xs, ...ys]);

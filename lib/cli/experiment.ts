@@ -11,21 +11,21 @@
  * results) is never replaced without --force.
  */
 import { readdirSync, statSync } from "node:fs";
-import { join, dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
 import { numberListFlag, parseFlags, positiveIntFlag } from "./args.ts";
 import { OptionError, oneOf } from "../util/errors.ts";
+import { REPO_ROOT } from "../data/root.ts";
 import { NORM_KINDS, SETTINGS } from "../models/types.ts";
+import { isNotebookName, NOTEBOOKS } from "../experiment/artefacts/index.ts";
 import { loadConfig } from "../experiment/config.ts";
+import { run as runNotebook, type NotebookParams } from "../experiment/notebook.ts";
+import { runOverrides } from "../experiment/overrides.ts";
 import { runExperiment } from "../experiment/runner.ts";
 import { expandPlans, planLabel } from "../experiment/plan.ts";
-import { NOTEBOOKS, run as runNotebook, type NotebookName } from "../experiment/notebook.ts";
 import { writeNotebookResults } from "../experiment/results.ts";
 import { guardOverwrite, profileDefaults, variantName } from "../experiment/params.ts";
 import { resolveProfileName } from "../experiment/profiles.ts";
 import { summarizeTidy } from "../experiment/summary.ts";
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 const USAGE = `usage: ummkd experiment (--config FILE | --notebook NAME) [--profile smoke|quick|cpu|paper] [--force]
                         [--seeds 0,1,2] [--steps N] [--data DIR] [--out DIR]
@@ -52,12 +52,12 @@ function checkDataFolder(dir: string): void {
 
 /** The experiment configs a notebook trains (data/configs/<name>.json, or the configs it reads runs of). */
 function notebookConfigs(name: string): ReturnType<typeof loadConfig>[] {
-  if (!(NOTEBOOKS as readonly string[]).includes(name)) throw new OptionError("--notebook", name, NOTEBOOKS);
+  if (!isNotebookName(name)) throw new OptionError("--notebook", name, NOTEBOOKS);
   const uses: Record<string, string[]> = {
     table3_4_pvalues: ["table1_cardiac", "table2_abdominal"], table6_outlier: ["table2_abdominal"],
     figure4_5_qualitative: ["table1_cardiac", "table2_abdominal"],
   };
-  return (uses[name] ?? [name]).map((c) => loadConfig(join(ROOT, "data", "configs", `${c}.json`)));
+  return (uses[name] ?? [name]).map((c) => loadConfig(join(REPO_ROOT, "data", "configs", `${c}.json`)));
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -91,7 +91,7 @@ export async function run(argv: string[]): Promise<number> {
   const seeds = intList("seeds", values.seeds);
   const folds = intList("folds", values.folds);
   const steps = positiveIntFlag("steps", values.steps);
-  const out = resolve(values.out ?? join(ROOT, "results"));
+  const out = resolve(values.out ?? join(REPO_ROOT, "results"));
   const list = (name: string, v: string | undefined) => {
     if (v === undefined) return undefined;
     const a = v.split(",").map((x) => x.trim());
@@ -102,7 +102,7 @@ export async function run(argv: string[]): Promise<number> {
   const settings = list("settings", values.settings)?.map((x) => oneOf("--settings", x, SETTINGS));
   const norms = list("norms", values.norms)?.map((x) => oneOf("--norms", x, NORM_KINDS));
   if (values.data !== undefined) checkDataFolder(values.data);
-  const common = {
+  const params: NotebookParams = {
     profile: values.profile ?? null,
     force: values.force,
     ...(alphas ? { alphas } : {}),
@@ -113,6 +113,7 @@ export async function run(argv: string[]): Promise<number> {
     ...(steps !== undefined ? { steps } : {}),
     ...(values.data ? { dataRoot: resolve(values.data) } : {}),
   };
+  const common = runOverrides(params);
   if (values["dry-run"]) {
     const configs = values.notebook ? notebookConfigs(values.notebook) : [loadConfig(resolve(values.config!))];
     const profile = resolveProfileName(common.profile);
@@ -129,9 +130,9 @@ export async function run(argv: string[]): Promise<number> {
     if (!values["train-only"]) guardOverwrite(join(out, name, variantName(name, p, common, profileDefaults(name, p))), values.force);
   };
   if (values.notebook) {
-    if (!(NOTEBOOKS as readonly string[]).includes(values.notebook)) throw new OptionError("--notebook", values.notebook, NOTEBOOKS);
+    if (!isNotebookName(values.notebook)) throw new OptionError("--notebook", values.notebook, NOTEBOOKS);
     early(values.notebook);
-    const nb = await runNotebook(values.notebook as NotebookName, common);
+    const nb = await runNotebook(values.notebook, params);
     for (const n of nb.notes) console.log(n);
     for (const f of await nb.write(out)) console.log(f);
     return 0;
@@ -143,12 +144,12 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`${exp.runs.length} runs (${exp.trained} trained, ${exp.cached} from the cache) in ${exp.wallS.toFixed(1)} s`);
     return 0;
   }
+  // a config alone has no tables or figures (those belong to a notebook's artefact): rows, summary and run.json
   const files = await writeNotebookResults(
     {
-      name: config.name as NotebookName, profile: exp.profile, params: common, experiments: [exp], rows: exp.rows,
+      name: config.name, profile: exp.profile, params, experiments: [exp], rows: exp.rows,
       variant: variantName(config.name, exp.profile, common, profileDefaults(config.name, exp.profile)),
       summary: summarizeTidy(exp.rows), tables: [], figures: [], notes: [`${exp.runs.length} runs (${exp.trained} trained, ${exp.cached} cached)`],
-      write: async () => [],
     },
     out,
   );

@@ -1,5 +1,6 @@
 // Public API of lib/experiment (barrel): configs, profiles, the runner and its cache, tidy results,
-// summaries, figures, notebook drivers and headless notebook execution.
+// summaries, figures, the paper artefacts (one per table/figure), notebook drivers and headless
+// notebook execution.
 export {
   loadConfig, validateConfig, EXPERIMENT_PROFILES, CONFIG_SPEC,
   type ExperimentConfig, type ProfileSpec, type ExperimentProfile, type ExperimentTask, type DataSourceKind,
@@ -17,10 +18,15 @@ export {
   type RunPlan, type DataPlan, type TrainPlan, type EvaluatePlan, type SplitPlan, type HashedPlan, type PlanOverrides, type GridOverrides,
 } from "./plan.ts";
 export { TIDY_COLUMNS, writeTidy, readTidy, tidyToCsv, type TidyRow, type TidyColumn } from "./tidy.ts";
-export { summarizeTidy, withCaseMeans, pValues, sideBySide, formatMeanStd, type SummaryRow, type PValueRow } from "./summary.ts";
+export { summarizeTidy, withCaseMeans, pValues, sideBySide, sideBySideRows, formatMeanStd, type SummaryRow, type PValueRow, type SideBySideOptions } from "./summary.ts";
 export { renderVegaLite, alphaBoxplotSpec, kdCurveSpec, confusionSpec, settingBarsSpec, qualitativeSvg, greyPng } from "./figures.ts";
 export { paperTable, type PaperTable, type PaperRow } from "./paper.ts";
-export { NOTEBOOKS, run as runNotebook, compareSettings, setupNotebook, type NotebookName, type NotebookParams, type NotebookRun } from "./notebook.ts";
-export { writeNotebookResults, resultsDir, SUMMARY_COLUMNS } from "./results.ts";
+export { run as runNotebook, setupNotebook, type NotebookParams, type NotebookRun, type NotebookTable, type NotebookFigure } from "./notebook.ts";
+export {
+  NOTEBOOKS, ARTEFACTS, artefact, isNotebookName, compareSettings, PAPER_STRUCTURES, CLASS_STRUCTURES, CLASS_COLORS,
+  type NotebookName, type Artefact, type ArtefactInput, type ArtefactOutput, type ArtefactRuns, type ArtefactTable, type ArtefactFigure,
+} from "./artefacts/index.ts";
+export { runOverrides, type RunOverrides } from "./overrides.ts";
+export { writeNotebookResults, resultsDir, SUMMARY_COLUMNS, type NotebookResults } from "./results.ts";
 export { executeNotebook, checkExecuted, type ExecuteOptions, type ExecuteResult } from "./execute.ts";
 export { notebookJson, writeNotebooks, DONE_SENTINEL } from "./notebooks-src.ts";

@@ -10,12 +10,11 @@
  *
  * Run: `tsx lib/experiment/notebooks-src.ts` (rewrites the committed, unexecuted notebooks).
  */
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { REPO_ROOT as ROOT } from "../data/root.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
-import type { NotebookName } from "./notebook.ts";
+import type { NotebookName } from "./artefacts/index.ts";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 /** Printed by the last code cell; lib/experiment/execute.ts checks for it (tslab skips all cells after an error). */
 export const DONE_SENTINEL = "UMMKD_NOTEBOOK_DONE";

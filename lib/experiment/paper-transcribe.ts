@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { DataError } from "../util/errors.ts";
 import { toCsv, type CsvValue } from "./csv.ts";
+import { PAPER_STRUCTURES } from "./structures.ts";
 
 export const PAPER_COLUMNS = ["source_table", "setting", "norm", "modality", "structure", "metric", "stat", "value", "unit"] as const;
 export type PaperRow = Record<(typeof PAPER_COLUMNS)[number], CsvValue>;
@@ -32,8 +33,8 @@ const SETTING_OF: Record<string, string> = {
   "”Chilopod”": "chilopod",
   Ours: "ours",
 };
-const CARDIAC = ["LVM", "LAC", "LVC", "AA"];
-const ABDOMINAL = ["liver", "spleen", "R-kdy", "L-kdy"];
+const CARDIAC = PAPER_STRUCTURES.cardiac;
+const ABDOMINAL = PAPER_STRUCTURES.abdominal;
 
 function cleanPm(line: string): string {
   return line.replace(/±plus-or-minus\\pm/g, "±").replace(/\s+/g, " ").trim();
@@ -56,7 +57,7 @@ function rowsForMeanStdBlock(
   table: string,
   lines: string[],
   metric: "dice" | "hd",
-  structures: string[],
+  structures: readonly string[],
   norm: string,
 ): PaperRow[] {
   const out: PaperRow[] = [];

@@ -1,12 +1,11 @@
 /**
  * The paper's numbers, transcribed once into `results/paper/*.csv` (lib/experiment/paper-transcribe.ts).
  */
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { REPO_ROOT as ROOT } from "../data/root.ts";
 import { num, readCsv } from "./csv.ts";
 import type { PaperRowLike } from "./summary.ts";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 export type PaperTable = "table1_cardiac" | "table2_abdominal" | "table3_pvalues_cardiac" | "table4_pvalues_abdominal" | "table5_normalization" | "table6_outlier";
 

@@ -31,6 +31,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const PARAM_KEYS: Record<keyof NotebookParams, string> = {
   profile: `one of ${EXPERIMENT_PROFILES.join(", ")}`,
   seeds: "a non-empty array of non-negative integers, e.g. [0, 1, 2]",
+  folds: "a non-empty array of cross-validation fold indices (non-negative integers), e.g. [0, 1]",
   alpha: "a number in [0, 1]",
   alphas: "a non-empty array of numbers in [0, 1]",
   norm: `one of ${NORM_KINDS.join(", ")}`,
@@ -85,6 +86,7 @@ export function checkParams(params: Record<string, unknown>): NotebookParams {
     const ok = {
       profile: () => typeof value === "string" && (EXPERIMENT_PROFILES as readonly string[]).includes(value),
       seeds: () => nonEmpty(value, isSeed),
+      folds: () => nonEmpty(value, isSeed),
       alpha: () => isAlpha(value),
       alphas: () => nonEmpty(value, isAlpha),
       norm: () => (NORM_KINDS as readonly unknown[]).includes(value),

@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { writeJsonAtomic } from "../util/atomic.ts";
 import { executeNotebook, type ExecuteResult } from "./execute.ts";
-import { NOTEBOOKS } from "./notebook.ts";
+import { NOTEBOOKS } from "./artefacts/index.ts";
 import { resolveProfileName } from "./profiles.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");

@@ -27,10 +27,12 @@ import { writeDirAtomic } from "../util/atomic.ts";
 import { provenance } from "../util/provenance.ts";
 import { toCsv } from "./csv.ts";
 import { figurePng } from "./display.ts";
-import type { NotebookRun, NotebookTable } from "./notebook.ts";
+import type { PlotlyFigure } from "./plotly.ts";
+import type { ExperimentResult } from "./runner.ts";
+import type { SummaryRow } from "./summary.ts";
 import { guardOverwrite } from "./params.ts";
 import { plotlyHtml } from "./plotly.ts";
-import { tidyToCsv } from "./tidy.ts";
+import { tidyToCsv, type TidyRow } from "./tidy.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -49,11 +51,11 @@ const TABLE_FILES: Record<string, readonly string[]> = {
  * File names of a run's tables, named by content: the table's own `file` if set, else the
  * notebook's list (Table V: `dice_<norm>` from each table's title), else `table<k>`.
  */
-export function tableFileNames(notebook: string, tables: readonly Pick<NotebookTable, "title" | "file">[]): string[] {
+export function tableFileNames(notebook: string, tables: readonly { title?: string; file?: string }[]): string[] {
   const names = tables.map((t, k) => {
     if (t.file) return t.file;
     if (notebook === "table5_normalization") {
-      const m = /^(\w+) normalization/.exec(t.title);
+      const m = /^(\w+) normalization/.exec(t.title ?? "");
       if (m) return `dice_${m[1]}`;
     }
     return TABLE_FILES[notebook]?.[k] ?? `table${k + 1}`;
@@ -82,12 +84,29 @@ export function resultsDir(root: string, notebook: string, profile: string): str
   return join(root, notebook, profile);
 }
 
+/** What a results folder holds: a notebook's (or a config's) runs, rows, summary, tables, figures and notes. */
+export interface NotebookResults {
+  /** Notebook or config name (the folder's name). */
+  name: string;
+  profile: string;
+  /** Folder name when the parameters differ from the notebook's defaults (default: the profile). */
+  variant?: string;
+  /** The parameters it ran with (copied into run.json); `force` allows replacing committed results. */
+  params: object & { force?: boolean };
+  experiments: ExperimentResult[];
+  rows: TidyRow[];
+  summary: SummaryRow[];
+  tables: { title?: string; csv: string; file?: string }[];
+  figures: { name: string; title: string; svg: string; plotly?: PlotlyFigure }[];
+  notes: string[];
+}
+
 /**
  * Write every results file of a notebook run into `<root>/<notebook>/<variant or profile>/`;
  * returns the written paths.
  * @throws DataError when that folder holds committed results and neither `run.params.force` nor UMMKD_FORCE=1 is set
  */
-export async function writeNotebookResults(run: NotebookRun, root: string): Promise<string[]> {
+export async function writeNotebookResults(run: NotebookResults, root: string): Promise<string[]> {
   const dir = resultsDir(root, run.name, run.variant ?? run.profile);
   guardOverwrite(dir, run.params.force === true);
   const files: string[] = [];

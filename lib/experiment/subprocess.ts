@@ -7,11 +7,10 @@
  * the child keeps the kernel idle and streams its progress lines.
  */
 import { spawn } from "node:child_process";
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { REPO_ROOT as ROOT } from "../data/root.ts";
 import { UmmkdError } from "../util/errors.ts";
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+import type { RunOverrides } from "./overrides.ts";
 
 /** True inside a tslab kernel process (unless UMMKD_IN_PROCESS=1 forces in-process training). */
 export function inNotebookKernel(): boolean {
@@ -19,23 +18,12 @@ export function inNotebookKernel(): boolean {
   return process.argv.some((a) => /[\\/]tslab([\\/]|$)|tslab$/.test(a)) && process.argv.includes("kernel");
 }
 
-export interface ChildTrainOptions {
-  profile: string | null;
-  force: boolean;
-  seeds?: number[];
-  steps?: number;
-  dataRoot?: string;
-  settings?: string[];
-  alphas?: number[];
-  norms?: string[];
-}
-
 /**
  * Run `ummkd experiment --config <configFile> --train-only` in a child process.
  * @param onLine each output line (progress), e.g. to update a notebook display
  * @throws UmmkdError with the end of the child's output when it fails
  */
-export function trainInChild(configFile: string, o: ChildTrainOptions, onLine: (line: string) => void): Promise<void> {
+export function trainInChild(configFile: string, o: RunOverrides, onLine: (line: string) => void): Promise<void> {
   const args = [join(ROOT, "bin", "ummkd.js"), "experiment", "--config", configFile, "--train-only"];
   if (o.profile) args.push("--profile", o.profile);
   if (o.force) args.push("--force");

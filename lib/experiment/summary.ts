@@ -11,7 +11,7 @@
  *   modality "overall" = mean over the per-case means of both modalities.
  */
 import * as aq from "arquero";
-import { pairedTTest, twoSampleTTest } from "../stats/index.ts";
+import { nanMean, pairedTTest, twoSampleTTest } from "../stats/index.ts";
 import type { TidyRow } from "./tidy.ts";
 
 type ColumnTable = ReturnType<typeof aq.from>;
@@ -74,17 +74,23 @@ export interface PaperRowLike {
   value: number;
 }
 
+/** Options of {@link sideBySideRows}. */
+export interface SideBySideOptions {
+  metric: string;
+  paperMetric?: string;
+  structures: readonly string[];
+  norm?: string;
+  settings: readonly string[];
+  digits?: number;
+}
+
 /**
  * A wide table (one row per setting, one column per modality/structure) of "ours" and "paper"
  * cells for one metric. `paperMetric` lets our ASSD stand beside the paper's "Hausdorff distance"
  * (authors-code-notes section 6: the paper's values look like ASSD).
- * @returns arquero table with columns setting, source ("ours" | "paper"), then `<modality> <structure>`
+ * @returns rows with columns setting, source ("ours" | "paper"), then `<modality> <structure>`
  */
-export function sideBySide(
-  ours: readonly SummaryRow[],
-  paper: readonly PaperRowLike[],
-  options: { metric: string; paperMetric?: string; structures: readonly string[]; norm?: string; settings: readonly string[]; digits?: number },
-): ColumnTable {
+export function sideBySideRows(ours: readonly SummaryRow[], paper: readonly PaperRowLike[], options: SideBySideOptions): Record<string, string>[] {
   const digits = options.digits ?? (options.metric === "dice" ? 1 : 2);
   const norm = options.norm ?? "batch";
   const cols: [string, string][] = [];
@@ -109,7 +115,12 @@ export function sideBySide(
     out.push(o);
     if (anyPaper) out.push(p);
   }
-  return aq.from(out);
+  return out;
+}
+
+/** {@link sideBySideRows} as an arquero table. */
+export function sideBySide(ours: readonly SummaryRow[], paper: readonly PaperRowLike[], options: SideBySideOptions): ColumnTable {
+  return aq.from(sideBySideRows(ours, paper, options));
 }
 
 export interface PValueRow {
@@ -125,7 +136,7 @@ export interface PValueRow {
 /**
  * Tables III/IV: for each setting, a t-test of `reference` ("ours") against it on the per-case
  * means over structures, CT and MRI cases pooled ("jointly considering both results of CT and MRI
- * in each setting"), seeds averaged per case. Paired by (modality, case) — both settings are
+ * in each setting"), seeds averaged per case (NaN-aware, `nanMean`). Paired by (modality, case) — both settings are
  * evaluated on the same test cases — with Welch's two-sample test beside it.
  * Cases where either value is non-finite are dropped (n says how many remain).
  */
@@ -142,7 +153,6 @@ export function pValues(rows: readonly TidyRow[], options: { metric: string; ref
     m.set(key, [...(m.get(key) ?? []), r.value]);
     bySetting.set(r.setting, m);
   }
-  const avg = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
   const refMap = bySetting.get(ref);
   if (!refMap) return [];
   const out: PValueRow[] = [];
@@ -153,8 +163,8 @@ export function pValues(rows: readonly TidyRow[], options: { metric: string; ref
     for (const [k, v] of refMap) {
       const w = m.get(k);
       if (!w) continue;
-      const x = avg(v);
-      const y = avg(w);
+      const x = nanMean(v);
+      const y = nanMean(w);
       if (Number.isFinite(x) && Number.isFinite(y)) {
         a.push(x);
         b.push(y);
@@ -166,7 +176,7 @@ export function pValues(rows: readonly TidyRow[], options: { metric: string; ref
       pPaired = pairedTTest(a, b).p;
       pWelch = twoSampleTTest(a, b, { equalVariance: false }).p;
     }
-    out.push({ reference: ref, setting, metric: options.metric, n: a.length, meanDiff: a.length ? avg(a) - avg(b) : NaN, pPaired, pWelch });
+    out.push({ reference: ref, setting, metric: options.metric, n: a.length, meanDiff: a.length ? nanMean(a) - nanMean(b) : NaN, pPaired, pWelch });
   }
   return out;
 }

@@ -17,15 +17,15 @@ export type AbsentClassPolicy = "uniform" | "skip";
 export const ABSENT_CLASS_POLICIES: readonly AbsentClassPolicy[] = ["uniform", "skip"];
 
 export interface KdLossOptions {
-  /** Softmax temperature; default 2 (Section III-B). */
-  T?: number;
+  /** Softmax temperature T of eq. 2; default 2 (Section III-B). */
+  temperature?: number;
   /** Default "uniform" (released code). */
   absentClass?: AbsentClassPolicy;
   /** Added to the class pixel count before dividing; default 1e-6. */
   epsilon?: number;
 }
 
-export const DEFAULT_KD_LOSS_OPTIONS: Required<KdLossOptions> = { T: 2, absentClass: "uniform", epsilon: 1e-6 };
+export const DEFAULT_KD_LOSS_OPTIONS: Required<KdLossOptions> = { temperature: 2, absentClass: "uniform", epsilon: 1e-6 };
 
 export interface KdLossResult {
   /** (1/C') sum_c (KL(qA_c||qB_c) + KL(qB_c||qA_c)) / 2 (scalar); C' = K, or the classes present in both for "skip". */
@@ -64,7 +64,7 @@ function classMeanLogits(logits: Tensor, g: Tensor, eps: number): { z: Tensor; c
 export function kdLoss(logitsA: Tensor, targetA: LabelInput, logitsB: Tensor, targetB: LabelInput, opts: KdLossOptions = {}): KdLossResult {
   const o = { ...DEFAULT_KD_LOSS_OPTIONS, ...opts };
   oneOf("kdLoss: absentClass", o.absentClass, ABSENT_CLASS_POLICIES);
-  if (!(o.T > 0)) throw new OptionError("kdLoss: T", o.T, "a positive number");
+  if (!(o.temperature > 0)) throw new OptionError("kdLoss: temperature", o.temperature, "a positive number");
   const K = logitsA.shape[logitsA.shape.length - 1]!;
   const KB = logitsB.shape[logitsB.shape.length - 1]!;
   if (K !== KB) throw new ShapeError(`kdLoss: logitsA and logitsB must have the same number of classes, got ${K} and ${KB}`);
@@ -75,8 +75,8 @@ export function kdLoss(logitsA: Tensor, targetA: LabelInput, logitsB: Tensor, ta
     const b = classMeanLogits(logitsB, gB, o.epsilon);
     const zA = tf.div(a.z, tf.expandDims(tf.add(a.count, o.epsilon), 1));
     const zB = tf.div(b.z, tf.expandDims(tf.add(b.count, o.epsilon), 1));
-    const lpA = tf.logSoftmax(tf.div(zA, o.T));
-    const lpB = tf.logSoftmax(tf.div(zB, o.T));
+    const lpA = tf.logSoftmax(tf.div(zA, o.temperature));
+    const lpB = tf.logSoftmax(tf.div(zB, o.temperature));
     const qA = tf.exp(lpA);
     const qB = tf.exp(lpB);
     // KL(a||b) + KL(b||a) = sum (qA - qB)(log qA - log qB)

@@ -35,7 +35,8 @@ export function defaultEta(network: NetworkName): number {
 }
 
 /**
- * Eq. 5: segA + segB + alpha * kd + eta * l2.
+ * Eq. 5: segA + segB + alpha * kd + eta * l2 — the one implementation, used by the trainer
+ * (through `stepLoss`, lib/train/step-loss.ts) and timed by `ummkd bench train-step`.
  * @returns scalar loss
  * @throws OptionError on a negative or non-finite alpha/eta
  * @see Dou et al. 2020 eq. 5
@@ -46,9 +47,11 @@ export function totalLoss(terms: TotalLossTerms, opts: TotalLossOptions = {}): T
   if (!(alpha >= 0 && Number.isFinite(alpha))) throw new OptionError("totalLoss: alpha", alpha, "a finite number >= 0");
   if (!(eta >= 0 && Number.isFinite(eta))) throw new OptionError("totalLoss: eta", eta, "a finite number >= 0");
   return tf.tidy(() => {
+    // summed in this order ((segA + segB) + eta * l2) + alpha * kd: float32 addition is not
+    // associative, and the trainer's logged losses are kept bit for bit with this order
     let l = tf.add(terms.segA, terms.segB);
-    if (terms.kd && alpha !== 0) l = tf.add(l, tf.mul(terms.kd, alpha));
     if (terms.l2 && eta !== 0) l = tf.add(l, tf.mul(terms.l2, eta));
+    if (terms.kd && alpha !== 0) l = tf.add(l, tf.mul(terms.kd, alpha));
     return l;
   });
 }

@@ -8,6 +8,7 @@
  * buffer across classes.
  */
 import { OptionError } from "../util/errors.ts";
+import { computeDice } from "./dice.ts";
 import type { Grid, LabelImage } from "./grid.ts";
 import { toGridPair } from "./grid.ts";
 import { type Box, boxDims, cropMask, surfaceDistancesInBox, unionBox } from "./surface_distance.ts";
@@ -34,14 +35,6 @@ export interface ClassMetrics {
   /** Voxels of this label in pred / target. */
   predVoxels: number;
   targetVoxels: number;
-}
-
-/**
- * Dice from counts: 2|P∩T| / (|P| + |T|); NaN when both are empty (nnU-Net's convention).
- */
-export function diceFromCounts(intersection: number, predVoxels: number, targetVoxels: number): number {
-  const denom = predVoxels + targetVoxels;
-  return denom === 0 ? NaN : (2 * intersection) / denom;
 }
 
 interface LabelStats {
@@ -181,7 +174,7 @@ export function evaluateSegmentation(
   labels.forEach((label, s) => {
     const np = st.predCount[s]!;
     const nt = st.targetCount[s]!;
-    const dice = diceFromCounts(st.inter[s]!, np, nt);
+    const dice = computeDice(st.inter[s]!, np, nt);
     const bp = boxAt(st.predBox, s);
     const bt = boxAt(st.targetBox, s);
     let m = { hd: NaN, hd95: NaN, assd: NaN };

@@ -13,5 +13,6 @@ export {
   ASSD_MODES,
   DEFAULT_SURFACE_METRIC_OPTIONS,
 } from "./surface_metrics.ts";
-export { evaluateSegmentation, diceFromCounts, type ClassMetrics, type EvaluateOptions } from "./evaluate.ts";
+export { evaluateSegmentation, type ClassMetrics, type EvaluateOptions } from "./evaluate.ts";
+export { computeDice, DiceAccumulator, DICE_AGGREGATIONS, type DiceAggregation, type DiceAggregate, type DiceCounts } from "./dice.ts";
 export { summarize, summarizeClasses, type MetricSummary, type MetricName, METRIC_NAMES } from "./reduction.ts";

@@ -67,3 +67,17 @@ export function meanStd(values: ArrayLike<number>, options: MeanStdOptions = {})
   }
   return { mean, std, nValid: k, n: values.length, nNaN, nInfinite };
 }
+
+/**
+ * The one NaN-aware mean reduction: the mean of the values that are not NaN (and, by default, not
+ * ±Infinity), summed in order — `meanStd(values, options).mean`. MONAI's `do_metric_reduction`
+ * ("mean") and nnU-Net's `nanmean` do the same.
+ * @param values - [n] numbers (NaN = undefined).
+ * @param options - `infinity`: 'skip' (default) or 'propagate'.
+ * @returns the mean, NaN when no value is used.
+ * @example
+ * nanMean([1, NaN, 3]); // 2
+ */
+export function nanMean(values: ArrayLike<number>, options: MeanStdOptions = {}): number {
+  return meanStd(values, options).mean;
+}

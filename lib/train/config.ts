@@ -13,7 +13,7 @@ export type TrainProfileName = "paper" | "released-code" | "smoke" | "quick";
 export const TRAIN_PROFILES_NAMES: readonly TrainProfileName[] = ["paper", "released-code", "smoke", "quick"];
 
 /** How the KD loss treats a class absent from one modality's batch (authors-code-notes section 3). */
-export type AbsentClassPolicy = "uniform" | "skip";
+import type { AbsentClassPolicy } from "../losses/kd.ts"; // declared once, with kdLoss
 
 /** Everything the trainer needs, fully resolved (no optional keys except model details). */
 export interface TrainConfig {

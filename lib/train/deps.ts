@@ -6,7 +6,7 @@ import type { Tensor, Variable } from "../engine/index.ts";
 import type { ModelOptions, SegmentationNetwork } from "../models/types.ts";
 import { kdLoss, l2Loss, segmentationLoss } from "../losses/index.ts";
 import { buildModel } from "../models/index.ts";
-import type { AbsentClassPolicy } from "./config.ts";
+import type { AbsentClassPolicy } from "../losses/kd.ts";
 
 /** The loss functions of eq. 5 (lib/losses). `target` is an int32 label map [B, H, W] / [B, D, H, W]. */
 export interface TrainLossFns {
@@ -31,7 +31,7 @@ export function realLosses(): TrainLossFns {
   return {
     segmentationLoss: (pred, target) => segmentationLoss(pred, target).loss,
     kdLoss: (predA, targetA, predB, targetB, o) => {
-      const r = kdLoss(predA, targetA, predB, targetB, { T: o.temperature, absentClass: o.absentClass });
+      const r = kdLoss(predA, targetA, predB, targetB, o);
       r.perClass.dispose();
       r.used.dispose();
       return { loss: r.loss, qA: r.qA, qB: r.qB };

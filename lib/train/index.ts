@@ -11,13 +11,13 @@ export {
   type TrainConfigInput,
   type TrainProfile,
   type TrainProfileName,
-  type AbsentClassPolicy as TrainAbsentClassPolicy,
 } from "./config.ts";
 export { checkObject, checkField, type FieldSpec, type ObjectSpec } from "./check.ts";
 export { learningRateAt, type LrSchedule } from "./schedule.ts";
 export { train, stepSeed, type TrainOptions, type TrainSources, type TrainRunResult } from "./trainer.ts";
 export { realLosses, realModelBuilder, type TrainLossFns, type ModelBuilder } from "./deps.ts";
 export { validate, batchTensors } from "./validation.ts";
+export { stepLoss, type StepLossOptions, type StepLossTerms } from "./step-loss.ts";
 export {
   CHECKPOINT_DIR,
   findCheckpoint,

@@ -119,7 +119,7 @@ export function createProgress(opts: ProgressOptions = {}): ProgressReporter {
           kd: fmt(p.losses.kd),
           lr: p.lr.toExponential(2),
           etaS: fmtDuration(p.etaS),
-          val: p.lastVal ? ` | val dice ct ${p.lastVal.diceCt.toFixed(3)} mri ${p.lastVal.diceMri.toFixed(3)}` : "",
+          val: p.lastVal ? ` | val pooled dice ct ${p.lastVal.diceCt.toFixed(3)} mri ${p.lastVal.diceMri.toFixed(3)}` : "",
         };
         if (!started) {
           bar.start(p.totalSteps, p.step, payload);

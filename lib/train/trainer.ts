@@ -25,6 +25,7 @@ import type { TrainConfig } from "./config.ts";
 import { realLosses, realModelBuilder, type ModelBuilder, type TrainLossFns } from "./deps.ts";
 import { createProgress, type ProgressMode, type ProgressReporter } from "./progress.ts";
 import { learningRateAt } from "./schedule.ts";
+import { stepLoss } from "./step-loss.ts";
 import type { BatchSource, LogRecord, StepLosses, TrainProgress, TrainResult, ValidationSet } from "./types.ts";
 import { batchTensors, validate } from "./validation.ts";
 
@@ -241,15 +242,9 @@ export async function train(config: TrainConfig, sources: TrainSources, opts: Tr
         vg = tf.variableGrads(() => {
           // applyPair: shared normalization layers (Joint, shared parts of Y/X) see both modalities'
           // samples together; modality-specific ones see their own (Section III-C).
-          const [lCt, lMri] = model.applyPair(ct.x, mri.x, true, { dropoutSeed });
-          const segCt = losses.segmentationLoss(lCt, ct.y);
-          const segMri = losses.segmentationLoss(lMri, mri.y);
-          const kd = losses.kdLoss(lCt, ct.y, lMri, mri.y, { temperature: config.temperature, absentClass: config.absentClass }).loss;
-          const l2 = losses.l2Loss(model.regularizedVariables());
-          let total = tf.add(tf.add(segCt, segMri), tf.mul(l2, config.eta));
-          if (config.alpha > 0) total = tf.add(total, tf.mul(kd, config.alpha));
+          const { total, segCt, segMri, kd, l2 } = stepLoss(model, losses, ct, mri, { alpha: config.alpha, eta: config.eta, temperature: config.temperature, absentClass: config.absentClass, dropoutSeed });
           terms = [segCt, segMri, kd, l2].map((t) => tf.keep(t));
-          return total as Scalar;
+          return total;
         }, vars);
       } finally {
         tf.dispose([ct.x, ct.y, mri.x, mri.y]);

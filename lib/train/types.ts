@@ -63,10 +63,14 @@ export type LogRecord =
   | {
       type: "val";
       step: number;
-      /** Mean foreground Dice (classes 1..K-1) per modality, argmax predictions, eval mode. */
+      /**
+       * Pooled Dice per modality: overlaps and voxel counts summed over the whole validation set,
+       * one Dice per foreground class (1..K-1), then their NaN-aware mean; argmax predictions, eval
+       * mode. Not the per-case mean Dice of the tables (see lib/metrics/dice.ts); show it as "pooled Dice".
+       */
       diceCt: number;
       diceMri: number;
-      /** Per-class Dice [class 1..K-1] per modality (NaN where the class is absent from both pred and target). */
+      /** Pooled Dice per class [class 1..K-1] per modality (NaN where the class is absent from both pred and target). */
       diceCtPerClass: number[];
       diceMriPerClass: number[];
       /** KD loss on validation data (Figure 7). */

@@ -1,11 +1,14 @@
 /**
- * Validation during training: per-modality Dice of argmax predictions, segmentation losses and
+ * Validation during training: per-modality pooled Dice of argmax predictions (overlaps and voxel
+ * counts summed over the whole validation set, then one Dice per class: nnU-Net's "pseudo Dice",
+ * not the per-case mean of the paper's tables; lib/metrics/dice.ts), segmentation losses and
  * the KD loss with its soft confusion matrices q^a, q^b on fixed validation batches, with
  * normalization in eval mode (moving statistics) and no dropout. Figure 7 plots the KD value over
  * steps, Figure 8 the q matrices.
  */
 import { tf, type Tensor, type Tensor1D } from "../engine/index.ts";
 import type { Modality, SegmentationNetwork } from "../models/types.ts";
+import { DiceAccumulator } from "../metrics/dice.ts";
 import type { TrainConfig } from "./config.ts";
 import type { TrainLossFns } from "./deps.ts";
 import type { Batch, LogRecord, ValidationSet } from "./types.ts";
@@ -32,25 +35,10 @@ export function diceCounts(pred: Tensor, target: Tensor, numClasses: number): { 
   });
 }
 
-/** Dice per foreground class 1..K-1 from accumulated counts (NaN where pred and target are both empty). */
-export function diceFromCounts(c: { inter: number[]; predSum: number[]; targetSum: number[] }): number[] {
-  const out: number[] = [];
-  for (let k = 1; k < c.inter.length; k++) {
-    const d = c.predSum[k]! + c.targetSum[k]!;
-    out.push(d === 0 ? NaN : (2 * c.inter[k]!) / d);
-  }
-  return out;
-}
-
-function nanMean(a: number[]): number {
-  const v = a.filter((x) => Number.isFinite(x));
-  return v.length ? v.reduce((s, x) => s + x, 0) / v.length : NaN;
-}
-
 /**
  * Evaluate the validation set. Batches of the two modalities are paired by index for the KD loss
- * (its class means are per batch, eq. 2); Dice counts are accumulated over all of a modality's
- * batches; losses and q matrices are averaged over batches / pairs.
+ * (its class means are per batch, eq. 2); Dice counts are pooled over all of a modality's batches
+ * (`DiceAccumulator("pooled")`); losses and q matrices are averaged over batches / pairs.
  */
 export function validate(
   model: SegmentationNetwork,
@@ -60,7 +48,7 @@ export function validate(
   step: number,
 ): Extract<LogRecord, { type: "val" }> {
   const K = model.options.numClasses;
-  const counts = [0, 1].map(() => ({ inter: new Array(K).fill(0), predSum: new Array(K).fill(0), targetSum: new Array(K).fill(0) }));
+  const dice = [0, 1].map(() => new DiceAccumulator("pooled", { numClasses: K }));
   const seg = [0, 0];
   const n = [val.batches[0].length, val.batches[1].length];
   let kdSum = 0;
@@ -79,11 +67,7 @@ export function validate(
         logits[m] = tf.tidy(() => model.apply(x, m, false));
         x.dispose();
         const c = diceCounts(logits[m]!, y, K);
-        for (let k = 0; k < K; k++) {
-          counts[m]!.inter[k] += c.inter[k]!;
-          counts[m]!.predSum[k] += c.predSum[k]!;
-          counts[m]!.targetSum[k] += c.targetSum[k]!;
-        }
+        dice[m]!.add({ intersection: c.inter, predVoxels: c.predSum, targetVoxels: c.targetSum });
         seg[m]! += tf.tidy(() => losses.segmentationLoss(logits[m]!, y).dataSync()[0]!);
       }
       if (logits[0] && logits[1]) {
@@ -102,15 +86,15 @@ export function validate(
       for (const t of [...logits, ...targets]) t?.dispose();
     }
   }
-  const perClass = counts.map(diceFromCounts);
+  const pooled = dice.map((d) => d.aggregate());
   const avgQ = (m: number) => qSum[m]!.map((row) => row.map((v) => v / Math.max(pairs, 1)));
   return {
     type: "val",
     step,
-    diceCt: nanMean(perClass[0]!),
-    diceMri: nanMean(perClass[1]!),
-    diceCtPerClass: perClass[0]!,
-    diceMriPerClass: perClass[1]!,
+    diceCt: pooled[0]!.mean,
+    diceMri: pooled[1]!.mean,
+    diceCtPerClass: pooled[0]!.perClass,
+    diceMriPerClass: pooled[1]!.perClass,
     kd: pairs ? kdSum / pairs : NaN,
     segCt: n[0] ? seg[0]! / n[0]! : NaN,
     segMri: n[1] ? seg[1]! / n[1]! : NaN,

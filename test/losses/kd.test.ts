@@ -55,7 +55,7 @@ describe("kdLoss vs PyTorch float64 fixture (different batch/spatial sizes, igno
       const lb = tf.tensor(flat(fx.logitsB), fx.shapeB);
       const ya = tf.tensor(flat(fx.labelsA), fx.shapeA.slice(0, -1), "int32");
       const yb = tf.tensor(flat(fx.labelsB), fx.shapeB.slice(0, -1), "int32");
-      const opts = { T: want.T, absentClass: want.policy };
+      const opts = { temperature: want.temperature, absentClass: want.policy };
       const r = kdLoss(la, ya, lb, yb, opts);
       close(r.loss.dataSync(), [want.loss], fx.tolerance.value);
       close(r.qA.dataSync(), flat(want.qA), fx.tolerance.value);
@@ -76,7 +76,7 @@ describe("kdLoss: errors and leaks", () => {
     const b = tf.zeros([1, 1, 1, 4]);
     expect(() => kdLoss(a, [0], b, [0])).toThrow(ShapeError);
     expect(() => kdLoss(a, [0], a, [0], { absentClass: "drop" as never })).toThrow(OptionError);
-    expect(() => kdLoss(a, [0], a, [0], { T: 0 })).toThrow(OptionError);
+    expect(() => kdLoss(a, [0], a, [0], { temperature: 0 })).toThrow(OptionError);
     tf.dispose([a, b]);
   });
   it("no tensor leaks", () => {

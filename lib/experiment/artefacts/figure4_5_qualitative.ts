@@ -1,0 +1,35 @@
+/**
+ * Figures 4 and 5: the middle foreground slice of the first CT and the first MRI test case, ground
+ * truth and each setting's prediction, structure boundaries coloured as the paper's captions.
+ */
+import { SETTINGS } from "../../models/types.ts";
+import { qualitativeSvg } from "../figures.ts";
+import type { RunRecord } from "../runner.ts";
+import { CLASS_COLORS, CLASS_STRUCTURES } from "./common.ts";
+import type { Artefact, ArtefactFigure, ArtefactInput, ArtefactOutput } from "./types.ts";
+
+const PANELS = [
+  { name: "figure4_cardiac", title: "Figure 4 (ours): cardiac, seven settings — red LVM, yellow AA, blue LVC, green LAC" },
+  { name: "figure5_abdominal", title: "Figure 5 (ours): abdominal, seven settings — red liver, yellow spleen, blue R-kdy, green L-kdy" },
+] as const;
+
+function derive(input: ArtefactInput): ArtefactOutput {
+  const figures: ArtefactFigure[] = [];
+  for (const [k, exp] of input.runs.slice(0, 2).entries()) {
+    const task = exp.config.task;
+    const runs: RunRecord[] = SETTINGS.map((s) => exp.runs.find((r) => r.spec.setting === s)).filter((r): r is RunRecord => !!r);
+    const rows = ["ct", "mri"].map((m) => {
+      const sl = runs.map((r) => ({ title: r.spec.setting, slice: r.samples.find((s) => s.modality === m && !s.case.endsWith("-artefacts"))! })).filter((x) => x.slice);
+      return { title: m.toUpperCase(), columns: sl.length ? [{ title: "ground truth", slice: sl[0]!.slice, show: "label" as const }, ...sl.map((x) => ({ ...x, show: "pred" as const }))] : [] };
+    });
+    figures.push({ ...PANELS[k]!, svg: qualitativeSvg(rows, CLASS_COLORS[task], { legend: CLASS_STRUCTURES[task] }) });
+  }
+  return { tables: [], figures, notes: ["Slices: the middle foreground slice of the first CT and the first MRI test case."] };
+}
+
+export const figure45Qualitative: Artefact = {
+  name: "figure4_5_qualitative",
+  configs: ["table1_cardiac", "table2_abdominal"],
+  paper: [],
+  derive,
+};

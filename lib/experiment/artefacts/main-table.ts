@@ -1,0 +1,35 @@
+/**
+ * Tables I and II share one derivation: Dice and distances per setting, modality and structure,
+ * ours beside the paper's, plus a bar figure and the automatic reading against the paper.
+ */
+import { sideBySideRows, summarizeTidy } from "../summary.ts";
+import type { PaperTable } from "../paper.ts";
+import { barsFigure, compareSettings, PAPER_STRUCTURES, settingsIn, tidyRowsOf } from "./common.ts";
+import type { ArtefactInput, ArtefactOutput } from "./types.ts";
+
+/**
+ * Tables I/II from the runs of one config.
+ * @param name notebook name (also the paper table's name)
+ * @param input runs of the config `name` (first entry) and the paper table `name`
+ */
+export function deriveMainTable(name: "table1_cardiac" | "table2_abdominal", input: ArtefactInput): ArtefactOutput {
+  const { config } = input.runs[0]!;
+  const rows = tidyRowsOf(name, input.runs.slice(0, 1)).filter((r) => r.condition === "clean");
+  const summary = summarizeTidy(rows);
+  const paper = input.paper[name as PaperTable] ?? [];
+  const structures = PAPER_STRUCTURES[config.task];
+  const norm = input.norm ?? "batch";
+  const settings = settingsIn(summary);
+  const side = (metric: string, ownOnly: boolean, paperMetric?: string) =>
+    sideBySideRows(summary, ownOnly ? [] : paper, { metric, ...(paperMetric ? { paperMetric } : {}), structures, settings, norm });
+  return {
+    tables: [
+      { title: "Dice (%), mean ± std over test cases — ours beside the paper", rows: side("dice", false) },
+      { title: "ASSD (mm) — ours beside the paper's “Hausdorff distance (mm)” (which looks like ASSD, see notes)", rows: side("assd", false, "hd") },
+      { title: "Hausdorff distance (mm, maximum) — ours", rows: side("hd", true) },
+      { title: "HD95 (mm) — ours", rows: side("hd95", true) },
+    ],
+    figures: [barsFigure(`${name}_dice`, summary, `${config.artefact} (ours): mean Dice per setting`, "modality")],
+    notes: compareSettings(summary, paper, norm),
+  };
+}

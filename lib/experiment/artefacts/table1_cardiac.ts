@@ -1,0 +1,13 @@
+/**
+ * Table I: cardiac segmentation (2D network), Dice and distances of the seven settings, ours
+ * beside the paper's. See {@link deriveMainTable}.
+ */
+import { deriveMainTable } from "./main-table.ts";
+import type { Artefact } from "./types.ts";
+
+export const table1Cardiac: Artefact = {
+  name: "table1_cardiac",
+  configs: ["table1_cardiac"],
+  paper: ["table1_cardiac"],
+  derive: (input) => deriveMainTable("table1_cardiac", input),
+};

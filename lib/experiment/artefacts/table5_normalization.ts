@@ -1,0 +1,30 @@
+/**
+ * Table V: cardiac segmentation with batch, instance and group normalization — Dice of the
+ * settings per normalization, ours beside the paper's.
+ */
+import { sideBySideRows, summarizeTidy } from "../summary.ts";
+import { barsFigure, compareSettings, PAPER_STRUCTURES, settingsIn, tidyRowsOf } from "./common.ts";
+import type { Artefact, ArtefactInput, ArtefactOutput } from "./types.ts";
+
+function derive(input: ArtefactInput): ArtefactOutput {
+  const { config } = input.runs[0]!;
+  const summary = summarizeTidy(tidyRowsOf("table5_normalization", input.runs));
+  const paper = input.paper.table5_normalization ?? [];
+  const norms = input.norms ?? config.norms;
+  const settings = settingsIn(summary);
+  return {
+    tables: norms.map((norm) => ({
+      title: `${norm} normalization — Dice (%), ours beside the paper`,
+      rows: sideBySideRows(summary, paper, { metric: "dice", structures: PAPER_STRUCTURES.cardiac, settings, norm }),
+    })),
+    figures: [barsFigure("table5_dice", summary, "Table V (ours): overall mean Dice per setting and normalization", "norm")],
+    notes: norms.flatMap((n) => compareSettings(summary, paper, n)),
+  };
+}
+
+export const table5Normalization: Artefact = {
+  name: "table5_normalization",
+  configs: ["table5_normalization"],
+  paper: ["table5_normalization"],
+  derive,
+};

@@ -1,0 +1,151 @@
+/**
+ * The artefact derivations (lib/experiment/artefacts/) on hand-made run records with known
+ * numbers, the registry, and a regeneration of the committed cpu tables from the committed
+ * tidy.csv files (the derivations must reproduce them byte for byte).
+ */
+import { describe, expect, it } from "vitest";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { REPO_ROOT } from "../../lib/data/root.ts";
+import { ARTEFACTS, artefact, NOTEBOOKS, type ArtefactRuns } from "../../lib/experiment/artefacts/index.ts";
+import { loadConfig, type ExperimentConfig } from "../../lib/experiment/config.ts";
+import { renderTable } from "../../lib/experiment/notebook.ts";
+import { paperTable, type PaperRow } from "../../lib/experiment/paper.ts";
+import type { RunRecord, ValRecord } from "../../lib/experiment/runner.ts";
+import { readTidy, type TidyRow } from "../../lib/experiment/tidy.ts";
+import { OptionError } from "../../lib/util/errors.ts";
+
+type Row = Omit<TidyRow, "notebook">;
+const cfg = (o: Partial<ExperimentConfig>) => ({ name: "x", artefact: "Table I", norms: ["batch"], ...o }) as unknown as ExperimentConfig;
+
+function record(setting: string, alpha: number, rows: Partial<Row>[], extra: Partial<RunRecord> = {}): RunRecord {
+  return {
+    key: `${setting}-${alpha}`,
+    plan: {} as RunRecord["plan"],
+    spec: { setting, alpha, seed: 0, norm: "batch" } as RunRecord["spec"],
+    dataSource: "synthetic + synthetic",
+    rows: rows.map((r) => ({ profile: "cpu", data_source: "synthetic", condition: "clean", setting, norm: "batch", alpha, seed: 0, fold: 0, modality: "ct", case: "c", structure: "LVM", metric: "dice", value: NaN, ...r })),
+    val: [],
+    samples: [],
+    train: { steps: 10, wallS: 1, evalS: 1, lastLoss: null, selectedStep: 10, selectedValDice: null },
+    provenance: { backend: "cpu" } as RunRecord["provenance"],
+    ...extra,
+  };
+}
+
+/** Dice rows of one case: `lvm` for LVM, `other` for LAC, LVC, AA. */
+function cardiacCase(modality: string, id: string, lvm: number, other: number): Partial<Row>[] {
+  return ["LVM", "LAC", "LVC", "AA"].map((structure) => ({ modality, case: id, structure, value: structure === "LVM" ? lvm : other }));
+}
+
+const paperRow = (setting: string, modality: string, structure: string, metric: string, stat: string, value: number): PaperRow =>
+  ({ source_table: "t", setting, norm: "batch", modality, structure, metric, stat, value, unit: "%" });
+
+describe("artefact derivations on hand-made runs", () => {
+  it("Table I: mean ± std (n - 1) per structure, per-case means, ours beside the paper, the reading", () => {
+    const ind = record("individual", 0, [...cardiacCase("ct", "c1", 50, 50), ...cardiacCase("ct", "c2", 50, 50), ...cardiacCase("mri", "m1", 50, 50), ...cardiacCase("mri", "m2", 50, 50)]);
+    // ours: CT LVM 80, 100 -> 90.0 ± 14.1; CT case means (80+150)/4 = 57.5, 62.5 -> 60.0 ± 3.5; overall (57.5+62.5+50+50)/4 = 55 ± sqrt((2.5² + 7.5² + 5² + 5²)/3) = 6.1
+    const ours = record("ours", 0.5, [...cardiacCase("ct", "c1", 80, 50), ...cardiacCase("ct", "c2", 100, 50), ...cardiacCase("mri", "m1", 50, 50), ...cardiacCase("mri", "m2", 50, 50)]);
+    const paper = [paperRow("ours", "ct", "LVM", "dice", "mean", 88.5), paperRow("ours", "ct", "LVM", "dice", "std", 3.1), paperRow("individual", "overall", "mean", "dice", "mean", 86.6), paperRow("ours", "overall", "mean", "dice", "mean", 88.8)];
+    const out = ARTEFACTS.table1_cardiac.derive({ runs: [{ config: cfg({ task: "cardiac" }), runs: [ind, ours] }], paper: { table1_cardiac: paper } });
+    expect(out.tables).toHaveLength(4);
+    const dice = out.tables[0]!.rows;
+    expect(dice.map((r) => `${r.setting}/${r.source}`)).toEqual(["individual/ours", "individual/paper", "ours/ours", "ours/paper"]);
+    expect(dice[2]).toMatchObject({ "CT LVM": "90.0 ± 14.1", "CT LAC": "50.0 ± 0.0", "CT mean": "60.0 ± 3.5", "MRI mean": "50.0 ± 0.0", "overall mean": "55.0 ± 6.1" });
+    expect(dice[3]).toMatchObject({ "CT LVM": "88.5 ± 3.1", "CT LAC": "–" });
+    expect(out.tables[1]!.rows[0]!["CT LVM"]).toBe("–"); // no ASSD rows
+    expect(out.figures.map((f) => f.name)).toEqual(["table1_cardiac_dice"]);
+    expect(out.notes).toEqual([
+      "Reading (batch norm, overall mean Dice): best setting — ours: ours (55.0%), paper: ours (88.8%).",
+      "  ours − individual: ours +5.0 points, paper +2.2 points.",
+    ]);
+  });
+
+  it("Tables III/IV: paired and Welch t-tests of Ours against each setting on per-case means (scipy: p = 0.0377, 0.374)", () => {
+    const ours = record("ours", 0.5, [60, 70, 80].map((value, k) => ({ case: `c${k}`, value })));
+    const ind = record("individual", 0, [50, 65, 70].map((value, k) => ({ case: `c${k}`, value })));
+    const out = ARTEFACTS.table3_4_pvalues.derive({
+      runs: [{ config: cfg({ task: "cardiac" }), runs: [ours, ind] }, { config: cfg({ task: "abdominal" }), runs: [] }],
+      paper: { table3_pvalues_cardiac: [{ ...paperRow("individual", "overall", "mean", "dice", "p", 0.02) }] },
+    });
+    const t3 = out.tables[0]!.rows;
+    expect(t3).toEqual([{ table: "Table III (cardiac)", metric: "dice", setting: "individual", n: 3, "ours − setting": 8.333, "p (paired)": 0.0377, "p (Welch)": 0.374, "paper p": 0.02 }]);
+    expect(out.tables[1]!.rows).toEqual([]);
+    expect(out.notes[1]).toContain("ours (paired): 1 of 1; paper: 1 of 1");
+  });
+
+  it("Table VI: mean over organs on the artefact case vs the clean CT cases vs the paper", () => {
+    const organs = (id: string, condition: string, v: number) => ["liver", "spleen", "R-kdy", "L-kdy"].map((structure) => ({ case: id, condition, structure, value: v }));
+    const ours = record("ours", 0.5, [...organs("ct1-artefacts", "artefacts", 60), ...organs("ct1", "clean", 80), ...organs("ct2", "clean", 90), ...organs("m1", "clean", 10).map((r) => ({ ...r, modality: "mri" }))]);
+    const out = ARTEFACTS.table6_outlier.derive({ runs: [{ config: cfg({ task: "abdominal" }), runs: [ours] }], paper: { table6_outlier: [paperRow("ours", "ct", "mean", "dice", "mean", 81.1)] } });
+    expect(out.tables[0]!.rows.slice(0, 3)).toEqual([
+      { metric: "dice", source: "ours: artefact case", ours: "60.0" },
+      { metric: "dice", source: "ours: clean CT test cases", ours: "85.0" },
+      { metric: "dice", source: "paper: outlier case", ours: "81.1" },
+    ]);
+    expect(out.tables[0]!.rows[3]).toEqual({ metric: "assd", source: "ours: artefact case", ours: "–" });
+    expect(out.figures).toEqual([]); // no sample slices
+  });
+
+  it("Figures 7 and 8: first/last validation KD, alignment |q^a - q^b| and the pooled validation Dice", () => {
+    const q1 = [[1, 0], [0, 1]];
+    const q2 = [[0.5, 0.5], [0, 1]];
+    const v = (step: number, kd: number): ValRecord => ({ type: "val", step, kd, diceCt: 0.7, diceMri: 0.6, diceCtPerClass: [0.7], diceMriPerClass: [0.6], segCt: 1, segMri: 1, qCt: q1, qMri: q2 });
+    const run = record("ours", 0.5, [], { val: [v(10, 0.5), v(20, 0.25)] });
+    const runs: ArtefactRuns[] = [{ config: cfg({ task: "abdominal" }), runs: [run] }];
+    const f7 = ARTEFACTS.figure7_kd_curve.derive({ runs, paper: {} });
+    expect(f7.tables[0]!.rows).toEqual([{ alpha: 0.5, seed: 0, "first val KD": 0.5, "last val KD": 0.25, "val points": 2 }]);
+    const f8 = ARTEFACTS.figure8_confusion.derive({ runs, paper: {} });
+    // |diff| = 0.5 + 0.5 + 0 + 0 over 4 cells
+    expect(f8.tables[0]!.rows[0]).toEqual({ step: 10, "val KD": 0.5, "mean |q^a - q^b|": 0.25, "pooled Dice CT": 0.7, "pooled Dice MRI": 0.6 });
+    const spec = (f8.figures[0] as unknown as { vegaLite: { data: { values: unknown[] } } }).vegaLite;
+    expect(spec.data.values).toHaveLength(2 * 4 * 3); // 2 steps x 4 cells x 3 panels
+  });
+
+  it("Figure 6: mean Dice over structures per alpha, with n", () => {
+    const ours = record("ours", 0.1, [...cardiacCase("ct", "c1", 60, 60), ...cardiacCase("ct", "c2", 80, 80)]);
+    const out = ARTEFACTS.figure6_alpha.derive({ runs: [{ config: cfg({ task: "cardiac" }), runs: [ours] }], paper: {} });
+    expect(out.tables[0]!.rows).toEqual([{ setting: "ours", alpha: 0.1, modality: "ct", "mean Dice (%)": "70.0 ± 14.1", n: 2 }]);
+  });
+});
+
+describe("the artefact registry", () => {
+  it("maps every notebook to its artefact, whose configs and paper tables exist", () => {
+    for (const name of NOTEBOOKS) {
+      const a = artefact(name);
+      expect(a.name).toBe(name);
+      for (const c of a.configs) expect(existsSync(join(REPO_ROOT, "data", "configs", `${c}.json`)), c).toBe(true);
+      for (const p of a.paper) expect(existsSync(join(REPO_ROOT, "results", "paper", `${p}.csv`)), p).toBe(true);
+    }
+    expect(() => artefact("table9")).toThrow(OptionError);
+  });
+});
+
+/** Run records rebuilt from a committed tidy.csv: one per (task, setting, norm, alpha, seed), in file order. */
+function runsFromTidy(rows: TidyRow[], config: ExperimentConfig): RunRecord[] {
+  const cardiac = new Set(["LVM", "LAC", "LVC", "AA"]);
+  const byRun = new Map<string, Row[]>();
+  for (const { notebook: _, ...r } of rows) {
+    if (cardiac.has(r.structure) !== (config.task === "cardiac")) continue;
+    const k = `${r.setting}/${r.norm}/${r.alpha}/${r.seed}`;
+    byRun.set(k, [...(byRun.get(k) ?? []), r]);
+  }
+  return [...byRun.values()].map((rs) => record(rs[0]!.setting, rs[0]!.alpha, rs));
+}
+
+describe.each(["table1_cardiac", "table2_abdominal", "table3_4_pvalues", "table5_normalization", "table6_outlier", "figure6_alpha"] as const)("committed results/%s/cpu", (name) => {
+  const dir = join(REPO_ROOT, "results", name, "cpu");
+  it.skipIf(!existsSync(dir))("tables derived from the committed tidy.csv equal the committed table<k>.csv", () => {
+    const a = artefact(name);
+    const tidy = readTidy(join(dir, "tidy.csv"));
+    const params = JSON.parse(readFileSync(join(dir, "run.json"), "utf8")).params;
+    const runs = a.configs.map((c) => {
+      const config = loadConfig(join(REPO_ROOT, "data", "configs", `${c}.json`));
+      return { config, runs: runsFromTidy(tidy, config) };
+    });
+    const paper = Object.fromEntries(a.paper.map((p) => [p, paperTable(p)]));
+    const out = a.derive({ runs, paper, ...(params.norm ? { norm: params.norm } : {}) });
+    out.tables.forEach((t, k) => expect(renderTable(t).csv, `table${k + 1}.csv`).toBe(readFileSync(join(dir, `table${k + 1}.csv`), "utf8")));
+    expect(out.tables.length).toBeGreaterThan(0);
+  });
+});
