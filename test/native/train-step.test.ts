@@ -10,6 +10,7 @@ import { buildModel } from "../../lib/models/index.ts";
 import type { NetworkName } from "../../lib/models/types.ts";
 import { Rng } from "../../lib/util/rng.ts";
 import { native, randn, expectClose } from "./helpers.ts";
+import { REQUIRES } from "../requires.ts";
 
 if (native.ok) {
   await initEngine({ backend: "cpu" }); // gradients + kernel pack on cpu
@@ -43,7 +44,7 @@ async function step(backend: "native" | "cpu", network: NetworkName, shapeA: num
   return { loss0, loss1, grads: g };
 }
 
-describe.skipIf(!native.ok)("training step: native vs cpu", () => {
+describe.skipIf(!native.ok)(`${REQUIRES.native} training step: native vs cpu`, () => {
   const cases: [NetworkName, number[]][] = [["dilated2d", [2, 16, 16, 3]], ["unet3d", [1, 16, 16, 16, 1]]];
   for (const [network, shape] of cases) {
     it(`${network} ${shape}: same loss, gradients and post-step loss`, async () => {

@@ -15,6 +15,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { executeNotebook } from "../../lib/experiment/execute.ts";
 import { NOTEBOOKS } from "../../lib/experiment/notebook.ts";
+import { REQUIRES } from "../requires.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -31,7 +32,7 @@ function kernelAvailable(): string | null {
 const why = kernelAvailable();
 if (why) console.warn(`test/notebooks: skipped: ${why}`);
 
-describe.skipIf(why !== null)("notebooks at the smoke profile", () => {
+describe.skipIf(why !== null)(`${REQUIRES.notebooks} notebooks at the smoke profile`, () => {
   const env: Record<string, string> = {};
   if (process.env.UMMKD_SMOKE_FRESH === "1") env.UMMKD_CACHE = mkdtempSync(join(tmpdir(), "ummkd-smoke-cache-"));
   for (const name of NOTEBOOKS) {
