@@ -11,6 +11,7 @@ import { threadsFromEnv } from "../../lib/engine/native/index.ts";
 import type { Tensor4D } from "../../lib/engine/tf.ts";
 import { native } from "./helpers.ts";
 import { REQUIRES } from "../requires.ts";
+import { availableParallelism } from "node:os";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 
@@ -42,7 +43,8 @@ describe("loadNative without a usable addon", () => {
 
 describe("UMMKD_THREADS", () => {
   it("defaults to every core, accepts positive integers, rejects the rest", () => {
-    expect(threadsFromEnv({})).toEqual({ threads: expect.any(Number) as number });
+    expect(threadsFromEnv({})).toEqual({ threads: availableParallelism() });
+    expect(threadsFromEnv({ UMMKD_THREADS: " " })).toEqual({ threads: availableParallelism() });
     expect(threadsFromEnv({ UMMKD_THREADS: "3" })).toEqual({ threads: 3 });
     for (const bad of ["0", "-1", "1.5", "two"]) expect(threadsFromEnv({ UMMKD_THREADS: bad })).toHaveProperty("reason");
   });
