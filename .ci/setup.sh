@@ -6,7 +6,8 @@
 #     (libdnnl-dev) for the native CPU engine, and with --bench the Python peers/oracles
 #     (PyTorch CPU, SciPy, NiBabel) used only by `npm run bench` and fixture scripts.
 #   - npm packages from the lockfile (install scripts are not needed by any dependency).
-#   - the native oneDNN addon (skipped with one line if oneDNN is absent).
+#   - the native oneDNN addon (skipped with one line if oneDNN is absent; setup fails if oneDNN is
+#     present but the addon does not build or load, or if UMMKD_REQUIRE lists native).
 #   - the tslab Jupyter kernel, registered for the Python that has Jupyter with an absolute path
 #     (bin/register-kernel.sh), so it starts whatever the caller's PATH is.
 set -euo pipefail
@@ -42,7 +43,10 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 fi
 
-npm run --silent build:native || echo "setup: native engine not built; the portable (wasm) engine will be used"
+if ! npm run --silent build:native; then
+  echo "setup: FAILED: the native engine did not build (see the line above and lib/engine/native/build/build.log)" >&2
+  exit 1
+fi
 
 JPY=/usr/bin/python3
 if ! "$JPY" -c "import nbclient, ipykernel" 2>/dev/null; then JPY=$(command -v python3); fi

@@ -28,6 +28,7 @@ export function trainInChild(configFile: string, o: RunOverrides, onLine: (line:
   if (o.profile) args.push("--profile", o.profile);
   if (o.force) args.push("--force");
   if (o.seeds) args.push("--seeds", o.seeds.join(","));
+  if (o.folds) args.push("--folds", o.folds.join(","));
   if (o.steps !== undefined) args.push("--steps", String(o.steps));
   if (o.dataRoot) args.push("--data", o.dataRoot);
   if (o.settings) args.push("--settings", o.settings.join(","));

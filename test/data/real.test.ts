@@ -17,6 +17,7 @@ import { prepareDataset } from "../../lib/data/prepare.ts";
 import { UnpairedSampler } from "../../lib/data/sampler.ts";
 import { loadBundledAbdominal, loadBundledSifa, loadPrepared } from "../../lib/data/bundled.ts";
 import { tmpDir } from "./helpers.ts";
+import { REQUIRES } from "../requires.ts";
 
 const root = findDataRoot();
 if (!root) console.warn("test/data/real.test.ts: real data not found (../shared/data/real or UMMKD_DATA); skipping real-data tests");
@@ -26,7 +27,7 @@ afterAll(t.cleanup);
 
 const close3 = (a: number[], b: number[], d = 3) => a.forEach((v, i) => expect(v).toBeCloseTo(b[i]!, d));
 
-describe.skipIf(!root)("real data: CHAOS T2-SPIR MRI (README section 2)", () => {
+describe.skipIf(!root)(`${REQUIRES.realdata} real data: CHAOS T2-SPIR MRI (README section 2)`, () => {
   it("20 cases with the README ids", () => {
     expect(listChaosCases(join(R, "chaos_t2_mr"))).toEqual("1 2 3 5 8 10 13 15 19 20 21 22 31 32 33 34 36 37 38 39".split(" "));
   });
@@ -52,7 +53,7 @@ describe.skipIf(!root)("real data: CHAOS T2-SPIR MRI (README section 2)", () => 
   });
 });
 
-describe.skipIf(!root)("real data: BTCV CT (README section 3)", () => {
+describe.skipIf(!root)(`${REQUIRES.realdata} real data: BTCV CT (README section 3)`, () => {
   it("16 cases with CT slices; 30 label volumes", () => {
     expect(listBtcvCases(join(R, "btcv_sabs_ct"))).toEqual(Array.from({ length: 16 }, (_, i) => String(i)));
     expect(readdirSync(join(R, "btcv_sabs_ct", "labels")).filter((f) => f.endsWith(".nii.gz"))).toHaveLength(30);
@@ -98,7 +99,7 @@ describe.skipIf(!root)("real data: BTCV CT (README section 3)", () => {
   });
 });
 
-describe.skipIf(!root)("real data: MM-WHS SIFA TFRecords (README section 1)", () => {
+describe.skipIf(!root)(`${REQUIRES.realdata} real data: MM-WHS SIFA TFRecords (README section 1)`, () => {
   const want: Record<string, number[]> = {
     training_ct_image_01: [0, 1, 3, 4, 5],
     training_mr_image_01: [0, 1, 2, 3, 4, 5],
@@ -121,7 +122,7 @@ describe.skipIf(!root)("real data: MM-WHS SIFA TFRecords (README section 1)", ()
   });
 });
 
-describe.skipIf(!root)("real data: other NIfTI sets (README sections 4, 6)", () => {
+describe.skipIf(!root)(`${REQUIRES.realdata} real data: other NIfTI sets (README sections 4, 6)`, () => {
   it("MS-CMRSeg case 1: 256x256xZ (Z 11..19), 1.25x1.25x7.99, labels {0,200,500,600}", () => {
     const l = readNifti(join(R, "mscmrseg_bssfp_mr", "label_1.nii.gz")).volume;
     expect(l.shape.slice(0, 2)).toEqual([256, 256]);
@@ -143,7 +144,7 @@ describe.skipIf(!root)("real data: other NIfTI sets (README sections 4, 6)", () 
   });
 });
 
-describe.skipIf(!root)("real data: splits, prepare, sampling", () => {
+describe.skipIf(!root)(`${REQUIRES.realdata} real data: splits, prepare, sampling`, () => {
   it("the committed data/splits/abdominal.json matches the bundled case lists (and is not rewritten)", () => {
     const f = splitsPath("abdominal", REPO_ROOT);
     expect(existsSync(f)).toBe(true);
@@ -178,7 +179,7 @@ describe.skipIf(!root)("real data: splits, prepare, sampling", () => {
   });
 });
 
-describe.skipIf(!root)("real data: bundled abdominal dataset by split", () => {
+describe.skipIf(!root)(`${REQUIRES.realdata} real data: bundled abdominal dataset by split`, () => {
   it("loads the committed split's first case per split and modality, preprocessed", () => {
     const d = loadBundledAbdominal(R, { maxCases: { train: 1, val: 1, test: 1 }, preprocess: { size: [96, 96] } });
     const split = JSON.parse(readFileSync(d.splitFile, "utf8")).splits;

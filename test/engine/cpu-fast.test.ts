@@ -154,15 +154,24 @@ describe("fast cpu kernels vs wasm", () => {
     expect(collapseTranspose([2, 3, 4, 5], [3, 1, 0, 2])).toEqual({ shape: [2, 3, 4, 5], perm: [3, 1, 0, 2] });
   });
 
-  it("the Sum gradient (broadcast of dy) equals tfjs-wasm's on reduced, kept and all axes", async () => {
+  it("the Sum gradient (broadcast of dy) on reduced, kept and all axes: dL/dX[i,j,k] = W at the reduced index, on cpu and wasm", async () => {
+    // L = sum(W * sum(X, axes)) with W of the reduced shape, so dL/dX[i,j,k] = W[reduced index of (i,j,k)]
     const X = rand(new Rng(23), [4, 3, 5]);
-    const W = rand(new Rng(24), [4, 1, 5]);
-    for (const [axis, keep] of [[1, true], [[0, 2], false], [-1, false], [null, false]] as [number | number[] | null, boolean][]) {
+    for (const [axes, keep] of [[[1], true], [[0, 2], false], [[2], false], [[0, 1, 2], false]] as [number[], boolean][]) {
+      const red = [4, 3, 5].map((d, a) => (axes.includes(a) ? 1 : d));
+      const W = rand(new Rng(24 + axes.length), red);
+      const want = new Float32Array(60);
+      for (let i = 0; i < 4; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 5; k++) {
+        const [ri, rj, rk] = [i, j, k].map((v, a) => (axes.includes(a) ? 0 : v)) as [number, number, number];
+        want[(i * 3 + j) * 5 + k] = W.v[(ri * red[1]! + rj) * red[2]! + rk]!;
+      }
+      const outShape = keep ? red : red.filter((_, a) => !axes.includes(a));
       const [x, y] = await both(() => tf.tidy(() => tf.grad((t: Tensor) => {
-        const s = tf.sum(t, axis ?? undefined, keep);
-        return tf.sum(tf.mul(s, s.rank === 3 ? tf.tensor(W.v, W.shape) : 1.5));
+        const s = tf.sum(t, axes.length === 3 ? undefined : axes.length === 1 && axes[0] === 2 ? -1 : axes, keep);
+        return tf.sum(tf.mul(s, tf.tensor(W.v, outShape)));
       })(tf.tensor(X.v, X.shape))));
-      expect(Array.from(x), `axis ${axis}`).toEqual(Array.from(y));
+      expect(Array.from(x), `cpu, axes ${axes}`).toEqual(Array.from(want));
+      expect(Array.from(y), `wasm, axes ${axes}`).toEqual(Array.from(want));
     }
   });
 });

@@ -162,7 +162,7 @@ for (const backend of ["cpu", "wasm"] as BackendName[]) {
       }
     });
 
-    it("BN kernels agree with the portable tf-op versions", () => {
+    it("BN kernels agree with the portable tf-op versions and with a float64 oracle", () => {
       const rng = new Rng(8);
       const shape = [3, 4, 5, 6];
       const n = shape.reduce((a, b) => a * b, 1);
@@ -175,11 +175,41 @@ for (const backend of ["cpu", "wasm"] as BackendName[]) {
       const fastG = tf.engine().runKernel("UmmkdBatchNormTrainGrad", { dy, x, gamma: g, mean: ref[1]!, variance: ref[2]! }, { epsilon: 1e-3 }) as Tensor[];
       const refG = batchNormTrainGradPortable(dy, x, g, ref[1]!, ref[2]!, 1e-3);
       for (let i = 0; i < 3; i++) expect(maxAbs(fastG[i]!.dataSync(), refG[i]!.dataSync())).toBeLessThan(1e-4);
+      // independent float64 oracle (plain loops): y = gamma (x - mean) / sqrt(var + eps) + beta with
+      // the biased variance; dx = gamma / sqrt(var + eps) (dy - mean(dy) - xhat mean(dy xhat)),
+      // dgamma = sum(dy xhat), dbeta = sum(dy), per channel
+      const want = bnReference64(x.dataSync(), dy.dataSync(), g.dataSync(), b.dataSync(), 6, 1e-3);
+      const rel = (got: ArrayLike<number>, ref: ArrayLike<number>) => {
+        let m = 0, r = 0;
+        for (let i = 0; i < ref.length; i++) { m = Math.max(m, Math.abs(got[i]! - ref[i]!)); r = Math.max(r, Math.abs(ref[i]!)); }
+        return m / r;
+      };
+      [want.y, want.mean, want.variance].forEach((w, i) => expect(rel(fast[i]!.dataSync(), w), `forward output ${i}`).toBeLessThan(1e-5));
+      [want.dx, want.dgamma, want.dbeta].forEach((w, i) => expect(rel(fastG[i]!.dataSync(), w), `gradient output ${i}`).toBeLessThan(1e-5));
       tf.dispose([...fast, ...ref, ...fastG, ...refG]);
       expect(tf.memory().numTensors).toBe(before);
       tf.dispose([x, dy, g, b]);
     });
   });
+}
+
+/** Float64 batch norm (training mode) forward and backward over all axes but the last (C channels). */
+function bnReference64(x: ArrayLike<number>, dy: ArrayLike<number>, gamma: ArrayLike<number>, beta: ArrayLike<number>, C: number, eps: number) {
+  const m = x.length / C;
+  const mean = new Float64Array(C), variance = new Float64Array(C), dbeta = new Float64Array(C), dgamma = new Float64Array(C);
+  for (let i = 0; i < x.length; i++) mean[i % C] += x[i]! / m;
+  for (let i = 0; i < x.length; i++) variance[i % C] += (x[i]! - mean[i % C]!) ** 2 / m;
+  const xhat = Float64Array.from(x, (v, i) => (v - mean[i % C]!) / Math.sqrt(variance[i % C]! + eps));
+  for (let i = 0; i < x.length; i++) {
+    dbeta[i % C] += dy[i]!;
+    dgamma[i % C] += dy[i]! * xhat[i]!;
+  }
+  const y = Float64Array.from(xhat, (v, i) => gamma[i % C]! * v + beta[i % C]!);
+  const dx = Float64Array.from(xhat, (v, i) => {
+    const c = i % C;
+    return (gamma[c]! / Math.sqrt(variance[c]! + eps)) * (dy[i]! - dbeta[c]! / m - (v * dgamma[c]!) / m);
+  });
+  return { y, mean, variance, dx, dgamma, dbeta };
 }
 
 describe("engine selection", () => {

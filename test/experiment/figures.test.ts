@@ -4,13 +4,25 @@ import { alphaBoxplotSpec, greyPng, qualitativeSvg, renderVegaLite } from "../..
 import type { SampleSlice } from "../../lib/experiment/runner.ts";
 
 describe("figures", () => {
-  it("Vega-Lite -> SVG in pure Node is byte-identical across renders", async () => {
-    const values = [0.1, 0.5, 0.9].flatMap((alpha) => ["CT", "MRI"].flatMap((modality) => [70, 75, 80].map((d) => ({ alpha, modality, dice: d + alpha }))));
+  it("Figure 6 box plots: per alpha and modality the five numbers of the plotted Dice values (hand-computed); byte-identical re-render", async () => {
+    // CT Dice per alpha: 70 + a, 75 + a, 80 + a; MRI 10 lower. Quartiles by linear interpolation
+    // (Vega's): Q1 = 72.5 + a, median = 75 + a, Q3 = 77.5 + a; whiskers (extent min-max) 70 + a, 80 + a.
+    const values = [0.1, 0.5, 0.9].flatMap((alpha) => ["CT", "MRI"].flatMap((modality) => [70, 75, 80].map((d) => ({ alpha, modality, dice: d + alpha - (modality === "MRI" ? 10 : 0) }))));
     const a = await renderVegaLite(alphaBoxplotSpec(values, "t"));
-    const b = await renderVegaLite(alphaBoxplotSpec(values, "t"));
     expect(a.startsWith("<svg")).toBe(true);
-    expect(a).toBe(b);
-    expect(a).toContain("α (KD weight)");
+    const labels = [...a.matchAll(/aria-label="([^"]*)"/g)].map((m) => m[1]!);
+    const r1 = (x: number) => String(Math.round(x * 10) / 10);
+    const boxes = labels.filter((l) => l.startsWith("α (KD weight): "));
+    const want = ["CT", "MRI"].flatMap((m) => [0.1, 0.5, 0.9].map((al) => {
+      const o = al - (m === "MRI" ? 10 : 0);
+      return `α (KD weight): ${al}; Max of mean Dice (%): ${r1(80 + o)}; Q3 of mean Dice (%): ${r1(77.5 + o)}; Median of mean Dice (%): ${r1(75 + o)}; Q1 of mean Dice (%): ${r1(72.5 + o)}; Min of mean Dice (%): ${r1(70 + o)}`;
+    }));
+    // facets in the order CT, MRI; each box's label ends with its five numbers
+    expect(boxes.map((l) => l.replace(/^(α \(KD weight\): [\d.]+); .*?(; Max of)/, "$1$2"))).toEqual(want);
+    expect(labels).toContain("X-axis titled 'α (KD weight)' for a discrete scale with 3 values: 0.1, 0.5, 0.9");
+    expect(labels.filter((l) => l.startsWith("Y-axis titled 'mean Dice (%)'"))).toHaveLength(2);
+    expect(labels.filter((l) => l.startsWith("Title text '")).slice(0, 2)).toEqual(["Title text 'CT'", "Title text 'MRI'"]);
+    expect(await renderVegaLite(alphaBoxplotSpec(values, "t"))).toBe(a);
   }, 60_000);
 
   it("grey PNG round-trips its pixels", () => {

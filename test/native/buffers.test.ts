@@ -3,6 +3,7 @@ import { describe, it, expect } from "vitest";
 import { tf } from "../../lib/engine/tf.ts";
 import { BufferPool } from "../../lib/engine/native/buffers.ts";
 import { native } from "./helpers.ts";
+import { REQUIRES } from "../requires.ts";
 
 describe("BufferPool", () => {
   const N = 10000;
@@ -33,7 +34,7 @@ describe("BufferPool", () => {
   });
 });
 
-describe.skipIf(!native.ok)("buffer reuse on the native backend", () => {
+describe.skipIf(!native.ok)(`${REQUIRES.native} buffer reuse on the native backend`, () => {
   it("values read with dataSync() survive later kernels of the same size", async () => {
     await tf.setBackend("native");
     const x = tf.fill([64, 64], 2);

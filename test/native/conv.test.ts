@@ -6,6 +6,7 @@ import { describe, it, expect } from "vitest";
 import { tf, type Tensor, type Tensor4D, type Tensor5D } from "../../lib/engine/tf.ts";
 import { Rng } from "../../lib/util/rng.ts";
 import { native, randn, runOn, expectClose, dot } from "./helpers.ts";
+import { REQUIRES } from "../requires.ts";
 
 type Pad = "same" | "valid" | number;
 interface Case { x: number[]; f: number[]; strides: number | number[]; pad: Pad; dil: number }
@@ -44,7 +45,7 @@ function dims(c: Case, v: number | number[]): number[] {
   return typeof v === "number" ? Array(n).fill(v) : v;
 }
 
-describe.skipIf(!native.ok)("native convolution kernels", () => {
+describe.skipIf(!native.ok)(`${REQUIRES.native} native convolution kernels`, () => {
   for (const c of [...cases2D, ...cases3D]) {
     const is2D = c.x.length === 4;
     it(`${is2D ? "2D" : "3D"} ${name(c)}`, async () => {

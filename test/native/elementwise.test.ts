@@ -8,6 +8,7 @@ import { tf, type Tensor } from "../../lib/engine/tf.ts";
 import { Rng } from "../../lib/util/rng.ts";
 import { native, randn, runOn, expectClose } from "./helpers.ts";
 import { dropout } from "../../lib/engine/ops.ts";
+import { REQUIRES } from "../requires.ts";
 
 const pairs: [number[], number[]][] = [
   [[3, 5, 7], [3, 5, 7]], // same shape
@@ -21,7 +22,7 @@ const pairs: [number[], number[]][] = [
   [[3, 5, 7], [3, 1, 7]], // other broadcast: cpu fallback
 ];
 
-describe.skipIf(!native.ok)("native elementwise kernels", () => {
+describe.skipIf(!native.ok)(`${REQUIRES.native} native elementwise kernels`, () => {
   it("binary ops match cpu bit for bit in every broadcast mode (and NaN/Inf semantics)", async () => {
     const rng = new Rng(1);
     for (const [sa, sb] of pairs) {
@@ -63,7 +64,7 @@ describe.skipIf(!native.ok)("native elementwise kernels", () => {
   });
 });
 
-describe.skipIf(!native.ok)("native LeakyRelu, pads and the fused Adam / LeakyReLU-grad kernels", () => {
+describe.skipIf(!native.ok)(`${REQUIRES.native} native LeakyRelu, pads and the fused Adam / LeakyReLU-grad kernels`, () => {
   it("LeakyRelu matches cpu; UmmkdLeakyReluGrad matches dx = x > 0 ? dy : alpha dy", async () => {
     const rng = new Rng(4);
     const xv = randn(rng, [2, 7, 5, 3]), dyv = randn(rng, [2, 7, 5, 3]);
@@ -119,7 +120,7 @@ describe.skipIf(!native.ok)("native LeakyRelu, pads and the fused Adam / LeakyRe
   });
 });
 
-describe.skipIf(!native.ok)("native UmmkdDropout, Transpose and Softmax", () => {
+describe.skipIf(!native.ok)(`${REQUIRES.native} native UmmkdDropout, Transpose and Softmax`, () => {
   it("UmmkdDropout gives tf.dropout's outputs bit for bit (long streams, several seeds and rates)", async () => {
     const rng = new Rng(11);
     for (const [shape, rate, seed] of [[[3, 7, 5], 0.25, 0], [[8, 64, 64, 4], 0.25, 123456789], [[300001], 0.5, "abc"], [[2, 33], 0.9, 4294967295]] as [number[], number, number | string][]) {
@@ -163,7 +164,7 @@ describe.skipIf(!native.ok)("native UmmkdDropout, Transpose and Softmax", () => 
   });
 });
 
-describe.skipIf(!native.ok)("float32 tensors stored in other typed arrays", () => {
+describe.skipIf(!native.ok)(`${REQUIRES.native} float32 tensors stored in other typed arrays`, () => {
   it("a float32 cast of a bool tensor (Uint8Array storage) works in native kernels", async () => {
     const run = (be: "native" | "cpu") => runOn(be, () => {
       const mask = tf.cast(tf.less(tf.tensor2d([[1, -2, 3], [-4, 5, -6]]), 0), "float32");
@@ -174,7 +175,7 @@ describe.skipIf(!native.ok)("float32 tensors stored in other typed arrays", () =
   });
 });
 
-describe.skipIf(!native.ok)("native comparison and logical kernels", () => {
+describe.skipIf(!native.ok)(`${REQUIRES.native} native comparison and logical kernels`, () => {
   it("match cpu in every broadcast mode, with NaN, ±0 and Inf", async () => {
     const rng = new Rng(8);
     for (const [sa, sb] of pairs) {
@@ -194,7 +195,7 @@ describe.skipIf(!native.ok)("native comparison and logical kernels", () => {
   });
 });
 
-describe.skipIf(!native.ok)("native BatchMatMul", () => {
+describe.skipIf(!native.ok)(`${REQUIRES.native} native BatchMatMul`, () => {
   it("matches cpu: 2D/3D/4D, transposes, batch broadcast, and a fallback case", async () => {
     const rng = new Rng(10);
     const cases: [number[], number[], boolean, boolean][] = [

@@ -42,6 +42,26 @@ export function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, tol: num
   expect(maxDiff, `${what}: max |diff| ${maxDiff} vs max |ref| ${maxRef}`).toBeLessThanOrEqual(tol * (1 + maxRef));
 }
 
+/**
+ * Per element: |a_i - b_i| <= rtol * |b_i| + floor * max |b| (the floor only keeps elements that
+ * are rounding noise, ~1e-4 of the largest, from failing). Unlike `expectClose`, a small element
+ * with 100% error fails.
+ */
+export function expectRelClose(a: ArrayLike<number>, b: ArrayLike<number>, rtol: number, what = "", floor = 1e-4): void {
+  expect(a.length, `${what}: length`).toBe(b.length);
+  let maxRef = 0;
+  for (let i = 0; i < b.length; i++) maxRef = Math.max(maxRef, Math.abs(b[i]!));
+  let worst = -1, worstExcess = 0;
+  for (let i = 0; i < a.length; i++) {
+    const excess = Math.abs(a[i]! - b[i]!) - (rtol * Math.abs(b[i]!) + floor * maxRef);
+    if (!(excess <= worstExcess)) {
+      worst = i;
+      worstExcess = Number.isNaN(excess) ? Infinity : excess;
+    }
+  }
+  expect(worst, worst < 0 ? what : `${what}: element ${worst}: ${a[worst]} vs ${b[worst]} (rtol ${rtol}, max |ref| ${maxRef})`).toBe(-1);
+}
+
 /** Float64 dot product. */
 export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;

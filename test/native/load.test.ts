@@ -10,6 +10,8 @@ import { join } from "node:path";
 import { threadsFromEnv } from "../../lib/engine/native/index.ts";
 import type { Tensor4D } from "../../lib/engine/tf.ts";
 import { native } from "./helpers.ts";
+import { REQUIRES } from "../requires.ts";
+import { availableParallelism } from "node:os";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 
@@ -41,18 +43,19 @@ describe("loadNative without a usable addon", () => {
 
 describe("UMMKD_THREADS", () => {
   it("defaults to every core, accepts positive integers, rejects the rest", () => {
-    expect(threadsFromEnv({})).toEqual({ threads: expect.any(Number) as number });
+    expect(threadsFromEnv({})).toEqual({ threads: availableParallelism() });
+    expect(threadsFromEnv({ UMMKD_THREADS: " " })).toEqual({ threads: availableParallelism() });
     expect(threadsFromEnv({ UMMKD_THREADS: "3" })).toEqual({ threads: 3 });
     for (const bad of ["0", "-1", "1.5", "two"]) expect(threadsFromEnv({ UMMKD_THREADS: bad })).toHaveProperty("reason");
   });
-  it.skipIf(!native.ok)("is applied to oneDNN and reported", () => {
+  it.skipIf(!native.ok)(`${REQUIRES.native} is applied to oneDNN and reported`, () => {
     const r = loadIn({ UMMKD_THREADS: "1" });
     expect(r).toMatchObject({ ok: true, backendName: "native", threads: 1 });
     expect(String(r.version)).toMatch(/^oneDNN 2\./);
   });
 });
 
-describe.skipIf(!native.ok)("thread count changes", () => {
+describe.skipIf(!native.ok)(`${REQUIRES.native} thread count changes`, () => {
   it("primitives are rebuilt per thread count (same results at 1 and 2 threads)", async () => {
     const { tf } = await import("../../lib/engine/tf.ts");
     const { setNativeThreads } = await import("../../lib/engine/native/index.ts");

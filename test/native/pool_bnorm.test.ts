@@ -7,6 +7,7 @@ import { describe, it, expect } from "vitest";
 import { tf, type Tensor, type Tensor4D, type Tensor5D } from "../../lib/engine/tf.ts";
 import { Rng } from "../../lib/util/rng.ts";
 import { native, randn, runOn, expectClose, dot } from "./helpers.ts";
+import { REQUIRES } from "../requires.ts";
 
 interface PoolCase { x: number[]; k: number | number[]; s: number | number[]; pad: "same" | "valid" }
 const pools: PoolCase[] = [
@@ -19,7 +20,7 @@ const pools: PoolCase[] = [
   { x: [1, 7, 5, 9, 1], k: 3, s: 2, pad: "same" },
 ];
 
-describe.skipIf(!native.ok)("native max pooling", () => {
+describe.skipIf(!native.ok)(`${REQUIRES.native} native max pooling`, () => {
   for (const c of pools) {
     it(`${c.x.length === 4 ? "2D" : "3D"} x=${c.x} k=${c.k} s=${c.s} ${c.pad}: value and gradient match cpu`, async () => {
       const rng = new Rng(c.x.reduce((a, b) => a * 17 + b, 3));
@@ -51,7 +52,7 @@ function bnRef(x: Float32Array, c: number, gamma: Float32Array, beta: Float32Arr
   return { y, mean, variance };
 }
 
-describe.skipIf(!native.ok)("native fused batch norm", () => {
+describe.skipIf(!native.ok)(`${REQUIRES.native} native fused batch norm`, () => {
   for (const shape of [[2, 5, 7, 3], [3, 4, 5, 6, 2], [6, 4], [1, 3, 3, 5]]) {
     it(`shape ${shape}: forward vs float64 reference, gradient vs the closed form and finite differences`, async () => {
       const rng = new Rng(shape.reduce((a, b) => a * 13 + b, 1));

@@ -1,7 +1,11 @@
 /**
- * One Adam training step of each paper network (lib/models buildModel, setting "ours": Chilopod
+ * One training step of each paper network (lib/models buildModel, setting "ours": Chilopod
  * + per-modality batches) gives the same loss, gradients and updated loss on the `native` backend
  * as on the tfjs `cpu` backend (with the engine's portable kernel pack), within float32 tolerance.
+ * Gradients are compared per element with a relative tolerance; the step is plain gradient
+ * descent, so the loss decrease depends on the gradients' magnitudes (an Adam first step is
+ * ~lr * sign(g) and would only confirm signs). Both backends share the registered gradient
+ * functions; test/engine/loss-gradcheck.test.ts checks those against finite differences.
  */
 import { describe, it, expect } from "vitest";
 import { tf, type Scalar } from "../../lib/engine/tf.ts";
@@ -9,7 +13,8 @@ import { initEngine } from "../../lib/engine/index.ts";
 import { buildModel } from "../../lib/models/index.ts";
 import type { NetworkName } from "../../lib/models/types.ts";
 import { Rng } from "../../lib/util/rng.ts";
-import { native, randn, expectClose } from "./helpers.ts";
+import { native, randn, expectRelClose } from "./helpers.ts";
+import { REQUIRES } from "../requires.ts";
 
 if (native.ok) {
   await initEngine({ backend: "cpu" }); // gradients + kernel pack on cpu
@@ -32,7 +37,7 @@ async function step(backend: "native" | "cpu", network: NetworkName, shapeA: num
   const { value, grads } = tf.variableGrads(lossFn, vars);
   const loss0 = value.dataSync()[0]!;
   const g = vars.map((v) => Float32Array.from(grads[v.name]!.dataSync()));
-  const opt = tf.train.adam(1e-2);
+  const opt = tf.train.sgd(0.5);
   opt.applyGradients(grads as Parameters<typeof opt.applyGradients>[0]);
   const l1 = lossFn();
   const loss1 = l1.dataSync()[0]!;
@@ -43,7 +48,7 @@ async function step(backend: "native" | "cpu", network: NetworkName, shapeA: num
   return { loss0, loss1, grads: g };
 }
 
-describe.skipIf(!native.ok)("training step: native vs cpu", () => {
+describe.skipIf(!native.ok)(`${REQUIRES.native} training step: native vs cpu`, () => {
   const cases: [NetworkName, number[]][] = [["dilated2d", [2, 16, 16, 3]], ["unet3d", [1, 16, 16, 16, 1]]];
   for (const [network, shape] of cases) {
     it(`${network} ${shape}: same loss, gradients and post-step loss`, async () => {
@@ -55,9 +60,11 @@ describe.skipIf(!native.ok)("training step: native vs cpu", () => {
       const b = await step("cpu", network, [...shape], labels, inputs);
       expect(Number.isFinite(a.loss0)).toBe(true);
       expect(Math.abs(a.loss0 - b.loss0)).toBeLessThanOrEqual(1e-4 * Math.abs(b.loss0));
-      expect(Math.abs(a.loss1 - b.loss1)).toBeLessThanOrEqual(1e-3 * Math.abs(b.loss1));
-      expect(a.loss1).not.toBe(a.loss0);
-      for (let i = 0; i < a.grads.length; i++) expectClose(a.grads[i]!, b.grads[i]!, 1e-3, `grad ${i}`);
+      // the decrease of the loss by one gradient step, to 1%
+      if (process.env.UMMKD_TEST_VERBOSE) console.log(network, a.loss0, a.loss1, b.loss0, b.loss1);
+      expect(b.loss0 - b.loss1).toBeGreaterThan(0.01);
+      expect(Math.abs((a.loss0 - a.loss1) - (b.loss0 - b.loss1))).toBeLessThanOrEqual(1e-2 * (b.loss0 - b.loss1));
+      for (let i = 0; i < a.grads.length; i++) expectRelClose(a.grads[i]!, b.grads[i]!, 1e-3, `grad ${i}`);
     });
   }
 });

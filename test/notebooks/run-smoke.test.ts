@@ -16,6 +16,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { executeNotebook } from "../../lib/experiment/execute.ts";
 import { NOTEBOOKS } from "../../lib/experiment/notebook.ts";
+import { REQUIRES } from "../requires.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -32,7 +33,7 @@ function kernelAvailable(): string | null {
 const why = kernelAvailable();
 if (why) console.warn(`test/notebooks: skipped: ${why}`);
 
-describe.skipIf(why !== null)("notebooks at the smoke profile", () => {
+describe.skipIf(why !== null)(`${REQUIRES.notebooks} notebooks at the smoke profile`, () => {
   const env: Record<string, string> = {};
   const fresh = process.env.UMMKD_SMOKE_REUSE !== "1";
   if (fresh) {

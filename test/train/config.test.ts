@@ -8,6 +8,18 @@ import { learningRateAt } from "../../lib/train/schedule.ts";
 import { createProgress, formatProgress } from "../../lib/train/progress.ts";
 import { stepSeed } from "../../lib/train/trainer.ts";
 import type { TrainProgress } from "../../lib/train/types.ts";
+
+/** Runs `fn` with process.stderr.isTTY forced to `tty` (the auto mode's detection), then restores it. */
+function withStderrTTY<T>(tty: boolean, fn: () => T): T {
+  const had = Object.getOwnPropertyDescriptor(process.stderr, "isTTY");
+  Object.defineProperty(process.stderr, "isTTY", { value: tty, configurable: true, writable: true });
+  try {
+    return fn();
+  } finally {
+    if (had) Object.defineProperty(process.stderr, "isTTY", had);
+    else delete (process.stderr as { isTTY?: boolean }).isTTY;
+  }
+}
 import { OptionError } from "../../lib/util/errors.ts";
 
 describe("learningRateAt", () => {
@@ -108,7 +120,8 @@ describe("progress", () => {
     expect(lines[0]).toMatch(/step 1\/100/);
     expect(lines[1]).toMatch(/step 100\/100/);
     expect(lines[2]).toBe("done");
-    if (!process.stderr.isTTY) expect(createProgress({ mode: "auto" }).mode).toBe("log");
+    expect(withStderrTTY(false, () => createProgress({ mode: "auto" }).mode)).toBe("log");
+    expect(withStderrTTY(true, () => createProgress({ mode: "auto" }).mode)).toBe("tty");
   });
   it("auto mode detects a running tslab kernel and updates one display in place", () => {
     // A stand-in tslab install: dist/jupyter.js (kernel state) + dist/public.js (newDisplay).
@@ -120,7 +133,7 @@ describe("progress", () => {
     const req = createRequire(join(root, "index.js"));
     const jupyter = req(join(dist, "jupyter.js")) as { lastWriteDisplayData: unknown };
     try {
-      if (!process.stderr.isTTY) expect(createProgress({ mode: "auto" }).mode).toBe("log");
+      expect(withStderrTTY(false, () => createProgress({ mode: "auto" }).mode)).toBe("log");
       jupyter.lastWriteDisplayData = () => {}; // what a running kernel sets
       const r = createProgress({ mode: "auto", throttleMs: 0 });
       expect(r.mode).toBe("notebook");

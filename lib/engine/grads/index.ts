@@ -7,14 +7,15 @@ import { batchNormTrainGrad } from "./batchnorm.ts";
 import { leakyReluGrad, clipByValueGrad } from "./activation.ts";
 import { dropoutGrad } from "./dropout.ts";
 import { sumGrad } from "./sum.ts";
+import { mirrorPadGrad } from "./mirror-pad.ts";
 
 export { conv2dBackpropFilter, conv2dBackpropInput, conv3dBackpropFilter, conv3dBackpropInput } from "./conv.ts";
 
 let installed = false;
 
-/** Register our gradients for Conv2D, Conv3D, Conv2DBackpropInput, Conv3DBackpropInputV2, UmmkdBatchNormTrain, LeakyRelu, UmmkdDropout, Sum, ClipByValue. */
+/** Register our gradients for Conv2D, Conv3D, Conv2DBackpropInput, Conv3DBackpropInputV2, UmmkdBatchNormTrain, LeakyRelu, UmmkdDropout, Sum, ClipByValue, MirrorPad. */
 export function installGradients(): void {
   if (installed) return;
-  for (const g of [conv2DGrad, conv3DGrad, conv2DBackpropInputGrad, conv3DBackpropInputV2Grad, ummkdConv2DBackpropInputGrad, ummkdConv3DBackpropInputGrad, batchNormTrainGrad, leakyReluGrad, dropoutGrad, sumGrad, clipByValueGrad]) tf.registerGradient(g);
+  for (const g of [conv2DGrad, conv3DGrad, conv2DBackpropInputGrad, conv3DBackpropInputV2Grad, ummkdConv2DBackpropInputGrad, ummkdConv3DBackpropInputGrad, batchNormTrainGrad, leakyReluGrad, dropoutGrad, sumGrad, clipByValueGrad, mirrorPadGrad]) tf.registerGradient(g);
   installed = true;
 }

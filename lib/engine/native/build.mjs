@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Builds the native engine addon (oneDNN-backed tfjs kernels) with node-gyp.
-// Never fails the install: where oneDNN 2.x headers/library or a C++ toolchain are missing, or the
-// build fails, it prints ONE line saying the portable engine will be used, and exits 0.
+// Where oneDNN 2.x headers or node-gyp are missing it prints ONE line saying the portable engine
+// will be used, and exits 0. Where oneDNN 2.x IS present but the build fails or the built addon
+// does not load, it exits 1 (a broken build must not pass silently). When the native engine is
+// required (UMMKD_REQUIRE lists `native`, as `.ci/run` sets it) every skip is an error (exit 1).
 // Env: DNNL_ROOT (a oneDNN install prefix with include/ and lib/), UMMKD_SKIP_NATIVE=1 (skip).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
@@ -10,7 +12,13 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
+const required = (process.env.UMMKD_REQUIRE ?? "").split(",").map((s) => s.trim()).includes("native");
+const fail = (why) => {
+  console.error(`native engine NOT built: ${why}`);
+  process.exit(1);
+};
 const skip = (why) => {
+  if (required) fail(`${why} (UMMKD_REQUIRE includes native; opt out with UMMKD_REQUIRE=none)`);
   console.log(`native engine skipped: ${why}; using the portable engine`);
   process.exit(0);
 };
@@ -47,9 +55,9 @@ mkdirSync(join(here, "build"), { recursive: true });
 const log = join(here, "build", "build.log");
 writeFileSync(log, `${res.stdout ?? ""}\n${res.stderr ?? ""}`);
 const out = join(here, "build", "Release", "ummkd_native.node");
-if (res.status !== 0 || !existsSync(out)) skip(`the build failed (oneDNN ${ver.join(".")} in ${prefix}; log: ${log})`);
+if (res.status !== 0 || !existsSync(out)) fail(`the build failed (oneDNN ${ver.join(".")} in ${prefix}; log: ${log})`);
 
 // 3. Load it once so a broken link shows up now, not at first use.
 const check = spawnSync(process.execPath, ["-e", `const a=require(${JSON.stringify(out)});console.log(a.version()+" "+a.isa())`], { encoding: "utf8" });
-if (check.status !== 0) skip(`the addon was built but does not load (${(check.stderr || "").split("\n").find((l) => l.trim()) ?? "unknown error"})`);
+if (check.status !== 0) fail(`the addon was built but does not load (${(check.stderr || "").split("\n").find((l) => l.trim()) ?? "unknown error"})`);
 console.log(`native engine built: ${out} (oneDNN ${check.stdout.trim()})`);
