@@ -9,7 +9,7 @@ import type { TidyRow } from "../../lib/experiment/tidy.ts";
 
 const r = (c: string, structure: string, value: number): TidyRow => ({
   notebook: "nb", profile: "smoke", data_source: "synthetic", condition: "clean", setting: "ours", norm: "batch",
-  alpha: 0.5, seed: 0, modality: "ct", case: c, structure, metric: "hd", value,
+  alpha: 0.5, seed: 0, fold: 0, modality: "ct", case: c, structure, metric: "hd", value,
 });
 
 describe("summarizeTidy: Infinity (a missed structure's HD)", () => {
