@@ -122,7 +122,10 @@ async function experiment(name: string, p: NotebookParams): Promise<ExperimentRe
 /** An artefact table as HTML (shown) and CSV (written), both by arquero. */
 export function renderTable(t: ArtefactTable): NotebookTable {
   const table = aq.from(t.rows);
-  return { title: t.title, html: table.toHTML(), csv: table.toCSV() };
+  // long tables (learning curves) show their first rows; the CSV holds them all
+  const limit = t.rows.length > 50 ? 20 : Infinity;
+  const html = table.toHTML({ limit }) + (limit < t.rows.length ? `<p>(first ${limit} of ${t.rows.length} rows; all in the results folder's CSV)</p>` : "");
+  return { title: t.title, html, csv: table.toCSV(), ...(t.file ? { file: t.file } : {}) };
 }
 
 async function renderFigure(f: ArtefactFigure): Promise<NotebookFigure> {

@@ -13,7 +13,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 describe("notebook parameters are checked", () => {
   it("a typo names the key, the value and the known keys (and the likely one)", () => {
     expect(() => checkParams({ profile: "smoke", alpah: 0.3 })).toThrow(ParamError);
-    expect(() => checkParams({ alpah: 0.3 })).toThrow(/parameter 'alpah' = 0\.3: unknown parameter \(did you mean alpha or alphas\?\); known: profile, seeds, alpha/);
+    expect(() => checkParams({ alpah: 0.3 })).toThrow(/parameter 'alpah' = 0\.3: unknown parameter \(did you mean alpha or alphas\?\); known: profile, seeds, folds, alpha/);
   });
   it.each([
     [{ alpha: 1.5 }, /'alpha' = 1\.5: expected a number in \[0, 1\]/],

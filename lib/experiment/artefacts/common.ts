@@ -8,7 +8,7 @@ import { spearman } from "../../stats/index.ts";
 import { settingBarsSpec } from "../figures.ts";
 export { CLASS_COLORS, CLASS_STRUCTURES, PAPER_STRUCTURES } from "../structures.ts";
 import type { RunRecord } from "../runner.ts";
-import { withCaseMeans, type SummaryRow } from "../summary.ts";
+import { pValues, withCaseMeans, type SummaryRow } from "../summary.ts";
 import type { TidyRow } from "../tidy.ts";
 import type { ArtefactFigure, ArtefactRuns } from "./types.ts";
 
@@ -71,6 +71,35 @@ export function compareSettings(ours: readonly SummaryRow[], paper: readonly (Di
     if (o.has(a) && o.has(b) && pp.has(a) && pp.has(b)) lines.push(`  ${a} − ${b}: ours ${fmt(o.get(a)! - o.get(b)!)} points, paper ${fmt(pp.get(a)! - pp.get(b)!)} points.`);
   }
   if (common.length >= 3) lines.push(`  Rank agreement of the ${common.length} settings with the paper (Spearman): ${spearman(common.map((s) => o.get(s)!), common.map((s) => pp.get(s)!)).toFixed(2)}.`);
+  return lines;
+}
+
+/**
+ * The measured ordering of the settings (overall mean Dice of the clean test cases) beside the
+ * paper's, and the paired t-test of `ours` against every other setting over the test cases (per-case
+ * means over structures, CT and MRI cases pooled, as Tables III/IV): generated from the numbers, so
+ * it stays true when the results change.
+ */
+export function orderingNotes(rows: readonly TidyRow[], ours: readonly SummaryRow[], paper: readonly (DiceRowLike & { stat: string; value: number })[], norm = "batch"): string[] {
+  const o = overallDice(ours, norm);
+  const pp = overallDice(paper, norm);
+  if (o.size < 2) return [];
+  const order = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).map(([s, v]) => `${s} ${v.toFixed(1)}`).join(" > ");
+  const lines = [`Measured ordering (overall mean Dice %, ${norm} norm): ${order(o)}.`];
+  if (pp.size >= 2) lines.push(`Paper's ordering: ${order(new Map([...pp].filter(([s]) => o.has(s))))}.`);
+  const pv = pValues(rows as TidyRow[], { metric: "dice", norm });
+  if (pv.length) {
+    const fmtP = (p: number) => (Number.isNaN(p) ? "n/a" : p < 1e-4 ? p.toExponential(1) : p.toFixed(4));
+    const sig = pv.filter((r) => r.pPaired < 0.05);
+    lines.push(
+      `Ours vs each setting, paired t-test over ${pv[0]!.n} test cases (CT and MRI pooled): ` +
+        SETTINGS.filter((s) => pv.some((r) => r.setting === s))
+          .map((s) => pv.find((r) => r.setting === s)!)
+          .map((r) => `${r.setting} ${r.meanDiff >= 0 ? "+" : ""}${r.meanDiff.toFixed(1)} points (p = ${fmtP(r.pPaired)})`)
+          .join("; ") +
+        `. ${sig.length ? `Significant at 0.05: ${sig.map((r) => r.setting).join(", ")}.` : "No difference is significant at 0.05."}`,
+    );
+  }
   return lines;
 }
 

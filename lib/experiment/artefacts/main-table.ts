@@ -4,7 +4,8 @@
  */
 import { sideBySideRows, summarizeTidy } from "../summary.ts";
 import type { PaperTable } from "../paper.ts";
-import { barsFigure, compareSettings, PAPER_STRUCTURES, settingsIn, tidyRowsOf } from "./common.ts";
+import { learningCurveRows, learningCurveSpec } from "../curves.ts";
+import { barsFigure, compareSettings, orderingNotes, PAPER_STRUCTURES, settingsIn, tidyRowsOf } from "./common.ts";
 import type { ArtefactInput, ArtefactOutput } from "./types.ts";
 
 /**
@@ -20,6 +21,7 @@ export function deriveMainTable(name: "table1_cardiac" | "table2_abdominal", inp
   const structures = PAPER_STRUCTURES[config.task];
   const norm = input.norm ?? "batch";
   const settings = settingsIn(summary);
+  const curves = learningCurveRows(input.runs[0]!.runs.filter((r) => r.spec.norm === norm));
   const side = (metric: string, ownOnly: boolean, paperMetric?: string) =>
     sideBySideRows(summary, ownOnly ? [] : paper, { metric, ...(paperMetric ? { paperMetric } : {}), structures, settings, norm });
   return {
@@ -28,8 +30,18 @@ export function deriveMainTable(name: "table1_cardiac" | "table2_abdominal", inp
       { title: "ASSD (mm) — ours beside the paper's “Hausdorff distance (mm)” (which looks like ASSD, see notes)", rows: side("assd", false, "hd") },
       { title: "Hausdorff distance (mm, maximum) — ours", rows: side("hd", true) },
       { title: "HD95 (mm) — ours", rows: side("hd95", true) },
+      ...(curves.length
+        ? [{
+            title: "Learning curves: pooled validation Dice (%) per structure at every validation step (every run)",
+            rows: curves.map((r) => ({ ...r, pooled_dice: Math.round(r.pooled_dice * 100) / 100 })) as unknown as Record<string, string | number>[],
+            file: "learning_curves",
+          }]
+        : []),
     ],
-    figures: [barsFigure(`${name}_dice`, summary, `${config.artefact} (ours): mean Dice per setting`, "modality")],
-    notes: compareSettings(summary, paper, norm),
+    figures: [
+      barsFigure(`${name}_dice`, summary, `${config.artefact} (ours): mean Dice per setting`, "modality"),
+      ...(curves.length ? [{ name: `${name}_learning_curves`, title: `${config.artefact} (ours): pooled validation Dice vs step`, vegaLite: learningCurveSpec(curves, `${config.artefact} (ours): pooled validation Dice vs training step`, settings) }] : []),
+    ],
+    notes: [...orderingNotes(rows, summary, paper, norm), ...compareSettings(summary, paper, norm)],
   };
 }

@@ -13,6 +13,8 @@ import type { RunRecord } from "../runner.ts";
 export interface ArtefactTable {
   title: string;
   rows: Record<string, string | number>[];
+  /** File name (without .csv) in the results folder; default from lib/experiment/results.ts. */
+  file?: string;
 }
 
 /** A figure: a Vega-Lite spec (rendered to SVG by the driver) or a finished SVG. */
