@@ -9,6 +9,7 @@
  *   ummkd sweep collect (--dir DIR | selection)
  *   ummkd sweep task --dir DIR --index I          (what each job runs)
  */
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { numberListFlag, parseFlags, positiveIntFlag } from "./args.ts";
 import { OptionError, oneOf } from "../util/errors.ts";
@@ -17,11 +18,10 @@ import { resolveProfileName } from "../experiment/profiles.ts";
 import type { GridOverrides } from "../experiment/plan.ts";
 import { buildManifest, pendingEntries, readManifest, sweepsRoot, useSweepDirs, writeManifest } from "../sweep/manifest.ts";
 import { runLocalSweep } from "../sweep/local.ts";
-import { sbatchScript, scriptPath, submitSlurm, slurmTaskStates, readSubmissions, type SlurmOptions } from "../sweep/slurm.ts";
+import { writeSbatchScript, scriptPath, submitSlurm, slurmTaskStates, readSubmissions, type SlurmOptions } from "../sweep/slurm.ts";
 import { formatStatus, sweepStatus } from "../sweep/status.ts";
 import { collectSweep } from "../sweep/collect.ts";
 import { runSweepTask } from "../sweep/task.ts";
-import { writeFileAtomic } from "../util/atomic.ts";
 
 const USAGE = `usage: ummkd sweep (--notebook NAME | --config FILE) [--profile smoke|quick|cpu|paper]
                    [--seeds 0,1] [--settings s1,s2] [--alphas 0.1,0.5] [--norms batch,group] [--folds 0,1]
@@ -114,9 +114,8 @@ async function runSweep(v: Values): Promise<number> {
     return 0;
   }
   if (v.print) {
-    const text = sbatchScript(m, dir, todo, so);
-    writeFileAtomic(scriptPath(dir), text);
-    console.log(text);
+    const script = writeSbatchScript(m, dir, todo, so);
+    console.log(readFileSync(script, "utf8"));
     console.log(`# written to ${scriptPath(dir)}; submit with: sbatch ${scriptPath(dir)}`);
     return 0;
   }

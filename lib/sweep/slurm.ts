@@ -7,7 +7,7 @@
  * folder must be on a filesystem every node sees (they are absolute paths in the manifest).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic.ts";
 import { OptionError, UmmkdError } from "../util/errors.ts";
@@ -81,6 +81,18 @@ export function sbatchScript(m: SweepManifest, dir: string, indices: number[], o
 /** Path of the sbatch script in a sweep folder. */
 export const scriptPath = (dir: string) => join(dir, "sweep.sbatch");
 
+/**
+ * Write the sbatch script into the sweep folder, and create its `logs/` (Slurm does not create the
+ * folder of `--output`: a task whose log cannot be opened dies before it starts).
+ * @returns the script's path
+ */
+export function writeSbatchScript(m: SweepManifest, dir: string, indices: number[], o: SlurmOptions = {}): string {
+  const text = sbatchScript(m, dir, indices, o);
+  mkdirSync(join(dir, "logs"), { recursive: true });
+  writeFileAtomic(scriptPath(dir), text);
+  return scriptPath(dir);
+}
+
 /** A submission recorded in `jobs.json`. */
 export interface SlurmSubmission {
   jobId: string;
@@ -110,8 +122,7 @@ export function hasCommand(cmd: string): boolean {
  * @throws UmmkdError when sbatch is missing or refuses the job (its message)
  */
 export function submitSlurm(m: SweepManifest, dir: string, indices: number[], o: SlurmOptions = {}): { jobId: string; script: string } {
-  const script = scriptPath(dir);
-  writeFileAtomic(script, sbatchScript(m, dir, indices, o));
+  const script = writeSbatchScript(m, dir, indices, o);
   if (!hasCommand("sbatch")) throw new UmmkdError(`sbatch not found on PATH; the script is written: ${script} (submit it on the cluster's login node, or use --executor local)`);
   const r = spawnSync("sbatch", ["--parsable", script], { encoding: "utf8" });
   if (r.status !== 0) throw new UmmkdError(`sbatch refused ${script}: ${(r.stderr || r.stdout || `exit ${r.status}`).trim()}`);
@@ -127,6 +138,7 @@ export interface SlurmTaskState {
   index: number;
   /** RUNNING, PENDING, COMPLETED, FAILED, CANCELLED, TIMEOUT, NODE_FAIL, OUT_OF_MEMORY, REQUEUED, ... */
   state: string;
+  /** squeue (live), or sacct / scontrol (finished tasks too). */
   source: "squeue" | "sacct";
 }
 
@@ -155,9 +167,24 @@ export function parseTaskLines(text: string, source: SlurmTaskState["source"]): 
 export function slurmTaskStates(jobIds: string[]): SlurmTaskState[] {
   if (jobIds.length === 0) return [];
   const states: SlurmTaskState[] = [];
+  let accounted = false;
   if (hasCommand("sacct")) {
     const r = spawnSync("sacct", ["-n", "-P", "-X", "-j", jobIds.join(","), "-o", "JobID,State"], { encoding: "utf8" });
-    if (r.status === 0) states.push(...parseTaskLines(r.stdout, "sacct"));
+    accounted = r.status === 0;
+    if (accounted) states.push(...parseTaskLines(r.stdout, "sacct"));
+  }
+  if (!accounted && hasCommand("scontrol")) {
+    // without accounting, slurmctld still remembers finished tasks for MinJobAge (default 300 s)
+    for (const id of jobIds) {
+      const r = spawnSync("scontrol", ["-o", "show", "job", id], { encoding: "utf8" });
+      if (r.status !== 0) continue;
+      const lines = r.stdout.split("\n").map((l) => {
+        const task = /\bArrayTaskId=(\S+)/.exec(l)?.[1];
+        const state = /\bJobState=(\S+)/.exec(l)?.[1];
+        return task && state ? `${id}_${/^\d+$/.test(task) ? task : `[${task}]`} ${state}` : "";
+      });
+      states.push(...parseTaskLines(lines.join("\n"), "sacct"));
+    }
   }
   if (hasCommand("squeue")) {
     const r = spawnSync("squeue", ["-h", "-r", "-j", jobIds.join(","), "-o", "%i %T"], { encoding: "utf8" });
