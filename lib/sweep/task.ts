@@ -6,7 +6,8 @@
  * The store/lock logic is the runner's (lib/experiment/runner.ts `runPlans`): a plan already stored
  * is loaded and nothing is trained; a plan another process is training is waited for (one lock per
  * plan, so two tasks never write the same run); an interrupted run (scancel, requeue, kill -9)
- * resumes from its last checkpoint in the training folder; the record is written atomically.
+ * resumes from its last checkpoint in the training folder; the record is written atomically. A
+ * Slurm retry on another node clears its dead predecessor's locks first (lib/sweep/claims.ts).
  */
 import { join } from "node:path";
 import { findCheckpoint } from "../train/checkpoint.ts";
@@ -15,6 +16,7 @@ import { planHash } from "../experiment/plan.ts";
 import { runPlans, trainDir } from "../experiment/runner.ts";
 import { readFileSync } from "node:fs";
 import { OptionError, UmmkdError, userErrorMessage } from "../util/errors.ts";
+import { claimPlan } from "./claims.ts";
 import { readManifest, useSweepDirs, type SweepEntry } from "./manifest.ts";
 
 /** A task's failure, naming its plan. */
@@ -56,6 +58,7 @@ export async function runSweepTask(dir: string, index: number, log: (line: strin
   if (planHash(entry.plan) !== entry.hash)
     throw new SweepTaskError(entry, `the plan's hash is now ${planHash(entry.plan)} (the code version changed since the sweep was created); create and submit the sweep again`);
   useSweepDirs(m);
+  claimPlan(dir, entry.hash, log);
   const resumedFrom = checkpointStep(entry.hash);
   const where = process.env.SLURM_JOB_ID ? ` (Slurm job ${process.env.SLURM_ARRAY_JOB_ID ?? process.env.SLURM_JOB_ID}_${process.env.SLURM_ARRAY_TASK_ID ?? "?"} on ${process.env.SLURMD_NODENAME ?? "?"})` : "";
   log(`[sweep] task ${index}: ${entry.label} plan ${entry.hash}${where}${resumedFrom > 0 ? `, resuming from the checkpoint at step ${resumedFrom}` : ""}`);
