@@ -18,6 +18,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Run
   train: { summary: "train from a JSON config", load: () => import("./train.ts") },
   predict: { summary: "predict whole volumes with a trained checkpoint", load: () => import("./predict.ts") },
   experiment: { summary: "run an experiment config (settings x seeds) and write results", load: () => import("./experiment.ts") },
+  sweep: { summary: "run a notebook's grid as parallel local jobs or a Slurm job array", load: () => import("./sweep.ts") },
 };
 
 function usage(): string {

@@ -281,16 +281,18 @@ function saveDirFor(config: ExperimentConfig, profile: ExperimentProfile, dataRo
 }
 
 /**
- * Run (or load from the store/cache) every plan of `config` at `profile` (default: UMMKD_PROFILE,
- * else quick).
+ * Run (or load from the store/cache) the given plans of `config` at `profile`, in order: one lock
+ * per plan, stored runs loaded, the others trained (resuming from their checkpoint in
+ * {@link trainDir}) and written to the store or cache (the body of {@link runExperiment}; a sweep
+ * task, lib/sweep, calls it with one plan).
+ * @returns the run records in plan order and how many were trained now
  */
-export async function runExperiment(
+export async function runPlans(
   config: ExperimentConfig,
-  options: RunOptions & ExperimentOverrides & { profile?: string | null } = {},
-): Promise<ExperimentResult> {
-  const profile = resolveProfileName(options.profile ?? null);
-  const started = new Date();
-  const plans = expandPlans(config, profile, options);
+  profile: ExperimentProfile,
+  plans: HashedPlan[],
+  options: RunOptions & { dataRoot?: string } = {},
+): Promise<{ runs: RunRecord[]; trained: number }> {
   const saveDir = saveDirFor(config, profile, options.dataRoot);
   const runs: RunRecord[] = [];
   let trained = 0;
@@ -331,6 +333,21 @@ export async function runExperiment(
     options.onRun?.(spec, "done", rec);
     runs.push(rec);
   }
+  return { runs, trained };
+}
+
+/**
+ * Run (or load from the store/cache) every plan of `config` at `profile` (default: UMMKD_PROFILE,
+ * else quick).
+ */
+export async function runExperiment(
+  config: ExperimentConfig,
+  options: RunOptions & ExperimentOverrides & { profile?: string | null } = {},
+): Promise<ExperimentResult> {
+  const profile = resolveProfileName(options.profile ?? null);
+  const started = new Date();
+  const plans = expandPlans(config, profile, options);
+  const { runs, trained } = await runPlans(config, profile, plans, options);
   const rows: TidyRow[] = runs.flatMap((r) => r.rows.map((x) => ({ notebook: config.name, ...x, fold: x.fold ?? 0 })));
   const ended = new Date();
   return {
