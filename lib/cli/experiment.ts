@@ -16,7 +16,7 @@ import { numberListFlag, parseFlags, positiveIntFlag } from "./args.ts";
 import { OptionError, oneOf } from "../util/errors.ts";
 import { REPO_ROOT } from "../data/root.ts";
 import { NORM_KINDS, SETTINGS } from "../models/types.ts";
-import { isNotebookName, NOTEBOOKS } from "../experiment/artefacts/index.ts";
+import { artefact, isNotebookName, NOTEBOOKS } from "../experiment/artefacts/index.ts";
 import { loadConfig } from "../experiment/config.ts";
 import { run as runNotebook, type NotebookParams } from "../experiment/notebook.ts";
 import { runOverrides } from "../experiment/overrides.ts";
@@ -50,14 +50,9 @@ function checkDataFolder(dir: string): void {
   if (entries.length === 0) throw new OptionError("--data", dir, "a data root folder with the datasets in it (this folder is empty)");
 }
 
-/** The experiment configs a notebook trains (data/configs/<name>.json, or the configs it reads runs of). */
+/** The experiment configs a notebook trains (those its artefact needs). */
 function notebookConfigs(name: string): ReturnType<typeof loadConfig>[] {
-  if (!isNotebookName(name)) throw new OptionError("--notebook", name, NOTEBOOKS);
-  const uses: Record<string, string[]> = {
-    table3_4_pvalues: ["table1_cardiac", "table2_abdominal"], table6_outlier: ["table2_abdominal"],
-    figure4_5_qualitative: ["table1_cardiac", "table2_abdominal"],
-  };
-  return (uses[name] ?? [name]).map((c) => loadConfig(join(REPO_ROOT, "data", "configs", `${c}.json`)));
+  return artefact(name, "--notebook").configs.map((c) => loadConfig(join(REPO_ROOT, "data", "configs", `${c}.json`)));
 }
 
 export async function run(argv: string[]): Promise<number> {

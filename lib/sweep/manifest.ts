@@ -17,28 +17,16 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { REPO_ROOT } from "../data/root.ts";
 import { cacheDir, findRun, storeDir } from "../experiment/cache.ts";
+import { artefact } from "../experiment/artefacts/index.ts";
 import { loadConfig, type ExperimentConfig, type ExperimentProfile } from "../experiment/config.ts";
 import { expandPlans, planLabel, type GridOverrides, type RunPlan } from "../experiment/plan.ts";
 import { trainDir } from "../experiment/runner.ts";
 import { writeJsonAtomic } from "../util/atomic.ts";
 import { DataError, OptionError } from "../util/errors.ts";
 
-/** Notebooks without a config of their own train the runs of these configs (as in lib/cli/experiment.ts). */
-const NOTEBOOK_USES: Record<string, string[]> = {
-  table3_4_pvalues: ["table1_cardiac", "table2_abdominal"],
-  table6_outlier: ["table2_abdominal"],
-  figure4_5_qualitative: ["table1_cardiac", "table2_abdominal"],
-};
-
-/** The config files a notebook trains: `data/configs/<name>.json`, or those of the tables it reads. */
+/** The config files a notebook trains: those its artefact needs (lib/experiment/artefacts). */
 export function notebookConfigFiles(name: string): string[] {
-  const names = NOTEBOOK_USES[name] ?? [name];
-  const files = names.map((n) => join(REPO_ROOT, "data", "configs", `${n}.json`));
-  if (!files.every(existsSync)) {
-    const known = [...Object.keys(NOTEBOOK_USES)];
-    throw new OptionError("--notebook", name, `a notebook with a config in data/configs/ or one of ${known.join(", ")}`);
-  }
-  return files;
+  return artefact(name, "--notebook").configs.map((n) => join(REPO_ROOT, "data", "configs", `${n}.json`));
 }
 
 /** One run of a sweep. */
