@@ -57,7 +57,7 @@ export async function loadTaskData(plan: RunPlan, dataRoot: string | null): Prom
   let raw: Pick<TaskData, "train" | "val" | "test">;
   let preprocessed = false;
   if (d.source === "real") {
-    const root = dataRoot ?? defaultDataRoot();
+    const root = dataRoot ?? findDataRoot() ?? null;
     const mod = (await import("./real-data.ts")) as typeof import("./real-data.ts");
     const real = root && plan.task === "abdominal" ? await mod.loadRealAbdominal(root, d) : undefined;
     if (!real) throw new DataError(root ?? "(no data root: set --data or UMMKD_DATA)", `no real ${plan.task} data (the plan needs ${d.datasets.ct} + ${d.datasets.mri})`);
@@ -75,10 +75,3 @@ export async function loadTaskData(plan: RunPlan, dataRoot: string | null): Prom
   return data;
 }
 
-function defaultDataRoot(): string | null {
-  try {
-    return findDataRoot() ?? null;
-  } catch {
-    return null;
-  }
-}

@@ -138,13 +138,6 @@ function deepFreeze<T>(o: T): T {
   return o;
 }
 
-function defaultDataRoot(): string | null {
-  try {
-    return findDataRoot() ?? null;
-  } catch {
-    return null;
-  }
-}
 
 const repoPath = (p: string) => relative(REPO_ROOT, p) || p;
 
@@ -186,7 +179,7 @@ function resolveSplit(task: ExperimentTask, spec: ProfileSpec, root: string | nu
 export function resolvePlan(config: ExperimentConfig, profile: ExperimentProfile, o: PlanOverrides): RunPlan {
   const spec = resolveProfile(config, profile);
   const fold = o.fold ?? 0;
-  const root = o.dataRoot === undefined ? defaultDataRoot() : o.dataRoot;
+  const root = o.dataRoot === undefined ? findDataRoot() ?? null : o.dataRoot;
   const { source, datasets, split } = resolveSplit(config.task, spec, spec.data === "real" ? root : null, fold);
   const { width, ...trainOverrides } = spec.train;
   if (o.steps !== undefined) trainOverrides.steps = o.steps;
@@ -257,7 +250,7 @@ export function expandPlans(config: ExperimentConfig, profile: ExperimentProfile
   const settings = g.settings ?? spec.subset?.settings ?? config.settings;
   let folds = g.folds ?? spec.subset?.folds ?? profileFolds(config, profile);
   // real data absent and synthetic fallback: one fixed split
-  const root = g.dataRoot ?? defaultDataRoot();
+  const root = g.dataRoot ?? findDataRoot() ?? null;
   if (spec.cv && !(spec.data === "real" && config.task === "abdominal" && root && existsSync(root) && hasBundledAbdominal(root))) folds = [0];
   const out: HashedPlan[] = [];
   // folds outermost: a process keeps one fold's volumes loaded for all of its settings
