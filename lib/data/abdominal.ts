@@ -14,7 +14,7 @@
  *     the label is cropped to that range, and the offset is recorded in `meta.zOffset`; geometry
  *     comes from the label NIfTI.
  */
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { Case } from "./types.ts";
 import { DataError } from "../util/errors.ts";
@@ -25,52 +25,9 @@ import { mapLabelValues, mapLabelVolume } from "./labels.ts";
 import { BTCV_LABELS, CHAOS_LABELS, CHAOS_PNG_LABELS } from "./datasets.ts";
 import { assertFinite, assertSameGrid, subgridAffine } from "./geometry.ts";
 import { cropZ } from "./crop.ts";
+import { byNumber, chaosRawCases, listDir, niftiIn } from "./abdominal-cases.ts";
+export { listBtcvCases, listChaosCases } from "./abdominal-cases.ts";
 
-function listDir(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch (e) {
-    throw new DataError(dir, `cannot list folder (${(e as Error).message})`);
-  }
-}
-
-const byNumber = (a: string, b: string) => (Number(a) - Number(b)) || a.localeCompare(b);
-
-function niftiIn(dir: string, re: RegExp): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const f of listDir(dir)) {
-    const r = re.exec(f);
-    if (r) m.set(r[1]!, join(dir, f));
-  }
-  return m;
-}
-
-/** Finds raw-CHAOS case folders `<id>/T2SPIR/DICOM_anon` at depth <= 2 below `dir`. */
-function chaosRawCases(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const visit = (d: string, depth: number) => {
-    for (const f of listDir(d)) {
-      const p = join(d, f);
-      if (!statSync(p).isDirectory()) continue;
-      if (existsSync(join(p, "T2SPIR", "DICOM_anon"))) out.set(f, join(p, "T2SPIR"));
-      else if (depth < 2) visit(p, depth + 1);
-    }
-  };
-  visit(dir, 0);
-  return out;
-}
-
-/**
- * Lists the CHAOS MRI case ids under `dir` (NIfTI pairs, else raw DICOM case folders).
- * @throws DataError if none is found (empty folder or wrong layout)
- */
-export function listChaosCases(dir: string): string[] {
-  const imgs = niftiIn(dir, /^image_(\d+)\.nii(\.gz)?$/);
-  if (imgs.size > 0) return [...imgs.keys()].sort(byNumber);
-  const raw = chaosRawCases(dir);
-  if (raw.size > 0) return [...raw.keys()].sort(byNumber);
-  throw new DataError(dir, "no CHAOS cases found (expected image_<id>.nii.gz + label_<id>.nii.gz, or <id>/T2SPIR/DICOM_anon/)");
-}
 
 /**
  * Loads one CHAOS MRI case (image float32, label mapped to 0 bg, 1 liver, 2 right kidney,
@@ -113,26 +70,6 @@ export function loadChaosCase(dir: string, id: string): Case {
     label: { data: lab, shape: image.shape, spacing: image.spacing, affine: image.affine, source: ground },
     meta: { dataset: "chaos", dicomFolder: join(caseDir, "DICOM_anon"), labelFolder: ground, labelCodes: CHAOS_PNG_LABELS.codes },
   };
-}
-
-/**
- * Lists BTCV CT case ids under `dir` that have an image: raw `img/img<id>.nii.gz`, or bundled
- * `images_png/SABS_<k>/` with `labels/label_<k>.nii.gz`.
- * @throws DataError if none is found
- */
-export function listBtcvCases(dir: string): string[] {
-  if (existsSync(join(dir, "img"))) {
-    const ids = [...niftiIn(join(dir, "img"), /^img(\d+)\.nii(\.gz)?$/).keys()];
-    if (ids.length > 0) return ids.sort(byNumber);
-  }
-  if (existsSync(join(dir, "images_png")) && existsSync(join(dir, "labels"))) {
-    const labs = niftiIn(join(dir, "labels"), /^label_(\d+)\.nii(\.gz)?$/);
-    const ids = listDir(join(dir, "images_png"))
-      .map((f) => /^SABS_(\d+)$/.exec(f)?.[1])
-      .filter((k): k is string => k !== undefined && labs.has(k));
-    if (ids.length > 0) return ids.sort(byNumber);
-  }
-  throw new DataError(dir, "no BTCV cases found (expected img/img<id>.nii.gz + label/label<id>.nii.gz, or labels/label_<k>.nii.gz + images_png/SABS_<k>/)");
 }
 
 /**

@@ -5,13 +5,15 @@
  *   - sifa: the four MM-WHS SIFA slice triplets (training_* -> train, validation_* -> val).
  * And `loadPrepared`: reads back a folder written by `prepare` (manifest + NIfTI).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { Case, ModalityName } from "./types.ts";
 import { DataError } from "../util/errors.ts";
-import { listBtcvCases, listChaosCases, loadBtcvCase, loadChaosCase } from "./abdominal.ts";
+import { loadBtcvCase, loadChaosCase } from "./abdominal.ts";
+import { bundledAbdominalSplits, hasBundledAbdominal } from "./abdominal-cases.ts";
+export { bundledAbdominalCases, bundledAbdominalSplits, hasBundledAbdominal } from "./abdominal-cases.ts";
 import { listSifaFiles, loadSifaFile } from "./cardiac.ts";
-import { loadOrCreateSplits, splitsPath, SPLIT_SEED, type SplitFile } from "./splits.ts";
+import { splitsPath, type SplitFile } from "./splits.ts";
 import { preprocessCase, type PreprocessOptions } from "./preprocess.ts";
 import { REPO_ROOT } from "./root.ts";
 import { readNifti } from "./nifti.ts";
@@ -34,24 +36,9 @@ export interface BundledLoadOptions {
 const CT_DIR = "btcv_sabs_ct";
 const MRI_DIR = "chaos_t2_mr";
 
-/** Whether `root` holds the bundled abdominal folders. */
-export function hasBundledAbdominal(root: string): boolean {
-  return existsSync(join(root, CT_DIR, "labels")) && existsSync(join(root, MRI_DIR));
-}
-
-/** The committed abdominal split, checked against the case lists found under `root`. */
-export function bundledAbdominalSplits(root: string, splitFile = splitsPath("abdominal", REPO_ROOT)): SplitFile {
-  return loadOrCreateSplits(splitFile, "abdominal", { ct: listBtcvCases(join(root, CT_DIR)), mri: listChaosCases(join(root, MRI_DIR)) }, SPLIT_SEED);
-}
-
 function splitIds(s: SplitFile): Record<SplitName, Record<ModalityName, string[]>> {
   const of = (split: SplitName) => ({ ct: s.splits.ct![split], mri: s.splits.mri![split] });
   return { train: of("train"), val: of("val"), test: of("test") };
-}
-
-/** The bundled abdominal case ids per modality (BTCV CT with PNG slices, CHAOS MRI). */
-export function bundledAbdominalCases(root: string): Record<ModalityName, string[]> {
-  return { ct: listBtcvCases(join(root, CT_DIR)), mri: listChaosCases(join(root, MRI_DIR)) };
 }
 
 /**

@@ -17,7 +17,7 @@ import { join, relative } from "node:path";
 import { resolveModelOptions } from "../models/network.ts";
 import { usesKD, type ModelOptions, type NetworkName, type NormKind, type Setting } from "../models/types.ts";
 import { resolveTrainConfig, type TrainConfig } from "../train/config.ts";
-import { bundledAbdominalCases, bundledAbdominalSplits, hasBundledAbdominal } from "../data/bundled.ts";
+import { bundledAbdominalCases, bundledAbdominalSplits, hasBundledAbdominal } from "../data/abdominal-cases.ts";
 import { foldSplit, loadOrCreateKFold } from "../data/kfold.ts";
 import { REPO_ROOT, findDataRoot } from "../data/root.ts";
 import { splitsPath } from "../data/splits.ts";
