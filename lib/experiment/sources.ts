@@ -91,6 +91,7 @@ export function classSlices(label: { data: Uint8Array; shape: [number, number, n
 export class CaseBatchSource implements BatchSource {
   private counts: [number, number] = [0, 0];
   private readonly fg: Record<ModalityName, ([number, number] | null)[]>;
+  /** cls[m][case]: for each class present in the case, the slices holding it. */
   private readonly cls: Record<ModalityName, number[][][]>;
   private readonly depth: number;
   private readonly classCentred: number;
@@ -107,7 +108,9 @@ export class CaseBatchSource implements BatchSource {
     this.fg = { ct: data.ct.map((c) => foregroundZRange(c.label!)), mri: data.mri.map((c) => foregroundZRange(c.label!)) };
     const K = (cases: Case[]) => 1 + cases.reduce((m, c) => Math.max(m, c.label!.data.reduce((a, v) => (v > a ? v : a), 0)), 0);
     const k = Math.max(K(data.ct), K(data.mri));
-    this.cls = { ct: data.ct.map((c) => classSlices(c.label!, k)), mri: data.mri.map((c) => classSlices(c.label!, k)) };
+    // per case, the slice lists of the classes present in it (computed once, not per sample)
+    const present = (c: Case) => classSlices(c.label!, k).filter((zs) => zs.length > 0);
+    this.cls = { ct: data.ct.map(present), mri: data.mri.map(present) };
   }
   next(modality: Modality, batchSize: number): Batch {
     const m: ModalityName = modality === 0 ? "ct" : "mri";
@@ -119,7 +122,7 @@ export class CaseBatchSource implements BatchSource {
       const nz = cases[ci]!.image.shape[2];
       // the draws below happen in a fixed order whatever the branch, so a source is a pure function of its counters
       const u = rng.next();
-      const present = this.cls[m][ci]!.filter((zs) => zs.length > 0);
+      const present = this.cls[m][ci]!;
       if (this.classCentred > 0 && u < this.classCentred && present.length) {
         const zs = present[rng.int(present.length)]!;
         const zc = zs[rng.int(zs.length)]!;

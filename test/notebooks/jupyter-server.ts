@@ -3,10 +3,10 @@
  * checks on pages rendered by headless Chromium (Debian /usr/bin/chromium, driven by
  * playwright-core). Used by test/notebooks/browser.test.ts.
  */
+import { freePort } from "../net.ts";
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import type { Page } from "playwright-core";
 
 // page-side code (run in Chromium by page.evaluate); the project compiles without the DOM lib
@@ -37,16 +37,6 @@ export function tslabKernelArgv(): string[] | null {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export interface NotebookServer {
   url: string;

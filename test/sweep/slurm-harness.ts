@@ -4,10 +4,10 @@
  * by their pids. Debian packages `slurm-wlm` and `munge` are installed with apt-get when missing
  * and we are root; where they cannot be installed, `startSlurm` says why (the test skips with it).
  */
+import { freePort } from "../net.ts";
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -32,16 +32,6 @@ export function ensureSlurmPackages(): string | undefined {
   return `apt-get could not install slurm-wlm and munge: ${(inst.stderr || up.stderr || "").trim().split("\n").slice(-2).join(" ")}`;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function pidOf(file: string): number | undefined {
   try {
