@@ -12,9 +12,10 @@ if [ -z "$NODE" ]; then
   echo "ummkd kernel: node not found (UMMKD_NODE unset and no node on PATH); run npm run setup in $ROOT" >&2
   exit 1
 fi
-TSLAB="$ROOT/node_modules/tslab/bin/tslab"
+TSLAB="$ROOT/node_modules/tslab/dist/main.js"
 if [ ! -f "$TSLAB" ]; then
   echo "ummkd kernel: $TSLAB is missing; run npm run setup in $ROOT" >&2
   exit 1
 fi
-exec "$NODE" "$TSLAB" "$@"
+# tslab, with error replies nbconvert can show (bin/tslab-kernel.cjs)
+exec "$NODE" "$ROOT/bin/tslab-kernel.cjs" "$@"

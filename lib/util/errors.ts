@@ -3,6 +3,9 @@ export class UmmkdError extends Error {
   constructor(message: string) {
     super(message);
     this.name = new.target.name;
+    // A user or environment error: the notebook kernel (bin/tslab-kernel.cjs) prints it as one
+    // line, no stack. A registered symbol, so it survives module copies and vm contexts.
+    Object.defineProperty(this, Symbol.for("ummkd.userError"), { value: true });
   }
 }
 /** Bad or unreadable input data; `file` is the path at fault. */
