@@ -1,7 +1,7 @@
 /**
  * The fast JS kernels for cpu-style backends (js-cpu-fast.ts) against tfjs-backend-wasm's C++
  * kernels (an independent implementation), over same-shape, scalar, leading/trailing-broadcast
- * and fallback (general broadcast, int32) cases; plus Slice, Transpose and Softmax.
+ * and fallback (general broadcast, int32) cases; plus Slice, Concat, Transpose and Softmax.
  */
 import { describe, it, expect, beforeAll } from "vitest";
 import { initEngine, tf } from "../../lib/engine/index.ts";
@@ -105,6 +105,42 @@ describe("fast cpu kernels vs wasm", () => {
       expect(sx).toEqual(sy);
       expect(Array.from(x)).toEqual(Array.from(y));
     }
+  });
+
+  it.each([
+    // channels-last skip connection (short runs: the loop path), long runs (the set path), a middle
+    // axis, axis 0, a zero-size input, three inputs, int32, and a rank-1 concat
+    { shapes: [[2, 3, 4, 5, 8], [2, 3, 4, 5, 8]], axis: -1, dtype: "float32" },
+    { shapes: [[2, 3, 4, 5, 3], [2, 3, 4, 5, 1], [2, 3, 4, 5, 6]], axis: 4, dtype: "float32" },
+    { shapes: [[2, 70], [2, 90]], axis: 1, dtype: "float32" },
+    { shapes: [[2, 3, 20, 5], [2, 4, 20, 5]], axis: 1, dtype: "float32" },
+    { shapes: [[1, 3, 4], [2, 3, 4]], axis: 0, dtype: "float32" },
+    { shapes: [[2, 3, 0], [2, 3, 4]], axis: 2, dtype: "float32" },
+    { shapes: [[2, 3, 2], [2, 3, 5]], axis: -1, dtype: "int32" },
+    { shapes: [[3], [4]], axis: 0, dtype: "float32" },
+  ] as const)("concat $shapes on axis $axis ($dtype)", async ({ shapes, axis, dtype }) => {
+    const rng = new Rng(13);
+    const xs = shapes.map((sh) => rand(rng, [...sh]));
+    const make = () => xs.map((x) => (dtype === "int32" ? tf.tensor(Int32Array.from(x.v, (v) => Math.round(v * 100)), x.shape, "int32") : tf.tensor(x.v, x.shape)));
+    const [x, y, sx, sy] = await both(() => tf.tidy(() => tf.concat(make(), axis)));
+    expect(sx).toEqual(sy);
+    expect(Array.from(x)).toEqual(Array.from(y));
+  });
+
+  it("concat's gradient (split of dy) reaches each input, channels-last", async () => {
+    const rng = new Rng(17);
+    const A = rand(rng, [2, 3, 4, 5]), B = rand(rng, [2, 3, 4, 2]), W = rand(rng, [2, 3, 4, 7]);
+    const grads = async () => {
+      const [ga, gb] = tf.grads((a: Tensor, b: Tensor) => tf.sum(tf.mul(tf.concat([a, b], -1), tf.tensor(W.v, W.shape))))([tf.tensor(A.v, A.shape), tf.tensor(B.v, B.shape)]);
+      return [Array.from(ga!.dataSync()), Array.from(gb!.dataSync())];
+    };
+    await tf.setBackend("cpu");
+    const [ga, gb] = await grads();
+    // hand: dL/dA[..., c] = W[..., c] and dL/dB[..., c] = W[..., 5 + c]
+    const wa: number[] = [], wb: number[] = [];
+    for (let i = 0; i < 24; i++) for (let c = 0; c < 7; c++) (c < 5 ? wa : wb).push(W.v[i * 7 + c]!);
+    expect(ga).toEqual(wa);
+    expect(gb).toEqual(wb);
   });
 
   it.each([

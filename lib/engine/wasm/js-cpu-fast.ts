@@ -112,6 +112,9 @@ function loops(expr: string): BinOp {
   return new Function("a", "b", "o", "mode", "period", body) as BinOp;
 }
 
+/** Below this many elements a contiguous run is copied by a loop rather than set(subarray()). */
+const SHORT_RUN = 64;
+
 /** Slice: copies contiguous innermost runs (any dtype with a typed-array storage). */
 const slice = (stock: KernelFunc): KernelFunc => (args) => {
   const { x } = args.inputs as { x: TensorInfo };
@@ -143,7 +146,9 @@ const slice = (stock: KernelFunc): KernelFunc => (args) => {
   for (let o = 0, dst = 0; o < nOuter; o++, dst += run) {
     let src = base0;
     for (let i = 0; i < inner; i++) src += idx[i] * strides[i]!;
-    out.set(xv.subarray(src, src + run), dst);
+    // short runs (a channel slice of a channels-last tensor): a loop, not a subarray object per row
+    if (run < SHORT_RUN) for (let j = 0; j < run; j++) out[dst + j] = xv[src + j]!;
+    else out.set(xv.subarray(src, src + run), dst);
     for (let i = inner - 1; i >= 0; i--) {
       if (++idx[i] < outer[i]!) break;
       idx[i] = 0;
@@ -290,6 +295,48 @@ const splitV = (stock: KernelFunc): KernelFunc => (args) => {
   });
 };
 
+/**
+ * Concat (any dtype stored in a typed array, all inputs of one dtype): each input contributes a
+ * contiguous run of prod(shape[axis:]) elements per outer index. The stock kernel copies the
+ * 3D U-Net's channel concatenations (skip connections, axis = last, runs of 4-16 channels) element
+ * by element with index arithmetic: ~50 ms for 2 x 1.9M floats; here plain loops per run.
+ */
+const concat = (stock: KernelFunc): KernelFunc => (args) => {
+  const inputs = args.inputs as unknown as TensorInfo[];
+  const axis0 = (args.attrs as unknown as { axis: number | number[] }).axis;
+  if (!Array.isArray(inputs) || inputs.length === 0) return stock(args);
+  const dtype = inputs[0]!.dtype;
+  const r = inputs[0]!.shape.length;
+  if (dtype === "string" || dtype === "complex64" || r === 0) return stock(args);
+  const a0 = Array.isArray(axis0) ? axis0[0]! : axis0;
+  const axis = a0 < 0 ? a0 + r : a0;
+  if (!(axis >= 0 && axis < r)) return stock(args);
+  for (const t of inputs) {
+    if (t.dtype !== dtype || t.shape.length !== r) return stock(args);
+    for (let i = 0; i < r; i++) if (i !== axis && t.shape[i] !== inputs[0]!.shape[i]) return stock(args);
+  }
+  const be = args.backend as unknown as CpuLike;
+  const outShape = inputs[0]!.shape.slice();
+  outShape[axis] = inputs.reduce((a, t) => a + t.shape[axis]!, 0);
+  const nOuter = prod(outShape.slice(0, axis));
+  const runs = inputs.map((t) => prod(t.shape.slice(axis)));
+  const row = runs.reduce((a, b) => a + b, 0);
+  const vals = inputs.map((t) => be.readSync(t.dataId) as Arr);
+  const out = allocLike(be, vals[0]!, nOuter * row);
+  let off = 0;
+  for (let k = 0; k < inputs.length; k++) {
+    const v = vals[k]!, run = runs[k]!;
+    if (run === 0) continue;
+    if (run < SHORT_RUN) {
+      for (let o = 0, src = 0, dst = off; o < nOuter; o++, src += run, dst += row) for (let j = 0; j < run; j++) out[dst + j] = v[src + j]!;
+    } else {
+      for (let o = 0; o < nOuter; o++) out.set(v.subarray(o * run, (o + 1) * run), o * row + off);
+    }
+    off += run;
+  }
+  return be.makeTensorInfo(outShape, dtype, out);
+};
+
 /** Copies out[off, off + block) into the next rep - 1 blocks (doubling: log2(rep) copies). */
 function repeatBlock(out: Arr, off: number, block: number, rep: number): void {
   let filled = 1;
@@ -366,6 +413,7 @@ export const CPU_FAST_KERNELS: Record<string, (stock: KernelFunc) => KernelFunc>
   Sub: makeBinary(loops("X - Y")),
   RealDiv: makeBinary(loops("X / Y")),
   Slice: slice,
+  Concat: concat,
   Transpose: transpose,
   Softmax: softmax,
   MirrorPad: mirrorPad,
