@@ -8,7 +8,7 @@
  * JSON array of {hash, plan} on the last line).
  * Overrides (--alphas, --norms, --settings, --seeds, --steps) write to a variant folder
  * (<profile>-<what differs>, lib/experiment/params.ts); a folder tracked by git (the committed
- * results) is never replaced without --force.
+ * results) is never replaced without --force, except a notebook's re-derivation from the run store.
  */
 import { readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -119,21 +119,26 @@ export async function run(argv: string[]): Promise<number> {
     console.log(values.json ? JSON.stringify(unique.map(({ hash, plan }) => ({ hash, plan }))) : `${unique.length} plans (profile ${profile}); nothing trained`);
     return 0;
   }
-  // refuse before training, not after, when the results would land in a committed folder
-  const early = (name: string) => {
+  // refuse before training, not after, when the results would land in a committed folder. A
+  // notebook's default grid at cpu/paper is stored in the committed run store (results/runs/), so
+  // its artefacts are a re-derivation from committed records (checked again when writing); a
+  // config alone has no tables or figures and never replaces a notebook's committed folder.
+  const early = (name: string, notebook: boolean) => {
     const p = resolveProfileName(values.profile ?? null);
-    if (!values["train-only"]) guardOverwrite(join(out, name, variantName(name, p, common, profileDefaults(name, p))), values.force);
+    const variant = variantName(name, p, common, profileDefaults(name, p));
+    const storeGrid = notebook && variant === p && (p === "cpu" || p === "paper");
+    if (!values["train-only"]) guardOverwrite(join(out, name, variant), values.force, storeGrid);
   };
   if (values.notebook) {
     if (!isNotebookName(values.notebook)) throw new OptionError("--notebook", values.notebook, NOTEBOOKS);
-    early(values.notebook);
+    early(values.notebook, true);
     const nb = await runNotebook(values.notebook, params);
     for (const n of nb.notes) console.log(n);
     for (const f of await nb.write(out)) console.log(f);
     return 0;
   }
   const config = loadConfig(resolve(values.config!));
-  early(config.name);
+  early(config.name, false);
   const exp = await runExperiment(config, common);
   if (values["train-only"]) {
     console.log(`${exp.runs.length} runs (${exp.trained} trained, ${exp.cached} from the cache) in ${exp.wallS.toFixed(1)} s`);
@@ -147,6 +152,7 @@ export async function run(argv: string[]): Promise<number> {
       summary: summarizeTidy(exp.rows), tables: [], figures: [], notes: [`${exp.runs.length} runs (${exp.trained} trained, ${exp.cached} cached)`],
     },
     out,
+    { rederive: false },
   );
   console.log(`${exp.runs.length} runs (${exp.trained} trained, ${exp.cached} from the cache) in ${exp.wallS.toFixed(1)} s`);
   for (const f of files) console.log(f);

@@ -138,7 +138,7 @@ export function notebookJson(name: NotebookName): Record<string, unknown> {
       "## Profiles",
       "`smoke` (CI: pipeline check, meaningless numbers) · `quick` (synthetic data, minutes) · `cpu` (committed results) · `paper` (the paper's settings; GPU and the real datasets).",
       "The profile comes from the parameters cell below, which defaults to `UMMKD_PROFILE` (set by `npm run reproduce -- --profile P`), else `quick`.",
-      `Trained runs are cached (\`.ummkd-cache/runs/\`, keyed by a hash of the run's config): re-running loads them unless \`force: true\`. Results are written to \`results/${name}/<profile>/\`; a run whose parameters differ from the defaults below goes to a folder named by what differs (e.g. \`results/${name}/cpu-alpha0.3/\`, shown beside the committed numbers), and committed results are never overwritten unless \`force: true\`. A misspelt key or an invalid value stops the run with a message naming it.`,
+      `Trained runs are cached (\`.ummkd-cache/runs/\`, keyed by a hash of the run's config): re-running loads them unless \`force: true\`. Results are written to \`results/${name}/<profile>/\`; a run whose parameters differ from the defaults below goes to a folder named by what differs (e.g. \`results/${name}/cpu-alpha0.3/\`, shown beside the committed numbers), and committed results are never overwritten unless \`force: true\` (or by a re-derivation: at the default parameters the committed tables and figures are recomputed from the committed run records in \`results/runs/\`). A misspelt key or an invalid value stops the run with a message naming it.`,
     ]),
     code([
       "// Setup: the library is ESM TypeScript; tslab runs cells as CommonJS, so register tsx's require hook first,",

@@ -10,7 +10,7 @@
  *   not make a variant (they change how, not what, is computed).
  * - `committedResults` / `guardOverwrite`: a results folder tracked by git (the committed results
  *   people cite) is never overwritten unless `force` (notebook), `--force` (CLI, reproduce) or
- *   UMMKD_FORCE=1 is given.
+ *   UMMKD_FORCE=1 is given, or the results are a re-derivation from the committed run store.
  * - `comparisonTable`: a variant's overall Dice beside the committed results of the same profile.
  */
 import { execFileSync } from "node:child_process";
@@ -147,11 +147,15 @@ export function committedResults(dir: string): boolean {
 }
 
 /**
- * Refuse to write into a committed results folder unless forced.
+ * Refuse to write into a committed results folder unless forced, or unless the results are a
+ * re-derivation: a notebook's artefacts computed entirely from run records in the committed run
+ * store (`results/runs/`, see lib/experiment/cache.ts), so that nothing they replace is lost
+ * (the folder and every record behind it are in git). Tweaked parameters never get here: they
+ * write a variant folder.
  * @throws DataError naming the folder and how to force it
  */
-export function guardOverwrite(dir: string, force: boolean): void {
-  if (force || process.env.UMMKD_FORCE === "1" || !committedResults(dir)) return;
+export function guardOverwrite(dir: string, force: boolean, derivedFromStore = false): void {
+  if (force || process.env.UMMKD_FORCE === "1" || derivedFromStore || !committedResults(dir)) return;
   const rel = relative(ROOT, dir) || dir;
   throw new DataError(rel, "holds committed results and is not overwritten; change a parameter to write a variant folder beside it, or set force: true (notebook) / --force (ummkd experiment, npm run reproduce) to replace them");
 }

@@ -17,7 +17,7 @@
  * `results/<notebook>/<profile>-<what differs>/` (lib/experiment/params.ts; gitignored).
  * The folder is replaced atomically (written to a temp sibling, then renamed). Only `cpu` (and
  * `paper`) folders are committed; `smoke`, `quick` and variant folders are gitignored, and a
- * folder tracked by git is never replaced unless forced (`guardOverwrite`).
+ * folder tracked by git is never replaced unless forced or re-derived from the run store (`guardOverwrite`).
  */
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -31,6 +31,7 @@ import type { PlotlyFigure } from "./plotly.ts";
 import type { ExperimentResult } from "./runner.ts";
 import type { SummaryRow } from "./summary.ts";
 import { guardOverwrite } from "./params.ts";
+import { storeDir } from "./cache.ts";
 import { plotlyHtml } from "./plotly.ts";
 import { tidyToCsv, type TidyRow } from "./tidy.ts";
 
@@ -101,14 +102,22 @@ export interface NotebookResults {
   notes: string[];
 }
 
+/** Whether every run behind `run` has its record in the committed run store (`storeDir()`). */
+export function derivedFromStore(run: Pick<NotebookResults, "experiments">): boolean {
+  const keys = run.experiments.flatMap((e) => e.runs.map((r) => r.key));
+  return keys.length > 0 && keys.every((k) => existsSync(join(storeDir(), `${k}.json`)));
+}
+
 /**
  * Write every results file of a notebook run into `<root>/<notebook>/<variant or profile>/`;
  * returns the written paths.
- * @throws DataError when that folder holds committed results and neither `run.params.force` nor UMMKD_FORCE=1 is set
+ * @throws DataError when that folder holds committed results and neither `run.params.force` nor
+ *   UMMKD_FORCE=1 is set, unless `rederive` (default true) and every run's record is in the committed
+ *   run store (a re-derivation, see `guardOverwrite`)
  */
-export async function writeNotebookResults(run: NotebookResults, root: string): Promise<string[]> {
+export async function writeNotebookResults(run: NotebookResults, root: string, o: { rederive?: boolean } = {}): Promise<string[]> {
   const dir = resultsDir(root, run.name, run.variant ?? run.profile);
-  guardOverwrite(dir, run.params.force === true);
+  guardOverwrite(dir, run.params.force === true, o.rederive !== false && derivedFromStore(run));
   const files: string[] = [];
   const runs = run.experiments.flatMap((e) =>
     e.runs.map((r) => ({

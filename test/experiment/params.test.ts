@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkParams, comparisonTable, committedResults, guardOverwrite, ParamError, variantName } from "../../lib/experiment/params.ts";
 import { run as cli } from "../../lib/cli/experiment.ts";
+import { derivedFromStore } from "../../lib/experiment/results.ts";
 import { DataError } from "../../lib/util/errors.ts";
 import type { SummaryRow } from "../../lib/experiment/summary.ts";
 
@@ -66,13 +67,31 @@ describe("committed results are never overwritten unless forced", () => {
       expect(() => guardOverwrite(committed, false)).toThrow(DataError);
       expect(() => guardOverwrite(committed, false)).toThrow(/^results\/table1_cardiac\/cpu: holds committed results .*force: true .*--force/);
       expect(() => guardOverwrite(committed, true)).not.toThrow();
+      // a re-derivation from the committed run store replaces them without force
+      expect(() => guardOverwrite(committed, false, true)).not.toThrow();
     } finally {
       if (env !== undefined) process.env.UMMKD_FORCE = env;
     }
   });
-  it("the CLI refuses before training: --profile cpu into the committed folder", async () => {
+  it("the CLI refuses before training: a config (no tables or figures) at --profile cpu into a notebook's committed folder", async () => {
     await expect(cli(["--config", join(ROOT, "data", "configs", "table1_cardiac.json"), "--profile", "cpu"])).rejects.toThrow(/results\/table1_cardiac\/cpu: holds committed results/);
-    await expect(cli(["--notebook", "table2_abdominal", "--profile", "cpu"])).rejects.toThrow(/results\/table2_abdominal\/cpu: holds committed results/);
+    await expect(cli(["--config", join(ROOT, "data", "configs", "table2_abdominal.json"), "--profile", "cpu"])).rejects.toThrow(/results\/table2_abdominal\/cpu: holds committed results/);
+  });
+  it("results count as a re-derivation only when every run's record is in the run store", () => {
+    const store = mkdtempSync(join(tmpdir(), "ummkd-store-"));
+    const prev = process.env.UMMKD_RUN_STORE;
+    process.env.UMMKD_RUN_STORE = store;
+    try {
+      const run = (keys: string[]) => ({ experiments: [{ runs: keys.map((key) => ({ key })) }] }) as unknown as Parameters<typeof derivedFromStore>[0];
+      writeFileSync(join(store, "aaaa.json"), "{}");
+      writeFileSync(join(store, "bbbb.json"), "{}");
+      expect(derivedFromStore(run(["aaaa", "bbbb"]))).toBe(true);
+      expect(derivedFromStore(run(["aaaa", "cccc"]))).toBe(false); // one run from the cache or trained elsewhere
+      expect(derivedFromStore(run([]))).toBe(false);
+    } finally {
+      if (prev === undefined) delete process.env.UMMKD_RUN_STORE;
+      else process.env.UMMKD_RUN_STORE = prev;
+    }
   });
 });
 
