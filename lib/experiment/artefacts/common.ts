@@ -109,10 +109,18 @@ export function dataNote(rows: readonly TidyRow[]): string {
   return `Data: ${src.join("; ")}.`;
 }
 
-/** How many runs, how many trained now (and how long) or from the cache, steps, backend. */
+/**
+ * How many runs, how many trained now (and how long), loaded from the committed run store
+ * (results/runs/) or from the local cache, steps, backend, and the training time of the loaded ones.
+ */
 export function runNote(runs: readonly RunRecord[]): string {
   const trained = runs.filter((r) => !r.cached);
+  const stored = runs.filter((r) => r.cached && r.from === "store").length;
+  const cached = runs.length - trained.length - stored;
   const steps = [...new Set(runs.map((r) => r.train.steps))].join("/");
   const wall = trained.reduce((a, r) => a + r.train.wallS + r.train.evalS, 0);
-  return `${runs.length} runs (${trained.length} trained now in ${wall.toFixed(0)} s, ${runs.length - trained.length} from the cache), ${steps} steps each, backend ${[...new Set(runs.map((r) => r.provenance.backend ?? "?"))].join("/")}.`;
+  const loaded = runs.filter((r) => r.cached).reduce((a, r) => a + r.train.wallS, 0);
+  const from = [stored ? `${stored} from the run store results/runs/` : "", cached ? `${cached} from the cache` : ""].filter(Boolean);
+  return `${runs.length} runs (${trained.length} trained now in ${wall.toFixed(0)} s${from.length ? `, ${from.join(", ")}` : ""}), ${steps} steps each, backend ${[...new Set(runs.map((r) => r.provenance.backend ?? "?"))].join("/")}` +
+    (loaded > 0 ? `; the loaded runs trained for ${(loaded / 60).toFixed(0)} min in all.` : ".");
 }
