@@ -15,7 +15,7 @@ import type { Scalar } from "@tensorflow/tfjs-core";
 import { initEngine, batchNormTraining, fusedAdam, type EngineInfo } from "../engine/index.ts";
 import { OptionError, oneOf } from "../util/errors.ts";
 import { Rng } from "../util/rng.ts";
-import type { NetworkName } from "../models/types.ts";
+import { NORM_KINDS, type NetworkName, type NormKind } from "../models/types.ts";
 
 export type BenchNetwork = "dilated2d" | "unet3d" | "placeholder";
 export const BENCH_NETWORKS: readonly BenchNetwork[] = ["dilated2d", "unet3d", "placeholder"];
@@ -38,6 +38,8 @@ export interface TrainStepOptions {
   profile?: boolean;
   /** "fused" (lib/engine fusedAdam, default) or "tfjs" (tf.train.adam); the same update. */
   optimizer?: "fused" | "tfjs";
+  /** Normalization family of dilated2d / unet3d (Table V); default "batch". */
+  norm?: NormKind;
 }
 
 export interface KernelTime {
@@ -56,6 +58,7 @@ export interface TrainStepResult {
   size: number;
   batch: number;
   optimizer: "fused" | "tfjs";
+  norm: NormKind;
   /** Median over the timed steps. */
   ms_per_step: number;
   ms_steps: number[];
@@ -117,7 +120,7 @@ async function paperModel(o: TrainStepOptions, rng: Rng): Promise<StepModel> {
   const { buildModel } = await import("../models/index.ts");
   const { defaultEta } = await import("../losses/index.ts");
   const { realLosses, stepLoss, stepSeed } = await import("../train/index.ts");
-  const net = buildModel({ network: o.network as NetworkName, setting: "ours", width: o.width, seed: 1 });
+  const net = buildModel({ network: o.network as NetworkName, setting: "ours", width: o.width, seed: 1, norm: o.norm ?? "batch" });
   const K = net.options.numClasses;
   // unet3d is D-first (NDHWC, D = the slice axis of the notes' [3,3,1] kernels): [depth, S, S]
   const spatial = o.network === "unet3d" ? [o.depth ?? 8, o.size, o.size] : [o.size, o.size];
@@ -152,6 +155,8 @@ export function checkTrainStepOptions(o: TrainStepOptions): TrainStepOptions {
   pos("batch", o.batch);
   pos("steps", o.steps);
   if (o.optimizer !== undefined) oneOf("--optimizer", o.optimizer, ["fused", "tfjs"] as const);
+  if (o.norm !== undefined) oneOf("--norm", o.norm, NORM_KINDS);
+  if (o.norm !== undefined && o.norm !== "batch" && o.network === "placeholder") throw new OptionError("--norm", o.norm, "batch for --network placeholder (its BN is fixed)");
   if (!(Number.isInteger(o.warmup) && o.warmup >= 0)) throw new OptionError("--warmup", o.warmup, "an integer >= 0");
   if (o.network !== "placeholder" && o.size % 8 !== 0) throw new OptionError("--size", o.size, "a multiple of 8 (three 2x poolings)");
   return o;
@@ -205,6 +210,7 @@ export async function benchTrainStep(opts: TrainStepOptions): Promise<TrainStepR
     size: o.size,
     batch: o.batch,
     optimizer: o.optimizer ?? "fused",
+    norm: o.norm ?? "batch",
     ms_per_step: Math.round(sorted[Math.floor(sorted.length / 2)]! * 10) / 10,
     ms_steps: times.map((t) => Math.round(t * 10) / 10),
     params: model.params,
