@@ -62,7 +62,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(JSON.stringify(res));
   } else {
     console.log(
-      `${res.network} (width ${res.width}, ${res.norm} norm, ${res.size}px, batch ${res.batch}/modality): ${res.ms_per_step} ms/step on ${res.backend} (${res.threads} thread${res.threads === 1 ? "" : "s"}), ${res.params} params, loss ${res.loss.toFixed(4)}, leak ${res.tensor_leak_per_step}/step`,
+      `${res.network} (width ${res.width}, ${res.norm} norm, ${res.size}px, batch ${res.batch}/modality): ${res.ms_per_step} ms/step (${res.cpu_ms_per_step} ms CPU) on ${res.backend} (${res.threads} thread${res.threads === 1 ? "" : "s"}), ${res.params} params, loss ${res.loss.toFixed(4)}, leak ${res.tensor_leak_per_step}/step`,
     );
     if (res.profile) for (const k of res.profile.slice(0, 25)) console.log(`  ${k.kernel.padEnd(28)} ${String(k.ms).padStart(9)} ms  ${k.calls} calls`);
   }
