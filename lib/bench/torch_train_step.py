@@ -16,6 +16,10 @@ Networks:
   placeholder  the engine issue's 3-layer net: 3x3 convs 1->16->32->32 with BN + LeakyReLU, 1x1 conv
                to 5 classes, softmax CE, Adam; B images of S x S x 1.
 
+--norm batch|instance|layer|group (dilated2d, unet3d): the normalization family of Table V, as
+lib/models/norm.ts defines it (instance / layer / group as nn.GroupNorm with G = C / 1 / the largest
+divisor of C not above 32, TF contrib epsilons).
+
 Prints one JSON line: {"ms_per_step", "ms_steps", "params", "threads", "torch", ...}.
 """
 import argparse
@@ -27,14 +31,37 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 K = 5
+# Normalization family of dilated2d / unet3d (Table V, --norm); set by main().
+NORM = "batch"
+# lib/models/norm.ts DEFAULT_NORM_EPSILON and DEFAULT_NORM_GROUPS
+NORM_EPS = {"batch": 1e-3, "instance": 1e-6, "layer": 1e-12, "group": 1e-6}
+NORM_GROUPS = 32
+
+
+def group_count(c, groups):
+    """lib/models/norm.ts groupCount: the largest divisor of c not above groups."""
+    for g in range(min(groups, c), 0, -1):
+        if c % g == 0:
+            return g
+    return 1
+
+
+def make_norm(c, dims):
+    """One normalization layer of kind NORM for c channels. Instance / layer / group are per sample
+    over the spatial axes and C/G consecutive channels (G = C, 1, group_count(C, 32)), i.e. nn.GroupNorm
+    with affine gamma/beta, as lib/models/norm.ts."""
+    if NORM == "batch":
+        return (nn.BatchNorm2d if dims == 2 else nn.BatchNorm3d)(c, eps=1e-3, momentum=0.1)
+    g = {"instance": c, "layer": 1, "group": group_count(c, NORM_GROUPS)}[NORM]
+    return nn.GroupNorm(g, c, eps=NORM_EPS[NORM])
 
 
 class ModBN(nn.Module):
-    """One BatchNorm per modality (TF batch_norm: decay 0.9 -> momentum 0.1, eps 1e-3)."""
+    """One normalization per modality (batch: TF batch_norm: decay 0.9 -> momentum 0.1, eps 1e-3)."""
 
     def __init__(self, c):
         super().__init__()
-        self.bn = nn.ModuleList([nn.BatchNorm2d(c, eps=1e-3, momentum=0.1) for _ in range(2)])
+        self.bn = nn.ModuleList([make_norm(c, 2) for _ in range(2)])
 
     def forward(self, x, m):
         return self.bn[m](x)
@@ -148,7 +175,7 @@ def kd_loss(la, ga, lb, gb):
 class ModBN3(nn.Module):
     def __init__(self, c):
         super().__init__()
-        self.bn = nn.ModuleList([nn.BatchNorm3d(c, eps=1e-3, momentum=0.1) for _ in range(2)])
+        self.bn = nn.ModuleList([make_norm(c, 3) for _ in range(2)])
 
     def forward(self, x, m):
         return self.bn[m](x)
@@ -240,7 +267,12 @@ def main():
     ap.add_argument("--steps", type=int, default=5)
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--norm", default="batch", choices=["batch", "instance", "layer", "group"])
     a = ap.parse_args()
+    global NORM
+    NORM = a.norm
+    if a.norm != "batch" and a.network == "placeholder":
+        ap.error("--norm: the placeholder network's normalization is batch norm only")
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     S, B = a.size, a.batch
@@ -290,7 +322,7 @@ def main():
     times.sort()
     params = sum(p.numel() for p in net.parameters() if p.requires_grad)
     print(json.dumps({
-        "impl": "pytorch", "network": a.network, "width": a.width, "size": S, "batch": B,
+        "impl": "pytorch", "network": a.network, "norm": a.norm, "width": a.width, "size": S, "batch": B,
         "ms_per_step": times[len(times) // 2], "ms_steps": times, "params": params,
         "threads": torch.get_num_threads(), "torch": torch.__version__, "loss": loss,
     }))

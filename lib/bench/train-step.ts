@@ -15,7 +15,7 @@ import type { Scalar } from "@tensorflow/tfjs-core";
 import { initEngine, batchNormTraining, fusedAdam, type EngineInfo } from "../engine/index.ts";
 import { OptionError, oneOf } from "../util/errors.ts";
 import { Rng } from "../util/rng.ts";
-import type { NetworkName } from "../models/types.ts";
+import { NORM_KINDS, type NetworkName, type NormKind } from "../models/types.ts";
 
 export type BenchNetwork = "dilated2d" | "unet3d" | "placeholder";
 export const BENCH_NETWORKS: readonly BenchNetwork[] = ["dilated2d", "unet3d", "placeholder"];
@@ -38,6 +38,8 @@ export interface TrainStepOptions {
   profile?: boolean;
   /** "fused" (lib/engine fusedAdam, default) or "tfjs" (tf.train.adam); the same update. */
   optimizer?: "fused" | "tfjs";
+  /** Normalization family of dilated2d / unet3d (Table V); default "batch". */
+  norm?: NormKind;
 }
 
 export interface KernelTime {
@@ -56,9 +58,16 @@ export interface TrainStepResult {
   size: number;
   batch: number;
   optimizer: "fused" | "tfjs";
+  norm: NormKind;
   /** Median over the timed steps. */
   ms_per_step: number;
   ms_steps: number[];
+  /**
+   * Median CPU time of this process per timed step (user + system, process.cpuUsage): on a
+   * shared machine it is far less disturbed by other processes than the wall time, and at one
+   * thread it is the wall time the step would take alone (plus V8's GC helper threads).
+   */
+  cpu_ms_per_step: number;
   params: number;
   loss: number;
   /** Tensors left behind per step (should be 0). */
@@ -117,7 +126,7 @@ async function paperModel(o: TrainStepOptions, rng: Rng): Promise<StepModel> {
   const { buildModel } = await import("../models/index.ts");
   const { defaultEta } = await import("../losses/index.ts");
   const { realLosses, stepLoss, stepSeed } = await import("../train/index.ts");
-  const net = buildModel({ network: o.network as NetworkName, setting: "ours", width: o.width, seed: 1 });
+  const net = buildModel({ network: o.network as NetworkName, setting: "ours", width: o.width, seed: 1, norm: o.norm ?? "batch" });
   const K = net.options.numClasses;
   // unet3d is D-first (NDHWC, D = the slice axis of the notes' [3,3,1] kernels): [depth, S, S]
   const spatial = o.network === "unet3d" ? [o.depth ?? 8, o.size, o.size] : [o.size, o.size];
@@ -152,6 +161,8 @@ export function checkTrainStepOptions(o: TrainStepOptions): TrainStepOptions {
   pos("batch", o.batch);
   pos("steps", o.steps);
   if (o.optimizer !== undefined) oneOf("--optimizer", o.optimizer, ["fused", "tfjs"] as const);
+  if (o.norm !== undefined) oneOf("--norm", o.norm, NORM_KINDS);
+  if (o.norm !== undefined && o.norm !== "batch" && o.network === "placeholder") throw new OptionError("--norm", o.norm, "batch for --network placeholder (its BN is fixed)");
   if (!(Number.isInteger(o.warmup) && o.warmup >= 0)) throw new OptionError("--warmup", o.warmup, "an integer >= 0");
   if (o.network !== "placeholder" && o.size % 8 !== 0) throw new OptionError("--size", o.size, "a multiple of 8 (three 2x poolings)");
   return o;
@@ -175,11 +186,13 @@ export async function benchTrainStep(opts: TrainStepOptions): Promise<TrainStepR
   };
   for (let i = 0; i < o.warmup; i++) step();
   const before = tf.memory().numTensors;
-  const times: number[] = [];
+  const times: number[] = [], cpuTimes: number[] = [];
   for (let i = 0; i < o.steps; i++) {
-    const t = performance.now();
+    const t = performance.now(), c = process.cpuUsage();
     step();
     times.push(performance.now() - t);
+    const dc = process.cpuUsage(c);
+    cpuTimes.push((dc.user + dc.system) / 1000);
   }
   const leak = (tf.memory().numTensors - before) / o.steps;
   let profile: KernelTime[] | undefined;
@@ -195,6 +208,7 @@ export async function benchTrainStep(opts: TrainStepOptions): Promise<TrainStepR
     profile = [...agg.values()].sort((a, b) => b.ms - a.ms).map((e) => ({ ...e, ms: Math.round(e.ms * 10) / 10 }));
   }
   const sorted = [...times].sort((a, b) => a - b);
+  const cpuSorted = [...cpuTimes].sort((a, b) => a - b);
   const res: TrainStepResult = {
     impl: "ummkd",
     backend: info.backend,
@@ -205,8 +219,10 @@ export async function benchTrainStep(opts: TrainStepOptions): Promise<TrainStepR
     size: o.size,
     batch: o.batch,
     optimizer: o.optimizer ?? "fused",
+    norm: o.norm ?? "batch",
     ms_per_step: Math.round(sorted[Math.floor(sorted.length / 2)]! * 10) / 10,
     ms_steps: times.map((t) => Math.round(t * 10) / 10),
+    cpu_ms_per_step: Math.round(cpuSorted[Math.floor(cpuSorted.length / 2)]! * 10) / 10,
     params: model.params,
     loss: lastLoss,
     tensor_leak_per_step: leak,

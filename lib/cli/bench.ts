@@ -1,15 +1,16 @@
 /**
  * `ummkd bench <what>`:
  *   train-step  one Adam step of a network (engine issue): --network dilated2d|unet3d|placeholder
- *               --width W --size S --batch B --steps N [--warmup N] [--depth D] [--profile] [--json]
+ *               --width W --size S --batch B --steps N [--warmup N] [--depth D] [--norm KIND] [--profile] [--json]
  *   all         every benchmark of `npm run bench` (lib/bench/run.ts)
  * The backend comes from UMMKD_BACKEND / UMMKD_THREADS (see lib/engine).
  */
 import { parseFlags, numberFlag } from "./args.ts";
 import { OptionError } from "../util/errors.ts";
 import { benchTrainStep, type BenchNetwork } from "../bench/train-step.ts";
+import type { NormKind } from "../models/types.ts";
 
-const USAGE = `usage: ummkd bench train-step --network dilated2d|unet3d|placeholder [--width 0.25] [--size 64] [--batch 8] [--steps 5] [--warmup 2] [--depth 8] [--optimizer fused|tfjs] [--profile] [--json]
+const USAGE = `usage: ummkd bench train-step --network dilated2d|unet3d|placeholder [--width 0.25] [--size 64] [--batch 8] [--steps 5] [--warmup 2] [--depth 8] [--optimizer fused|tfjs] [--norm batch|instance|layer|group] [--profile] [--json]
        ummkd bench all        (the same as npm run bench)`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -35,6 +36,7 @@ export async function run(argv: string[]): Promise<number> {
       warmup: { type: "string" },
       profile: { type: "boolean", default: false },
       optimizer: { type: "string", default: "fused" },
+      norm: { type: "string", default: "batch" },
       json: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
@@ -54,12 +56,13 @@ export async function run(argv: string[]): Promise<number> {
     warmup: numberFlag("warmup", values.warmup, 2),
     profile: values.profile,
     optimizer: values.optimizer as "fused" | "tfjs",
+    norm: values.norm as NormKind,
   });
   if (values.json) {
     console.log(JSON.stringify(res));
   } else {
     console.log(
-      `${res.network} (width ${res.width}, ${res.size}px, batch ${res.batch}/modality): ${res.ms_per_step} ms/step on ${res.backend} (${res.threads} thread${res.threads === 1 ? "" : "s"}), ${res.params} params, loss ${res.loss.toFixed(4)}, leak ${res.tensor_leak_per_step}/step`,
+      `${res.network} (width ${res.width}, ${res.norm} norm, ${res.size}px, batch ${res.batch}/modality): ${res.ms_per_step} ms/step (${res.cpu_ms_per_step} ms CPU) on ${res.backend} (${res.threads} thread${res.threads === 1 ? "" : "s"}), ${res.params} params, loss ${res.loss.toFixed(4)}, leak ${res.tensor_leak_per_step}/step`,
     );
     if (res.profile) for (const k of res.profile.slice(0, 25)) console.log(`  ${k.kernel.padEnd(28)} ${String(k.ms).padStart(9)} ms  ${k.calls} calls`);
   }

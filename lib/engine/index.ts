@@ -15,7 +15,7 @@ import { OptionError, oneOf } from "../util/errors.ts";
 
 export { tf } from "./tf.ts";
 export type { Tensor, Tensor1D, Tensor2D, Tensor3D, Tensor4D, Tensor5D, Variable, Rank, NamedTensorMap, TensorContainer } from "./tf.ts";
-export { batchNormTraining, dropout, updateMovingStats, conv2d, conv3d, conv3dTranspose, conv2dBackpropFilter, conv2dBackpropInput, conv3dBackpropFilter, conv3dBackpropInput } from "./ops.ts";
+export { batchNormTraining, groupNorm, dropout, updateMovingStats, conv2d, conv3d, conv3dTranspose, conv2dBackpropFilter, conv2dBackpropInput, conv3dBackpropFilter, conv3dBackpropInput } from "./ops.ts";
 export type { BatchNormTrainingResult } from "./ops.ts";
 export * from "./kernel-names.ts";
 export { registerKernelPack } from "./wasm/register.ts";

@@ -78,6 +78,32 @@ export interface UmmkdBatchNormTrainGradAttrs {
 }
 
 /**
+ * Group normalization (Wu & He 2018) over channels-last x [B, ...spatial, C], which covers the
+ * per-sample families of Table V: with the C channels split into `groups` = G runs of C/G
+ * consecutive channels, each (sample b, group g) is normalized over its spatial positions and C/G
+ * channels (N = S * C/G values): y = gamma_c * (x - mean_bg) * rstd_bg + beta_c, rstd_bg =
+ * 1/sqrt(var_bg + epsilon), var biased (divided by N). Instance norm is G = C, layer norm G = 1.
+ * Inputs `{ x: [B, ..., C], gamma: [C], beta: [C] }`; attrs `{ groups, epsilon }` (G divides C).
+ * Outputs, in this order: `y` (shape of x), `mean` [B, G], `rstd` [B, G] (saved for the gradient).
+ */
+export const UmmkdGroupNorm = "UmmkdGroupNorm";
+export interface UmmkdGroupNormAttrs {
+  /** Number of groups G (a divisor of C): C for instance norm, 1 for layer norm. */
+  groups: number;
+  epsilon: number;
+}
+
+/**
+ * Gradient of {@link UmmkdGroupNorm}. Inputs `{ dy, x, gamma, mean, rstd }` (mean, rstd as the
+ * forward returned them); attrs `{ groups, epsilon }`. Outputs, in this order: `dx` (shape of x),
+ * `dgamma` [C], `dbeta` [C]. With xhat = (x - mean_bg) rstd_bg and per-(b, g) means <.> over its N values:
+ * dx = rstd_bg (gamma_c dy - <gamma dy> - xhat <gamma dy xhat>), dgamma_c = sum_{b,s} dy xhat,
+ * dbeta_c = sum_{b,s} dy.
+ */
+export const UmmkdGroupNormGrad = "UmmkdGroupNormGrad";
+export type UmmkdGroupNormGradAttrs = UmmkdGroupNormAttrs;
+
+/**
  * Gradient of LeakyRelu. Inputs `{ dy, x }`; attrs `{ alpha }`; output dx = x > 0 ? dy : alpha * dy.
  * (tfjs's own gradient is Greater + Multiply + Select: three kernels and two temporaries.)
  */
@@ -136,6 +162,8 @@ export const UMMKD_KERNELS = [
   UmmkdConv3DBackpropInput,
   UmmkdBatchNormTrain,
   UmmkdBatchNormTrainGrad,
+  UmmkdGroupNorm,
+  UmmkdGroupNormGrad,
   UmmkdLeakyReluGrad,
   UmmkdAdamUpdate,
   UmmkdDropout,

@@ -1,10 +1,10 @@
 /**
- * Training ops of the engine: batch normalization in training mode with a closed-form gradient,
- * and thin convolution wrappers. All run on any backend; the heavy parts dispatch to the active
+ * Training ops of the engine: batch normalization in training mode and group normalization
+ * (instance / layer / group, Table V) with closed-form gradients, and thin convolution wrappers. All run on any backend; the heavy parts dispatch to the active
  * backend's ummkd kernels (`kernel-names.ts`).
  */
 import { tf, type Tensor, type Tensor1D, type Tensor4D, type Tensor5D, type Variable } from "./tf.ts";
-import { UmmkdBatchNormTrain, UmmkdDropout, type UmmkdBatchNormTrainAttrs, type UmmkdDropoutAttrs, type ConvPad } from "./kernel-names.ts";
+import { UmmkdBatchNormTrain, UmmkdDropout, UmmkdGroupNorm, type UmmkdBatchNormTrainAttrs, type UmmkdDropoutAttrs, type UmmkdGroupNormAttrs, type ConvPad } from "./kernel-names.ts";
 import { runUmmkdKernel } from "./grads/run-kernel.ts";
 import { checkDropoutAttrs } from "./wasm/dropout-kernels.ts";
 import { installGradients } from "./grads/index.ts";
@@ -48,6 +48,40 @@ export function batchNormTraining(x: Tensor, gamma: Tensor1D, beta: Tensor1D, ep
   const attrs: UmmkdBatchNormTrainAttrs = { epsilon };
   const [y, mean, variance] = runUmmkdKernel(UmmkdBatchNormTrain, { x, gamma, beta }, attrs) as [Tensor, Tensor1D, Tensor1D];
   return { y: y!, mean: mean!, variance: variance! };
+}
+
+/**
+ * Group normalization, which covers instance (groups = C) and layer (groups = 1) normalization:
+ * per sample b and group g of C/G consecutive channels, y = gamma_c * (x - mean_bg) /
+ * sqrt(var_bg + epsilon) + beta_c, with the mean and biased variance over the spatial axes and the
+ * group's channels (the same in training and at test time).
+ *
+ * Differentiable in x, gamma and beta (closed form, `UmmkdGroupNormGrad`). One fused kernel each
+ * way (`UmmkdGroupNorm`: native OpenMP kernel on the native engine, JS loops on cpu / wasm, tf ops
+ * elsewhere) instead of a moments / sub / mul / add composition and its many gradient kernels.
+ *
+ * @param x [B, ...spatial, C] float32 (NHWC or NDHWC; rank >= 2)
+ * @param gamma [C]
+ * @param beta [C]
+ * @param groups G, a divisor of C
+ * @param epsilon added to the variance
+ * @returns y, shape of x
+ * @throws ShapeError if x is not float32 of rank >= 2, gamma/beta are not [C] or G does not divide C
+ */
+export function groupNorm(x: Tensor, gamma: Tensor, beta: Tensor, groups: number, epsilon: number): Tensor {
+  const C = x.shape[x.shape.length - 1]!;
+  if (x.rank < 2) throw new ShapeError(`groupNorm: x must have rank >= 2 (channels last), got shape [${x.shape}]`);
+  if (x.dtype !== "float32") throw new ShapeError(`groupNorm: x must be float32, got ${x.dtype}`);
+  if (gamma.rank !== 1 || gamma.shape[0] !== C) throw new ShapeError(`groupNorm: gamma must be [${C}], got [${gamma.shape}]`);
+  if (beta.rank !== 1 || beta.shape[0] !== C) throw new ShapeError(`groupNorm: beta must be [${C}], got [${beta.shape}]`);
+  if (!Number.isInteger(groups) || groups < 1 || C % groups !== 0) throw new ShapeError(`groupNorm: groups must be a positive divisor of C = ${C}, got ${groups}`);
+  installGradients();
+  const attrs: UmmkdGroupNormAttrs = { groups, epsilon };
+  const [y, mean, rstd] = runUmmkdKernel(UmmkdGroupNorm, { x, gamma, beta }, attrs) as [Tensor, Tensor, Tensor];
+  // the gradient tape keeps its own copies
+  mean!.dispose();
+  rstd!.dispose();
+  return y!;
 }
 
 /** Backends whose tensors JS reads synchronously and cheaply (no device sync). */

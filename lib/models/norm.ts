@@ -4,7 +4,7 @@
  * also keeps moving statistics (decay 0.9) used at test time.
  */
 import { tf, type Tensor, type Tensor1D, type Variable } from "../engine/tf.ts";
-import { batchNormTraining, updateMovingStats } from "../engine/ops.ts";
+import { batchNormTraining, groupNorm, updateMovingStats } from "../engine/ops.ts";
 import { ShapeError } from "../util/errors.ts";
 import type { NormKind } from "./types.ts";
 
@@ -49,6 +49,9 @@ export function groupCount(c: number, groups: number): number {
  * - layer: per sample over all spatial axes and channels.
  * - group: per sample over the spatial axes and the C/G channels of each group.
  *
+ * Instance, layer and group norm are all group normalization (G = C, 1, groupCount(C, groups))
+ * and run as the engine's fused `groupNorm` op (lib/engine/ops.ts).
+ *
  * @returns y, shape of x
  * @throws ShapeError if gamma/beta do not have C entries, or batch norm lacks moving statistics
  */
@@ -57,7 +60,6 @@ export function normalize(x: Tensor, p: NormParams, o: NormApplyOptions): Tensor
   const C = x.shape[rank - 1]!;
   if (p.gamma.size !== C || p.beta.size !== C) throw new ShapeError(`normalize: gamma/beta must have ${C} entries, got ${p.gamma.size}/${p.beta.size}`);
   const eps = o.epsilon ?? DEFAULT_NORM_EPSILON[o.kind];
-  const spatialAxes = Array.from({ length: rank - 2 }, (_, i) => i + 1);
   if (o.kind === "batch") {
     if (!p.movingMean || !p.movingVar) throw new ShapeError("normalize: batch norm needs movingMean and movingVar");
     if (!o.training) return tf.batchNorm(x, p.movingMean, p.movingVar, p.beta, p.gamma, eps);
@@ -69,19 +71,7 @@ export function normalize(x: Tensor, p: NormParams, o: NormApplyOptions): Tensor
     variance.dispose();
     return y;
   }
-  return tf.tidy(() => {
-    let xn: Tensor;
-    if (o.kind === "group") {
-      const G = groupCount(C, o.groups ?? DEFAULT_NORM_GROUPS);
-      const xg = tf.reshape(x, [...x.shape.slice(0, -1), G, C / G]);
-      const axes = [...spatialAxes, rank];
-      const { mean, variance } = tf.moments(xg, axes, true);
-      xn = tf.reshape(tf.mul(tf.sub(xg, mean), tf.rsqrt(tf.add(variance, eps))), x.shape);
-    } else {
-      const axes = o.kind === "instance" ? spatialAxes : [...spatialAxes, rank - 1];
-      const { mean, variance } = tf.moments(x, axes, true);
-      xn = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
-    }
-    return tf.add(tf.mul(xn, p.gamma), p.beta);
-  });
+  // instance: G = C, layer: G = 1, group: G = groupCount(C, groups); one fused kernel each way
+  const G = o.kind === "instance" ? C : o.kind === "layer" ? 1 : groupCount(C, o.groups ?? DEFAULT_NORM_GROUPS);
+  return groupNorm(x, p.gamma, p.beta, G, eps);
 }

@@ -18,6 +18,8 @@ describe("bench train-step", () => {
     [{ warmup: -1 }, /--warmup/],
     [{ network: "dilated2d", size: 20 }, /--size.*multiple of 8/],
     [{ optimizer: "sgd" }, /--optimizer/],
+    [{ network: "dilated2d", size: 16, norm: "weight" }, /--norm/],
+    [{ norm: "group" }, /--norm.*placeholder/],
   ] as const)("rejects %o", (bad, msg) => {
     expect(() => checkTrainStepOptions({ ...base, ...(bad as object) } as TrainStepOptions)).toThrow(msg);
   });

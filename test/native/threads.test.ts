@@ -4,11 +4,13 @@
  * Each native kernel is wrapped for the step: it runs on 1 thread, then on 2, the outputs are
  * compared and the 2-thread ones returned. A race, a per-thread partial sum lost or a thread-count
  * dependent layout would show here, kernel by kernel, with the shapes that broke.
+ * The group-norm kernels (instance / layer / group norm) are checked on their own shapes, as the
+ * networks here use batch norm.
  * (test/native/train-step.test.ts compares the whole step with tfjs cpu on 1 thread.)
  */
 import { describe, it, expect } from "vitest";
-import { tf, type Scalar } from "../../lib/engine/tf.ts";
-import { initEngine } from "../../lib/engine/index.ts";
+import { tf, type Scalar, type Tensor } from "../../lib/engine/tf.ts";
+import { initEngine, groupNorm } from "../../lib/engine/index.ts";
 import { buildModel } from "../../lib/models/index.ts";
 import type { NetworkName } from "../../lib/models/types.ts";
 import { NATIVE_BACKEND, NATIVE_KERNELS, setNativeThreads } from "../../lib/engine/native/index.ts";
@@ -97,4 +99,25 @@ describe.skipIf(!native.ok)(`${REQUIRES.native} native kernels: 1 thread vs 2 th
       expect(bad, bad.map((m) => `${m.kernel} (${m.shapes}): ${m.rel.toExponential(2)}`).join("; ")).toEqual([]);
     });
   }
+
+  // Instance / layer / group norm (UmmkdGroupNorm(Grad)): large enough to run threaded (>= 2^14
+  // values), with channel blocks spanning all channels (C <= 64) and strided ones (C > 64).
+  const norms: Array<[string, number[], number]> = [["instance", [2, 32, 32, 8], 8], ["layer", [2, 16, 16, 64], 1], ["group", [2, 8, 8, 8, 40], 20], ["instance", [2, 16, 16, 96], 96]];
+  it.each(norms)("%s norm %j (G = %i): forward and gradient kernels agree", async (_kind, shape, G) => {
+    await tf.setBackend(NATIVE_BACKEND);
+    const rng = new Rng(11);
+    const C = shape[shape.length - 1]!;
+    const x = tf.tensor(randn(rng, shape), shape), w = tf.tensor(randn(rng, shape), shape);
+    const g = tf.tensor1d(randn(rng, [C])), b = tf.tensor1d(randn(rng, [C]));
+    const { seen, bad, restore } = wrapKernels(1e-5);
+    try {
+      const grads = tf.grads((xx: Tensor, gg: Tensor, bb: Tensor) => tf.sum(tf.mul(groupNorm(xx, gg, bb, G, 1e-6), w)))([x, g, b]);
+      tf.dispose(grads);
+    } finally {
+      restore();
+      tf.dispose([x, w, g, b]);
+    }
+    for (const k of ["UmmkdGroupNorm", "UmmkdGroupNormGrad"]) expect(seen.has(k), `${k} not run natively (seen: ${[...seen].join(", ")})`).toBe(true);
+    expect(bad, bad.map((m) => `${m.kernel} (${m.shapes}): ${m.rel.toExponential(2)}`).join("; ")).toEqual([]);
+  });
 });

@@ -30,6 +30,13 @@ export interface NativeAddon {
   /** params = [N, S, C]. Writes y, mean and (biased) variance. */
   bnTrain(params: Int32Array, eps: number, x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array, variance: Float32Array): void;
   bnTrainGrad(params: Int32Array, eps: number, dy: Float32Array, x: Float32Array, gamma: Float32Array, mean: Float32Array, variance: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array): void;
+  /**
+   * Group normalization (src/gnorm.cc); params = [B, S, C, G] (G divides C; instance: G = C,
+   * layer: G = 1). Writes y, mean [B*G] and rstd = 1/sqrt(biased variance + eps) [B*G].
+   */
+  groupNorm(params: Int32Array, eps: number, x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array, rstd: Float32Array): void;
+  /** Gradient of groupNorm from its saved mean and rstd: writes dx, dgamma [C], dbeta [C]. */
+  groupNormGrad(params: Int32Array, dy: Float32Array, x: Float32Array, gamma: Float32Array, mean: Float32Array, rstd: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array): void;
   /** Elementwise binary op (see `src/elementwise.cc` for op and mode codes). */
   binary(op: number, mode: number, a: Float32Array, b: Float32Array, out: Float32Array): void;
   /** Elementwise unary op (see `src/elementwise.cc`). */

@@ -14,6 +14,7 @@ import { loadAddon, type NativeAddon } from "./addon.ts";
 import { convKernels } from "./conv.ts";
 import { poolKernels } from "./pool.ts";
 import { bnormKernels } from "./bnorm.ts";
+import { gnormKernels } from "./gnorm.ts";
 import { elementwiseKernels, ELEMENTWISE_KERNELS } from "./elementwise.ts";
 import { padKernels } from "./pad.ts";
 import { compareKernels, COMPARE_KERNELS } from "./compare.ts";
@@ -30,13 +31,13 @@ export type NativeLoadResult =
 /** Name of the tfjs backend registered by {@link loadNative}. */
 export const NATIVE_BACKEND = "native";
 
-/** Kernels the native backend runs in oneDNN (others are the cpu backend's). */
+/** Kernels the native backend runs in oneDNN or its own OpenMP code (others are the cpu backend's). */
 export const NATIVE_KERNELS = [
   "Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter", "FusedConv2D",
   "Conv3D", "Conv3DBackpropInputV2", "Conv3DBackpropFilterV2", "BatchMatMul",
   "UmmkdConv2DBackpropInput", "UmmkdConv2DBackpropFilter", "UmmkdConv3DBackpropInput", "UmmkdConv3DBackpropFilter",
   "MaxPool", "MaxPoolGrad", "MaxPool3D", "MaxPool3DGrad",
-  "UmmkdBatchNormTrain", "UmmkdBatchNormTrainGrad",
+  "UmmkdBatchNormTrain", "UmmkdBatchNormTrainGrad", "UmmkdGroupNorm", "UmmkdGroupNormGrad",
   ...ELEMENTWISE_KERNELS,
   "PadV2", "MirrorPad",
   ...COMPARE_KERNELS,
@@ -139,7 +140,7 @@ function registerNativeBackend(addon: NativeAddon): void {
   }
   const natives = new Map<string, KernelFunc>([
     ["BatchMatMul", matmulKernel(addon, fallbacks.get("BatchMatMul"))],
-    ...convKernels(addon, fallbacks), ...poolKernels(addon, fallbacks), ...bnormKernels(addon, fallbacks),
+    ...convKernels(addon, fallbacks), ...poolKernels(addon, fallbacks), ...bnormKernels(addon, fallbacks), ...gnormKernels(addon),
     ...(process.env.UMMKD_NATIVE_ELEMENTWISE === "0" ? [] : [...elementwiseKernels(addon, fallbacks), ...padKernels(fallbacks), ...compareKernels(addon, fallbacks)]),
   ]);
   for (const [kernelName, kernelFunc] of natives) {

@@ -39,6 +39,8 @@ import { UmmkdDropout, type UmmkdDropoutAttrs } from "../kernel-names.ts";
 import { dropoutJsFactory, dropoutPortable } from "./dropout-kernels.ts";
 import { UmmkdClipByValueGrad, type UmmkdClipByValueGradAttrs } from "../kernel-names.ts";
 import { clipByValueGradJs } from "./js-kernels.ts";
+import { UmmkdGroupNorm, UmmkdGroupNormGrad, type UmmkdGroupNormAttrs } from "../kernel-names.ts";
+import { groupNormGradJs, groupNormGradPortable, groupNormJs, groupNormPortable } from "./groupnorm.ts";
 
 type Inputs = NamedTensorInfoMap;
 const T = <R extends Tensor>(inputs: Inputs, name: string): R => inputs[name] as unknown as R;
@@ -79,6 +81,10 @@ export const PORTABLE_KERNELS: Record<string, KernelFunc> = {
       ),
     );
   },
+  [UmmkdGroupNorm]: ({ inputs, attrs }) =>
+    out(groupNormPortable(T(inputs, "x"), T(inputs, "gamma"), T(inputs, "beta"), attrs as unknown as UmmkdGroupNormAttrs)),
+  [UmmkdGroupNormGrad]: ({ inputs, attrs }) =>
+    out(groupNormGradPortable(T(inputs, "dy"), T(inputs, "x"), T(inputs, "gamma"), T(inputs, "mean"), T(inputs, "rstd"), attrs as unknown as UmmkdGroupNormAttrs)),
   [UmmkdAdamUpdate]: ({ inputs, attrs }) =>
     out(adamUpdatePortable(T(inputs, "value"), T(inputs, "gradient"), T(inputs, "m"), T(inputs, "v"), attrs as unknown as UmmkdAdamUpdateAttrs)),
   [UmmkdFlipSwapFilter]: ({ inputs }) => {
@@ -104,6 +110,8 @@ export const PORTABLE_KERNELS: Record<string, KernelFunc> = {
 const JS_KERNELS: Record<string, KernelFunc> = {
   [UmmkdBatchNormTrain]: batchNormTrainJs,
   [UmmkdBatchNormTrainGrad]: batchNormTrainGradJs,
+  [UmmkdGroupNorm]: groupNormJs,
+  [UmmkdGroupNormGrad]: groupNormGradJs,
   [UmmkdLeakyReluGrad]: leakyReluGradJs,
   [UmmkdFlipSwapFilter]: flipSwapFilterJs,
   [UmmkdAdamUpdate]: adamUpdateJsFactory(io),
@@ -219,5 +227,5 @@ export function registerCpuFastKernels(backendName: string): string[] {
 }
 
 /** Exposed for tests: the portable implementations as plain functions. */
-export { conv2dBackpropFilterPortable, conv2dBackpropInputPortable, conv3dBackpropFilterPortable, conv3dBackpropInputPortable, batchNormTrainPortable, batchNormTrainGradPortable };
+export { conv2dBackpropFilterPortable, conv2dBackpropInputPortable, conv3dBackpropFilterPortable, conv3dBackpropInputPortable, batchNormTrainPortable, batchNormTrainGradPortable, groupNormPortable, groupNormGradPortable };
 export type { Tensor5D };

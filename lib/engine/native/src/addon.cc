@@ -10,6 +10,8 @@ Napi::Value MaxPool(const Napi::CallbackInfo& info);
 Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info);
 Napi::Value BnTrain(const Napi::CallbackInfo& info);
 Napi::Value BnTrainGrad(const Napi::CallbackInfo& info);
+Napi::Value GroupNorm(const Napi::CallbackInfo& info);
+Napi::Value GroupNormGrad(const Napi::CallbackInfo& info);
 Napi::Value Binary(const Napi::CallbackInfo& info);
 Napi::Value Unary(const Napi::CallbackInfo& info);
 Napi::Value SumInner(const Napi::CallbackInfo& info);
@@ -73,6 +75,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("maxPoolGrad", Napi::Function::New(env, MaxPoolGrad));
   exports.Set("bnTrain", Napi::Function::New(env, BnTrain));
   exports.Set("bnTrainGrad", Napi::Function::New(env, BnTrainGrad));
+  exports.Set("groupNorm", Napi::Function::New(env, GroupNorm));
+  exports.Set("groupNormGrad", Napi::Function::New(env, GroupNormGrad));
   exports.Set("binary", Napi::Function::New(env, Binary));
   exports.Set("unary", Napi::Function::New(env, Unary));
   exports.Set("sumInner", Napi::Function::New(env, SumInner));
