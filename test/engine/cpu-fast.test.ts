@@ -1,7 +1,7 @@
 /**
  * The fast JS kernels for cpu-style backends (js-cpu-fast.ts) against tfjs-backend-wasm's C++
  * kernels (an independent implementation), over same-shape, scalar, leading/trailing-broadcast
- * and fallback (general broadcast, int32) cases; plus Slice, Concat, Transpose and Softmax.
+ * and fallback (general broadcast, int32) cases; plus Slice, Concat, Reverse, Transpose and Softmax.
  */
 import { describe, it, expect, beforeAll } from "vitest";
 import { initEngine, tf } from "../../lib/engine/index.ts";
@@ -125,6 +125,24 @@ describe("fast cpu kernels vs wasm", () => {
     const [x, y, sx, sy] = await both(() => tf.tidy(() => tf.concat(make(), axis)));
     expect(sx).toEqual(sy);
     expect(Array.from(x)).toEqual(Array.from(y));
+  });
+
+  it.each([
+    { shape: [2, 5, 4, 3], dims: [1] },
+    { shape: [2, 5, 4, 3], dims: [1, 2] },
+    { shape: [2, 5, 4, 3], dims: [-1] },
+    { shape: [2, 5, 4, 3], dims: [0, 3] },
+    { shape: [3, 70], dims: [0] }, // long runs (set path)
+    { shape: [7], dims: [0] },
+    { shape: [2, 3, 4, 5, 2], dims: [1, 2, 3] },
+  ])("reverse $shape along $dims (float32 and int32)", async ({ shape, dims }) => {
+    const X = rand(new Rng(21), shape);
+    for (const dtype of ["float32", "int32"] as const) {
+      const make = () => (dtype === "int32" ? tf.tensor(Int32Array.from(X.v, (v) => Math.round(v * 100)), shape, "int32") : tf.tensor(X.v, shape));
+      const [x, y, sx, sy] = await both(() => tf.tidy(() => tf.reverse(make(), dims)));
+      expect(sx).toEqual(sy);
+      expect(Array.from(x)).toEqual(Array.from(y));
+    }
   });
 
   it("concat's gradient (split of dy) reaches each input, channels-last", async () => {

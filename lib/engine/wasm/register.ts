@@ -200,7 +200,7 @@ const ourFast = new Set<KernelFunc>();
 
 /**
  * On cpu-style backends (`cpu`, and `native`, which copies the cpu kernels), replace the stock
- * Multiply/Add/Sub/RealDiv/Slice/Concat/Transpose/Softmax/MirrorPad/SplitV/Tile with the faster JS ones of `js-cpu-fast.ts`
+ * Multiply/Add/Sub/RealDiv/Slice/Concat/Reverse/Transpose/Softmax/MirrorPad/SplitV/Tile with the faster JS ones of `js-cpu-fast.ts`
  * (each falls back to the stock kernel outside its fast paths). A kernel the backend has customised
  * (not the stock cpu function) is left alone.
  */
