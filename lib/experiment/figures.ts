@@ -57,10 +57,10 @@ export async function renderVegaLite(spec: VegaLiteSpec): Promise<string> {
 /** Figure 6: box plots of the per-case mean Dice over structures against alpha, one panel per modality. */
 export function alphaBoxplotSpec(values: { alpha: number; modality: string; dice: number }[], title: string): VegaLiteSpec {
   // an explicit y domain over every value: Vega-Lite's shared facet domain of a min-max boxplot
-  // left the top whisker of the highest box outside the panel
+  // drew the top whisker of the highest box on (or past) the panel frame
   const ds = values.map((v) => v.dice).filter(Number.isFinite);
   const lo = ds.length ? Math.max(0, Math.floor(Math.min(...ds) / 10) * 10) : 0;
-  const hi = ds.length ? Math.min(100, Math.ceil(Math.max(...ds) / 5) * 5) : 100;
+  const hi = ds.length ? Math.min(100, Math.ceil((Math.max(...ds) + 1) / 5) * 5) : 100;
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
     title,
