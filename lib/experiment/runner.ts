@@ -88,7 +88,10 @@ export interface RunRecord {
   samples: SampleSlice[];
   train: {
     steps: number;
+    /** Training wall time of the process that finished the run (from step `resumedFrom` when it resumed a checkpoint). */
     wallS: number;
+    /** Step of the checkpoint this run resumed from (absent when trained in one go); the provenance is that process's. */
+    resumedFrom?: number;
     evalS: number;
     lastLoss: number | null;
     /** Step whose weights were evaluated (plan.train.selection), and its mean pooled validation Dice. */
@@ -209,7 +212,10 @@ export async function executeRun(plan: RunPlan, data: TaskData, options: RunOpti
     rows,
     val,
     samples,
-    train: { steps: res.steps, wallS: res.wallS, evalS: (Date.now() - t0) / 1000, lastLoss: res.lastLosses?.total ?? null, selectedStep, selectedValDice },
+    train: {
+      steps: res.steps, wallS: res.wallS, ...(res.resumedFrom > 0 ? { resumedFrom: res.resumedFrom } : {}),
+      evalS: (Date.now() - t0) / 1000, lastLoss: res.lastLosses?.total ?? null, selectedStep, selectedValDice,
+    },
     provenance: provenance(plan.train.seed),
   };
 }
