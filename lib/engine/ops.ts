@@ -1,7 +1,8 @@
 /**
  * Training ops of the engine: batch normalization in training mode and group normalization
- * (instance / layer / group, Table V) with closed-form gradients, and thin convolution wrappers. All run on any backend; the heavy parts dispatch to the active
- * backend's ummkd kernels (`kernel-names.ts`).
+ * (instance / layer / group, Table V) with closed-form gradients, and thin convolution wrappers.
+ * All run on any backend; the heavy parts dispatch to the active backend's ummkd kernels
+ * (`kernel-names.ts`).
  */
 import { tf, type Tensor, type Tensor1D, type Tensor4D, type Tensor5D, type Variable } from "./tf.ts";
 import { UmmkdBatchNormTrain, UmmkdDropout, UmmkdGroupNorm, type UmmkdBatchNormTrainAttrs, type UmmkdDropoutAttrs, type UmmkdGroupNormAttrs, type ConvPad } from "./kernel-names.ts";

@@ -115,6 +115,15 @@ function loops(expr: string): BinOp {
 /** Below this many elements a contiguous run is copied by a loop rather than set(subarray()). */
 const SHORT_RUN = 64;
 
+/**
+ * out[dst, dst + n) = src[from, from + n): a loop for short runs (a channel slice of a
+ * channels-last tensor; no subarray object per row), set(subarray()) for long ones.
+ */
+function copyRun(out: Arr, dst: number, src: Arr, from: number, n: number): void {
+  if (n < SHORT_RUN) for (let j = 0; j < n; j++) out[dst + j] = src[from + j]!;
+  else out.set(src.subarray(from, from + n), dst);
+}
+
 /** Slice: copies contiguous innermost runs (any dtype with a typed-array storage). */
 const slice = (stock: KernelFunc): KernelFunc => (args) => {
   const { x } = args.inputs as { x: TensorInfo };
@@ -146,9 +155,7 @@ const slice = (stock: KernelFunc): KernelFunc => (args) => {
   for (let o = 0, dst = 0; o < nOuter; o++, dst += run) {
     let src = base0;
     for (let i = 0; i < inner; i++) src += idx[i] * strides[i]!;
-    // short runs (a channel slice of a channels-last tensor): a loop, not a subarray object per row
-    if (run < SHORT_RUN) for (let j = 0; j < run; j++) out[dst + j] = xv[src + j]!;
-    else out.set(xv.subarray(src, src + run), dst);
+    copyRun(out, dst, xv, src, run);
     for (let i = inner - 1; i >= 0; i--) {
       if (++idx[i] < outer[i]!) break;
       idx[i] = 0;
@@ -326,12 +333,7 @@ const concat = (stock: KernelFunc): KernelFunc => (args) => {
   let off = 0;
   for (let k = 0; k < inputs.length; k++) {
     const v = vals[k]!, run = runs[k]!;
-    if (run === 0) continue;
-    if (run < SHORT_RUN) {
-      for (let o = 0, src = 0, dst = off; o < nOuter; o++, src += run, dst += row) for (let j = 0; j < run; j++) out[dst + j] = v[src + j]!;
-    } else {
-      for (let o = 0; o < nOuter; o++) out.set(v.subarray(o * run, (o + 1) * run), o * row + off);
-    }
+    for (let o = 0; o < nOuter && run > 0; o++) copyRun(out, o * row + off, v, o * run, run);
     off += run;
   }
   return be.makeTensorInfo(outShape, dtype, out);
@@ -370,8 +372,7 @@ const reverse = (stock: KernelFunc): KernelFunc => (args) => {
   for (let row = 0, dst = 0; row < nRows; row++, dst += run) {
     let src = 0;
     for (let i = 0; i <= k; i++) src += (rev[i] ? x.shape[i]! - 1 - idx[i]! : idx[i]!) * strides[i]!;
-    if (run < SHORT_RUN) for (let j = 0; j < run; j++) out[dst + j] = xv[src + j]!;
-    else out.set(xv.subarray(src, src + run), dst);
+    copyRun(out, dst, xv, src, run);
     for (let i = k; i >= 0; i--) {
       if (++idx[i]! < x.shape[i]!) break;
       idx[i] = 0;
