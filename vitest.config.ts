@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -8,5 +9,8 @@ export default defineConfig({
     // tfjs keeps a global engine per process; isolate files in forks.
     pool: "forks",
     fileParallelism: true,
+    // A fixed native thread count, so that results compared across runs are bit-identical whatever
+    // the load of parallel test files (the default, auto, follows the load: lib/engine/native/governor.ts).
+    env: { UMMKD_THREADS: process.env.UMMKD_THREADS ?? String(availableParallelism()) },
   },
 });

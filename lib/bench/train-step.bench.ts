@@ -1,7 +1,8 @@
 /**
  * Benchmark (engine issue, `npm run bench`): one Adam step of the paper's 2D network (setting
  * "ours": Chilopod + KD loss; width W=0.25, 64x64x3, batch 8 per modality) and of the 3D U-Net
- * (same setting, W=0.25, 8x64x64x1 patches, 2 per modality) on each backend that
+ * (same setting, W=0.25, 8x64x64x1 patches, 2 per modality), both with batch norm, and Table V's
+ * 2D step with instance, layer and group norm (native only), on each backend that
  * loads here — wasm + kernel pack (1 thread: the threaded wasm build cannot run in Node), and the
  * native oneDNN engine at 1 and 2 threads when its addon is built — beside the same network in
  * PyTorch CPU (Debian python3-torch, `torch_train_step.py`) at the same thread count, in the same run.
@@ -27,41 +28,51 @@ import { gitState } from "../util/provenance.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const PY = "/usr/bin/python3";
-interface NetConfig {
+export interface NetConfig {
   network: "dilated2d" | "unet3d";
   width: number;
   size: number;
   batch: number;
   depth?: number;
+  /** Modality-specific normalization (Table V); batch unless given. */
+  norm?: "batch" | "instance" | "layer" | "group";
 }
-/** The 2D network at the engine issue's CPU scale, and the 3D U-Net at a CPU scale (64x64x8 patches, 2 per modality as in the released 3D code). */
+/**
+ * The 2D network at the engine issue's CPU scale, and the 3D U-Net at a CPU scale (64x64x8 patches,
+ * 2 per modality as in the released 3D code), with batch norm; then Table V's configurations: the
+ * same 2D step with instance, layer and group norm (native only: wasm is the portable fallback).
+ */
 const CONFIGS: NetConfig[] = [
   { network: "dilated2d", width: 0.25, size: 64, batch: 8 },
   { network: "unet3d", width: 0.25, size: 64, batch: 2, depth: 8 },
+  { network: "dilated2d", width: 0.25, size: 64, batch: 8, norm: "instance" },
+  { network: "dilated2d", width: 0.25, size: 64, batch: 8, norm: "layer" },
+  { network: "dilated2d", width: 0.25, size: 64, batch: 8, norm: "group" },
 ];
 const STEPS = Number(process.env.UMMKD_BENCH_STEPS ?? 5);
 const WARMUP = Number(process.env.UMMKD_BENCH_WARMUP ?? 2);
 const ROUNDS = Math.max(1, Number(process.env.UMMKD_BENCH_ROUNDS ?? 3));
 
-interface Run {
+export interface Run {
   ms_per_step: number;
   ms_steps: number[];
   params: number;
   threads: number;
+  thread_policy?: string;
   backend?: string;
   backendReason?: string;
   torch?: string;
   tensor_leak_per_step?: number;
 }
 
-function lastJsonLine(out: string): Run {
+export function lastJsonLine(out: string): Run {
   const line = out.trim().split("\n").reverse().find((l) => l.startsWith("{"));
   if (!line) throw new Error(`no JSON line in output:\n${out.slice(-2000)}`);
   return JSON.parse(line) as Run;
 }
 
-function netArgs(c: NetConfig): string[] {
-  return ["--network", c.network, "--width", String(c.width), "--size", String(c.size), "--batch", String(c.batch), ...(c.depth ? ["--depth", String(c.depth)] : []), "--steps", String(STEPS), "--warmup", String(WARMUP)];
+export function netArgs(c: NetConfig): string[] {
+  return ["--network", c.network, ...(c.norm ? ["--norm", c.norm] : []), "--width", String(c.width), "--size", String(c.size), "--batch", String(c.batch), ...(c.depth ? ["--depth", String(c.depth)] : []), "--steps", String(STEPS), "--warmup", String(WARMUP)];
 }
 
 function runOurs(c: NetConfig, backend: string, threads: number): Run {
@@ -121,8 +132,9 @@ export async function bench(): Promise<void> {
   const git = gitState();
   for (const net of CONFIGS) {
     for (const c of configs) {
+      if (net.norm && net.norm !== "batch" && c.backend === "wasm") continue;
       const load = loadavg()[0]!;
-      const label = `${net.network} W=${net.width} ${net.depth ? `${net.depth}x` : ""}${net.size}x${net.size} B=${net.batch}`;
+      const label = `${net.network} ${net.norm ?? "batch"} norm W=${net.width} ${net.depth ? `${net.depth}x` : ""}${net.size}x${net.size} B=${net.batch}`;
       // ROUNDS alternations of ours and PyTorch, step times pooled: on a shared machine whose speed
       // drifts over minutes, alternating keeps the two sides under the same conditions
       const oursRuns: Run[] = [], torchRuns: Run[] = [];
@@ -146,6 +158,7 @@ export async function bench(): Promise<void> {
       const row = {
         network: net.network,
         setting: "ours",
+        norm: net.norm ?? "batch",
         width: net.width,
         size: net.depth ? `${net.depth}x${net.size}x${net.size}` : `${net.size}x${net.size}`,
         batch_per_modality: net.batch,

@@ -12,7 +12,7 @@
  */
 import { tf, type Tensor, type Tensor1D, type Tensor4D, type Variable } from "../engine/tf.ts";
 import type { Scalar } from "@tensorflow/tfjs-core";
-import { initEngine, batchNormTraining, fusedAdam, type EngineInfo } from "../engine/index.ts";
+import { initEngine, batchNormTraining, fusedAdam, threadPolicy, type EngineInfo } from "../engine/index.ts";
 import { OptionError, oneOf } from "../util/errors.ts";
 import { Rng } from "../util/rng.ts";
 import { NORM_KINDS, type NetworkName, type NormKind } from "../models/types.ts";
@@ -53,6 +53,8 @@ export interface TrainStepResult {
   backend: string;
   backendReason: string;
   threads: number;
+  /** How the thread count was chosen (the native auto governor reports the counts it used). */
+  thread_policy: string;
   network: BenchNetwork;
   width: number;
   size: number;
@@ -214,6 +216,7 @@ export async function benchTrainStep(opts: TrainStepOptions): Promise<TrainStepR
     backend: info.backend,
     backendReason: info.reason,
     threads: info.threads,
+    thread_policy: threadPolicy() ?? "",
     network: o.network,
     width: o.width,
     size: o.size,

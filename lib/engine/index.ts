@@ -42,14 +42,15 @@ export interface EngineInfo {
 type Attempt = { ok: true; tfjsBackend: string; threads: number; note?: string; nativeVersion?: string } | { ok: false; reason: string };
 
 let current: EngineInfo | undefined;
+let nativeModule: NativeModule | undefined;
 let logged = false;
 const require = createRequire(import.meta.url);
 
 function requestedThreads(): number | undefined {
   const v = process.env.UMMKD_THREADS;
-  if (v === undefined || v === "") return undefined;
+  if (v === undefined || v.trim() === "" || v.trim() === "auto") return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new OptionError("UMMKD_THREADS", v, "a positive integer (unset it to use every core)");
+  if (!Number.isInteger(n) || n < 1) throw new OptionError("UMMKD_THREADS", v, "a positive integer, or 'auto' (the default: the native engine follows the free cores)");
   return n;
 }
 
@@ -84,6 +85,7 @@ async function tryTfjsNode(pkg: "@tensorflow/tfjs-node-gpu" | "@tensorflow/tfjs-
 }
 
 interface NativeModule {
+  nativeThreadPolicy(): string;
   loadNative(): Promise<{ ok: true; backendName: string; version: string; threads: number } | { ok: false; reason: string }>;
 }
 
@@ -91,6 +93,7 @@ async function tryNative(): Promise<Attempt> {
   let mod: NativeModule;
   try {
     mod = (await import("./native/index.ts" as string)) as NativeModule;
+    nativeModule = mod;
   } catch (e) {
     return { ok: false, reason: `native engine not available: ${firstLine(e)}` };
   }
@@ -189,6 +192,17 @@ export async function initEngine(opts: { backend?: BackendName } = {}): Promise<
     return current;
   }
   throw new Error(`ummkd engine: could not initialise ${want ? `backend '${want}'` : "any backend"}: ${failures.join("; ")}`);
+}
+
+/**
+ * How the thread count of the current engine is chosen, for provenance (null before `initEngine()`):
+ * on the native engine "UMMKD_THREADS=1 (fixed)" or the auto governor's account of the counts it used
+ * (lib/engine/native/governor.ts); elsewhere "N thread(s)".
+ */
+export function threadPolicy(): string | null {
+  if (!current) return null;
+  if (current.backend === "native" && nativeModule) return nativeModule.nativeThreadPolicy();
+  return `${current.threads} thread${current.threads === 1 ? "" : "s"}`;
 }
 
 /** The engine chosen by the last `initEngine()` call (undefined before). */

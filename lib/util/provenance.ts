@@ -7,7 +7,7 @@ import { cpus, totalmem, platform, arch, release } from "node:os";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
-import { engineInfo } from "../engine/index.ts";
+import { engineInfo, threadPolicy } from "../engine/index.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -16,6 +16,8 @@ export interface Provenance {
   backend: string | null;
   backendReason: string | null;
   threads: number | null;
+  /** How the thread count was chosen: fixed by UMMKD_THREADS, or the native engine's auto governor and the counts it used. */
+  threadPolicy: string | null;
   versions: Record<string, string>;
   hardware: { cpu: string; cores: number; memoryGiB: number; platform: string; arch: string; kernel: string };
   git: { commit: string | null; dirty: boolean | null };
@@ -62,6 +64,7 @@ export function provenance(seed: number | null = null): Provenance {
     backend: e?.backend ?? null,
     backendReason: e?.reason ?? null,
     threads: e?.threads ?? null,
+    threadPolicy: threadPolicy(),
     versions: {
       ummkd,
       node: process.versions.node,

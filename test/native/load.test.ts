@@ -42,10 +42,11 @@ describe("loadNative without a usable addon", () => {
 });
 
 describe("UMMKD_THREADS", () => {
-  it("defaults to every core, accepts positive integers, rejects the rest", () => {
-    expect(threadsFromEnv({})).toEqual({ threads: availableParallelism() });
-    expect(threadsFromEnv({ UMMKD_THREADS: " " })).toEqual({ threads: availableParallelism() });
-    expect(threadsFromEnv({ UMMKD_THREADS: "3" })).toEqual({ threads: 3 });
+  it("defaults to auto (at most every core), accepts 'auto' and positive integers, rejects the rest", () => {
+    expect(threadsFromEnv({})).toEqual({ threads: availableParallelism(), auto: true });
+    expect(threadsFromEnv({ UMMKD_THREADS: " " })).toEqual({ threads: availableParallelism(), auto: true });
+    expect(threadsFromEnv({ UMMKD_THREADS: "auto" })).toEqual({ threads: availableParallelism(), auto: true });
+    expect(threadsFromEnv({ UMMKD_THREADS: "3" })).toEqual({ threads: 3, auto: false });
     for (const bad of ["0", "-1", "1.5", "two"]) expect(threadsFromEnv({ UMMKD_THREADS: bad })).toHaveProperty("reason");
   });
   it.skipIf(!native.ok)(`${REQUIRES.native} is applied to oneDNN and reported`, () => {

@@ -2,7 +2,7 @@
  * The native CPU engine: oneDNN-backed kernels for TensorFlow.js (issue 7).
  *
  * `loadNative()` loads the addon built by `npm run build:native`, sets oneDNN's thread count
- * (`UMMKD_THREADS`, default: all cores) and registers a tfjs backend named `native`: the cpu
+ * (`UMMKD_THREADS`; default `auto`: the free cores, see ./governor.ts) and registers a tfjs backend named `native`: the cpu
  * backend (`MathBackendCPU`) with every cpu kernel, and oneDNN kernels over the hot ones
  * ({@link NATIVE_KERNELS}). The engine (`lib/engine/index.ts`) then calls `tf.setBackend("native")`. Opt out of the elementwise kernels with `UMMKD_NATIVE_ELEMENTWISE=0`.
  */
@@ -20,6 +20,7 @@ import { padKernels } from "./pad.ts";
 import { compareKernels, COMPARE_KERNELS } from "./compare.ts";
 import { matmulKernel } from "./matmul.ts";
 import { allocF32, nativePool } from "./buffers.ts";
+import { procSample, ThreadGovernor } from "./governor.ts";
 
 export { ADDON_PATH, loadAddon, type NativeAddon } from "./addon.ts";
 
@@ -44,18 +45,38 @@ export const NATIVE_KERNELS = [
 ];
 
 /**
- * Thread count from `UMMKD_THREADS` (a positive integer), else every core.
- * @returns `{ threads }` or `{ reason }` naming the bad value.
+ * Thread policy from `UMMKD_THREADS`: a positive integer fixes the count; unset, empty or `auto`
+ * lets the {@link ThreadGovernor} follow the free cores (at most every core).
+ * @returns `{ threads, auto }` or `{ reason }` naming the bad value.
  */
-export function threadsFromEnv(env: NodeJS.ProcessEnv = process.env): { threads: number } | { reason: string } {
+export function threadsFromEnv(env: NodeJS.ProcessEnv = process.env): { threads: number; auto: boolean } | { reason: string } {
   const raw = env.UMMKD_THREADS;
-  if (raw === undefined || raw.trim() === "") return { threads: availableParallelism() };
+  if (raw === undefined || raw.trim() === "" || raw.trim() === "auto") return { threads: availableParallelism(), auto: true };
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) return { reason: `UMMKD_THREADS must be a positive integer, got ${JSON.stringify(raw)}` };
-  return { threads: n };
+  if (!Number.isInteger(n) || n < 1) return { reason: `UMMKD_THREADS must be a positive integer or 'auto', got ${JSON.stringify(raw)}` };
+  return { threads: n, auto: false };
 }
 
 let loaded: NativeLoadResult | undefined;
+/** The governor in force when the policy is auto (undefined: fixed count). */
+let governor: ThreadGovernor | undefined;
+
+/** Applies a thread policy: a fixed count, or a governor that starts at `threads` and follows the load. */
+function applyThreads(addon: NativeAddon, t: { threads: number; auto: boolean }): void {
+  governor = undefined;
+  if (t.auto && t.threads > 1 && procSample()) governor = new ThreadGovernor(t.threads, availableParallelism(), (n) => addon.setThreads(n));
+  else addon.setThreads(t.threads);
+}
+
+/**
+ * How the native engine's thread count is chosen, for provenance: `UMMKD_THREADS=2` (fixed), or the
+ * governor's account, e.g. "auto 1-2 threads by load (2 threads 80%, 1 thread 20% of the time; 2 switches)".
+ */
+export function nativeThreadPolicy(): string {
+  if (governor) return governor.describe();
+  const a = loadAddon();
+  return `UMMKD_THREADS=${"addon" in a ? a.addon.threads() : "?"} (fixed)`;
+}
 
 /**
  * Loads the native engine and registers the `native` tfjs backend (once; later calls return the
@@ -66,8 +87,8 @@ export async function loadNative(): Promise<NativeLoadResult> {
   if (loaded?.ok) {
     const t = threadsFromEnv();
     const addon = (loadAddon() as { addon: NativeAddon }).addon;
-    if ("threads" in t) addon.setThreads(t.threads);
-    loaded = { ...loaded, threads: addon.threads() };
+    if ("threads" in t) applyThreads(addon, t);
+    loaded = { ...loaded, threads: governor?.max ?? addon.threads() };
     return loaded;
   }
   const a = loadAddon();
@@ -76,9 +97,9 @@ export async function loadNative(): Promise<NativeLoadResult> {
   if ("reason" in t) return (loaded = { ok: false, reason: t.reason });
   try {
     const addon = a.addon;
-    addon.setThreads(t.threads);
+    applyThreads(addon, t);
     registerNativeBackend(addon);
-    loaded = { ok: true, backendName: "native", version: `oneDNN ${addon.version()}`, threads: addon.threads(), isa: addon.isa(), kernels: [...NATIVE_KERNELS] };
+    loaded = { ok: true, backendName: "native", version: `oneDNN ${addon.version()}`, threads: governor?.max ?? addon.threads(), isa: addon.isa(), kernels: [...NATIVE_KERNELS] };
   } catch (err) {
     const msg = (err instanceof Error ? err.message : String(err)).split("\n")[0];
     loaded = { ok: false, reason: `native engine failed to initialise: ${msg}` };
@@ -86,11 +107,12 @@ export async function loadNative(): Promise<NativeLoadResult> {
   return loaded;
 }
 
-/** Sets oneDNN's thread count now (e.g. for benchmarks at 1 and 2 threads); returns the count in effect. */
+/** Fixes oneDNN's thread count now (e.g. for benchmarks at 1 and 2 threads; ends an auto policy); returns the count in effect. */
 export function setNativeThreads(n: number): number {
   const a = loadAddon();
   if ("reason" in a) throw new Error(`setNativeThreads: ${a.reason}`);
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`setNativeThreads: n must be a positive integer, got ${n}`);
+  governor = undefined;
   a.addon.setThreads(n);
   return a.addon.threads();
 }
@@ -145,6 +167,11 @@ function registerNativeBackend(addon: NativeAddon): void {
   ]);
   for (const [kernelName, kernelFunc] of natives) {
     if (tf.getKernel(kernelName, NATIVE_BACKEND)) tf.unregisterKernel(kernelName, NATIVE_BACKEND);
-    tf.registerKernel({ kernelName, backendName: NATIVE_BACKEND, kernelFunc });
+    // every kernel lets the governor (auto threads) sample the load: one clock read per call
+    const governed: KernelFunc = (args) => {
+      governor?.tick();
+      return kernelFunc(args);
+    };
+    tf.registerKernel({ kernelName, backendName: NATIVE_BACKEND, kernelFunc: governed });
   }
 }
