@@ -83,6 +83,7 @@ describe.skipIf(!native.ok)(`${REQUIRES.native} native LeakyRelu, pads and the f
       [[2, 6, 5, 3], [[0, 0], [1, 0], [0, 0], [0, 0]]],
       [[1, 4, 5, 6, 2], [[0, 0], [1, 2], [2, 1], [3, 3], [0, 0]]],
       [[3, 4, 5], [[0, 0], [0, 0], [0, 0]]],
+      [[1, 5, 4, 70], [[0, 0], [1, 1], [2, 3], [0, 0]]], // edge blocks of >= 64 values
     ];
     for (const [shape, pads] of cases) {
       const xv = randn(rng, shape);
@@ -97,6 +98,19 @@ describe.skipIf(!native.ok)(`${REQUIRES.native} native LeakyRelu, pads and the f
       const n = await run("native"), c = await run("cpu");
       n.forEach((v, i) => expect(Array.from(v), `pad ${i} of ${shape} ${JSON.stringify(pads)}`).toEqual(Array.from(c[i]!)));
     }
+  });
+
+  it("a zero PadV2 into a reused pool buffer (left holding another pad's 3s) still pads with zeros", async () => {
+    const rng = new Rng(15);
+    const shape = [2, 8, 9, 32], pads: [number, number][] = [[0, 0], [1, 1], [1, 1], [0, 0]];
+    const xv = randn(rng, shape);
+    const run = (be: "native" | "cpu") => runOn(be, () => {
+      const x = tf.tensor(xv, shape);
+      tf.pad(x, pads, 3).dispose(); // 2*10*11*32 = 7040 values: pooled on native
+      return [tf.pad(x, pads)];
+    });
+    const n = await run("native"), c = await run("cpu");
+    expect(Array.from(n[0]!)).toEqual(Array.from(c[0]!));
   });
 
   it("UmmkdAdamUpdate matches the formula of kernel-names.ts (float64, rounded once)", async () => {

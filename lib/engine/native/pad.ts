@@ -7,6 +7,7 @@
  */
 import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
+import { allocF32 } from "./buffers.ts";
 
 type Typed = Float32Array | Int32Array | Uint8Array;
 
@@ -18,8 +19,10 @@ type Typed = Float32Array | Int32Array | Uint8Array;
 export function padValues(x: Typed, shape: readonly number[], paddings: readonly (readonly [number, number])[], mode: "constant" | "reflect" | "symmetric", value = 0): Typed {
   const r = shape.length;
   const outShape = shape.map((s, i) => paddings[i]![0] + s + paddings[i]![1]);
-  const out = new (x.constructor as new (n: number) => Typed)(outShape.reduce((a, b) => a * b, 1));
-  if (mode === "constant" && value !== 0) out.fill(value);
+  const size = outShape.reduce((a, b) => a * b, 1);
+  // float32 outputs come from the native buffer pool (reused, not zeroed): constant padding fills
+  const out = x instanceof Float32Array ? allocF32(size) : new (x.constructor as new (n: number) => Typed)(size);
+  if (mode === "constant" && (value !== 0 || x instanceof Float32Array)) out.fill(value);
   let k = r - 1;
   while (k >= 0 && paddings[k]![0] === 0 && paddings[k]![1] === 0) k--;
   if (k < 0) {
@@ -66,8 +69,10 @@ export function padValues(x: Typed, shape: readonly number[], paddings: readonly
     if (mode === "constant") continue;
     for (let c = 0; c < outK; c++) {
       if (c >= bK && c < bK + nK) continue;
-      const s = src(k, c);
-      out.set(x.subarray(inBase + s * inner, inBase + (s + 1) * inner), outBase + c * inner);
+      const s = inBase + src(k, c) * inner, d = outBase + c * inner;
+      // an edge block is often a few channels: a loop beats a subarray view and set() per block
+      if (inner < 64) for (let j = 0; j < inner; j++) out[d + j] = x[s + j]!;
+      else out.set(x.subarray(s, s + inner), d);
     }
   }
   return out;
