@@ -1,9 +1,30 @@
 /** The native backend's output-buffer pool: reuse after dispose, never while anyone can still see the buffer. */
 import { describe, it, expect } from "vitest";
 import { tf } from "../../lib/engine/tf.ts";
-import { BufferPool } from "../../lib/engine/native/buffers.ts";
+import { BufferPool, poolCapBytes } from "../../lib/engine/native/buffers.ts";
 import { native } from "./helpers.ts";
 import { REQUIRES } from "../requires.ts";
+
+describe("poolCapBytes (UMMKD_NATIVE_POOL_MB)", () => {
+  const GiB = 1024 ** 3;
+  it("defaults to a sixth of the memory, at most 3 GiB", () => {
+    expect(poolCapBytes({}, 24 * GiB)).toBe(3 * GiB);
+    expect(poolCapBytes({}, 12 * GiB)).toBe(2 * GiB);
+    expect(poolCapBytes({ UMMKD_NATIVE_POOL_MB: " " }, 6 * GiB)).toBe(GiB);
+  });
+  it("takes MiB from the environment (0 turns pooling off) and rejects the rest", () => {
+    expect(poolCapBytes({ UMMKD_NATIVE_POOL_MB: "768" }, 24 * GiB)).toBe(768 * 1024 * 1024);
+    expect(poolCapBytes({ UMMKD_NATIVE_POOL_MB: "0" }, 24 * GiB)).toBe(0);
+    for (const bad of ["-1", "lots", "NaN"]) expect(() => poolCapBytes({ UMMKD_NATIVE_POOL_MB: bad })).toThrow(/UMMKD_NATIVE_POOL_MB/);
+  });
+  it("a pool at cap 0 hands out fresh buffers only", () => {
+    const p = new BufferPool(0);
+    const a = p.alloc(10000);
+    p.onWrite(a);
+    p.onDispose(a);
+    expect(p.alloc(10000)).not.toBe(a);
+  });
+});
 
 describe("BufferPool", () => {
   const N = 10000;
