@@ -186,7 +186,8 @@ export async function initEngine(opts: { backend?: BackendName } = {}): Promise<
       kernelPack: pack,
     };
     if (!logged || want) {
-      process.stderr.write(`[ummkd] engine: ${b} (${r.threads} thread${r.threads === 1 ? "" : "s"}) — ${reason}\n`);
+      const auto = b === "native" && threads === undefined && r.threads > 1;
+      process.stderr.write(`[ummkd] engine: ${b} (${auto ? `auto: up to ${r.threads} threads, one per free core` : `${r.threads} thread${r.threads === 1 ? "" : "s"}`}) — ${reason}\n`);
       logged = true;
     }
     return current;
