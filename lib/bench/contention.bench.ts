@@ -20,7 +20,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { gitState } from "../util/provenance.ts";
-import { lastJsonLine, netArgs, type NetConfig, type Run } from "./train-step.bench.ts";
+import { lastJsonLine, median, netArgs, r2, type NetConfig, type Run } from "./train-step.bench.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const NET: NetConfig = { network: "dilated2d", width: 0.25, size: 64, batch: 8 };
@@ -38,10 +38,7 @@ function policyEnv(p: Policy): NodeJS.ProcessEnv {
 }
 
 function stepArgs(steps: number, warmup: number): string[] {
-  const a = netArgs(NET);
-  const i = a.indexOf("--steps");
-  a.splice(i, 4, "--steps", String(steps), "--warmup", String(warmup));
-  return ["bin/ummkd.js", "bench", "train-step", ...a, "--json"];
+  return ["bin/ummkd.js", "bench", "train-step", ...netArgs(NET, steps, warmup), "--json"];
 }
 
 /** Starts a competitor and resolves once it is busy (our loop: after its first step's log line). */
@@ -71,12 +68,6 @@ function measure(p: Policy): Run {
   const out = execFileSync(process.execPath, stepArgs(STEPS, WARMUP), { cwd: ROOT, env: policyEnv(p), stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20, timeout: 20 * 60 * 1000 }).toString();
   return lastJsonLine(out);
 }
-
-const median = (a: number[]) => {
-  const s = [...a].sort((x, y) => x - y);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const r2 = (x: number) => Math.round(x * 100) / 100;
 
 export async function bench(): Promise<Record<string, string | number>[]> {
   const git = gitState();

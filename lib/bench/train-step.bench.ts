@@ -71,8 +71,8 @@ export function lastJsonLine(out: string): Run {
   return JSON.parse(line) as Run;
 }
 
-export function netArgs(c: NetConfig): string[] {
-  return ["--network", c.network, ...(c.norm ? ["--norm", c.norm] : []), "--width", String(c.width), "--size", String(c.size), "--batch", String(c.batch), ...(c.depth ? ["--depth", String(c.depth)] : []), "--steps", String(STEPS), "--warmup", String(WARMUP)];
+export function netArgs(c: NetConfig, steps = STEPS, warmup = WARMUP): string[] {
+  return ["--network", c.network, ...(c.norm ? ["--norm", c.norm] : []), "--width", String(c.width), "--size", String(c.size), "--batch", String(c.batch), ...(c.depth ? ["--depth", String(c.depth)] : []), "--steps", String(steps), "--warmup", String(warmup)];
 }
 
 function runOurs(c: NetConfig, backend: string, threads: number): Run {
@@ -107,11 +107,11 @@ function nativeAvailable(): string | null {
 }
 
 const min = (a: number[]) => Math.min(...a);
-const median = (a: number[]) => {
+export const median = (a: number[]) => {
   const s = [...a].sort((x, y) => x - y);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
-const r2 = (x: number) => Math.round(x * 100) / 100;
+export const r2 = (x: number) => Math.round(x * 100) / 100;
 
 export async function bench(): Promise<void> {
   const torchOk = existsSync(PY) && (() => {

@@ -39,7 +39,7 @@ export interface EngineInfo {
   kernelPack: string[];
 }
 
-type Attempt = { ok: true; tfjsBackend: string; threads: number; note?: string; nativeVersion?: string } | { ok: false; reason: string };
+type Attempt = { ok: true; tfjsBackend: string; threads: number; autoThreads?: boolean; note?: string; nativeVersion?: string } | { ok: false; reason: string };
 
 let current: EngineInfo | undefined;
 let nativeModule: NativeModule | undefined;
@@ -86,7 +86,7 @@ async function tryTfjsNode(pkg: "@tensorflow/tfjs-node-gpu" | "@tensorflow/tfjs-
 
 interface NativeModule {
   nativeThreadPolicy(): string;
-  loadNative(): Promise<{ ok: true; backendName: string; version: string; threads: number } | { ok: false; reason: string }>;
+  loadNative(): Promise<{ ok: true; backendName: string; version: string; threads: number; autoThreads: boolean } | { ok: false; reason: string }>;
 }
 
 async function tryNative(): Promise<Attempt> {
@@ -102,7 +102,7 @@ async function tryNative(): Promise<Attempt> {
     if (!r.ok) return { ok: false, reason: `native engine not available: ${r.reason}` };
     const ok = await tf.setBackend(r.backendName);
     if (!ok) return { ok: false, reason: `native engine: backend '${r.backendName}' failed to initialise` };
-    return { ok: true, tfjsBackend: r.backendName, threads: r.threads, nativeVersion: r.version };
+    return { ok: true, tfjsBackend: r.backendName, threads: r.threads, autoThreads: r.autoThreads, nativeVersion: r.version };
   } catch (e) {
     return { ok: false, reason: `native engine failed: ${firstLine(e)}` };
   }
@@ -186,8 +186,7 @@ export async function initEngine(opts: { backend?: BackendName } = {}): Promise<
       kernelPack: pack,
     };
     if (!logged || want) {
-      const auto = b === "native" && threads === undefined && r.threads > 1;
-      process.stderr.write(`[ummkd] engine: ${b} (${auto ? `auto: up to ${r.threads} threads, one per free core` : `${r.threads} thread${r.threads === 1 ? "" : "s"}`}) — ${reason}\n`);
+      process.stderr.write(`[ummkd] engine: ${b} (${r.autoThreads ? `auto: up to ${r.threads} threads, one per free core` : `${r.threads} thread${r.threads === 1 ? "" : "s"}`}) — ${reason}\n`);
       logged = true;
     }
     return current;

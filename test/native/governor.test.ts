@@ -67,7 +67,7 @@ describe("ThreadGovernor on a scripted load history (2 cores)", () => {
     let machine = 0;
     const samples = () => ({ machineBusy: machine, own: own.ticks, wallMs: clock });
     const applied: number[] = [];
-    const g = new ThreadGovernor(2, 2, (n) => applied.push(n), samples, () => clock);
+    const g = new ThreadGovernor(2, (n) => applied.push(n), samples, () => clock);
     expect(applied).toEqual([2]);
     // 1 s quiet: we use 2 cores, nobody else
     const advance = (ms: number, ourCores: number, otherCores: number) => {
@@ -96,7 +96,7 @@ describe("ThreadGovernor on a scripted load history (2 cores)", () => {
   it("without /proc samples it never changes the count", () => {
     let clock = 0;
     const applied: number[] = [];
-    const g = new ThreadGovernor(2, 2, (n) => applied.push(n), () => undefined, () => clock);
+    const g = new ThreadGovernor(2, (n) => applied.push(n), () => undefined, () => clock);
     clock += 10 * GOVERNOR_INTERVAL_MS;
     g.tick();
     expect(g.threads).toBe(2);
@@ -112,7 +112,7 @@ describe.skipIf(!linux)("ThreadGovernor live (Linux)", () => {
     try {
       expect(procSample()).toBeDefined();
       const applied: number[] = [];
-      const g = new ThreadGovernor(cores, cores, (n) => applied.push(n));
+      const g = new ThreadGovernor(cores, (n) => applied.push(n));
       const t0 = performance.now();
       // our side is one busy thread (like a kernel loop) that ticks, for up to 5 s
       while (g.threads > 1 && performance.now() - t0 < 5000) {

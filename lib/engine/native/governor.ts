@@ -93,9 +93,9 @@ export class ThreadGovernor {
   private readonly msAt = new Map<number, number>();
   private switches = 0;
 
+  /** @param max the most threads, and the cores whose free share it follows (every core) */
   constructor(
     readonly max: number,
-    readonly cores: number,
     private readonly apply: (n: number) => void,
     private readonly sample: () => CpuSample | undefined = procSample,
     private readonly now: () => number = () => performance.now(),
@@ -116,7 +116,7 @@ export class ThreadGovernor {
     if (!this.last || this.now() - this.last.wallMs < GOVERNOR_INTERVAL_MS) return;
     const s = this.sample();
     if (!s) return;
-    const free = this.cores - othersCores(this.last, s);
+    const free = this.max - othersCores(this.last, s);
     this.last = s;
     const next = nextThreads(this.n, this.max, free);
     if (next !== this.n) {

@@ -26,7 +26,7 @@ export { ADDON_PATH, loadAddon, type NativeAddon } from "./addon.ts";
 
 /** Result of {@link loadNative}. */
 export type NativeLoadResult =
-  | { ok: true; backendName: "native"; version: string; threads: number; isa: string; kernels: string[] }
+  | { ok: true; backendName: "native"; version: string; threads: number; /** the auto governor chooses (up to `threads`) */ autoThreads: boolean; isa: string; kernels: string[] }
   | { ok: false; reason: string };
 
 /** Name of the tfjs backend registered by {@link loadNative}. */
@@ -64,7 +64,7 @@ let governor: ThreadGovernor | undefined;
 /** Applies a thread policy: a fixed count, or a governor that starts at `threads` and follows the load. */
 function applyThreads(addon: NativeAddon, t: { threads: number; auto: boolean }): void {
   governor = undefined;
-  if (t.auto && t.threads > 1 && procSample()) governor = new ThreadGovernor(t.threads, availableParallelism(), (n) => addon.setThreads(n));
+  if (t.auto && t.threads > 1 && procSample()) governor = new ThreadGovernor(t.threads, (n) => addon.setThreads(n));
   else addon.setThreads(t.threads);
 }
 
@@ -88,7 +88,7 @@ export async function loadNative(): Promise<NativeLoadResult> {
     const t = threadsFromEnv();
     const addon = (loadAddon() as { addon: NativeAddon }).addon;
     if ("threads" in t) applyThreads(addon, t);
-    loaded = { ...loaded, threads: governor?.max ?? addon.threads() };
+    loaded = { ...loaded, threads: governor?.max ?? addon.threads(), autoThreads: governor !== undefined };
     return loaded;
   }
   const a = loadAddon();
@@ -99,7 +99,7 @@ export async function loadNative(): Promise<NativeLoadResult> {
     const addon = a.addon;
     applyThreads(addon, t);
     registerNativeBackend(addon);
-    loaded = { ok: true, backendName: "native", version: `oneDNN ${addon.version()}`, threads: governor?.max ?? addon.threads(), isa: addon.isa(), kernels: [...NATIVE_KERNELS] };
+    loaded = { ok: true, backendName: "native", version: `oneDNN ${addon.version()}`, threads: governor?.max ?? addon.threads(), autoThreads: governor !== undefined, isa: addon.isa(), kernels: [...NATIVE_KERNELS] };
   } catch (err) {
     const msg = (err instanceof Error ? err.message : String(err)).split("\n")[0];
     loaded = { ok: false, reason: `native engine failed to initialise: ${msg}` };

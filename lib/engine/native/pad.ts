@@ -8,6 +8,7 @@
 import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { allocF32 } from "./buffers.ts";
+import { copyRun } from "../wasm/js-cpu-fast.ts";
 
 type Typed = Float32Array | Int32Array | Uint8Array;
 
@@ -65,14 +66,12 @@ export function padValues(x: Typed, shape: readonly number[], paddings: readonly
     }
     if (skip) continue; // constant padding row: already filled
     // Axis k: the data run, then the edge blocks.
-    out.set(x.subarray(inBase, inBase + nK * inner), outBase + bK * inner);
+    copyRun(out, outBase + bK * inner, x, inBase, nK * inner);
     if (mode === "constant") continue;
     for (let c = 0; c < outK; c++) {
       if (c >= bK && c < bK + nK) continue;
-      const s = inBase + src(k, c) * inner, d = outBase + c * inner;
-      // an edge block is often a few channels: a loop beats a subarray view and set() per block
-      if (inner < 64) for (let j = 0; j < inner; j++) out[d + j] = x[s + j]!;
-      else out.set(x.subarray(s, s + inner), d);
+      // an edge block is often a few channels: copyRun loops where a subarray view per block costs more
+      copyRun(out, outBase + c * inner, x, inBase + src(k, c) * inner, inner);
     }
   }
   return out;

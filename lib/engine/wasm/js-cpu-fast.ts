@@ -119,7 +119,7 @@ const SHORT_RUN = 64;
  * out[dst, dst + n) = src[from, from + n): a loop for short runs (a channel slice of a
  * channels-last tensor; no subarray object per row), set(subarray()) for long ones.
  */
-function copyRun(out: Arr, dst: number, src: Arr, from: number, n: number): void {
+export function copyRun(out: Arr, dst: number, src: Arr, from: number, n: number): void {
   if (n < SHORT_RUN) for (let j = 0; j < n; j++) out[dst + j] = src[from + j]!;
   else out.set(src.subarray(from, from + n), dst);
 }
