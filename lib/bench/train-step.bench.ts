@@ -87,7 +87,7 @@ function runOurs(c: NetConfig, backend: string, threads: number): Run {
   return lastJsonLine(out);
 }
 
-function runTorch(c: NetConfig, threads: number): Run {
+export function runTorch(c: NetConfig, threads: number): Run {
   const args = [join(ROOT, "lib/bench/torch_train_step.py"), ...netArgs(c), "--threads", String(threads)];
   return lastJsonLine(execFileSync(PY, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], timeout: 15 * 60 * 1000 }).toString());
 }

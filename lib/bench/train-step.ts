@@ -235,3 +235,145 @@ export async function benchTrainStep(opts: TrainStepOptions): Promise<TrainStepR
   model.dispose();
   return res;
 }
+
+export interface ThreadScalingOptions extends TrainStepOptions {
+  /** Thread counts of the native engine, alternated step by step in this one process (e.g. [1, 2]). */
+  threadCounts: number[];
+}
+
+/** Per thread count: step time, time inside and outside kernels, and each kernel's time per step. */
+export interface ThreadScalingResult {
+  impl: "ummkd";
+  backend: string;
+  network: BenchNetwork;
+  norm: NormKind;
+  width: number;
+  size: number;
+  batch: number;
+  steps: number;
+  byThreads: Array<{
+    threads: number;
+    /** Wall time of each timed step. */
+    ms_steps: number[];
+    ms_median: number;
+    /** Median over steps of the time spent inside top-level kernel calls. */
+    kernel_ms_median: number;
+    /** Median over steps of (step time - kernel time): JS between kernels, GC, tape bookkeeping. */
+    outside_ms_median: number;
+    /** Each kernel's time per step (median over steps) and its calls per step. */
+    kernels: KernelTime[];
+  }>;
+}
+
+/**
+ * Where a second thread helps and where it does not (the engine issue's item 5): the same training
+ * step as {@link benchTrainStep}, on the native engine, with the thread count switched before each
+ * step in turn (1, 2, 1, 2, ...), so that every count sees the same machine state however it drifts.
+ * Every top-level kernel call is timed (a kernel run from inside another counts in its caller), which
+ * splits the step into time in kernels (per kernel) and time between them.
+ * @throws Error when the engine is not the native one (its thread count is fixed elsewhere)
+ */
+export async function benchThreadScaling(opts: ThreadScalingOptions): Promise<ThreadScalingResult> {
+  const o = checkTrainStepOptions(opts);
+  const info: EngineInfo = await initEngine();
+  if (info.backend !== "native") throw new Error(`bench thread-scaling needs the native engine (got ${info.backend}: ${info.reason})`);
+  const counts = opts.threadCounts;
+  if (counts.length === 0 || counts.some((n) => !Number.isInteger(n) || n < 1)) throw new OptionError("--threads", counts.join(","), "a list of positive integers");
+  const { setNativeThreads } = await import("../engine/native/index.ts");
+  const rng = new Rng(7);
+  const model = o.network === "placeholder" ? placeholderModel(o, rng) : await paperModel(o, rng);
+  const opt = fusedAdam(1e-4);
+  const step = () => {
+    const cost = opt.minimize(model.loss, true, model.vars);
+    cost!.dataSync();
+    cost!.dispose();
+  };
+  // time every top-level kernel call of the native backend
+  const perKernel = new Map<string, { ms: number; calls: number }>();
+  let depth = 0, inKernels = 0;
+  const originals = tf.getKernelsForBackend("native");
+  for (const cfg of originals) {
+    const f = cfg.kernelFunc;
+    tf.unregisterKernel(cfg.kernelName, "native");
+    tf.registerKernel({
+      ...cfg,
+      kernelFunc: (args) => {
+        const t = performance.now();
+        depth++;
+        try {
+          return f(args);
+        } finally {
+          depth--;
+          if (depth === 0) {
+            const d = performance.now() - t;
+            inKernels += d;
+            const e = perKernel.get(cfg.kernelName) ?? { ms: 0, calls: 0 };
+            e.ms += d;
+            e.calls++;
+            perKernel.set(cfg.kernelName, e);
+          }
+        }
+      },
+    });
+  }
+  try {
+    for (let i = 0; i < o.warmup; i++) for (const n of counts) {
+      setNativeThreads(n);
+      step();
+    }
+    const acc = counts.map(() => ({ wall: [] as number[], kern: [] as number[], kernels: new Map<string, { ms: number[]; calls: number }>() }));
+    for (let i = 0; i < o.steps; i++) {
+      counts.forEach((n, j) => {
+        setNativeThreads(n);
+        perKernel.clear();
+        inKernels = 0;
+        const t = performance.now();
+        step();
+        const a = acc[j]!;
+        a.wall.push(performance.now() - t);
+        a.kern.push(inKernels);
+        for (const [k, v] of perKernel) {
+          const e = a.kernels.get(k) ?? { ms: [], calls: v.calls };
+          e.ms.push(v.ms);
+          a.kernels.set(k, e);
+        }
+      });
+    }
+    const med = (a: number[]) => {
+      const s = [...a].sort((x, y) => x - y);
+      return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+    };
+    const r1 = (x: number) => Math.round(x * 10) / 10;
+    const r2 = (x: number) => Math.round(x * 100) / 100;
+    return {
+      impl: "ummkd",
+      backend: info.backend,
+      network: o.network,
+      norm: o.norm ?? "batch",
+      width: o.width,
+      size: o.size,
+      batch: o.batch,
+      steps: o.steps,
+      byThreads: counts.map((n, j) => {
+        const a = acc[j]!;
+        // a kernel absent from some steps counts 0 there
+        const kernels = [...a.kernels.entries()].map(([kernel, e]) => ({ kernel, ms: r2(med([...e.ms, ...Array(o.steps - e.ms.length).fill(0)])), calls: e.calls }));
+        return {
+          threads: n,
+          ms_steps: a.wall.map(r1),
+          ms_median: r1(med(a.wall)),
+          kernel_ms_median: r1(med(a.kern)),
+          outside_ms_median: r1(med(a.wall.map((w, i) => w - a.kern[i]!))),
+          kernels: kernels.sort((x, y) => y.ms - x.ms),
+        };
+      }),
+    };
+  } finally {
+    for (const cfg of originals) {
+      tf.unregisterKernel(cfg.kernelName, "native");
+      tf.registerKernel(cfg);
+    }
+    opt.dispose();
+    model.dispose();
+  }
+}
