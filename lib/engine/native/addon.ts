@@ -57,6 +57,11 @@ export interface NativeAddon {
   dropout(x: Float32Array, y: Float32Array, mult: Float32Array, state: Float64Array, rate: number): void;
   /** out = x with axes of `shape` permuted by `perm` (float32). */
   transpose(x: Float32Array, out: Float32Array, shape: Int32Array, perm: Int32Array): void;
+  /**
+   * For every o < nOuter: dst[o*dstRow + dstOff, + run) = src[o*srcRow + srcOff, + run); params =
+   * [nOuter, srcRow, srcOff, dstRow, dstOff, run] (one part of a Concat or SplitV along any axis).
+   */
+  copyRows?(src: Float32Array, dst: Float32Array, params: Int32Array): void;
   /** Softmax over contiguous rows of K values. */
   softmax(x: Float32Array, out: Float32Array, K: number): void;
 }

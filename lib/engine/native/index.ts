@@ -17,6 +17,7 @@ import { bnormKernels } from "./bnorm.ts";
 import { gnormKernels } from "./gnorm.ts";
 import { elementwiseKernels, ELEMENTWISE_KERNELS } from "./elementwise.ts";
 import { padKernels } from "./pad.ts";
+import { copyKernels } from "./copy.ts";
 import { compareKernels, COMPARE_KERNELS } from "./compare.ts";
 import { matmulKernel } from "./matmul.ts";
 import { allocF32, nativePool } from "./buffers.ts";
@@ -40,7 +41,7 @@ export const NATIVE_KERNELS = [
   "MaxPool", "MaxPoolGrad", "MaxPool3D", "MaxPool3DGrad",
   "UmmkdBatchNormTrain", "UmmkdBatchNormTrainGrad", "UmmkdGroupNorm", "UmmkdGroupNormGrad",
   ...ELEMENTWISE_KERNELS,
-  "PadV2", "MirrorPad",
+  "PadV2", "MirrorPad", "Concat", "SplitV",
   ...COMPARE_KERNELS,
 ];
 
@@ -163,7 +164,7 @@ function registerNativeBackend(addon: NativeAddon): void {
   const natives = new Map<string, KernelFunc>([
     ["BatchMatMul", matmulKernel(addon, fallbacks.get("BatchMatMul"))],
     ...convKernels(addon, fallbacks), ...poolKernels(addon, fallbacks), ...bnormKernels(addon, fallbacks), ...gnormKernels(addon),
-    ...(process.env.UMMKD_NATIVE_ELEMENTWISE === "0" ? [] : [...elementwiseKernels(addon, fallbacks), ...padKernels(fallbacks), ...compareKernels(addon, fallbacks)]),
+    ...(process.env.UMMKD_NATIVE_ELEMENTWISE === "0" ? [] : [...elementwiseKernels(addon, fallbacks), ...padKernels(fallbacks), ...copyKernels(addon, fallbacks), ...compareKernels(addon, fallbacks)]),
   ]);
   for (const [kernelName, kernelFunc] of natives) {
     if (tf.getKernel(kernelName, NATIVE_BACKEND)) tf.unregisterKernel(kernelName, NATIVE_BACKEND);

@@ -24,6 +24,7 @@ Napi::Value LeakyReluGrad(const Napi::CallbackInfo& info);
 Napi::Value Dropout(const Napi::CallbackInfo& info);
 Napi::Value Transpose(const Napi::CallbackInfo& info);
 Napi::Value Softmax(const Napi::CallbackInfo& info);
+Napi::Value CopyRows(const Napi::CallbackInfo& info);
 
 namespace {
 
@@ -89,6 +90,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("dropout", Napi::Function::New(env, Dropout));
   exports.Set("transpose", Napi::Function::New(env, Transpose));
   exports.Set("softmax", Napi::Function::New(env, Softmax));
+  exports.Set("copyRows", Napi::Function::New(env, CopyRows));
   return exports;
 }
 

@@ -4,6 +4,10 @@
 //   m = max, e_k = exp(x_k - m) in double, out_k = float(e_k), s = sum of e_k in double,
 //   out_k = float(out_k / s). (glibc's exp and V8's may differ in the last double bit, which float
 //   rounding hides except in rare ties.)
+// copyRows(src, dst, params: Int32Array [nOuter, srcRow, srcOff, dstRow, dstOff, run]): for every
+//   o < nOuter, dst[o*dstRow + dstOff, + run) = src[o*srcRow + srcOff, + run) (float32): one input's
+//   part of a Concat, or one output of a SplitV, along any axis (run = the part's elements per outer
+//   index). A byte copy, so results are bit-identical to tfjs.
 #include <omp.h>
 
 #include <cmath>
@@ -113,6 +117,34 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
     }
     for (int64_t k = 0; k < K; k++) orow[k] = float(double(orow[k]) / s);
   }
+  return env.Undefined();
+}
+
+Napi::Value CopyRows(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  F32 src, dst;
+  std::vector<int64_t> p;
+  if (!getF32(info, 0, "src", &src) || !getF32(info, 1, "dst", &dst) || !getInts(info, 2, "params", &p)) return env.Undefined();
+  if (p.size() != 6) {
+    fail(env, "copyRows: params must be [nOuter, srcRow, srcOff, dstRow, dstOff, run]");
+    return env.Undefined();
+  }
+  const int64_t nOuter = p[0], srcRow = p[1], srcOff = p[2], dstRow = p[3], dstOff = p[4], run = p[5];
+  if (nOuter < 0 || run < 0 || srcOff < 0 || dstOff < 0 || srcRow < 0 || dstRow < 0) {
+    fail(env, "copyRows: negative size or offset");
+    return env.Undefined();
+  }
+  if (nOuter == 0 || run == 0) return env.Undefined();
+  if ((nOuter > 1 && (srcOff + run > srcRow || dstOff + run > dstRow)) ||
+      size_t((nOuter - 1) * srcRow + srcOff + run) > src.length || size_t((nOuter - 1) * dstRow + dstOff + run) > dst.length) {
+    fail(env, "copyRows: rows run past a row or the end of a buffer");
+    return env.Undefined();
+  }
+  const float* S = src.data;
+  float* D = dst.data;
+  const size_t bytes = size_t(run) * sizeof(float);
+#pragma omp parallel for schedule(static) if (size_t(nOuter) * size_t(run) >= kParallelMin && nOuter > 1)
+  for (int64_t o = 0; o < nOuter; o++) std::memcpy(D + o * dstRow + dstOff, S + o * srcRow + srcOff, bytes);
   return env.Undefined();
 }
 
