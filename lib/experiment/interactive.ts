@@ -3,7 +3,8 @@
  * validation logs after the notebook driver has built its tables and static figures:
  * - Tables I/II: per-case mean Dice and ASSD (over structures) per setting, CT and MRI, with the
  *   case id on hover (new figures `<notebook>_cases_dice`, `<notebook>_cases_assd`, each with a
- *   static Vega-Lite twin);
+ *   static Vega-Lite twin), and a static case x setting heatmap of mean Dice with every cell
+ *   labelled, hardest cases first (`<notebook>_cases_heatmap`): where each setting fails;
  * - Figure 6: the α sweep (attached to the existing `figure6_alpha` figure);
  * - Figure 7: the validation KD loss curves (attached to `figure7_kd_curve`) and the validation
  *   Dice curves (new figure `figure7_val_dice`).
@@ -46,6 +47,66 @@ function caseBoxSpec(points: CasePoint[], title: string, yTitle: string, groups:
   };
 }
 
+/** One row of the case x setting matrix: a case's value per group (mean over seeds), in display order. */
+export interface CaseMatrixRow {
+  /** e.g. "CT 3" */
+  label: string;
+  series: string;
+  case: string;
+  /** group -> value (groups where the case has no value are absent) */
+  values: Record<string, number>;
+  /** mean over the groups present: the row's sort key within its series */
+  mean: number;
+}
+
+/**
+ * Cases x groups (settings) from per-case points: seeds averaged, rows grouped by series (CT before
+ * MRI, alphabetically) and, within a series, hardest first (lowest mean over the groups; ties by
+ * case id), so the cases every setting fails on lead the figure.
+ */
+export function caseMatrix(points: readonly CasePoint[]): CaseMatrixRow[] {
+  const acc = new Map<string, { series: string; case: string; sums: Map<string, { s: number; n: number }> }>();
+  for (const p of points) {
+    if (!Number.isFinite(p.value)) continue;
+    const key = `${p.series}\u0000${p.case}`;
+    const e = acc.get(key) ?? { series: p.series, case: p.case, sums: new Map() };
+    const g = e.sums.get(p.group) ?? { s: 0, n: 0 };
+    g.s += p.value;
+    g.n++;
+    e.sums.set(p.group, g);
+    acc.set(key, e);
+  }
+  const rows = [...acc.values()].map((e) => {
+    const values: Record<string, number> = {};
+    for (const [g, v] of e.sums) values[g] = v.s / v.n;
+    const vs = Object.values(values);
+    return { label: `${e.series} ${e.case}`, series: e.series, case: e.case, values, mean: vs.reduce((a, b) => a + b, 0) / vs.length };
+  });
+  const byCase = (a: string, b: string) => (Number.isFinite(Number(a)) && Number.isFinite(Number(b)) ? Number(a) - Number(b) : a.localeCompare(b));
+  return rows.sort((a, b) => a.series.localeCompare(b.series) || a.mean - b.mean || byCase(a.case, b.case));
+}
+
+/** Static heatmap of a case matrix: one labelled cell per case and group (Dice: red 0 to green 100). */
+export function caseHeatmapSpec(rows: readonly CaseMatrixRow[], title: string, groups: readonly string[]): Record<string, unknown> {
+  const present = groups.filter((g) => rows.some((r) => g in r.values));
+  const values = rows.flatMap((r) => present.filter((g) => g in r.values).map((g) => ({ case: r.label, group: g, value: r.values[g]!, text: r.values[g]!.toFixed(0) })));
+  const enc = {
+    x: { field: "group", type: "nominal", sort: present, title: null, axis: { orient: "top", labelAngle: 0 } },
+    y: { field: "case", type: "nominal", sort: rows.map((r) => r.label), title: null },
+  };
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    title,
+    width: Math.max(240, 64 * present.length),
+    height: 16 * rows.length,
+    data: { values },
+    layer: [
+      { mark: "rect", encoding: { ...enc, color: { field: "value", type: "quantitative", title: "mean Dice (%)", scale: { scheme: "redyellowgreen", domain: [0, 100] } } } },
+      { mark: { type: "text", fontSize: 10 }, encoding: { ...enc, text: { field: "text" } } },
+    ],
+  };
+}
+
 function curveSpec(series: CurveSeries[], title: string, yTitle: string): Record<string, unknown> {
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
@@ -84,6 +145,15 @@ export async function addInteractiveFigures(run: NotebookRun): Promise<NotebookR
     for (const m of ["dice", "assd"] as const) {
       const f = await caseFigure(run, m);
       if (f) run.figures.push(f);
+    }
+    const rows = caseMatrix(casePoints(run, "dice", (r) => r.setting));
+    if (rows.length) {
+      const title = `${run.name} (ours): mean Dice (%) over structures per test case and setting, hardest cases first`;
+      run.figures.push({
+        name: `${run.name}_cases_heatmap`,
+        title: "Per-case mean Dice per setting (rows: test cases, hardest first)",
+        svg: await renderVegaLite(caseHeatmapSpec(rows, title, SETTINGS)),
+      });
     }
   }
   if (run.name === "figure6_alpha") {
