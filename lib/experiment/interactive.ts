@@ -49,7 +49,7 @@ function caseBoxSpec(points: CasePoint[], title: string, yTitle: string, groups:
 
 /** One row of the case x setting matrix: a case's value per group (mean over seeds), in display order. */
 export interface CaseMatrixRow {
-  /** e.g. "CT 3" */
+  /** e.g. "CT 3" (the case id alone when it names the modality) */
   label: string;
   series: string;
   case: string;
@@ -80,7 +80,9 @@ export function caseMatrix(points: readonly CasePoint[]): CaseMatrixRow[] {
     const values: Record<string, number> = {};
     for (const [g, v] of e.sums) values[g] = v.s / v.n;
     const vs = Object.values(values);
-    return { label: `${e.series} ${e.case}`, series: e.series, case: e.case, values, mean: vs.reduce((a, b) => a + b, 0) / vs.length };
+    // a case id that names its modality (synthetic "syn-cardiac-ct-s3-000") is label enough
+    const label = e.case.toLowerCase().includes(e.series.toLowerCase()) ? e.case : `${e.series} ${e.case}`;
+    return { label, series: e.series, case: e.case, values, mean: vs.reduce((a, b) => a + b, 0) / vs.length };
   });
   const byCase = (a: string, b: string) => (Number.isFinite(Number(a)) && Number.isFinite(Number(b)) ? Number(a) - Number(b) : a.localeCompare(b));
   return rows.sort((a, b) => a.series.localeCompare(b.series) || a.mean - b.mean || byCase(a.case, b.case));
@@ -92,7 +94,7 @@ export function caseHeatmapSpec(rows: readonly CaseMatrixRow[], title: string, g
   const values = rows.flatMap((r) => present.filter((g) => g in r.values).map((g) => ({ case: r.label, group: g, value: r.values[g]!, text: r.values[g]!.toFixed(0) })));
   const enc = {
     x: { field: "group", type: "nominal", sort: present, title: null, axis: { orient: "top", labelAngle: 0 } },
-    y: { field: "case", type: "nominal", sort: rows.map((r) => r.label), title: null },
+    y: { field: "case", type: "nominal", sort: rows.map((r) => r.label), title: null, axis: { labelLimit: 260 } },
   };
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",

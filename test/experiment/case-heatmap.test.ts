@@ -26,6 +26,9 @@ describe("case x setting matrix", () => {
     expect(rows[0]!.mean).toBe(65);
     expect(rows[3]!.mean).toBe(45);
   });
+  it("a case id that names its modality is its own label", () => {
+    expect(caseMatrix([P("CT", "syn-cardiac-ct-s3-000", "ours", 70)])[0]!.label).toBe("syn-cardiac-ct-s3-000");
+  });
   it("one cell per case and setting, labelled with the rounded value, in the rows' order", () => {
     const rows = caseMatrix(points);
     const spec = caseHeatmapSpec(rows, "t", ["individual", "joint", "ours"]) as { data: { values: { case: string; group: string; text: string }[] }; layer: { encoding: { x: { sort: string[] }; y: { sort: string[] } } }[]; height: number };
