@@ -72,18 +72,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     return 0;
   }
-  const res = await benchTrainStep({
-    network: values.network as BenchNetwork,
-    width: numberFlag("width", values.width, 0.25),
-    size: numberFlag("size", values.size, 64),
-    depth: numberFlag("depth", values.depth, 8),
-    batch: numberFlag("batch", values.batch, 8),
-    steps: numberFlag("steps", values.steps, 5),
-    warmup: numberFlag("warmup", values.warmup, 2),
-    profile: values.profile,
-    optimizer: values.optimizer as "fused" | "tfjs",
-    norm: values.norm as NormKind,
-  });
+  const res = await benchTrainStep({ ...common, profile: values.profile, optimizer: values.optimizer as "fused" | "tfjs" });
   if (values.json) {
     console.log(JSON.stringify(res));
   } else {
