@@ -93,6 +93,43 @@ describe("artefact derivations on hand-made runs", () => {
     expect(out.figures).toEqual([]); // no sample slices
   });
 
+  it("Table VI over cross-validation folds: one artefact case per fold (mean ± std over them), one figure row per fold with its own ground truth", () => {
+    const organs = (id: string, condition: string, v: number) => ["liver", "spleen", "R-kdy", "L-kdy"].map((structure) => ({ case: id, condition, structure, value: v }));
+    const slice = (id: string, v: number) => ({ modality: "ct", case: id, z: 0, width: 2, height: 2, image: [0, 1, 2, 3], label: [0, 1, 1, 0], pred: [0, v, v, 0] });
+    const run = (setting: string, fold: number, art: string, v: number) => {
+      const r = record(setting, 0, [...organs(art, "artefacts", v), ...organs(art.replace(/-artefacts$/, ""), "clean", 80)], { samples: [slice(art, 1), slice(art.replace(/-artefacts$/, ""), 1)] });
+      return { ...r, spec: { ...r.spec, fold } };
+    };
+    // fold 0's artefact case at 60, fold 1's at 40: 50.0 ± 14.1 (sample std, n - 1)
+    const runs = [run("individual", 0, "3-artefacts", 60), run("ours", 0, "3-artefacts", 60), run("individual", 1, "5-artefacts", 40), run("ours", 1, "5-artefacts", 40)];
+    const out = ARTEFACTS.table6_outlier.derive({ runs: [{ config: cfg({ task: "abdominal" }), runs }], paper: {} });
+    expect(out.tables[0]!.rows[0]).toEqual({ metric: "dice", source: "ours: artefact cases (one per fold, 2)", individual: "50.0 ± 14.1", ours: "50.0 ± 14.1" });
+    expect(out.tables[0]!.rows[1]).toEqual({ metric: "dice", source: "ours: clean CT test cases", individual: "80.0", ours: "80.0" });
+    const svg = (out.figures[0] as { svg: string }).svg;
+    // two rows (one per fold), each: ground truth + the two settings
+    expect(svg).toContain(">fold 0<");
+    expect(svg).toContain("ground truth (CT 3 + artefacts)");
+    expect(svg).toContain("ground truth (CT 5 + artefacts)");
+    expect(svg.match(/ground truth/g)?.length).toBe(2);
+  });
+
+  it("Figures 4/5 over cross-validation folds: every panel from the first fold", () => {
+    // each fold's slices look different (image and prediction), so a panel from the wrong fold changes the SVG
+    const slice = (m: string, id: string, fold: number) => ({ modality: m, case: id, z: 0, width: 2, height: 2, image: fold ? [3, 2, 1, 0] : [0, 1, 2, 3], label: [0, 1, 1, 0], pred: fold ? [1, 0, 0, 1] : [0, 1, 0, 0] });
+    const run = (setting: string, fold: number) => {
+      const r = record(setting, 0, [], { samples: [slice("ct", `ct-f${fold}`, fold), slice("mri", `mri-f${fold}`, fold)] });
+      return { ...r, spec: { ...r.spec, fold } };
+    };
+    const cardiac = { config: cfg({ task: "cardiac" }), runs: [run("ours", 0)] };
+    // fold 1 listed first: the figure must still take fold 0
+    const abdominal = { config: cfg({ task: "abdominal" }), runs: [run("ours", 1), run("individual", 1), run("ours", 0), run("individual", 0)] };
+    const out = ARTEFACTS.figure4_5_qualitative.derive({ runs: [cardiac, abdominal], paper: {} });
+    const svg = (out.figures[1] as { svg: string }).svg;
+    expect(out.notes).toContain("figure5_abdominal: the runs of cross-validation fold 0 (every panel the same case).");
+    const fold0Only = ARTEFACTS.figure4_5_qualitative.derive({ runs: [cardiac, { ...abdominal, runs: abdominal.runs.slice(2) }], paper: {} });
+    expect(svg).toBe((fold0Only.figures[1] as { svg: string }).svg);
+  });
+
   it("Figures 7 and 8: first/last validation KD, alignment |q^a - q^b| and the pooled validation Dice", () => {
     const q1 = [[1, 0], [0, 1]];
     const q2 = [[0.5, 0.5], [0, 1]];

@@ -15,16 +15,20 @@ const PANELS = [
 
 function derive(input: ArtefactInput): ArtefactOutput {
   const figures: ArtefactFigure[] = [];
+  const foldNotes: string[] = [];
   for (const [k, exp] of input.runs.slice(0, 2).entries()) {
     const task = exp.config.task;
-    const runs: RunRecord[] = SETTINGS.map((s) => exp.runs.find((r) => r.spec.setting === s)).filter((r): r is RunRecord => !!r);
+    // one fold for every panel (cross-validated runs: the first fold present), so that all settings show the same case
+    const fold = Math.min(...exp.runs.map((r) => r.spec.fold ?? 0));
+    const runs: RunRecord[] = SETTINGS.map((s) => exp.runs.find((r) => r.spec.setting === s && (r.spec.fold ?? 0) === fold)).filter((r): r is RunRecord => !!r);
+    if (new Set(exp.runs.map((r) => r.spec.fold ?? 0)).size > 1) foldNotes.push(`${PANELS[k]!.name}: the runs of cross-validation fold ${fold} (every panel the same case).`);
     const rows = ["ct", "mri"].map((m) => {
       const sl = runs.map((r) => ({ title: r.spec.setting, slice: r.samples.find((s) => s.modality === m && !s.case.endsWith("-artefacts"))! })).filter((x) => x.slice);
       return { title: m.toUpperCase(), columns: sl.length ? [{ title: "ground truth", slice: sl[0]!.slice, show: "label" as const }, ...sl.map((x) => ({ ...x, show: "pred" as const }))] : [] };
     });
     figures.push({ ...PANELS[k]!, svg: qualitativeSvg(rows, CLASS_COLORS[task], { legend: CLASS_STRUCTURES[task] }) });
   }
-  return { tables: [], figures, notes: ["Slices: the middle foreground slice of the first CT and the first MRI test case."] };
+  return { tables: [], figures, notes: ["Slices: the middle foreground slice of the first CT and the first MRI test case.", ...foldNotes] };
 }
 
 export const figure45Qualitative: Artefact = {
