@@ -5,24 +5,17 @@
  * Why: the 3D U-Net's skip connections concatenate, and its Chilopod layers split, channels-last
  * tensors along the channel axis: runs of 4-64 floats per voxel. The portable JS kernels
  * (`../wasm/js-cpu-fast.ts`) copy those runs element by element; on the Table II step they took
- * ~12% of the step (SplitV 93 ms + Concat 45 ms of ~1.15 s). Other dtypes, and inputs whose
- * storage is not a Float32Array, take the JS kernel.
+ * ~12% of the step (SplitV 93 ms + Concat 45 ms of ~1.15 s). Other dtypes take the JS kernel.
  */
 import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import type { NativeAddon } from "./addon.ts";
 import { allocF32 } from "./buffers.ts";
+import { f32 } from "./conv.ts";
 import { CPU_FAST_KERNELS } from "../wasm/js-cpu-fast.ts";
 import { splitVSizes } from "../wasm/wasm-slice.ts";
 
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
-
-/** Float32 storage of `t`, or undefined (the JS kernel then runs). */
-function f32Values(backend: MathBackendCPU, t: TensorInfo): Float32Array | undefined {
-  if (t.dtype !== "float32") return undefined;
-  const v = backend.data.get(t.dataId)?.values;
-  return v instanceof Float32Array ? v : undefined;
-}
 
 /** Concat and SplitV kernels; `fallbacks` are the cpu backend's stock kernels (wrapped by the JS fast ones). */
 export function copyKernels(addon: NativeAddon, fallbacks: Map<string, KernelFunc>): Map<string, KernelFunc> {
@@ -46,7 +39,7 @@ export function copyKernels(addon: NativeAddon, fallbacks: Map<string, KernelFun
     if (r === 0 || !(axis >= 0 && axis < r)) return concatJs(args);
     const vals: Float32Array[] = [];
     for (const t of inputs) {
-      const v = f32Values(backend, t);
+      const v = f32(backend, t);
       if (!v || t.shape.length !== r || t.shape.some((s, i) => i !== axis && s !== inputs[0]!.shape[i])) return concatJs(args);
       vals.push(v);
     }
@@ -66,7 +59,7 @@ export function copyKernels(addon: NativeAddon, fallbacks: Map<string, KernelFun
   k.set("SplitV", (args) => {
     const backend = args.backend as MathBackendCPU;
     const { x } = args.inputs as { x: TensorInfo };
-    const xv = f32Values(backend, x);
+    const xv = f32(backend, x);
     if (!xv || x.shape.length === 0) return splitJs(args);
     const { axis, sizes } = splitVSizes(x.shape, args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number | number[] });
     const nOuter = prod(x.shape.slice(0, axis));
