@@ -27,6 +27,10 @@ const cases3D: Case[] = [
   { x: [1, 7, 7, 7, 2], f: [3, 3, 3, 2, 2], strides: 1, pad: "same", dil: 2 },
   { x: [1, 6, 9, 5, 2], f: [3, 3, 3, 2, 2], strides: 1, pad: "same", dil: 4 },
   { x: [1, 9, 9, 9, 1], f: [3, 3, 3, 1, 2], strides: 1, pad: "valid", dil: 4 },
+  // 'same' + stride 2 on an even depth: depth padding only at the back (0, 1); channel counts that
+  // are not multiples of 8 (the blocked layout of the 3D filter gradient pads them).
+  { x: [1, 8, 6, 6, 9], f: [3, 3, 3, 9, 10], strides: 2, pad: "same", dil: 1 },
+  { x: [2, 4, 5, 6, 16], f: [3, 3, 3, 16, 8], strides: 1, pad: "same", dil: 1 },
   // tfjs 3D 'same' with filter < stride on even sizes gives a negative leading pad (not clamped).
   { x: [1, 4, 6, 5, 2], f: [1, 1, 3, 2, 3], strides: 2, pad: "same", dil: 1 },
 ];

@@ -25,6 +25,10 @@ struct ConvEntry {
   bool hasBias = false;
   memory::desc biasDesc;
   std::string impl;
+  // 3D filter gradient computed on a depth-padded copy of the input (see build()): the input's
+  // planes go between padFront and padBack zero planes of depthPadded, which stay zero.
+  int64_t batch = 0, depthIn = 0, planeElems = 0, padFront = 0, padBack = 0;
+  std::vector<float> depthPadded;
 };
 
 std::unordered_map<std::string, std::unique_ptr<ConvEntry>>& cache() {
@@ -120,6 +124,30 @@ ConvEntry* build(const ConvSpec& s, float alpha) {
   } else {
     dnnl::convolution_backward_weights::desc d(alg, srcP, weiP, dstP, s.strides, s.dil, s.padL, s.padR);
     dnnl::convolution_backward_weights::primitive_desc pd(d, eng, fpd);
+    if (s.nsp == 3 && s.layout == 0 && std::string(pd.impl_info_str()).find("gemm") != std::string::npos && s.padL[0] >= 0 &&
+        s.padR[0] >= 0) {
+      // oneDNN 2.x's AVX2 jit filter-gradient kernel refuses depth padding, so the U-Net's 3x3x3
+      // convolutions get im2col + gemm there, 2-3x slower than their forward pass. Then the same
+      // gradient is computed on the input copied between zero planes (no depth padding) in oneDNN's
+      // blocked layouts, which the jit kernel takes. Where oneDNN already has a direct kernel
+      // (AVX-512, 2D, no padding) nothing changes.
+      ConvSpec t = s;
+      t.layout = 1;
+      t.src[2] = s.src[2] + s.padL[0] + s.padR[0];
+      t.padL[0] = 0;
+      t.padR[0] = 0;
+      std::unique_ptr<ConvEntry> padded(build(t, alpha));
+      if (padded->impl.find("gemm") == std::string::npos) {
+        padded->batch = s.src[0];
+        padded->depthIn = s.src[2];
+        padded->planeElems = s.src[1] * s.src[3] * s.src[4];
+        padded->padFront = s.padL[0];
+        padded->padBack = s.padR[0];
+        if (s.padL[0] + s.padR[0] > 0) padded->depthPadded.assign(numel(t.src), 0.f);
+        delete e;
+        return padded.release();
+      }
+    }
     e->a.init(srcU, pd.src_desc(), true);
     e->b.init(dstU, pd.diff_dst_desc(), true);
     e->o.init(weiU, pd.diff_weights_desc(), false);
@@ -166,13 +194,23 @@ Napi::Value Conv(const Napi::CallbackInfo& info) {
   ConvEntry* e = getEntry(env, p, alphaArg(info, 5));
   if (!e) return env.Undefined();
   if (e->hasBias && !getF32(info, 4, "bias", &bias)) return env.Undefined();
-  if (a.length != numel(e->a.user.dims()) || b.length != numel(e->b.user.dims()) ||
+  const bool depthPad = !e->depthPadded.empty();
+  const size_t aLen = depthPad ? size_t(e->batch * e->depthIn * e->planeElems) : numel(e->a.user.dims());
+  if (a.length != aLen || b.length != numel(e->b.user.dims()) ||
       o.length != numel(e->o.user.dims()) || (e->hasBias && bias.length != numel(e->biasDesc.dims()))) {
     fail(env, "conv: a buffer length does not match the shapes in params");
     return env.Undefined();
   }
   const int kind = int(p[0]);
-  memory ma = e->a.prepare(a.data, true), mb = e->b.prepare(b.data, true), mo = e->o.prepare(o.data, false);
+  if (depthPad) {
+    // Copy each batch item's D planes between padFront and padBack zero planes (those stay zero).
+    const size_t vol = size_t(e->depthIn * e->planeElems);
+    const size_t padded = size_t((e->depthIn + e->padFront + e->padBack) * e->planeElems);
+    for (int64_t n = 0; n < e->batch; n++)
+      std::memcpy(e->depthPadded.data() + n * padded + e->padFront * e->planeElems, a.data + n * vol,
+                  vol * sizeof(float));
+  }
+  memory ma = e->a.prepare(depthPad ? e->depthPadded.data() : a.data, true), mb = e->b.prepare(b.data, true), mo = e->o.prepare(o.data, false);
   std::unordered_map<int, memory> args;
   if (kind == 0) {
     args = {{DNNL_ARG_SRC, ma}, {DNNL_ARG_WEIGHTS, mb}, {DNNL_ARG_DST, mo}};
