@@ -100,7 +100,9 @@ export async function loadNative(): Promise<NativeLoadResult> {
     const addon = a.addon;
     applyThreads(addon, t);
     registerNativeBackend(addon);
-    loaded = { ok: true, backendName: "native", version: `oneDNN ${addon.version()}`, threads: governor?.max ?? addon.threads(), autoThreads: governor !== undefined, isa: addon.isa(), kernels: [...NATIVE_KERNELS] };
+    // The ISA is part of the version: oneDNN's kernels (and so a run's rounding) differ between
+    // AVX2 and AVX-512 machines, and records carry this string (provenance.versions.native).
+    loaded = { ok: true, backendName: "native", version: `oneDNN ${addon.version()}, ISA ${addon.isa()}`, threads: governor?.max ?? addon.threads(), autoThreads: governor !== undefined, isa: addon.isa(), kernels: [...NATIVE_KERNELS] };
   } catch (err) {
     const msg = (err instanceof Error ? err.message : String(err)).split("\n")[0];
     loaded = { ok: false, reason: `native engine failed to initialise: ${msg}` };
