@@ -48,15 +48,24 @@ export function learningCurveRows(runs: readonly Pick<RunRecord, "spec" | "val">
 
 /**
  * Figure: pooled validation Dice vs step, a panel per modality (rows) and structure (columns), a
- * colour per setting; runs of different folds/seeds/alphas are separate lines of that colour.
+ * colour per setting; runs of different folds/seeds/alphas are separate lines of that colour. Where
+ * a setting has several runs (cross-validation folds), those are thin faint lines and a bold line
+ * is their mean at each step (over the runs with a value there), so seven settings stay readable.
  */
 export function learningCurveSpec(rows: readonly CurveRow[], title: string, settings: readonly string[]): VegaLiteSpec {
   const values = rows
     .filter((r) => Number.isFinite(r.pooled_dice))
     .map((r) => ({ step: r.step, dice: Math.round(r.pooled_dice * 100) / 100, setting: r.setting, run: `${r.setting} a${r.alpha} s${r.seed} f${r.fold} ${r.norm}`, modality: r.modality.toUpperCase(), structure: r.structure }));
+  const x = { field: "step", type: "quantitative", title: "training step" };
+  const y = { field: "dice", type: "quantitative", title: "pooled val Dice (%)", scale: { domain: [0, 100] } };
+  const color = { field: "setting", type: "nominal", title: "setting", sort: [...settings] };
+  const detail = { field: "run", type: "nominal" };
+  const runsPerSetting = new Map<string, Set<string>>();
+  for (const v of values) runsPerSetting.set(v.setting, (runsPerSetting.get(v.setting) ?? new Set()).add(v.run));
+  const severalRuns = [...runsPerSetting.values()].some((r) => r.size > 1);
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-    title,
+    title: severalRuns ? { text: title, subtitle: "thin lines: each run (fold); bold: their mean at each step" } : title,
     data: { values },
     facet: {
       row: { field: "modality", type: "nominal", title: null, sort: ["CT", "MRI"] },
@@ -65,14 +74,16 @@ export function learningCurveSpec(rows: readonly CurveRow[], title: string, sett
     spec: {
       width: 150,
       height: 110,
-      mark: { type: "line", strokeWidth: 1, opacity: 0.8 },
-      encoding: {
-        x: { field: "step", type: "quantitative", title: "training step" },
-        y: { field: "dice", type: "quantitative", title: "pooled val Dice (%)", scale: { domain: [0, 100] } },
-        color: { field: "setting", type: "nominal", title: "setting", sort: [...settings] },
-        detail: { field: "run", type: "nominal" },
-      },
+      ...(severalRuns
+        ? {
+            layer: [
+              { mark: { type: "line", strokeWidth: 0.8, opacity: 0.3 }, encoding: { x, y, color, detail } },
+              { mark: { type: "line", strokeWidth: 2 }, encoding: { x, y: { ...y, aggregate: "mean" }, color } },
+            ],
+          }
+        : { mark: { type: "line", strokeWidth: 1, opacity: 0.8 }, encoding: { x, y, color, detail } }),
     },
     resolve: { scale: { x: "shared", y: "shared" } },
+    ...(severalRuns ? { config: { legend: { symbolOpacity: 1, symbolStrokeWidth: 2 } } } : {}),
   };
 }
