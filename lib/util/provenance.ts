@@ -50,6 +50,13 @@ export function gitState(): { commit: string | null; dirty: boolean | null } {
   }
 }
 
+/**
+ * The repository state when this process loaded its code. A record names the commit that trained
+ * it: a run of an hour can outlive a checkout (a training worktree moved to a newer commit while
+ * the run went on), and the state at the end would then name code the run never loaded.
+ */
+const LOADED_GIT = gitState();
+
 export function provenance(seed: number | null = null): Provenance {
   const e = engineInfo();
   const c = cpus();
@@ -80,7 +87,7 @@ export function provenance(seed: number | null = null): Provenance {
       arch: arch(),
       kernel: release(),
     },
-    git: gitState(),
+    git: LOADED_GIT,
     createdAt: new Date().toISOString(),
   };
 }
