@@ -129,15 +129,20 @@ ConvEntry* build(const ConvSpec& s, float alpha) {
       // oneDNN 2.x's AVX2 jit filter-gradient kernel refuses depth padding, so the U-Net's 3x3x3
       // convolutions get im2col + gemm there, 2-3x slower than their forward pass. Then the same
       // gradient is computed on the input copied between zero planes (no depth padding) in oneDNN's
-      // blocked layouts, which the jit kernel takes. Where oneDNN already has a direct kernel
-      // (AVX-512, 2D, no padding) nothing changes.
+      // blocked layouts, which the jit kernel takes. Where oneDNN picks a direct kernel anyway
+      // (AVX-512, 2D) nothing changes; where the alternative is gemm too (dilation), gemm it is.
       ConvSpec t = s;
       t.layout = 1;
       t.src[2] = s.src[2] + s.padL[0] + s.padR[0];
       t.padL[0] = 0;
       t.padR[0] = 0;
-      std::unique_ptr<ConvEntry> padded(build(t, alpha));
-      if (padded->impl.find("gemm") == std::string::npos) {
+      std::unique_ptr<ConvEntry> padded;
+      try {
+        padded.reset(build(t, alpha));
+      } catch (const dnnl::error&) {
+        // no alternative: keep the gemm primitive below
+      }
+      if (padded && padded->impl.find("gemm") == std::string::npos) {
         padded->batch = s.src[0];
         padded->depthIn = s.src[2];
         padded->planeElems = s.src[1] * s.src[3] * s.src[4];
