@@ -60,9 +60,8 @@ export function learningCurveSpec(rows: readonly CurveRow[], title: string, sett
   const y = { field: "dice", type: "quantitative", title: "pooled val Dice (%)", scale: { domain: [0, 100] } };
   const color = { field: "setting", type: "nominal", title: "setting", sort: [...settings] };
   const detail = { field: "run", type: "nominal" };
-  const runsPerSetting = new Map<string, Set<string>>();
-  for (const v of values) runsPerSetting.set(v.setting, (runsPerSetting.get(v.setting) ?? new Set()).add(v.run));
-  const severalRuns = [...runsPerSetting.values()].some((r) => r.size > 1);
+  // A run's name starts with its setting: more runs than settings means some setting has several.
+  const severalRuns = new Set(values.map((v) => v.run)).size > new Set(values.map((v) => v.setting)).size;
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
     title: severalRuns ? { text: title, subtitle: "thin lines: each run (fold); bold: their mean at each step" } : title,

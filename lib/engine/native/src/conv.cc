@@ -27,7 +27,7 @@ struct ConvEntry {
   std::string impl;
   // 3D filter gradient computed on a depth-padded copy of the input (see build()): the input's
   // planes go between padFront and padBack zero planes of depthPadded, which stay zero.
-  int64_t batch = 0, depthIn = 0, planeElems = 0, padFront = 0, padBack = 0;
+  int64_t padFront = 0, padBack = 0;
   std::vector<float> depthPadded;
 };
 
@@ -143,9 +143,6 @@ ConvEntry* build(const ConvSpec& s, float alpha) {
         // no alternative: keep the gemm primitive below
       }
       if (padded && padded->impl.find("gemm") == std::string::npos) {
-        padded->batch = s.src[0];
-        padded->depthIn = s.src[2];
-        padded->planeElems = s.src[1] * s.src[3] * s.src[4];
         padded->padFront = s.padL[0];
         padded->padBack = s.padR[0];
         if (s.padL[0] + s.padR[0] > 0) padded->depthPadded.assign(numel(t.src), 0.f);
@@ -199,8 +196,12 @@ Napi::Value Conv(const Napi::CallbackInfo& info) {
   ConvEntry* e = getEntry(env, p, alphaArg(info, 5));
   if (!e) return env.Undefined();
   if (e->hasBias && !getF32(info, 4, "bias", &bias)) return env.Undefined();
+  // With depthPadded, a.user is the padded input [N, C, D + pads, H, W]; the caller's is [N, C, D, H, W].
   const bool depthPad = !e->depthPadded.empty();
-  const size_t aLen = depthPad ? size_t(e->batch * e->depthIn * e->planeElems) : numel(e->a.user.dims());
+  const dims& ud = e->a.user.dims();
+  const size_t plane = depthPad ? size_t(ud[1] * ud[3] * ud[4]) : 0, dPadded = depthPad ? size_t(ud[2]) : 0;
+  const size_t dIn = dPadded - size_t(e->padFront + e->padBack);
+  const size_t aLen = depthPad ? size_t(ud[0]) * dIn * plane : numel(ud);
   if (a.length != aLen || b.length != numel(e->b.user.dims()) ||
       o.length != numel(e->o.user.dims()) || (e->hasBias && bias.length != numel(e->biasDesc.dims()))) {
     fail(env, "conv: a buffer length does not match the shapes in params");
@@ -209,11 +210,9 @@ Napi::Value Conv(const Napi::CallbackInfo& info) {
   const int kind = int(p[0]);
   if (depthPad) {
     // Copy each batch item's D planes between padFront and padBack zero planes (those stay zero).
-    const size_t vol = size_t(e->depthIn * e->planeElems);
-    const size_t padded = size_t((e->depthIn + e->padFront + e->padBack) * e->planeElems);
-    for (int64_t n = 0; n < e->batch; n++)
-      std::memcpy(e->depthPadded.data() + n * padded + e->padFront * e->planeElems, a.data + n * vol,
-                  vol * sizeof(float));
+    for (int64_t n = 0; n < ud[0]; n++)
+      std::memcpy(e->depthPadded.data() + (n * dPadded + e->padFront) * plane, a.data + n * dIn * plane,
+                  dIn * plane * sizeof(float));
   }
   memory ma = e->a.prepare(depthPad ? e->depthPadded.data() : a.data, true), mb = e->b.prepare(b.data, true), mo = e->o.prepare(o.data, false);
   std::unordered_map<int, memory> args;
