@@ -143,6 +143,20 @@ describe("artefact derivations on hand-made runs", () => {
     expect(f8.tables[0]!.rows[0]).toEqual({ step: 10, "val KD": 0.5, "mean |q^a - q^b|": 0.25, "pooled Dice CT": 0.7, "pooled Dice MRI": 0.6 });
     const spec = (f8.figures[0] as unknown as { vegaLite: { data: { values: unknown[] } } }).vegaLite;
     expect(spec.data.values).toHaveLength(2 * 4 * 3); // 2 steps x 4 cells x 3 panels
+    expect(f8.figures[0]!.title).toBe("Figure 8 (ours)");
+  });
+
+  it("Figure 8 with cross-validation: the lowest fold's Ours run, named in the titles", () => {
+    const v = (step: number, kd: number): ValRecord => ({ type: "val", step, kd, diceCt: 0.7, diceMri: 0.6, diceCtPerClass: [0.7], diceMriPerClass: [0.6], segCt: 1, segMri: 1, qCt: [[1]], qMri: [[1]] });
+    const run = (fold: number, kd: number): RunRecord => {
+      const r = record("ours", 0.5, [], { val: [v(10, kd)] });
+      return { ...r, spec: { ...r.spec, fold } };
+    };
+    // fold 1 listed first: the figure must still take fold 0
+    const f8 = ARTEFACTS.figure8_confusion.derive({ runs: [{ config: cfg({ task: "abdominal" }), runs: [run(1, 0.9), run(0, 0.1)] }], paper: {} });
+    expect(f8.tables[0]!.rows[0]!["val KD"]).toBe(0.1);
+    expect(f8.tables[0]!.title).toBe("Alignment of q^a and q^b during training (ours, α = 0.5, fold 0 of 2)");
+    expect(f8.figures[0]!.title).toBe("Figure 8 (ours, fold 0 of 2)");
   });
 
   it("Figure 6: mean Dice over structures per alpha, with n", () => {

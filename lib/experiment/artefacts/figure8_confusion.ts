@@ -8,7 +8,11 @@ import type { Artefact, ArtefactInput, ArtefactOutput } from "./types.ts";
 
 function derive(input: ArtefactInput): ArtefactOutput {
   const runs = input.runs[0]!.runs;
-  const run = runs.find((r) => r.spec.setting === "ours") ?? runs[0]!;
+  // with cross-validation there is one Ours run per fold: show the lowest fold's, and say which
+  const ours = runs.filter((r) => r.spec.setting === "ours").sort((a, b) => (a.spec.fold ?? 0) - (b.spec.fold ?? 0));
+  const run = ours[0] ?? runs[0]!;
+  const folds = new Set(runs.map((r) => r.spec.fold ?? 0));
+  const which = folds.size > 1 ? `, fold ${run.spec.fold ?? 0} of ${folds.size}` : "";
   const val = run.val;
   const picks = val.length <= 4 ? val : [0, Math.round((val.length - 1) / 3), Math.round((2 * (val.length - 1)) / 3), val.length - 1].map((k) => val[k]!);
   const values: { step: number; panel: string; row: number; col: number; value: number }[] = [];
@@ -25,8 +29,8 @@ function derive(input: ArtefactInput): ArtefactOutput {
   // diceCt/diceMri are pooled over the validation set (lib/train/validation.ts), not per-case means
   const rows = val.map((v) => ({ step: v.step, "val KD": v.kd, "mean |q^a - q^b|": v.qCt.flat().reduce((a, q, k) => a + Math.abs(q - v.qMri.flat()[k]!), 0) / v.qCt.flat().length, "pooled Dice CT": v.diceCt, "pooled Dice MRI": v.diceMri }));
   return {
-    tables: [{ title: `Alignment of q^a and q^b during training (${run.spec.setting}, α = ${run.spec.alpha})`, rows }],
-    figures: [{ name: "figure8_confusion", title: "Figure 8 (ours)", vegaLite: confusionSpec(values, "Figure 8 (ours): q^a (CT), q^b (MRI) and 5x|difference| over training") }],
+    tables: [{ title: `Alignment of q^a and q^b during training (${run.spec.setting}, α = ${run.spec.alpha}${which})`, rows }],
+    figures: [{ name: "figure8_confusion", title: `Figure 8 (ours${which})`, vegaLite: confusionSpec(values, `Figure 8 (ours${which}): q^a (CT), q^b (MRI) and 5x|difference| over training`) }],
     notes: [
       "Classes: 0 background, 1 liver, 2 right kidney, 3 left kidney, 4 spleen (the paper's figure lists 4..0 as liver, spleen, R-kdy, L-kdy).",
       "Pooled Dice: per class, 2 x overlap / (predicted + true voxels) summed over all validation cases of a modality, then the mean over the foreground classes (nnU-Net's \"pseudo Dice\"); the tables of Tables I/II give the mean of per-case Dice instead.",
