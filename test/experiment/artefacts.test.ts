@@ -34,6 +34,9 @@ function record(setting: string, alpha: number, rows: Partial<Row>[], extra: Par
   };
 }
 
+/** The same record, tested in cross-validation fold `fold`. */
+const withFold = (r: RunRecord, fold: number): RunRecord => ({ ...r, spec: { ...r.spec, fold } });
+
 /** Dice rows of one case: `lvm` for LVM, `other` for LAC, LVC, AA. */
 function cardiacCase(modality: string, id: string, lvm: number, other: number): Partial<Row>[] {
   return ["LVM", "LAC", "LVC", "AA"].map((structure) => ({ modality, case: id, structure, value: structure === "LVM" ? lvm : other }));
@@ -96,10 +99,8 @@ describe("artefact derivations on hand-made runs", () => {
   it("Table VI over cross-validation folds: one artefact case per fold (mean ± std over them), one figure row per fold with its own ground truth", () => {
     const organs = (id: string, condition: string, v: number) => ["liver", "spleen", "R-kdy", "L-kdy"].map((structure) => ({ case: id, condition, structure, value: v }));
     const slice = (id: string, v: number) => ({ modality: "ct", case: id, z: 0, width: 2, height: 2, image: [0, 1, 2, 3], label: [0, 1, 1, 0], pred: [0, v, v, 0] });
-    const run = (setting: string, fold: number, art: string, v: number) => {
-      const r = record(setting, 0, [...organs(art, "artefacts", v), ...organs(art.replace(/-artefacts$/, ""), "clean", 80)], { samples: [slice(art, 1), slice(art.replace(/-artefacts$/, ""), 1)] });
-      return { ...r, spec: { ...r.spec, fold } };
-    };
+    const run = (setting: string, fold: number, art: string, v: number) =>
+      withFold(record(setting, 0, [...organs(art, "artefacts", v), ...organs(art.replace(/-artefacts$/, ""), "clean", 80)], { samples: [slice(art, 1), slice(art.replace(/-artefacts$/, ""), 1)] }), fold);
     // fold 0's artefact case at 60, fold 1's at 40: 50.0 ± 14.1 (sample std, n - 1)
     const runs = [run("individual", 0, "3-artefacts", 60), run("ours", 0, "3-artefacts", 60), run("individual", 1, "5-artefacts", 40), run("ours", 1, "5-artefacts", 40)];
     const out = ARTEFACTS.table6_outlier.derive({ runs: [{ config: cfg({ task: "abdominal" }), runs }], paper: {} });
@@ -116,10 +117,8 @@ describe("artefact derivations on hand-made runs", () => {
   it("Figures 4/5 over cross-validation folds: every panel from the first fold", () => {
     // each fold's slices look different (image and prediction), so a panel from the wrong fold changes the SVG
     const slice = (m: string, id: string, fold: number) => ({ modality: m, case: id, z: 0, width: 2, height: 2, image: fold ? [3, 2, 1, 0] : [0, 1, 2, 3], label: [0, 1, 1, 0], pred: fold ? [1, 0, 0, 1] : [0, 1, 0, 0] });
-    const run = (setting: string, fold: number) => {
-      const r = record(setting, 0, [], { samples: [slice("ct", `ct-f${fold}`, fold), slice("mri", `mri-f${fold}`, fold)] });
-      return { ...r, spec: { ...r.spec, fold } };
-    };
+    const run = (setting: string, fold: number) =>
+      withFold(record(setting, 0, [], { samples: [slice("ct", `ct-f${fold}`, fold), slice("mri", `mri-f${fold}`, fold)] }), fold);
     const cardiac = { config: cfg({ task: "cardiac" }), runs: [run("ours", 0)] };
     // fold 1 listed first: the figure must still take fold 0
     const abdominal = { config: cfg({ task: "abdominal" }), runs: [run("ours", 1), run("individual", 1), run("ours", 0), run("individual", 0)] };
@@ -148,10 +147,7 @@ describe("artefact derivations on hand-made runs", () => {
 
   it("Figure 8 with cross-validation: the lowest fold's Ours run, named in the titles", () => {
     const v = (step: number, kd: number): ValRecord => ({ type: "val", step, kd, diceCt: 0.7, diceMri: 0.6, diceCtPerClass: [0.7], diceMriPerClass: [0.6], segCt: 1, segMri: 1, qCt: [[1]], qMri: [[1]] });
-    const run = (fold: number, kd: number): RunRecord => {
-      const r = record("ours", 0.5, [], { val: [v(10, kd)] });
-      return { ...r, spec: { ...r.spec, fold } };
-    };
+    const run = (fold: number, kd: number) => withFold(record("ours", 0.5, [], { val: [v(10, kd)] }), fold);
     // fold 1 listed first: the figure must still take fold 0
     const f8 = ARTEFACTS.figure8_confusion.derive({ runs: [{ config: cfg({ task: "abdominal" }), runs: [run(1, 0.9), run(0, 0.1)] }], paper: {} });
     expect(f8.tables[0]!.rows[0]!["val KD"]).toBe(0.1);
@@ -188,10 +184,7 @@ function runsFromTidy(rows: TidyRow[], config: ExperimentConfig): RunRecord[] {
     const k = `${r.setting}/${r.norm}/${r.alpha}/${r.seed}/${r.fold}`;
     byRun.set(k, [...(byRun.get(k) ?? []), r]);
   }
-  return [...byRun.values()].map((rs) => {
-    const rec = record(rs[0]!.setting, rs[0]!.alpha, rs);
-    return { ...rec, spec: { ...rec.spec, fold: rs[0]!.fold } };
-  });
+  return [...byRun.values()].map((rs) => withFold(record(rs[0]!.setting, rs[0]!.alpha, rs), rs[0]!.fold));
 }
 
 describe.each(["table1_cardiac", "table2_abdominal", "table3_4_pvalues", "table5_normalization", "table6_outlier", "figure6_alpha"] as const)("committed results/%s/cpu", (name) => {

@@ -17,6 +17,11 @@ export function tidyRowsOf(notebook: string, runs: readonly ArtefactRuns[]): Tid
   return runs.flatMap((e) => e.runs.flatMap((r) => r.rows.map((x) => ({ notebook, ...x }))));
 }
 
+/** The cross-validation folds of the runs, ascending (`[0]` without cross-validation). */
+export function foldsOf(runs: readonly RunRecord[]): number[] {
+  return [...new Set(runs.map((r) => r.spec.fold ?? 0))].sort((a, b) => a - b);
+}
+
 /** The settings (paper order) that occur in `rows`. */
 export function settingsIn(rows: readonly { setting: string }[]): Setting[] {
   return SETTINGS.filter((s) => rows.some((x) => x.setting === s));

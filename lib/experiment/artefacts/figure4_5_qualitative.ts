@@ -5,7 +5,7 @@
 import { SETTINGS } from "../../models/types.ts";
 import { qualitativeSvg } from "../figures.ts";
 import type { RunRecord } from "../runner.ts";
-import { CLASS_COLORS, CLASS_STRUCTURES } from "./common.ts";
+import { CLASS_COLORS, CLASS_STRUCTURES, foldsOf } from "./common.ts";
 import type { Artefact, ArtefactFigure, ArtefactInput, ArtefactOutput } from "./types.ts";
 
 const PANELS = [
@@ -19,9 +19,10 @@ function derive(input: ArtefactInput): ArtefactOutput {
   for (const [k, exp] of input.runs.slice(0, 2).entries()) {
     const task = exp.config.task;
     // one fold for every panel (cross-validated runs: the first fold present), so that all settings show the same case
-    const fold = Math.min(...exp.runs.map((r) => r.spec.fold ?? 0));
+    const folds = foldsOf(exp.runs);
+    const fold = folds[0]!;
     const runs: RunRecord[] = SETTINGS.map((s) => exp.runs.find((r) => r.spec.setting === s && (r.spec.fold ?? 0) === fold)).filter((r): r is RunRecord => !!r);
-    if (new Set(exp.runs.map((r) => r.spec.fold ?? 0)).size > 1) foldNotes.push(`${PANELS[k]!.name}: the runs of cross-validation fold ${fold} (every panel the same case).`);
+    if (folds.length > 1) foldNotes.push(`${PANELS[k]!.name}: the runs of cross-validation fold ${fold} (every panel the same case).`);
     const rows = ["ct", "mri"].map((m) => {
       const sl = runs.map((r) => ({ title: r.spec.setting, slice: r.samples.find((s) => s.modality === m && !s.case.endsWith("-artefacts"))! })).filter((x) => x.slice);
       return { title: m.toUpperCase(), columns: sl.length ? [{ title: "ground truth", slice: sl[0]!.slice, show: "label" as const }, ...sl.map((x) => ({ ...x, show: "pred" as const }))] : [] };

@@ -4,15 +4,15 @@
  * Dice per step as a table.
  */
 import { confusionSpec } from "../figures.ts";
+import { foldsOf } from "./common.ts";
 import type { Artefact, ArtefactInput, ArtefactOutput } from "./types.ts";
 
 function derive(input: ArtefactInput): ArtefactOutput {
   const runs = input.runs[0]!.runs;
   // with cross-validation there is one Ours run per fold: show the lowest fold's, and say which
-  const ours = runs.filter((r) => r.spec.setting === "ours").sort((a, b) => (a.spec.fold ?? 0) - (b.spec.fold ?? 0));
-  const run = ours[0] ?? runs[0]!;
-  const folds = new Set(runs.map((r) => r.spec.fold ?? 0));
-  const which = folds.size > 1 ? `, fold ${run.spec.fold ?? 0} of ${folds.size}` : "";
+  const folds = foldsOf(runs);
+  const run = runs.find((r) => r.spec.setting === "ours" && (r.spec.fold ?? 0) === folds[0]) ?? runs[0]!;
+  const which = folds.length > 1 ? `, fold ${run.spec.fold ?? 0} of ${folds.length}` : "";
   const val = run.val;
   const picks = val.length <= 4 ? val : [0, Math.round((val.length - 1) / 3), Math.round((2 * (val.length - 1)) / 3), val.length - 1].map((k) => val[k]!);
   const values: { step: number; panel: string; row: number; col: number; value: number }[] = [];

@@ -8,7 +8,7 @@ import { meanStd } from "../../stats/index.ts";
 import { SETTINGS } from "../../models/types.ts";
 import { formatMeanStd, withCaseMeans } from "../summary.ts";
 import { qualitativeSvg } from "../figures.ts";
-import { CLASS_COLORS, CLASS_STRUCTURES, settingsIn, tidyRowsOf } from "./common.ts";
+import { CLASS_COLORS, CLASS_STRUCTURES, foldsOf, settingsIn, tidyRowsOf } from "./common.ts";
 import type { Artefact, ArtefactFigure, ArtefactInput, ArtefactOutput } from "./types.ts";
 
 function derive(input: ArtefactInput): ArtefactOutput {
@@ -17,7 +17,7 @@ function derive(input: ArtefactInput): ArtefactOutput {
   const paper = input.paper.table6_outlier ?? [];
   const out: Record<string, string>[] = [];
   const settings = settingsIn(rows);
-  const folds = [...new Set(exp.runs.map((r) => r.spec.fold ?? 0))].sort((a, b) => a - b);
+  const folds = foldsOf(exp.runs);
   const artefactSrc = folds.length > 1 ? `ours: artefact cases (one per fold, ${folds.length})` : "ours: artefact case";
   for (const metric of ["dice", "assd", "hd"] as const) {
     for (const src of [artefactSrc, "ours: clean CT test cases", "paper: outlier case"]) {
