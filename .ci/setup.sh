@@ -9,7 +9,8 @@
 #   - the native oneDNN addon (skipped with one line if oneDNN is absent; setup fails if oneDNN is
 #     present but the addon does not build or load, or if UMMKD_REQUIRE lists native).
 #   - the tslab Jupyter kernel, registered for the Python that has Jupyter with an absolute path
-#     (bin/register-kernel.sh), so it starts whatever the caller's PATH is.
+#     (bin/register-kernel.sh), so it starts whatever the caller's PATH is; its launcher runs the
+#     checkout that holds the notebook, so one registration serves every checkout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -8,15 +8,15 @@ ROOT=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
 cd "$ROOT"
 export PYDEVD_DISABLE_FILE_VALIDATION=1
 
-# the registered kernel must be this project's (bin/register-kernel.sh), not a bare `tslab` on PATH
-spec=$(jupyter kernelspec list --json 2>/dev/null | /usr/bin/env python3 -c 'import json,sys; d=json.load(sys.stdin)["kernelspecs"].get("tslab"); print(d["spec"]["argv"][0] if d else "")' 2>/dev/null || true)
-if [ -z "$spec" ]; then
+# the registered kernel must be ummkd's launcher (bin/register-kernel.sh), which runs this checkout's
+# bin/tslab-kernel.sh for notebooks under it, not a bare `tslab` on PATH
+launcher=$(jupyter kernelspec list --json 2>/dev/null | /usr/bin/env python3 -c 'import json,sys; d=json.load(sys.stdin)["kernelspecs"].get("tslab"); print("none" if not d else "yes" if d["spec"].get("metadata", {}).get("ummkd_launcher") else "other")' 2>/dev/null || echo none)
+if [ "$launcher" = none ]; then
   echo "notebook: no tslab kernel is registered; run npm run setup first" >&2
   exit 1
 fi
-if [ "$spec" != "$ROOT/bin/tslab-kernel.sh" ]; then
-  echo "notebook: the registered tslab kernel runs '$spec', not this checkout's bin/tslab-kernel.sh;" >&2
-  echo "          registering this checkout's kernel (bin/register-kernel.sh)" >&2
+if [ "$launcher" != yes ]; then
+  echo "notebook: the registered tslab kernel is not ummkd's launcher; registering it (bin/register-kernel.sh)" >&2
   bin/register-kernel.sh
 fi
 

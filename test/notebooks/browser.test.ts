@@ -66,10 +66,11 @@ describe.skipIf(why !== null)("notebooks in a browser", () => {
   const toView: { rel: string; file: string; figures: number }[] = [];
 
   beforeAll(async () => {
-    // server root: symlinks to the library and packages, copies of the notebooks (the UI saves
+    // server root: symlinks to the library, packages and bin/ (the kernel launcher finds this
+    // checkout's kernel through it), copies of the notebooks (the UI saves
     // checkpoints and may autosave; the committed files stay untouched)
     root = mkdtempSync(join(tmpdir(), "ummkd-browser-"));
-    for (const d of ["lib", "node_modules", "data", "package.json"]) symlinkSync(join(ROOT, d), join(root, d));
+    for (const d of ["bin", "lib", "node_modules", "data", "package.json"]) symlinkSync(join(ROOT, d), join(root, d));
     mkdirSync(join(root, "notebooks"));
     mkdirSync(join(root, "executed"));
     copyFileSync(join(ROOT, "notebooks", "table1_cardiac.ipynb"), join(root, "notebooks", "table1_cardiac.ipynb"));

@@ -18,9 +18,10 @@ const PY = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 function kernelRegistered(): string | null {
   try {
     const out = execFileSync(PY, ["-m", "jupyter", "kernelspec", "list", "--json"], { stdio: ["ignore", "pipe", "ignore"] }).toString();
-    const spec = (JSON.parse(out) as { kernelspecs: Record<string, { spec: { argv: string[] } }> }).kernelspecs.tslab;
+    const spec = (JSON.parse(out) as { kernelspecs: Record<string, { spec: { argv: string[]; metadata?: { ummkd_launcher?: number } } }> }).kernelspecs.tslab;
     if (!spec) return "the tslab kernel is not registered (npm run setup)";
-    return spec.spec.argv[0] === join(ROOT, "bin", "tslab-kernel.sh") ? null : `the tslab kernel runs ${spec.spec.argv[0]}, not this checkout's (npm run setup)`;
+    // the launcher runs the kernel of the checkout that holds the notebook (bin/register-kernel.sh)
+    return spec.spec.metadata?.ummkd_launcher ? null : `the tslab kernel runs ${spec.spec.argv.join(" ")}, not ummkd's launcher (npm run setup)`;
   } catch {
     return "Jupyter is not installed (npm run setup)";
   }
