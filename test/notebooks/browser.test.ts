@@ -42,8 +42,8 @@ const committed = existsSync(EXECUTED)
   : [];
 /**
  * Committed executed notebooks of the current cpu profile: their results folder has the plans.json
- * every re-derivation writes. The others are the previous profile's (executed before figures were
- * PNG outputs) until all their runs are retrained: listed, not viewed.
+ * every re-derivation writes. Any other would be a previous profile's (executed before figures were
+ * PNG outputs): listed, not viewed, and a failure below.
  */
 const current = committed.filter((n) => existsSync(join(ROOT, "results", n.name, "cpu", "plans.json")));
 const previous = committed.filter((n) => !current.includes(n));
@@ -155,8 +155,9 @@ describe.skipIf(why !== null)("notebooks in a browser", () => {
     }
   });
 
-  it("committed executed notebooks of the current cpu profile carry a PNG beside every figure", () => {
-    for (const n of current) expect(n.withPng, `${n.name}: figures without PNG`).toBe(n.figures);
+  it("every committed executed notebook is of the current cpu profile and carries a PNG beside every figure", () => {
+    expect(previous.map((n) => n.name), "executed notebooks whose results folder has no plans.json (a previous profile's)").toEqual([]);
+    for (const n of committed) expect(n.withPng, `${n.name}: figures without PNG`).toBe(n.figures);
   });
 
   it("an executed notebook opened untrusted in the classic UI shows every figure as a non-blank image", { timeout: 300_000 }, async () => {
