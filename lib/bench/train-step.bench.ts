@@ -16,7 +16,10 @@
  *
  * Writes results/bench/train_step.csv and results/bench/train_step.json atomically.
  * Run: `npx tsx lib/bench/train-step.bench.ts` (or through `npm run bench`).
- * Environment: UMMKD_BENCH_STEPS (default 5), UMMKD_BENCH_WARMUP (default 2), UMMKD_BENCH_ROUNDS (default 3).
+ * Environment: UMMKD_BENCH_STEPS (default 10), UMMKD_BENCH_WARMUP (default 5), UMMKD_BENCH_ROUNDS (default 3).
+ * Five warm-up steps on both sides: after two, our native steps still fell by 20-40 % over the next
+ * five (JIT, buffer pool and heap sizing settling; e.g. 453, 311, 378, 287, 279, 286, 219 ms in the
+ * 2026-12-02 run), so the median measured the warm-up rather than a training run's steady step.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -25,6 +28,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic.ts";
 import { gitState } from "../util/provenance.ts";
+import { NODE_FLAGS } from "../util/node-flags.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const PY = "/usr/bin/python3";
@@ -49,8 +53,8 @@ const CONFIGS: NetConfig[] = [
   { network: "dilated2d", width: 0.25, size: 64, batch: 8, norm: "layer" },
   { network: "dilated2d", width: 0.25, size: 64, batch: 8, norm: "group" },
 ];
-const STEPS = Number(process.env.UMMKD_BENCH_STEPS ?? 5);
-const WARMUP = Number(process.env.UMMKD_BENCH_WARMUP ?? 2);
+const STEPS = Number(process.env.UMMKD_BENCH_STEPS ?? 10);
+const WARMUP = Number(process.env.UMMKD_BENCH_WARMUP ?? 5);
 const ROUNDS = Math.max(1, Number(process.env.UMMKD_BENCH_ROUNDS ?? 3));
 
 export interface Run {
@@ -76,7 +80,7 @@ export function netArgs(c: NetConfig, steps = STEPS, warmup = WARMUP): string[] 
 }
 
 function runOurs(c: NetConfig, backend: string, threads: number): Run {
-  const args = ["bin/ummkd.js", "bench", "train-step", ...netArgs(c), "--json"];
+  const args = [...NODE_FLAGS, "bin/ummkd.js", "bench", "train-step", ...netArgs(c), "--json"];
   const out = execFileSync(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, UMMKD_BACKEND: backend, UMMKD_THREADS: String(threads) },

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic.ts";
 import { OptionError, UmmkdError } from "../util/errors.ts";
 import type { SweepManifest } from "./manifest.ts";
+import { NODE_FLAGS } from "../util/node-flags.ts";
 
 export interface SlurmOptions {
   partition?: string;
@@ -72,7 +73,7 @@ export function sbatchScript(m: SweepManifest, dir: string, indices: number[], o
     // one engine thread per allocated CPU; a GPU task's backend comes from UMMKD_BACKEND (e.g. tfjs-node-gpu);
     // node: UMMKD_NODE, else the one that created the sweep
     'export UMMKD_THREADS="${SLURM_CPUS_PER_TASK:-1}"',
-    `exec "\${UMMKD_NODE:-${process.execPath}}" bin/ummkd.js sweep task --dir ${shq(dir)} --index "$SLURM_ARRAY_TASK_ID"`,
+    `exec "\${UMMKD_NODE:-${process.execPath}}" ${NODE_FLAGS.join(" ")} bin/ummkd.js sweep task --dir ${shq(dir)} --index "$SLURM_ARRAY_TASK_ID"`,
     "",
   ];
   return lines.join("\n");
