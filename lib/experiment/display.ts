@@ -20,7 +20,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PNG_DENSITY, svgToPng } from "./figures.ts";
-import type { NotebookFigure } from "./notebook.ts";
+import type { NotebookFigure } from "./notebook-types.ts";
 import { PLOTLY_MIME } from "./plotly.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");

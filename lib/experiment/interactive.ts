@@ -13,7 +13,7 @@
  */
 import { SETTINGS } from "../models/types.ts";
 import { renderVegaLite } from "./figures.ts";
-import type { NotebookFigure, NotebookRun } from "./notebook.ts";
+import type { NotebookFigure, NotebookRun } from "./notebook-types.ts";
 import { caseBoxPlot, learningCurvePlot, type CasePoint, type CurveSeries } from "./plotly.ts";
 import { withCaseMeans } from "./summary.ts";
 

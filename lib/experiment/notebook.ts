@@ -11,18 +11,17 @@ import { join } from "node:path";
 import { createRequire } from "node:module";
 import * as aq from "arquero";
 import { REPO_ROOT } from "../data/root.ts";
-import type { NormKind, Setting } from "../models/types.ts";
 import { artefact, type ArtefactFigure, type ArtefactTable, type NotebookName } from "./artefacts/index.ts";
 import { dataNote, runNote, tidyRowsOf } from "./artefacts/common.ts";
 import { loadConfig } from "./config.ts";
 import { renderVegaLite } from "./figures.ts";
 import { runOverrides } from "./overrides.ts";
 import { paperTable, type PaperRow, type PaperTable } from "./paper.ts";
-import { writeNotebookResults, type NotebookResults } from "./results.ts";
+import { writeNotebookResults } from "./results.ts";
 import { runExperiment, type ExperimentResult } from "./runner.ts";
 import { addInteractiveFigures } from "./interactive.ts";
 import { checkParams, comparisonTable, profileDefaults, variantName } from "./params.ts";
-import type { PlotlyFigure } from "./plotly.ts";
+import type { NotebookFigure, NotebookParams, NotebookRun, NotebookTable } from "./notebook-types.ts";
 import { inNotebookKernel, trainInChild } from "./subprocess.ts";
 import { summarizeTidy } from "./summary.ts";
 
@@ -30,58 +29,7 @@ export { setupNotebook } from "./notebook-setup.ts";
 export { showFigure } from "./display.ts";
 export { NOTEBOOKS, type NotebookName } from "./artefacts/index.ts";
 export { compareSettings } from "./artefacts/common.ts";
-
-/** The parameters cell of a notebook (every key optional). */
-export interface NotebookParams {
-  /** smoke | quick | cpu | paper (default: UMMKD_PROFILE, else quick). */
-  profile?: string | null;
-  seeds?: number[];
-  /** Cross-validation folds to run (profiles with CV; default all). */
-  folds?: number[];
-  /** KD weight(s) for the KD settings. */
-  alpha?: number;
-  alphas?: number[];
-  /** Normalization (Tables I/II) or normalizations (Table V). */
-  norm?: NormKind;
-  norms?: NormKind[];
-  settings?: Setting[];
-  /** Override the profile's training steps. */
-  steps?: number;
-  /** Retrain even if cached runs exist. */
-  force?: boolean;
-  /** Data root for real data (default UMMKD_DATA). */
-  dataRoot?: string;
-}
-
-/** A table as the notebook shows it (HTML) and the results folder keeps it (CSV). */
-export interface NotebookTable {
-  title: string;
-  html: string;
-  csv: string;
-  /** File name (without .csv) in the results folder, named by content; default from lib/experiment/results.ts. */
-  file?: string;
-}
-
-/** A figure as SVG. */
-export interface NotebookFigure {
-  name: string;
-  title: string;
-  svg: string;
-  /** Interactive twin of the figure (lib/experiment/interactive.ts). */
-  plotly?: PlotlyFigure;
-}
-
-/** One notebook's runs, tidy rows, summary, rendered tables and figures, and notes. */
-export interface NotebookRun extends NotebookResults {
-  name: NotebookName;
-  params: NotebookParams;
-  tables: NotebookTable[];
-  figures: NotebookFigure[];
-  /** Results folder name: the profile, or the profile plus what differs from the notebook's defaults (lib/experiment/params.ts). */
-  variant?: string;
-  /** Write tidy.csv, summary.csv, tables, figures and run.json under results/<name>/<profile>/; returns the paths. */
-  write(resultsRoot?: string): Promise<string[]>;
-}
+export type { NotebookParams, NotebookTable, NotebookFigure, NotebookRun } from "./notebook-types.ts";
 
 function configFile(name: string): string {
   return join(REPO_ROOT, "data", "configs", `${name}.json`);

@@ -3,7 +3,7 @@
  * the training child process (lib/experiment/subprocess.ts) all use these.
  */
 import type { ExperimentOverrides } from "./runner.ts";
-import type { NotebookParams } from "./notebook.ts";
+import type { NotebookParams } from "./notebook-types.ts";
 
 /** What a notebook or `ummkd experiment` asks of the runner: profile, force and the config overrides. */
 export interface RunOverrides extends ExperimentOverrides {

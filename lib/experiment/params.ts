@@ -23,7 +23,7 @@ import { DataError, UmmkdError } from "../util/errors.ts";
 import { EXPERIMENT_PROFILES, loadConfig, type ExperimentProfile } from "./config.ts";
 import { resolveProfile } from "./profiles.ts";
 import { num, readCsv } from "./csv.ts";
-import type { NotebookParams, NotebookTable, NotebookRun } from "./notebook.ts";
+import type { NotebookParams, NotebookTable, NotebookRun } from "./notebook-types.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
