@@ -20,10 +20,18 @@ if [ "$launcher" != yes ]; then
   bin/register-kernel.sh
 fi
 
+# Jupyter refuses to start as root without --allow-root (containers, CI, cloud VMs log in as root);
+# the server listens on 127.0.0.1 only and asks for its token either way
+root=()
+if [ "$(id -u)" = 0 ]; then
+  echo "notebook: running as root, so Jupyter is started with --allow-root (127.0.0.1 only, token required)" >&2
+  root=(--allow-root)
+fi
+
 if command -v jupyter-notebook >/dev/null 2>&1 || jupyter notebook --version >/dev/null 2>&1; then
-  exec jupyter notebook --ip=127.0.0.1 --notebook-dir="$ROOT" --NotebookApp.default_url=/tree/notebooks "$@"
+  exec jupyter notebook --ip=127.0.0.1 "${root[@]}" --notebook-dir="$ROOT" --NotebookApp.default_url=/tree/notebooks "$@"
 elif jupyter lab --version >/dev/null 2>&1; then
-  exec jupyter lab --ip=127.0.0.1 --notebook-dir="$ROOT" --ServerApp.default_url=/lab/tree/notebooks "$@"
+  exec jupyter lab --ip=127.0.0.1 "${root[@]}" --notebook-dir="$ROOT" --ServerApp.default_url=/lab/tree/notebooks "$@"
 fi
 echo "notebook: no Jupyter notebook UI found; run npm run setup (Debian: apt-get install jupyter-notebook), or pip install notebook" >&2
 exit 1
