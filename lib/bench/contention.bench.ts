@@ -21,7 +21,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { gitState } from "../util/provenance.ts";
 import { lastJsonLine, median, netArgs, r2, type NetConfig, type Run } from "./train-step.bench.ts";
-import { NODE_FLAGS } from "../util/node-flags.ts";
+import { cliNodeArgs } from "../util/node-flags.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const NET: NetConfig = { network: "dilated2d", width: 0.25, size: 64, batch: 8 };
@@ -39,7 +39,7 @@ function policyEnv(p: Policy): NodeJS.ProcessEnv {
 }
 
 function stepArgs(steps: number, warmup: number): string[] {
-  return [...NODE_FLAGS, "bin/ummkd.js", "bench", "train-step", ...netArgs(NET, steps, warmup), "--json"];
+  return cliNodeArgs("bench", "train-step", ...netArgs(NET, steps, warmup), "--json");
 }
 
 /** Starts a competitor and resolves once it is busy (our loop: after its first step's log line). */

@@ -17,7 +17,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { writeFileAtomic } from "../util/atomic.ts";
-import { NODE_FLAGS } from "../util/node-flags.ts";
+import { cliNodeArgs } from "../util/node-flags.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const NOTEBOOK = "table1_cardiac";
@@ -31,7 +31,7 @@ function side(profile: string, jobs: number, threads: number): { runs: number; w
     const env = { ...process.env, UMMKD_RUN_STORE: join(tmp, "store"), UMMKD_CACHE: join(tmp, "cache"), UMMKD_TRAIN_DIR: join(tmp, "train"), UMMKD_SWEEP_DIR: join(tmp, "sweeps") };
     const load1 = loadavg()[0]!;
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, [...NODE_FLAGS, join(ROOT, "bin", "ummkd.js"), "sweep", "--notebook", NOTEBOOK, "--profile", profile, "--jobs", String(jobs), "--threads", String(threads), ...extraArgs()], { cwd: ROOT, env, encoding: "utf8" });
+    const r = spawnSync(process.execPath, cliNodeArgs("sweep", "--notebook", NOTEBOOK, "--profile", profile, "--jobs", String(jobs), "--threads", String(threads), ...extraArgs()), { cwd: ROOT, env, encoding: "utf8" });
     const wallS = (performance.now() - t0) / 1000;
     if (r.status !== 0) throw new Error(`sweep bench: --jobs ${jobs} --threads ${threads} failed (exit ${r.status}):\n${(r.stderr + r.stdout).slice(-2000)}`);
     const m = /(\d+) plans, 0 already stored, (\d+) run now, 0 failed/.exec(r.stdout);

@@ -19,7 +19,7 @@ import { writeFileAtomic, writeJsonAtomic } from "../util/atomic.ts";
 import { gitState } from "../util/provenance.ts";
 import { lastJsonLine, median, netArgs, r2, runTorch, type NetConfig } from "./train-step.bench.ts";
 import type { ThreadScalingResult } from "./train-step.ts";
-import { NODE_FLAGS } from "../util/node-flags.ts";
+import { cliNodeArgs } from "../util/node-flags.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const STEPS = Number(process.env.UMMKD_BENCH_SCALING_STEPS ?? 15);
@@ -44,7 +44,7 @@ export async function bench(): Promise<void> {
   for (const c of CONFIGS) {
     const load = r2(loadavg()[0]!);
     console.log(`[bench thread-scaling] ${c.network}: ours, threads 1,2 alternated, ${STEPS} steps each ...`);
-    const out = execFileSync(process.execPath, [...NODE_FLAGS, "bin/ummkd.js", "bench", "thread-scaling", ...netArgs(c, STEPS, 2), "--threads", "1,2", "--json"], {
+    const out = execFileSync(process.execPath, cliNodeArgs("bench", "thread-scaling", ...netArgs(c, STEPS, 2), "--threads", "1,2", "--json"), {
       cwd: ROOT,
       env: { ...process.env, UMMKD_BACKEND: "native" },
       stdio: ["ignore", "pipe", "pipe"],

@@ -28,7 +28,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic.ts";
 import { gitState } from "../util/provenance.ts";
-import { NODE_FLAGS } from "../util/node-flags.ts";
+import { cliNodeArgs } from "../util/node-flags.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const PY = "/usr/bin/python3";
@@ -80,7 +80,7 @@ export function netArgs(c: NetConfig, steps = STEPS, warmup = WARMUP): string[] 
 }
 
 function runOurs(c: NetConfig, backend: string, threads: number): Run {
-  const args = [...NODE_FLAGS, "bin/ummkd.js", "bench", "train-step", ...netArgs(c), "--json"];
+  const args = cliNodeArgs("bench", "train-step", ...netArgs(c), "--json");
   const out = execFileSync(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, UMMKD_BACKEND: backend, UMMKD_THREADS: String(threads) },

@@ -7,11 +7,10 @@
  * the child keeps the kernel idle and streams its progress lines.
  */
 import { spawn } from "node:child_process";
-import { join } from "node:path";
 import { REPO_ROOT as ROOT } from "../data/root.ts";
 import { UmmkdError } from "../util/errors.ts";
 import type { RunOverrides } from "./overrides.ts";
-import { NODE_FLAGS } from "../util/node-flags.ts";
+import { cliNodeArgs } from "../util/node-flags.ts";
 
 /** True inside a tslab kernel process (unless UMMKD_IN_PROCESS=1 forces in-process training). */
 export function inNotebookKernel(): boolean {
@@ -25,7 +24,7 @@ export function inNotebookKernel(): boolean {
  * @throws UmmkdError with the end of the child's output when it fails
  */
 export function trainInChild(configFile: string, o: RunOverrides, onLine: (line: string) => void): Promise<void> {
-  const args = [...NODE_FLAGS, join(ROOT, "bin", "ummkd.js"), "experiment", "--config", configFile, "--train-only"];
+  const args = cliNodeArgs("experiment", "--config", configFile, "--train-only");
   if (o.profile) args.push("--profile", o.profile);
   if (o.force) args.push("--force");
   if (o.seeds) args.push("--seeds", o.seeds.join(","));

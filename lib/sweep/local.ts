@@ -16,7 +16,7 @@ import { REPO_ROOT } from "../data/root.ts";
 import { trainDir } from "../experiment/runner.ts";
 import { OptionError } from "../util/errors.ts";
 import { pendingEntries, readManifest, taskLogPath, useSweepDirs, type SweepEntry } from "./manifest.ts";
-import { NODE_FLAGS } from "../util/node-flags.ts";
+import { cliNodeArgs } from "../util/node-flags.ts";
 
 /** The last `bytes` bytes of a file as text ("" when absent). */
 export function readTail(path: string, bytes = 4096): string {
@@ -120,7 +120,7 @@ export async function runLocalSweep(dir: string, o: LocalSweepOptions = {}): Pro
       const log = taskLogPath(dir, entry.index);
       mkdirSync(dirname(log), { recursive: true });
       const sink = createWriteStream(log, { flags: "a" });
-      const child = spawn(process.execPath, [...NODE_FLAGS, join(REPO_ROOT, "bin", "ummkd.js"), "sweep", "task", "--dir", dir, "--index", String(entry.index)], {
+      const child = spawn(process.execPath, cliNodeArgs("sweep", "task", "--dir", dir, "--index", String(entry.index)), {
         cwd: REPO_ROOT,
         env: { ...process.env, UMMKD_THREADS: String(threads), UMMKD_IN_PROCESS: "1" },
         stdio: ["ignore", "pipe", "pipe"],

@@ -1,3 +1,6 @@
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
 /**
  * V8 flags for the node processes ummkd starts to train or benchmark (sweep tasks, a notebook's
  * training child, Slurm tasks, the benchmarks' processes); bin/ummkd.js's shebang carries the same.
@@ -12,3 +15,13 @@
  * thread and for the 3D step the difference was within the noise. It changes no computed value.
  */
 export const NODE_FLAGS: readonly string[] = ["--max-semi-space-size=64"];
+
+const CLI = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "ummkd.js");
+
+/**
+ * The node arguments that run the ummkd CLI with `args` in a child process: NODE_FLAGS, then
+ * bin/ummkd.js by absolute path, then `args` (spawn `process.execPath` with them).
+ */
+export function cliNodeArgs(...args: string[]): string[] {
+  return [...NODE_FLAGS, CLI, ...args];
+}

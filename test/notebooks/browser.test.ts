@@ -26,7 +26,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { DONE_SENTINEL } from "../../lib/experiment/notebooks-src.ts";
-import { browserTestsUnavailable, CHROMIUM, figureOutputs, pngImagesOnPage, startNotebookServer, tslabKernelArgv, type NotebookServer } from "./jupyter-server.ts";
+import { browserTestsUnavailable, CHROMIUM, figureOutputs, pngImagesOnPage, startNotebookServer, tslabKernelSpec, type NotebookServer } from "./jupyter-server.ts";
 
 // page-side code (run in Chromium by page.evaluate); the project compiles without the DOM lib
 declare const window: any;
@@ -98,7 +98,7 @@ describe.skipIf(why !== null)("notebooks in a browser", () => {
   });
 
   it("the registered kernel spec does not depend on PATH", () => {
-    const argv = tslabKernelArgv()!;
+    const argv = tslabKernelSpec()!.argv;
     expect(argv[0], `kernel argv ${JSON.stringify(argv)}: re-register with npm run setup`).toMatch(/^\//);
   });
 

@@ -13,30 +13,53 @@ import type { Page } from "playwright-core";
 declare const document: any;
 
 export const CHROMIUM = "/usr/bin/chromium";
-const JUPYTER = existsSync("/usr/bin/jupyter") ? "/usr/bin/jupyter" : "jupyter";
+export const JUPYTER = existsSync("/usr/bin/jupyter") ? "/usr/bin/jupyter" : "jupyter";
 
-/** Why the browser tests cannot run here (null when they can). */
-export function browserTestsUnavailable(): string | null {
-  if (!existsSync(CHROMIUM)) return "Chromium is not installed (npm run setup)";
+/** Why the notebook UI with the project's kernel cannot run here (null when it can). */
+export function notebookUiUnavailable(): string | null {
   try {
     execFileSync(JUPYTER, ["notebook", "--version"], { stdio: "ignore", env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: "1" } });
   } catch {
     return "the Jupyter notebook UI is not installed (npm run setup)";
   }
-  return tslabKernelArgv() ? null : "the tslab kernel is not registered (npm run setup)";
+  return tslabKernelSpec() ? null : "the tslab kernel is not registered (npm run setup)";
 }
 
-/** argv of the registered tslab kernel spec, or null. */
-export function tslabKernelArgv(): string[] | null {
+/** Why the browser tests cannot run here (null when they can). */
+export function browserTestsUnavailable(): string | null {
+  if (!existsSync(CHROMIUM)) return "Chromium is not installed (npm run setup)";
+  return notebookUiUnavailable();
+}
+
+/** The registered tslab kernel spec (bin/register-kernel.sh writes metadata.ummkd_launcher), or null. */
+export function tslabKernelSpec(): { argv: string[]; metadata?: { ummkd_launcher?: number; ummkd_root?: string } } | null {
   try {
     const out = execFileSync(JUPYTER, ["kernelspec", "list", "--json"], { stdio: ["ignore", "pipe", "ignore"] }).toString();
-    const spec = (JSON.parse(out) as { kernelspecs: Record<string, { spec: { argv: string[] } }> }).kernelspecs.tslab;
-    return spec ? spec.spec.argv : null;
+    const spec = (JSON.parse(out) as { kernelspecs: Record<string, { spec: { argv: string[]; metadata?: { ummkd_launcher?: number } } }> }).kernelspecs.tslab;
+    return spec ? spec.spec : null;
   } catch {
     return null;
   }
 }
 
+/**
+ * Wait until a Jupyter server started as `child` answers /api/status at `url` with `token` (60 s).
+ * @throws Error with the server's log when it exits or does not answer in time
+ */
+export async function waitForNotebookServer(url: string, token: string, child: ChildProcess, log: () => string): Promise<void> {
+  const t0 = Date.now();
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the notebook server exited with ${child.exitCode}:\n${log()}`);
+    try {
+      const r = await fetch(`${url}/api/status?token=${token}`);
+      if (r.ok) return;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() - t0 > 60_000) throw new Error(`the notebook server did not answer within 60 s:\n${log()}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
 
 export interface NotebookServer {
   url: string;
@@ -68,18 +91,7 @@ export async function startNotebookServer(root: string, env: Record<string, stri
   child.stdout!.on("data", (b: Buffer) => (log += b.toString()));
   child.stderr!.on("data", (b: Buffer) => (log += b.toString()));
   const url = `http://127.0.0.1:${port}`;
-  const t0 = Date.now();
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`jupyter notebook exited with ${child.exitCode}:\n${log}`);
-    try {
-      const r = await fetch(`${url}/api/status?token=${token}`);
-      if (r.ok) break;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() - t0 > 60_000) throw new Error(`jupyter notebook did not answer within 60 s:\n${log}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
+  await waitForNotebookServer(url, token, child, () => log);
   return {
     url,
     token,

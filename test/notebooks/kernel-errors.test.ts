@@ -11,20 +11,16 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { REQUIRES } from "../requires.ts";
+import { tslabKernelSpec } from "./jupyter-server.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const PY = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 
 function kernelRegistered(): string | null {
-  try {
-    const out = execFileSync(PY, ["-m", "jupyter", "kernelspec", "list", "--json"], { stdio: ["ignore", "pipe", "ignore"] }).toString();
-    const spec = (JSON.parse(out) as { kernelspecs: Record<string, { spec: { argv: string[]; metadata?: { ummkd_launcher?: number } } }> }).kernelspecs.tslab;
-    if (!spec) return "the tslab kernel is not registered (npm run setup)";
-    // the launcher runs the kernel of the checkout that holds the notebook (bin/register-kernel.sh)
-    return spec.spec.metadata?.ummkd_launcher ? null : `the tslab kernel runs ${spec.spec.argv.join(" ")}, not ummkd's launcher (npm run setup)`;
-  } catch {
-    return "Jupyter is not installed (npm run setup)";
-  }
+  const spec = tslabKernelSpec();
+  if (!spec) return "Jupyter or the tslab kernel is not installed (npm run setup)";
+  // the launcher runs the kernel of the checkout that holds the notebook (bin/register-kernel.sh)
+  return spec.metadata?.ummkd_launcher ? null : `the tslab kernel runs ${spec.argv.join(" ")}, not ummkd's launcher (npm run setup)`;
 }
 
 interface Reply { status: string; ename: string | null; evalue: string | null; traceback: string[] | null; stderr: string }

@@ -13,21 +13,10 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../net.ts";
 import { REQUIRES } from "../requires.ts";
+import { JUPYTER, notebookUiUnavailable, waitForNotebookServer } from "./jupyter-server.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const PY = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-const JUPYTER = existsSync("/usr/bin/jupyter") ? "/usr/bin/jupyter" : "jupyter";
-
-function unavailable(): string | null {
-  try {
-    execFileSync(JUPYTER, ["notebook", "--version"], { stdio: "ignore", env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: "1" } });
-    const out = execFileSync(JUPYTER, ["kernelspec", "list", "--json"], { stdio: ["ignore", "pipe", "ignore"] }).toString();
-    return (JSON.parse(out) as { kernelspecs: Record<string, unknown> }).kernelspecs.tslab ? null : "the tslab kernel is not registered (npm run setup)";
-  } catch {
-    return "the Jupyter notebook UI is not installed (npm run setup)";
-  }
-}
-
 // one cell through jupyter_client: prints the cell's stdout, or exits 1 with the error
 const EXECUTE = `
 import json, sys
@@ -40,7 +29,7 @@ if r["content"]["status"] != "ok": sys.exit("cell failed: " + json.dumps(r["cont
 print("".join(out), end="")
 `;
 
-const why = unavailable();
+const why = notebookUiUnavailable();
 describe.skipIf(why !== null)(`${REQUIRES.notebooks} npm run notebook`, () => {
   let server: ChildProcess | undefined;
   let log = "";
@@ -67,14 +56,7 @@ describe.skipIf(why !== null)(`${REQUIRES.notebooks} npm run notebook`, () => {
     server.stderr!.on("data", (b: Buffer) => (log += b.toString()));
     const url = `http://127.0.0.1:${port}`;
     const api = (path: string, init?: RequestInit) => fetch(`${url}${path}`, { ...init, headers: { Authorization: `token ${token}`, "Content-Type": "application/json" } });
-    const t0 = Date.now();
-    for (;;) {
-      expect(server.exitCode, `bin/notebook.sh exited:\n${log}`).toBeNull();
-      const up = await api("/api/status").then((r) => r.ok, () => false);
-      if (up) break;
-      expect(Date.now() - t0, `no answer within 60 s:\n${log}`).toBeLessThan(60_000);
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    await waitForNotebookServer(url, token, server, () => log);
     if (process.getuid?.() === 0) expect(log).toContain("running as root, so Jupyter is started with --allow-root");
 
     const res = await api("/api/sessions", { method: "POST", body: JSON.stringify({ path: "notebooks/table1_cardiac.ipynb", type: "notebook", kernel: { name: "tslab" } }) });

@@ -1,12 +1,12 @@
 /**
- * The project's V8 flags (lib/util/node-flags.ts): bin/ummkd.js's shebang and the Slurm task line
- * carry exactly them.
+ * The project's V8 flags (lib/util/node-flags.ts): bin/ummkd.js's shebang, the CLI child-process
+ * arguments and the Slurm task line carry exactly them.
  */
 import { describe, it, expect } from "vitest";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { NODE_FLAGS } from "../../lib/util/node-flags.ts";
+import { NODE_FLAGS, cliNodeArgs } from "../../lib/util/node-flags.ts";
 import { sbatchScript } from "../../lib/sweep/slurm.ts";
 import type { SweepManifest } from "../../lib/sweep/manifest.ts";
 
@@ -20,6 +20,12 @@ describe("NODE_FLAGS", () => {
   it("bin/ummkd.js's shebang passes exactly NODE_FLAGS to node", () => {
     const first = readFileSync(join(ROOT, "bin", "ummkd.js"), "utf8").split("\n")[0]!;
     expect(first).toBe(`#!/usr/bin/env -S node ${NODE_FLAGS.join(" ")}`);
+  });
+
+  it("cliNodeArgs: NODE_FLAGS, this checkout's bin/ummkd.js by absolute path, then the arguments", () => {
+    const a = cliNodeArgs("sweep", "task", "--index", "3");
+    expect(a).toEqual([...NODE_FLAGS, join(ROOT, "bin", "ummkd.js"), "sweep", "task", "--index", "3"]);
+    expect(existsSync(a[NODE_FLAGS.length]!)).toBe(true);
   });
 
   it("a Slurm task runs node with NODE_FLAGS", () => {
