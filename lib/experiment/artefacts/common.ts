@@ -8,7 +8,8 @@ import { spearman } from "../../stats/index.ts";
 import { settingBarsSpec } from "../figures.ts";
 export { CLASS_COLORS, CLASS_STRUCTURES, PAPER_STRUCTURES } from "../structures.ts";
 import type { RunRecord } from "../runner.ts";
-import { pValues, withCaseMeans, type SummaryRow } from "../summary.ts";
+import { compareModels, comparisonNotes } from "../comparisons.ts";
+import { withCaseMeans, type SummaryRow } from "../summary.ts";
 import type { TidyRow } from "../tidy.ts";
 import type { ArtefactFigure, ArtefactRuns } from "./types.ts";
 
@@ -81,7 +82,8 @@ export function compareSettings(ours: readonly SummaryRow[], paper: readonly (Di
 
 /**
  * The measured ordering of the settings (overall mean Dice of the clean test cases) beside the
- * paper's, and the paired t-test of `ours` against every other setting over the test cases (per-case
+ * paper's, and `ours` against every other setting with the trained model as unit (../comparisons.ts:
+ * bootstrap interval, test over models, Holm) beside the paper's per-case paired t-test (per-case
  * means over structures, CT and MRI cases pooled, as Tables III/IV): generated from the numbers, so
  * it stays true when the results change.
  */
@@ -92,19 +94,7 @@ export function orderingNotes(rows: readonly TidyRow[], ours: readonly SummaryRo
   const order = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).map(([s, v]) => `${s} ${v.toFixed(1)}`).join(" > ");
   const lines = [`Measured ordering (overall mean Dice %, ${norm} norm): ${order(o)}.`];
   if (pp.size >= 2) lines.push(`Paper's ordering: ${order(new Map([...pp].filter(([s]) => o.has(s))))}.`);
-  const pv = pValues(rows as TidyRow[], { metric: "dice", norm });
-  if (pv.length) {
-    const fmtP = (p: number) => (Number.isNaN(p) ? "n/a" : p < 1e-4 ? p.toExponential(1) : p.toFixed(4));
-    const sig = pv.filter((r) => r.pPaired < 0.05);
-    lines.push(
-      `Ours vs each setting, paired t-test over ${pv[0]!.n} test cases (CT and MRI pooled): ` +
-        SETTINGS.filter((s) => pv.some((r) => r.setting === s))
-          .map((s) => pv.find((r) => r.setting === s)!)
-          .map((r) => `${r.setting} ${r.meanDiff >= 0 ? "+" : ""}${r.meanDiff.toFixed(1)} points (p = ${fmtP(r.pPaired)})`)
-          .join("; ") +
-        `. ${sig.length ? `Significant at 0.05: ${sig.map((r) => r.setting).join(", ")}.` : "No difference is significant at 0.05."}`,
-    );
-  }
+  lines.push(...comparisonNotes(compareModels(rows, { metric: "dice", norm })));
   return lines;
 }
 

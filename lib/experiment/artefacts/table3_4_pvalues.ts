@@ -1,9 +1,12 @@
 /**
- * Tables III and IV: t-tests of Ours against each setting on the per-case mean over structures
- * (CT and MRI cases pooled), for Dice, ASSD (beside the paper's "Hausdorff distance") and HD;
- * our p-values beside the paper's.
+ * Tables III and IV: Ours against each setting on the per-case mean over structures (CT and MRI
+ * cases pooled), for Dice, ASSD (beside the paper's "Hausdorff distance") and HD. Each comparison
+ * with the trained model as unit (fold × seed: difference with a 95% hierarchical-bootstrap
+ * interval, paired t-test over model means, Holm over the six comparisons of a table and metric;
+ * ../comparisons.ts) and, beside it, the paper's test: a paired t-test over the test cases, which
+ * ignores that the cases of a fold share one trained model. The paper's p-values beside ours.
  */
-import { pValues } from "../summary.ts";
+import { compareModels, comparisonNotes } from "../comparisons.ts";
 import type { PaperTable } from "../paper.ts";
 import { tidyRowsOf } from "./common.ts";
 import type { Artefact, ArtefactInput, ArtefactOutput, ArtefactTable } from "./types.ts";
@@ -13,33 +16,44 @@ const PARTS: { label: string; paper: PaperTable }[] = [
   { label: "Table IV (abdominal)", paper: "table4_pvalues_abdominal" },
 ];
 
+const p3 = (p: number) => (Number.isNaN(p) ? "n/a" : Number(p.toPrecision(3)));
+const r3 = (x: number) => Number(x.toFixed(3));
+
 function derive(input: ArtefactInput): ArtefactOutput {
   const tables: ArtefactTable[] = [];
-  const pv: Record<string, string | number>[] = [];
+  const perFold: Record<string, string | number>[] = [];
+  const all: Record<string, string | number>[] = [];
+  const notes: string[] = [
+    "The paper's 'Hausdorff distance' p-values are placed beside our ASSD p-values (see Table I notes).",
+    "Unit of the comparison: the trained model. A fold's test cases are all scored by one network trained with one seed, so they are not independent replicates; the replicates are the (fold, seed) models. 'p (models)' is a paired t-test over the models' mean values, Holm-adjusted over the six comparisons of a table and metric; the interval resamples models, then cases within them. 'p (cases, paper's test)' is the paired t-test over the test cases that the paper reports: it treats cases of one model as independent and overstates significance.",
+  ];
   for (const [k, { label, paper: paperName }] of PARTS.entries()) {
     const rows = tidyRowsOf("table3_4_pvalues", input.runs.slice(k, k + 1));
     const paper = input.paper[paperName] ?? [];
     const out: Record<string, string | number>[] = [];
     for (const [metric, paperMetric] of [["dice", "dice"], ["assd", "hd"], ["hd", null]] as const) {
-      for (const r of pValues(rows, { metric })) {
+      const cmp = compareModels(rows, { metric });
+      for (const r of cmp) {
         const pp = paperMetric ? paper.find((x) => x.setting === r.setting && x.metric === paperMetric)?.value : undefined;
-        const row = { table: label, metric, setting: r.setting, n: r.n, "ours − setting": Number(r.meanDiff.toFixed(3)), "p (paired)": Number(r.pPaired.toPrecision(3)), "p (Welch)": Number(r.pWelch.toPrecision(3)), "paper p": pp ?? "–" };
-        out.push(row);
-        pv.push(row);
+        out.push({
+          table: label, metric, setting: r.setting, "models (folds × seeds)": `${r.models} (${r.folds} × ${r.seeds})`, "cases": r.nCases,
+          "ours − setting": r3(r.diff), "95% CI low": r3(r.ciLow), "95% CI high": r3(r.ciHigh),
+          "p (models)": p3(r.pModels), "p (models, Holm)": p3(r.pModelsHolm), "p (cases, paper's test)": p3(r.pCases), "paper p": pp ?? "–",
+        });
+        for (const f of r.perFold) perFold.push({ table: label, metric, setting: r.setting, fold: f.fold, seeds: f.seeds, cases: f.cases, "ours − setting": r3(f.diff) });
       }
+      if (metric === "dice") notes.push(`${label}, Dice: ` + comparisonNotes(cmp).join(" "));
     }
-    tables.push({ title: `${label}: t-tests of Ours against each setting (per-case mean over structures, CT and MRI cases pooled)`, rows: out });
+    all.push(...out);
+    tables.push({ title: `${label}: Ours against each setting (per-case mean over structures, CT and MRI cases pooled): model-level difference, interval and test beside the paper's per-case test`, rows: out });
   }
-  const sig = (rows: Record<string, unknown>[], key: string) => rows.filter((r) => typeof r[key] === "number" && (r[key] as number) < 0.05).length;
-  const diceRows = pv.filter((r) => r.metric === "dice");
-  return {
-    tables,
-    figures: [],
-    notes: [
-      "The paper's 'Hausdorff distance' p-values are placed beside our ASSD p-values (see Table I notes).",
-      `Reading: Dice comparisons with p < 0.05 — ours (paired): ${sig(diceRows, "p (paired)")} of ${diceRows.length}; paper: ${sig(diceRows, "paper p")} of ${diceRows.filter((r) => typeof r["paper p"] === "number").length}. Where ours − setting is negative, Ours is worse than that setting in our runs.`,
-    ],
-  };
+  tables.push({ title: "Per-fold effects: Ours − setting, mean over the fold's seeds of the model's mean over its test cases", rows: perFold, file: "effects_per_fold" });
+  const sig = (key: string) => all.filter((r) => r.metric === "dice" && typeof r[key] === "number" && (r[key] as number) < 0.05).length;
+  const diceRows = all.filter((r) => r.metric === "dice");
+  notes.push(
+    `Reading: Dice comparisons with p < 0.05 — over trained models (Holm): ${sig("p (models, Holm)")} of ${diceRows.length}; the paper's per-case test on our runs: ${sig("p (cases, paper's test)")} of ${diceRows.length}; the paper: ${sig("paper p")} of ${diceRows.filter((r) => typeof r["paper p"] === "number").length}. Where ours − setting is negative, Ours is worse than that setting in our runs.`,
+  );
+  return { tables, figures: [], notes };
 }
 
 export const table34PValues: Artefact = {
