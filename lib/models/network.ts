@@ -179,6 +179,7 @@ class ModalityNetwork implements SegmentationNetwork {
       normMomentum: this.options.normMomentum,
       normGroups: this.options.normGroups,
       nextDropoutSeed: () => hash32(`dropout:${k++}`, base),
+      ...(opts.onNormInput ? { onNormInput: opts.onNormInput } : {}),
       variable: (n, m) => this.variable(n, m),
       specOf: (n) => this.specByName.get(n)!,
     });

@@ -73,6 +73,8 @@ export interface TensorCtxOptions {
   variable: (name: string, modality: Modality) => Variable;
   /** Segment and role of a parameter name. */
   specOf: (name: string) => { segment: Segment; role: ParamRole };
+  /** Sees each normalization layer's input (ApplyOptions.onNormInput). */
+  onNormInput?: (layer: string, modality: Modality | null, x: Tensor) => void;
 }
 
 function symPad(x: Tensor, kernel: number[]): Tensor {
@@ -181,12 +183,15 @@ export class TensorCtx implements Ctx<Feat> {
         ...(o.normGroups !== undefined ? { groups: o.normGroups } : {}),
       });
     };
+    const seen = o.onNormInput;
     if (this.perModality(`${name}/gamma`)) {
       const parts = x.parts();
-      return Feat.fromParts(x.mods, parts.map((t, i) => apply(t, x.mods[i]!)));
+      return Feat.fromParts(x.mods, parts.map((t, i) => (seen?.(name, x.mods[i]!, t), apply(t, x.mods[i]!))));
     }
     // shared normalization: one set of statistics over all samples of this call
-    return Feat.fromMerged(x.mods, x.sizes, apply(x.merged(), x.mods[0]!));
+    const merged = x.merged();
+    seen?.(name, null, merged);
+    return Feat.fromMerged(x.mods, x.sizes, apply(merged, x.mods[0]!));
   }
 
   lrelu(x: Feat): Feat {

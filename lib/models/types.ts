@@ -72,6 +72,15 @@ export const L2_SCOPES: readonly L2Scope[] = ["kernels", "all"];
 export interface ApplyOptions {
   /** Seed for dropout masks in this call (training only). Unseeded dropout is not reproducible. */
   dropoutSeed?: number;
+  /**
+   * Called with the input of every normalization layer before it is normalized (diagnostics:
+   * lib/train/precise-bn.ts collects batch-norm input statistics through it). `layer` is the layer
+   * name (e.g. `enc1_1/norm`); `modality` the modality whose own parameters normalize `x`, or null
+   * for a shared normalization, whose `x` holds every modality of the call concatenated on the
+   * batch axis (Joint, shared parts of Y/X). `x` belongs to the forward pass: read it, do not keep
+   * or dispose it.
+   */
+  onNormInput?: (layer: string, modality: Modality | null, x: Tensor) => void;
 }
 
 /**
