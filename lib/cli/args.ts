@@ -48,3 +48,13 @@ export function positiveIntFlag(name: string, value: string | undefined): number
   if (!Number.isInteger(n) || n < 1) throw new OptionError(`--${name}`, value, "one positive integer");
   return n;
 }
+
+/**
+ * `--seeds`: distinct integers in [0, 2^32) (the PRNG takes 32 bits, so 4 and 4 + 2^32 would train
+ * the same model twice and inflate n; 1e20 is not an integer seed).
+ */
+export function seedListFlag(name: string, value: string | undefined): number[] | undefined {
+  const seeds = numberListFlag(name, value, { ok: (x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32, what: "integers in [0, 2^32)" });
+  if (seeds && new Set(seeds).size !== seeds.length) throw new OptionError(`--${name}`, value, "distinct seeds (a repeated seed would count one model twice)");
+  return seeds;
+}

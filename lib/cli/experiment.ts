@@ -12,7 +12,7 @@
  */
 import { readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { numberListFlag, parseFlags, positiveIntFlag } from "./args.ts";
+import { numberListFlag, parseFlags, positiveIntFlag, seedListFlag } from "./args.ts";
 import { OptionError, oneOf } from "../util/errors.ts";
 import { REPO_ROOT } from "../data/root.ts";
 import { NORM_KINDS, SETTINGS } from "../models/types.ts";
@@ -22,7 +22,7 @@ import { run as runNotebook, type NotebookParams } from "../experiment/notebook.
 import { runOverrides } from "../experiment/overrides.ts";
 import { runExperiment } from "../experiment/runner.ts";
 import { expandPlans, planLabel } from "../experiment/plan.ts";
-import { writeNotebookResults } from "../experiment/results.ts";
+import { checkResultsDir, resultsDir, writeNotebookResults } from "../experiment/results.ts";
 import { guardOverwrite, profileDefaults, variantName } from "../experiment/params.ts";
 import { resolveProfileName } from "../experiment/profiles.ts";
 import { summarizeTidy } from "../experiment/summary.ts";
@@ -83,7 +83,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (!values.config === !values.notebook) throw new OptionError("--config / --notebook", values.config && values.notebook ? "both" : "neither", "exactly one of them");
-  const seeds = intList("seeds", values.seeds);
+  const seeds = seedListFlag("seeds", values.seeds);
   const folds = intList("folds", values.folds);
   const steps = positiveIntFlag("steps", values.steps);
   const out = resolve(values.out ?? join(REPO_ROOT, "results"));
@@ -127,7 +127,10 @@ export async function run(argv: string[]): Promise<number> {
     const p = resolveProfileName(values.profile ?? null);
     const variant = variantName(name, p, common, profileDefaults(name, p));
     const storeGrid = notebook && variant === p && (p === "cpu" || p === "paper");
-    if (!values["train-only"]) guardOverwrite(join(out, name, variant), values.force, storeGrid);
+    if (values["train-only"]) return;
+    const dir = resultsDir(out, name, variant);
+    guardOverwrite(dir, values.force, storeGrid);
+    checkResultsDir(dir);
   };
   if (values.notebook) {
     if (!isNotebookName(values.notebook)) throw new OptionError("--notebook", values.notebook, NOTEBOOKS);

@@ -11,7 +11,7 @@
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { numberListFlag, parseFlags, positiveIntFlag } from "./args.ts";
+import { numberListFlag, parseFlags, positiveIntFlag, seedListFlag } from "./args.ts";
 import { OptionError, oneOf } from "../util/errors.ts";
 import { NORM_KINDS, SETTINGS } from "../models/types.ts";
 import { resolveProfileName } from "../experiment/profiles.ts";
@@ -56,7 +56,7 @@ function list(name: string, v: string | undefined): string[] | undefined {
 
 function grid(v: Values): GridOverrides {
   const ints = (n: string, s: string | undefined) => numberListFlag(n, s, { ok: (x) => Number.isInteger(x) && x >= 0, what: "non-negative integers" });
-  const seeds = ints("seeds", v.seeds);
+  const seeds = seedListFlag("seeds", v.seeds);
   const folds = ints("folds", v.folds);
   const alphas = numberListFlag("alphas", v.alphas, { ok: (n) => n >= 0, what: "non-negative numbers" });
   const settings = list("settings", v.settings)?.map((x) => oneOf("--settings", x, SETTINGS));

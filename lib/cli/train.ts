@@ -17,7 +17,7 @@
  * images are clipped (top 2%) and z-scored per volume unless `"preprocess": false`.
  */
 import { createHash } from "node:crypto";
-import { readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { initEngine } from "../engine/index.ts";
 import type { Case, ModalityName } from "../data/types.ts";
@@ -33,6 +33,7 @@ import type { ProgressMode } from "../train/progress.ts";
 import { writeJsonAtomic } from "../util/atomic.ts";
 import { DataError, OptionError, oneOf } from "../util/errors.ts";
 import { provenance } from "../util/provenance.ts";
+import { checkOutputPath } from "../util/paths.ts";
 import { parseFlags } from "./args.ts";
 
 const CASE_LIST = { type: "array" as const, items: { type: "object" as const, fields: { image: { type: "string" as const, required: true }, label: { type: "string" as const, required: true } } } };
@@ -143,6 +144,46 @@ function fingerprintData(d: DataConfig, base: string, data: ReturnType<typeof lo
   return out;
 }
 
+/** Entries a run folder of `ummkd train` may hold (its config.json, log, checkpoint, lock, atomic-write temps). */
+const RUN_ENTRY_RE = /^(config\.json|log\.jsonl|checkpoint|run\.lock|\..+\.\d+\.[0-9a-f]+\.tmp(\.old)?)$/;
+
+/** True for the config.json that `ummkd train` writes into its run folder. */
+function isRunConfig(j: unknown): boolean {
+  const o = j as Record<string, unknown> | null;
+  return !!o && typeof o === "object" && typeof o.config === "object" && typeof o.provenance === "object" && typeof o.source === "string";
+}
+
+/**
+ * `--out` must be new, empty, or a run folder this command made (its config.json of ours); the
+ * command writes only config.json, log.jsonl, checkpoint/ and run.lock there, so a folder of the
+ * user's (whose config.json or log.jsonl would be overwritten) is refused before anything is written.
+ * @throws OptionError naming --out and what is in the way
+ */
+export function checkTrainOut(out: string): void {
+  if (!existsSync(out)) return;
+  if (!statSync(out).isDirectory()) throw new OptionError("--out", out, "a run folder (it is an existing file)");
+  const entries = readdirSync(out);
+  const foreign = entries.filter((e) => !RUN_ENTRY_RE.test(e));
+  let own = false;
+  try {
+    own = isRunConfig(JSON.parse(readFileSync(resolve(out, "config.json"), "utf8")));
+  } catch {
+    own = false;
+  }
+  // a run killed before it wrote config.json has only log.jsonl (JSON lines with a "type") and checkpoint/
+  const ownLog = () => {
+    try {
+      const first = readFileSync(resolve(out, "log.jsonl"), "utf8").split("\n")[0]!;
+      return first === "" || typeof (JSON.parse(first) as { type?: unknown }).type === "string";
+    } catch {
+      return false;
+    }
+  };
+  if (entries.includes("config.json") ? !own : entries.includes("log.jsonl") && !ownLog())
+    throw new OptionError("--out", out, `a new or empty folder, or a run folder of 'ummkd train' (its ${entries.includes("config.json") ? "config.json" : "log.jsonl"} is not one of ours, so it is not overwritten; nothing was changed)`);
+  if (!own && foreign.length) throw new OptionError("--out", out, `a new or empty folder, or a run folder of 'ummkd train': it holds ${foreign.slice(0, 3).join(", ")}${foreign.length > 3 ? ", …" : ""} and no run of ours (nothing was changed)`);
+}
+
 const HELP = `usage: ummkd train --config FILE [--out DIR] [--fresh] [--progress auto|tty|log|none]
 
 Trains one network/setting from a JSON config ({"train": {...}, "data": {...}, "out": "..."});
@@ -166,6 +207,13 @@ export async function run(argv: string[]): Promise<number> {
   const config = resolveTrainConfig(cfgFile.train);
   const out = resolve(values.out ?? (cfgFile.out ? resolve(dirname(file), cfgFile.out) : "runs/train"));
   const progress = oneOf("--progress", values.progress ?? "auto", ["auto", "tty", "log", "none"] as const) as ProgressMode;
+  // never overwrite an input (the config, a NIfTI case) nor write into a folder of the user's
+  const inputs: { option: string; path: string }[] = [{ option: "--config", path: file }];
+  if (cfgFile.data.kind === "nifti")
+    for (const split of [cfgFile.data.train, cfgFile.data.val])
+      for (const refs of Object.values(split ?? {})) for (const r of refs) inputs.push({ option: "data.image", path: resolve(dirname(file), r.image) }, { option: "data.label", path: resolve(dirname(file), r.label) });
+  checkOutputPath({ option: "--out", path: out }, inputs);
+  checkTrainOut(out);
   const engine = await initEngine();
   const numClasses = config.model.numClasses ?? 5; // lib/models/network.ts's default
   const data = loadData(cfgFile.data, dirname(file), numClasses);

@@ -7,10 +7,10 @@
  * `<out>/manifest.json`.
  */
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import type { Case, ModalityName } from "./types.ts";
 import { DataError, oneOf } from "../util/errors.ts";
-import { writeDirAtomic, writeJsonAtomic } from "../util/atomic.ts";
+import { cleanStaleTemps, writeDirAtomic, writeJsonAtomic } from "../util/atomic.ts";
 import { checkOutputPath, checkReplaceableDir } from "../util/paths.ts";
 import { DATASETS, DATASET_NAMES, type DatasetName } from "./datasets.ts";
 import { listBtcvCases, listChaosCases, loadBtcvCase, loadChaosCase } from "./abdominal.ts";
@@ -29,6 +29,12 @@ export interface PrepareOptions extends PreprocessOptions {
   log?: (msg: string) => void;
   /** Replace an existing output folder that holds an earlier `prepare`'s manifest.json. */
   force?: boolean;
+}
+
+/** The files an earlier `prepareDataset` wrote (from its manifest.json): each case's image and label. */
+function manifestFiles(j: unknown): string[] {
+  const cases = (j as Partial<Manifest> | null)?.cases;
+  return Array.isArray(cases) ? cases.flatMap((c) => [c?.image, c?.label].filter((f): f is string => typeof f === "string")) : [];
 }
 
 /** True for a manifest.json written by `prepareDataset`. */
@@ -107,7 +113,9 @@ export async function prepareDataset(dataset: DatasetName, src: string, out: str
   // Never delete or overwrite the user's data: the output must be apart from every source, and a
   // non-empty output folder is replaced only if it is an earlier output of ours and force is set.
   checkOutputPath({ option: "--out", path: out }, [{ option: "--src", path: src }, { option: "--src (ct)", path: opts.ctSrc }, { option: "--src (mri)", path: opts.mriSrc }]);
-  checkReplaceableDir("--out", out, { file: "manifest.json", isOwn: isManifest, force: opts.force ?? false });
+  checkReplaceableDir("--out", out, { file: "manifest.json", isOwn: isManifest, ownFiles: manifestFiles, force: opts.force ?? false });
+  // an interrupted earlier prepare (SIGINT, kill -9) left its temp folder `.<out>.<pid>.<hex>.tmp` beside --out
+  for (const t of cleanStaleTemps(dirname(resolve(out)), basename(resolve(out)))) opts.log?.(`removed ${t}, left by an interrupted prepare`);
   const def = DATASETS[dataset];
   const pre: PreprocessOptions = { ...defaultPrepareOptions(dataset), ...Object.fromEntries(Object.entries(opts).filter(([k, v]) => ["size", "spacing", "clipPercent", "zscore", "slicePlane", "keepInside"].includes(k) && v !== undefined)) };
   if (pre.size && (pre.size[0] <= 0 || pre.size[1] <= 0)) pre.size = undefined; // [0, 0]: keep the full plane

@@ -17,6 +17,7 @@ import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeFileAtomic } from "../util/atomic.ts";
+import { checkPathSegment } from "../util/paths.ts";
 export { CODE_VERSION, stableStringify } from "./plan.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -30,8 +31,9 @@ export function storeDir(): string {
   return process.env.UMMKD_RUN_STORE ?? join(ROOT, "results", "runs");
 }
 
+/** The file of a run record: `<dir>/<key>.json`; the key (a plan hash, the run id) must be one safe path segment. */
 export function cachePath(key: string, dir = cacheDir()): string {
-  return join(dir, `${key}.json`);
+  return join(dir, `${checkPathSegment("run id", key)}.json`);
 }
 
 /**

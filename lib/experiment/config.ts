@@ -9,6 +9,7 @@
 import { readFileSync } from "node:fs";
 import { NORM_KINDS, SETTINGS, type NetworkName, type NormKind, type Setting } from "../models/types.ts";
 import { DataError } from "../util/errors.ts";
+import { isPathSegment } from "../util/paths.ts";
 
 export type ExperimentProfile = "smoke" | "quick" | "cpu" | "paper";
 export const EXPERIMENT_PROFILES: readonly ExperimentProfile[] = ["smoke", "quick", "cpu", "paper"];
@@ -83,6 +84,7 @@ interface FieldSpec {
   /** Array length exactly. */
   length?: number;
   min?: number;
+  max?: number;
 }
 
 const PROFILE_FIELDS: Record<string, FieldSpec> = {
@@ -106,7 +108,7 @@ const PROFILE_FIELDS: Record<string, FieldSpec> = {
   roiCentre: { kind: "string", enum: ["grid", "foreground"] },
   selection: { kind: "string", enum: ["last", "best-val-dice"] },
   train: { kind: "object" }, // free-form numbers, checked below and by the trainer's validator
-  seeds: { kind: "array", items: { kind: "integer", min: 0 } },
+  seeds: { kind: "array", items: { kind: "integer", min: 0, max: 2 ** 32 - 1 } },
   subset: {
     kind: "object",
     fields: {
@@ -154,6 +156,8 @@ function checkValue(file: string, path: string, v: unknown, spec: FieldSpec): vo
     throw new DataError(file, `key '${path}': got ${JSON.stringify(v)}, expected one of ${spec.enum.map((e) => JSON.stringify(e)).join(", ")}`);
   if (spec.min !== undefined && typeof v === "number" && v < spec.min)
     throw new DataError(file, `key '${path}': got ${v}, expected >= ${spec.min}`);
+  if (spec.max !== undefined && typeof v === "number" && v > spec.max)
+    throw new DataError(file, `key '${path}': got ${v}, expected <= ${spec.max}`);
   if (spec.kind === "array") {
     const a = v as unknown[];
     if (spec.length !== undefined && a.length !== spec.length)
@@ -166,7 +170,7 @@ function checkValue(file: string, path: string, v: unknown, spec: FieldSpec): vo
 function checkObject(file: string, prefix: string, obj: Record<string, unknown>, fields: Record<string, FieldSpec>): void {
   for (const k of Object.keys(obj)) {
     const path = prefix ? `${prefix}.${k}` : k;
-    const spec = fields[k];
+    const spec = Object.hasOwn(fields, k) ? fields[k] : undefined; // "__proto__" and "constructor" are unknown keys too
     if (!spec) throw new DataError(file, `unknown key '${path}' (allowed: ${Object.keys(fields).join(", ")})`);
     checkValue(file, path, obj[k], spec);
   }
@@ -188,6 +192,8 @@ export function validateConfig(raw: unknown, file: string): ExperimentConfig {
     for (const [k, v] of Object.entries((spec.train ?? {}) as Record<string, unknown>))
       if (typeof v !== "number") throw new DataError(file, `key 'profiles.${p}.train.${k}': expected number, got ${typeOf(v)}`);
   }
+  // the name becomes a results folder (<out>/<name>/<profile>/): one safe path segment, never "../x"
+  if (!isPathSegment(o.name)) throw new DataError(file, `key 'name': got ${JSON.stringify(o.name)}, expected one path segment of letters, digits, '.', '_' or '-' (starting with a letter or digit, at most 200 characters)`);
   const network = o.network as NetworkName;
   const task = o.task as ExperimentTask;
   if ((task === "cardiac") !== (network === "dilated2d"))

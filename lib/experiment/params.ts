@@ -30,7 +30,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 /** Every key a parameters cell may set, with what it allows (shown in errors). */
 export const PARAM_KEYS: Record<keyof NotebookParams, string> = {
   profile: `one of ${EXPERIMENT_PROFILES.join(", ")}`,
-  seeds: "a non-empty array of non-negative integers, e.g. [0, 1, 2]",
+  seeds: "a non-empty array of non-negative integers below 2^32, all distinct, e.g. [0, 1, 2]",
   folds: "a non-empty array of cross-validation fold indices (non-negative integers), e.g. [0, 1]",
   alpha: "a number in [0, 1]",
   alphas: "a non-empty array of numbers in [0, 1]",
@@ -67,7 +67,10 @@ function distance(a: string, b: string): number {
 }
 
 const isAlpha = (x: unknown) => typeof x === "number" && Number.isFinite(x) && x >= 0 && x <= 1;
-const isSeed = (x: unknown) => typeof x === "number" && Number.isInteger(x) && x >= 0;
+/** Seeds are integers in [0, 2^32): the PRNG takes 32 bits, so seed 4 and 4 + 2^32 would be the same model. */
+const isSeed = (x: unknown) => typeof x === "number" && Number.isInteger(x) && x >= 0 && x < 2 ** 32;
+const isFold = (x: unknown) => typeof x === "number" && Number.isInteger(x) && x >= 0;
+const distinct = (v: unknown) => Array.isArray(v) && new Set(v).size === v.length;
 const nonEmpty = (v: unknown, each: (x: unknown) => boolean) => Array.isArray(v) && v.length > 0 && v.every(each);
 
 /**
@@ -78,15 +81,15 @@ export function checkParams(params: Record<string, unknown>): NotebookParams {
   if (typeof params !== "object" || params === null || Array.isArray(params)) throw new ParamError("params", params, "expected an object such as { profile: \"quick\", alpha: 0.5 }");
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(params)) {
-    if (!(key in PARAM_KEYS)) {
+    if (!Object.hasOwn(PARAM_KEYS, key)) {
       const near = Object.keys(PARAM_KEYS).filter((k) => distance(k, key) <= 2);
       throw new ParamError(key, value, `unknown parameter${near.length ? ` (did you mean ${near.join(" or ")}?)` : ""}; known: ${Object.keys(PARAM_KEYS).join(", ")}`);
     }
     if (value === undefined || value === null) continue;
     const ok = {
       profile: () => typeof value === "string" && (EXPERIMENT_PROFILES as readonly string[]).includes(value),
-      seeds: () => nonEmpty(value, isSeed),
-      folds: () => nonEmpty(value, isSeed),
+      seeds: () => nonEmpty(value, isSeed) && distinct(value),
+      folds: () => nonEmpty(value, isFold),
       alpha: () => isAlpha(value),
       alphas: () => nonEmpty(value, isAlpha),
       norm: () => (NORM_KINDS as readonly unknown[]).includes(value),

@@ -22,7 +22,7 @@
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { writeDirAtomic } from "../util/atomic.ts";
 import { provenance } from "../util/provenance.ts";
 import { toCsv } from "./csv.ts";
@@ -31,6 +31,8 @@ import type { PlotlyFigure } from "./plotly.ts";
 import type { ExperimentResult } from "./runner.ts";
 import type { SummaryRow } from "./summary.ts";
 import { guardOverwrite } from "./params.ts";
+import { checkOnlyOwnFiles, checkPathSegment, pathInside } from "../util/paths.ts";
+import { OptionError } from "../util/errors.ts";
 import { storeDir } from "./cache.ts";
 import { plotlyHtml } from "./plotly.ts";
 import { tidyToCsv, type TidyRow } from "./tidy.ts";
@@ -80,9 +82,52 @@ function plotlyJs(): { path: string; version: string } {
 
 export const SUMMARY_COLUMNS = ["setting", "norm", "alpha", "condition", "modality", "structure", "metric", "mean", "std", "n"] as const;
 
-/** Folder of a notebook's results at a profile. */
+/**
+ * Folder of a notebook's results at a profile: `<root>/<notebook>/<profile>`, each name one safe
+ * path segment and the folder inside `root` (a config named "../../x" is refused).
+ * @throws OptionError naming the name that is not a path segment, or the escape
+ */
 export function resultsDir(root: string, notebook: string, profile: string): string {
-  return join(root, notebook, profile);
+  return pathInside("--out", root, checkPathSegment("notebook/config name", notebook), checkPathSegment("profile/variant", profile));
+}
+
+/**
+ * A results folder may be replaced only when it is absent, empty, or an earlier results folder of
+ * ours holding nothing but the files its run.json lists (`files`, plus run.json): a folder of the
+ * user's, or a file the user added to ours, is never deleted.
+ * @throws OptionError naming the folder and the files that are not ours
+ */
+export function checkResultsDir(dir: string): void {
+  if (!existsSync(dir)) return;
+  let meta: { files?: unknown; notebook?: unknown } | undefined;
+  try {
+    meta = JSON.parse(readFileSync(join(dir, "run.json"), "utf8"));
+  } catch {
+    meta = undefined;
+  }
+  const files = meta && typeof meta.notebook === "string" && Array.isArray(meta.files) ? meta.files.filter((f): f is string => typeof f === "string") : undefined;
+  if (!files) {
+    if (readdirSync(dir).length === 0) return;
+    throw new OptionError("--out", dir, "a new or empty folder, or an earlier results folder of ummkd (it holds files and no run.json of ours, so it is not replaced; nothing was changed)");
+  }
+  checkOnlyOwnFiles("--out", dir, "run.json", files);
+}
+
+/**
+ * The run.json of the results folder `dir` when the freshly written folder `tmp` holds the same
+ * files (other than run.json) with the same bytes; undefined when anything differs or `dir` has none.
+ */
+export function unchangedRunJson(tmp: string, dir: string): string | undefined {
+  try {
+    const old = readFileSync(join(dir, "run.json"), "utf8");
+    const names = (d: string) => readdirSync(d).filter((f) => f !== "run.json").sort();
+    const a = names(tmp);
+    const b = names(dir);
+    if (a.length !== b.length || a.some((f, k) => f !== b[k])) return undefined;
+    return a.every((f) => readFileSync(join(tmp, f)).equals(readFileSync(join(dir, f)))) ? old : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** What a results folder holds: a notebook's (or a config's) runs, rows, summary, tables, figures and notes. */
@@ -118,6 +163,7 @@ export function derivedFromStore(run: Pick<NotebookResults, "experiments">): boo
 export async function writeNotebookResults(run: NotebookResults, root: string, o: { rederive?: boolean } = {}): Promise<string[]> {
   const dir = resultsDir(root, run.name, run.variant ?? run.profile);
   guardOverwrite(dir, run.params.force === true, o.rederive !== false && derivedFromStore(run));
+  checkResultsDir(dir);
   const files: string[] = [];
   const runs = run.experiments.flatMap((e) =>
     e.runs.map((r) => ({
@@ -164,7 +210,9 @@ export async function writeNotebookResults(run: NotebookResults, root: string, o
     });
     // the complete plan of every run, keyed by hash (the run store's file names)
     put(tmp, "plans.json", JSON.stringify(run.experiments.flatMap((e) => e.plans.map((p) => ({ hash: p.hash, plan: p.plan }))), null, 2) + "\n");
-    writeFileSync(join(tmp, "run.json"), JSON.stringify(meta, null, 2) + "\n");
+    // a re-derivation that changes no file keeps the folder's run.json (no new commit, timestamps,
+    // kernel or paths in it): opening and running a notebook leaves git clean (issue 25)
+    writeFileSync(join(tmp, "run.json"), unchangedRunJson(tmp, dir) ?? JSON.stringify(meta, null, 2) + "\n");
     files.push(join(dir, "run.json"));
   });
   return files;

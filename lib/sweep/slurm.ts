@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic.ts";
 import { OptionError, UmmkdError } from "../util/errors.ts";
+import { checkPathSegment } from "../util/paths.ts";
 import type { SweepManifest } from "./manifest.ts";
 import { NODE_FLAGS } from "../util/node-flags.ts";
 
@@ -52,7 +53,13 @@ export function sbatchScript(m: SweepManifest, dir: string, indices: number[], o
   if (indices.length === 0) throw new OptionError("array indices", "[]", "at least one pending plan");
   for (const [name, v] of [["--cpus-per-task", o.cpusPerTask], ["--gpus", o.gpus], ["--array-limit", o.arrayLimit]] as const)
     if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new OptionError(name, v, "a positive integer");
-  for (const a of o.sbatchArgs ?? []) if (!a.startsWith("-") || /[\n\r]/.test(a)) throw new OptionError("--sbatch-arg", a, "one sbatch option starting with '-' (e.g. --mem=16G)");
+  for (const a of o.sbatchArgs ?? []) if (!a.startsWith("-") || /[\x00-\x1f\x7f]/.test(a)) throw new OptionError("--sbatch-arg", a, "one sbatch option starting with '-' (e.g. --mem=16G)");
+  // every value written into the script: a newline would end its #SBATCH line and run the rest as a command
+  if (o.partition !== undefined && !/^[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*$/.test(o.partition)) throw new OptionError("--partition", o.partition, "partition names of letters, digits, '.', '_' or '-' (comma-separated)");
+  if (o.time !== undefined && !/^(\d+-)?\d+(:\d+){0,2}$|^UNLIMITED$|^infinite$/.test(o.time)) throw new OptionError("--time", o.time, "a Slurm time limit such as 60, 4:00:00 or 1-12:00:00");
+  if (o.jobName !== undefined) checkPathSegment("--job-name", o.jobName);
+  for (const [what, v] of [["sweep folder", dir], ["repository path", m.repo], ["sweep name", m.name], ["sweep id", m.id], ["profile", m.profile]] as const)
+    if (/[\x00-\x1f\x7f]/.test(v)) throw new OptionError(what, v, "a value without control characters (newlines) to write into the sbatch script");
   const cpus = o.cpusPerTask ?? 1;
   const lines = [
     "#!/bin/bash",
@@ -61,10 +68,10 @@ export function sbatchScript(m: SweepManifest, dir: string, indices: number[], o
     `#SBATCH --array=${arraySpec(indices)}${o.arrayLimit ? `%${o.arrayLimit}` : ""}`,
     "#SBATCH --requeue",
     `#SBATCH --cpus-per-task=${cpus}`,
-    ...(o.partition ? [`#SBATCH --partition=${shq(o.partition)}`] : []),
-    ...(o.time ? [`#SBATCH --time=${shq(o.time)}`] : []),
+    ...(o.partition ? [`#SBATCH --partition=${o.partition}`] : []), // validated above
+    ...(o.time ? [`#SBATCH --time=${o.time}`] : []),
     ...(o.gpus ? [`#SBATCH --gpus=${o.gpus}`] : []),
-    `#SBATCH --output=${join(dir, "logs", "task-%a.log")}`,
+    `#SBATCH --output=${shq(join(dir, "logs", "task-%a.log"))}`,
     "#SBATCH --open-mode=append",
     ...(o.sbatchArgs ?? []).map((a) => `#SBATCH ${a}`),
     "",

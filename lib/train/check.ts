@@ -66,7 +66,7 @@ export function checkObject(value: unknown, spec: ObjectSpec, where: string): vo
   }
   const sep = where.includes(": ") ? "." : ": ";
   for (const key of Object.keys(value)) {
-    if (!(key in spec)) throw new OptionError(`${where}${sep}${key}`, (value as Record<string, unknown>)[key], `no such key (allowed: ${Object.keys(spec).join(", ")})`);
+    if (!Object.hasOwn(spec, key)) throw new OptionError(`${where}${sep}${key}`, (value as Record<string, unknown>)[key], `no such key (allowed: ${Object.keys(spec).join(", ")})`);
   }
   for (const [key, f] of Object.entries(spec)) {
     const v = (value as Record<string, unknown>)[key];

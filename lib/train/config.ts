@@ -130,7 +130,7 @@ const MODEL_SPEC: ObjectSpec = {
 export const TRAIN_CONFIG_SPEC: ObjectSpec = {
   profile: { type: "string", enum: TRAIN_PROFILES_NAMES },
   model: { type: "object", fields: MODEL_SPEC, required: true },
-  seed: { type: "integer" },
+  seed: { type: "integer", min: 0, max: 2 ** 32 - 1 }, // the PRNG takes 32 bits: larger seeds alias smaller ones
   steps: { type: "integer", min: 1 },
   batchSize: { type: "integer", min: 1 },
   lr: { type: "number", min: 0, exclusiveMin: true },

@@ -115,16 +115,16 @@ export function pidAlive(pid: number): boolean {
 
 /**
  * Remove the temp files and folders that killed writers (`writeFileAtomic`, `writeDirAtomic`) left
- * in `dir`: those whose writer pid is no longer running. A `.old` copy is removed only when its
+ * in `dir`: those whose writer pid is no longer running (with `only`: only the temps of that target name). A `.old` copy is removed only when its
  * target exists (else it is the last complete version, which readers recover from).
  * @returns the removed paths
  */
-export function cleanStaleTemps(dir: string): string[] {
+export function cleanStaleTemps(dir: string, only?: string): string[] {
   if (!existsSync(dir)) return [];
   const removed: string[] = [];
   for (const name of readdirSync(dir)) {
     const m = TEMP_RE.exec(name);
-    if (!m) continue;
+    if (!m || (only !== undefined && m[1] !== only)) continue;
     const pid = Number(m[2]);
     if (pid === process.pid || pidAlive(pid)) continue;
     if (m[4] && !existsSync(join(dir, m[1]!))) continue;
