@@ -28,10 +28,15 @@ if [ "$(id -u)" = 0 ]; then
   root=(--allow-root)
 fi
 
+# saving a source notebook (notebooks/*.ipynb) keeps its sources only, so that opening and running
+# one leaves git clean (bin/jupyter/ummkd_jupyter.py); executed copies keep their outputs
+export PYTHONPATH="$ROOT/bin/jupyter${PYTHONPATH:+:$PYTHONPATH}"
+hook=(--ContentsManager.pre_save_hook=ummkd_jupyter.strip_source_notebook)
+
 if command -v jupyter-notebook >/dev/null 2>&1 || jupyter notebook --version >/dev/null 2>&1; then
-  exec jupyter notebook --ip=127.0.0.1 "${root[@]}" --notebook-dir="$ROOT" --NotebookApp.default_url=/tree/notebooks "$@"
+  exec jupyter notebook --ip=127.0.0.1 "${root[@]}" "${hook[@]}" --notebook-dir="$ROOT" --NotebookApp.default_url=/tree/notebooks "$@"
 elif jupyter lab --version >/dev/null 2>&1; then
-  exec jupyter lab --ip=127.0.0.1 "${root[@]}" --notebook-dir="$ROOT" --ServerApp.default_url=/lab/tree/notebooks "$@"
+  exec jupyter lab --ip=127.0.0.1 "${root[@]}" "${hook[@]}" --notebook-dir="$ROOT" --ServerApp.default_url=/lab/tree/notebooks "$@"
 fi
 echo "notebook: no Jupyter notebook UI found; run npm run setup (Debian: apt-get install jupyter-notebook), or pip install notebook" >&2
 exit 1

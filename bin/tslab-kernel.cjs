@@ -4,15 +4,26 @@
 // - a failed cell's execute_reply carries ename, evalue and traceback (Jupyter messaging protocol,
 //   "execute_reply" on error), taken from the error the cell threw (or tslab's compile diagnostics);
 // - an ummkd user error (bad parameter, bad file: lib/util/errors.ts marks them) is printed as one
-//   line "Name: message" instead of a stack trace. Other errors keep their stack.
+//   line "Name: message" instead of a stack trace. Other errors keep their stack;
+// - each cell's execution count is published (execute_input on iopub, as ipykernel does): tslab
+//   only puts it in the reply, which nbconvert does not read, so executed notebooks showed "In [ ]";
+// - the kernel's zeromq sends are queued, one at a time per socket (bin/zmq-send-queue.cjs): without
+//   it a cell that printed or updated a display often died with "Socket is busy writing" (issue 25).
 // bin/tslab-kernel.sh runs this file with node; arguments are tslab's ("kernel --config-path F").
 "use strict";
 const path = require("node:path");
 const util = require("node:util");
 const tslab = path.join(__dirname, "..", "node_modules", "tslab", "dist");
-const { JupyterHandlerImpl } = require(path.join(tslab, "jupyter.js"));
+const { JupyterHandlerImpl, ZmqServer } = require(path.join(tslab, "jupyter.js"));
 
 const USER_ERROR = Symbol.for("ummkd.userError");
+
+// one send at a time per socket, in order (bin/zmq-send-queue.cjs); a failed send is reported on
+// the kernel's stderr (the server log), never thrown into the cell that printed
+const zmq = require(require.resolve("zeromq", { paths: [tslab] }));
+require("./zmq-send-queue.cjs").queueSends([zmq.Publisher, zmq.Router, zmq.Reply], (e) =>
+  process.stderr.write(`ummkd kernel: a message was not sent: ${e && e.message}\n`),
+);
 const isErrorLike = (e) => e !== null && typeof e === "object" && typeof e.message === "string";
 
 // tslab's executor reports a thrown error as error(e) and compile errors as
@@ -46,6 +57,27 @@ JupyterHandlerImpl.prototype.handleExecute = async function (req, writeStream, w
     Object.assign(reply, f);
   }
   return reply;
+};
+
+// execute_input with the cell's execution count, published when the cell starts (in tslab's queue,
+// so queued cells are numbered in order): the server's handler leaves a publisher on the request
+const PUBLISH_INPUT = Symbol("ummkd.publishInput");
+const serverExecute = ZmqServer.prototype.handleExecute;
+ZmqServer.prototype.handleExecute = function (sock, msg) {
+  Object.defineProperty(msg.content, PUBLISH_INPUT, {
+    value: (count) => {
+      const m = msg.createReply();
+      m.header.msg_type = "execute_input";
+      m.content = { code: msg.content.code, execution_count: count };
+      m.signAndSend(this.connInfo.key, this.iopub);
+    },
+  });
+  return serverExecute.call(this, sock, msg);
+};
+const executeImpl = JupyterHandlerImpl.prototype.handleExecuteImpl;
+JupyterHandlerImpl.prototype.handleExecuteImpl = function (req, writeStream, writeDisplayData) {
+  req[PUBLISH_INPUT]?.(this.execCount + 1);
+  return executeImpl.call(this, req, writeStream, writeDisplayData);
 };
 
 require(path.join(tslab, "main.js")).main();

@@ -186,7 +186,12 @@ export async function initEngine(opts: { backend?: BackendName } = {}): Promise<
       kernelPack: pack,
     };
     if (!logged || want) {
-      process.stderr.write(`[ummkd] engine: ${b} (${r.autoThreads ? `auto: up to ${r.threads} threads, one per free core` : `${r.threads} thread${r.threads === 1 ? "" : "s"}`}) — ${reason}\n`);
+      // one short line; the full reason (why each faster backend was skipped) is in every run's
+      // provenance and printed with UMMKD_VERBOSE=1 (a paragraph about absent tfjs-node bindings
+      // on every run looked like an error in notebooks, issue 25)
+      const skipped = failures.length ? `; skipped: ${failures.map((f) => f.split(":")[0]!.replace(/^@tensorflow\//, "")).join(", ")} (not installed or not loadable; UMMKD_VERBOSE=1 says why)` : "";
+      const said = process.env.UMMKD_VERBOSE === "1" ? reason : [`${b}: ${how}`, r.note].filter(Boolean).join("; ") + skipped;
+      process.stderr.write(`[ummkd] engine: ${b} (${r.autoThreads ? `auto: up to ${r.threads} threads, one per free core` : `${r.threads} thread${r.threads === 1 ? "" : "s"}`}) — ${said}\n`);
       logged = true;
     }
     return current;

@@ -132,7 +132,7 @@ async function caseFigure(run: NotebookRun, metric: "dice" | "assd"): Promise<No
   const title = `${run.name} (ours): per-case ${label} over structures, per setting`;
   return {
     name: `${run.name}_cases_${metric}`,
-    title: `Per-case ${label} per setting (hover a point for its case)`,
+    title: `Per-case ${label} per setting (a point per test case; the figure's .html in the results folder names each case on hover)`,
     svg: await renderVegaLite(caseBoxSpec(pts, title, label, SETTINGS)),
     plotly: caseBoxPlot(pts, { title, yTitle: label, groups: SETTINGS }),
   };

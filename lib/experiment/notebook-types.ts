@@ -55,6 +55,8 @@ export interface NotebookRun extends NotebookResults {
   figures: NotebookFigure[];
   /** Results folder name: the profile, or the profile plus what differs from the notebook's defaults (lib/experiment/params.ts). */
   variant?: string;
+  /** Set for smoke/quick runs: "PIPELINE CHECK ...: numbers meaningless" (shown above every table and the reading). */
+  pipelineCheck?: string;
   /** Write tidy.csv, summary.csv, tables, figures and run.json under results/<name>/<profile>/; returns the paths. */
   write(resultsRoot?: string): Promise<string[]>;
 }

@@ -7,7 +7,7 @@
  * Notebook cells load this file with `require("../lib/experiment/notebook.ts")` after registering
  * tsx's CommonJS hook (see notebooks/README.md): keep it free of top-level await.
  */
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { createRequire } from "node:module";
 import * as aq from "arquero";
 import { REPO_ROOT } from "../data/root.ts";
@@ -31,6 +31,12 @@ export { NOTEBOOKS, type NotebookName } from "./artefacts/index.ts";
 export { compareSettings } from "./artefacts/common.ts";
 export type { NotebookParams, NotebookTable, NotebookFigure, NotebookRun } from "./notebook-types.ts";
 
+/** A path relative to the repository root (what a notebook prints: no machine-specific absolute paths). */
+export function repoPath(p: string): string {
+  const r = relative(REPO_ROOT, p);
+  return r.startsWith("..") ? p : r;
+}
+
 function configFile(name: string): string {
   return join(REPO_ROOT, "data", "configs", `${name}.json`);
 }
@@ -46,6 +52,35 @@ function kernelDisplay(): { text(s: string): void } | undefined {
 }
 
 /**
+ * A throttled view of the training child's output in one notebook display, updated in place: the
+ * lines worth keeping (the engine, "resuming at ...", each run's "done: ...") stay, the progress
+ * line is replaced, and updates are sent at most once a second (each update is one zeromq message
+ * from the kernel; see bin/tslab-kernel.cjs).
+ */
+export function progressView(show: (text: string) => void, prefix: string, minMs = 1000): { line(l: string): void; flush(): void } {
+  const kept: string[] = [];
+  let current = "";
+  let last = 0;
+  let dirty = false;
+  const render = () => {
+    dirty = false;
+    last = Date.now();
+    show([...kept.slice(-12), current].filter(Boolean).map((l) => `${prefix}: ${l}`).join("\n"));
+  };
+  return {
+    line(l) {
+      if (/^\[ummkd\] engine:|resuming at step|^done: |: done: |runs \(|^aborted|stopped at step|waiting for it/.test(l)) kept.push(l);
+      else current = l;
+      dirty = true;
+      if (Date.now() - last >= minMs) render();
+    },
+    flush() {
+      if (dirty) render();
+    },
+  };
+}
+
+/**
  * Run (or load) a config's runs. In a notebook kernel, training happens in a child process first
  * (lib/experiment/subprocess.ts) and the kernel then loads the cached runs.
  */
@@ -54,14 +89,12 @@ async function experiment(name: string, p: NotebookParams): Promise<ExperimentRe
   const opts = runOverrides(p);
   if (inNotebookKernel()) {
     const d = kernelDisplay();
-    let last = 0;
-    await trainInChild(configFile(name), opts, (line) => {
-      const now = Date.now();
-      if (now - last > 500 || /^done|runs \(/.test(line)) {
-        d?.text(`${name}: ${line}`);
-        last = now;
-      }
-    });
+    const view = progressView((t) => d?.text(t), name);
+    try {
+      await trainInChild(configFile(name), opts, (line) => view.line(line));
+    } finally {
+      view.flush();
+    }
     return runExperiment(cfg, { ...opts, force: false });
   }
   return runExperiment(cfg, opts);
@@ -93,6 +126,33 @@ export async function run(name: NotebookName, params: NotebookParams = {}): Prom
   nb.variant = variantName(name, nb.profile, checked, profileDefaults(name, nb.profile));
   const vs = comparisonTable(nb);
   if (vs) nb.tables.push(vs);
+  return labelPipelineCheck(nb);
+}
+
+/** Profiles whose numbers only check the pipeline (few steps, tiny synthetic data). */
+export const PIPELINE_CHECK_PROFILES: readonly string[] = ["smoke", "quick"];
+
+/** The line at the top of every table, figure and reading of a smoke/quick run. */
+export function pipelineCheckBanner(profile: string): string {
+  return `PIPELINE CHECK (profile ${profile}): numbers meaningless. They come from a few training steps on tiny synthetic data and only show that every step runs; the results to read are the cpu profile's (profile: "cpu", the default).`;
+}
+
+/**
+ * A smoke/quick run: every table and figure title starts with the pipeline-check banner, the notes
+ * start with it, and notes that test or state significance (p-values, "significant") are dropped.
+ * `nb.pipelineCheck` holds the banner (the notebook shows it above the reading). Other profiles: unchanged.
+ */
+export function labelPipelineCheck<T extends Pick<NotebookRun, "profile" | "tables" | "figures" | "notes"> & { pipelineCheck?: string }>(nb: T): T {
+  if (!PIPELINE_CHECK_PROFILES.includes(nb.profile)) return nb;
+  const banner = pipelineCheckBanner(nb.profile);
+  const esc = banner.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+  for (const t of nb.tables) {
+    t.title = `${banner} ${t.title}`;
+    t.html = `<p style="color:#a00"><b>${esc}</b></p>` + t.html;
+  }
+  for (const f of nb.figures) f.title = `[pipeline check, numbers meaningless] ${f.title}`;
+  nb.notes = [banner, ...nb.notes.filter((n) => !/signific|p-value|t-test|\bp = |\bp < /i.test(n))];
+  nb.pipelineCheck = banner;
   return nb;
 }
 

@@ -6,7 +6,11 @@
  *   3. parameters (the only cell to edit: profile, seeds, alpha, norm, force, ...)
  *   4. run (trains or loads cached runs; live progress)
  *   5. tables (ours beside the paper's), 6. figures (one output each: PNG, + Plotly where
- *   interactive; lib/experiment/display.ts), 7. reading notes, 8. write results
+ *   interactive; lib/experiment/display.ts), 7. reading notes (after the pipeline-check banner
+ *   of a smoke/quick run), 8. write results
+ * The profile defaults to `cpu` (the committed results, re-derived from the committed run store in
+ * ~30 s): a notebook opened in the UI shows the committed numbers. `npm run reproduce` and CI pass
+ * their profile in UMMKD_PROFILE.
  *
  * Run: `tsx lib/experiment/notebooks-src.ts` (rewrites the committed, unexecuted notebooks).
  */
@@ -137,7 +141,7 @@ export function notebookJson(name: NotebookName): Record<string, unknown> {
       "",
       "## Profiles",
       "`smoke` (CI: pipeline check, meaningless numbers) · `quick` (synthetic data, minutes) · `cpu` (committed results) · `paper` (the paper's settings; GPU and the real datasets).",
-      "The profile comes from the parameters cell below, which defaults to `UMMKD_PROFILE` (set by `npm run reproduce -- --profile P`), else `quick`.",
+      "The profile comes from the parameters cell below, which defaults to `UMMKD_PROFILE` (set by `npm run reproduce -- --profile P`), else `cpu`: Run All shows the committed results, re-derived from the committed runs in about 30 s. At `smoke` and `quick` every table, figure and reading says that its numbers are a pipeline check.",
       `Trained runs are cached (\`.ummkd-cache/runs/\`, keyed by a hash of the run's config): re-running loads them unless \`force: true\`. Results are written to \`results/${name}/<profile>/\`; a run whose parameters differ from the defaults below goes to a folder named by what differs (e.g. \`results/${name}/cpu-alpha0.3/\`, shown beside the committed numbers), and committed results are never overwritten unless \`force: true\` (or by a re-derivation: at the default parameters the committed tables and figures are recomputed from the committed run records in \`results/runs/\`). A misspelt key or an invalid value stops the run with a message naming it.`,
     ]),
     code([
@@ -152,7 +156,7 @@ export function notebookJson(name: NotebookName): Record<string, unknown> {
       [
         "// Parameters (the only cell to edit; keys and values are checked)",
         "const params = {",
-        '  profile: process.env.UMMKD_PROFILE ?? "quick", // smoke | quick | cpu | paper',
+        '  profile: process.env.UMMKD_PROFILE ?? "cpu",   // cpu (committed results) | smoke | quick (pipeline checks) | paper',
         "  seeds: undefined as number[] | undefined,      // e.g. [0, 1, 2]; default: the profile's seeds",
         ...t.params,
         "  force: false,                                  // retrain even if cached runs exist",
@@ -170,8 +174,10 @@ export function notebookJson(name: NotebookName): Record<string, unknown> {
       "for (const f of nb.figures) await ummkd.showFigure(f); // its title, then the figure",
       'if (nb.figures.length === 0) console.log("(no figures in this notebook)");',
     ]),
-    md(["## Reading", ...t.reading.map((r) => `- ${r}`)]),
-    code(["// Write tidy CSV, summary, tables, figures and run.json (atomic)", "const files = await nb.write();", 'console.log(files.join("\\n"));', `console.log("${DONE_SENTINEL}");`]),
+    md(["## Reading"]),
+    code(['if (nb.pipelineCheck) tslab.display.html(`<p style="color:#a00"><b>${nb.pipelineCheck}</b></p>`); // smoke/quick']),
+    md(t.reading.map((r) => `- ${r}`)),
+    code(["// Write tidy CSV, summary, tables, figures and run.json (atomic); paths relative to the repository", "const files = await nb.write();", 'console.log(files.map(ummkd.repoPath).join("\\n"));', `console.log("${DONE_SENTINEL}");`]),
   ];
   return {
     cells: cells.map((c, k) => ({ id: `${name.replace(/_/g, "-")}-${k}`, ...c })),
@@ -184,11 +190,33 @@ export function notebookJson(name: NotebookName): Record<string, unknown> {
   };
 }
 
+/** Python's `str.splitlines(keepends=True)` for "\n" line ends (nbformat stores multi-line text so). */
+function splitLines(s: string): string[] {
+  return s.split(/(?<=\n)/).filter((l) => l.length > 0);
+}
+
+/** Keys sorted at every level, and multi-line cell sources as line lists: nbformat's own layout. */
+function canonical(x: unknown, key?: string): unknown {
+  if (typeof x === "string" && key === "source") return splitLines(x);
+  if (Array.isArray(x)) return x.map((v) => canonical(v));
+  if (x && typeof x === "object") return Object.fromEntries(Object.keys(x).sort().map((k) => [k, canonical((x as Record<string, unknown>)[k], k)]));
+  return x;
+}
+
+/**
+ * A notebook as Jupyter writes it (nbformat: sorted keys, indent 1, sources as line lists, trailing
+ * newline), so that a source notebook saved from the UI, its outputs stripped by the save hook
+ * (bin/jupyter/ummkd_jupyter.py), is byte-identical to the committed file: `git status` stays clean.
+ */
+export function notebookText(name: NotebookName): string {
+  return JSON.stringify(canonical(notebookJson(name)), null, 1) + "\n";
+}
+
 /** Write every notebook into `dir` (default notebooks/). */
 export function writeNotebooks(dir = join(ROOT, "notebooks")): string[] {
   return (Object.keys(TEXT) as NotebookName[]).map((name) => {
     const p = join(dir, `${name}.ipynb`);
-    writeFileAtomic(p, JSON.stringify(notebookJson(name), null, 1) + "\n");
+    writeFileAtomic(p, notebookText(name));
     return p;
   });
 }

@@ -25,8 +25,8 @@ import type { NormKind, Setting } from "../models/types.ts";
 import type { TrainConfig } from "../train/config.ts";
 import { train } from "../train/trainer.ts";
 import { predictVolume2D5, predictVolume3D } from "../train/predict.ts";
-import type { LogRecord } from "../train/types.ts";
-import type { ProgressMode } from "../train/progress.ts";
+import type { LogRecord, TrainProgress } from "../train/types.ts";
+import { fmtDuration, type ProgressMode } from "../train/progress.ts";
 import type { Case, LabelVolume } from "../data/types.ts";
 import { foregroundZRange } from "../data/crop.ts";
 import { findDataRoot } from "../data/root.ts";
@@ -111,6 +111,8 @@ export interface RunOptions {
   progress?: ProgressMode;
   /** Called when a run starts / finishes (with whether it came from the cache). */
   onRun?: (spec: RunSpec, event: "start" | "done", record?: RunRecord) => void;
+  /** Appended to each training progress line (set by `runPlans`: "run k of n to train, all runs ETA ..."). */
+  progressSuffix?: (p: TrainProgress) => string;
 }
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -174,6 +176,7 @@ export async function executeRun(plan: RunPlan, data: TaskData, options: RunOpti
     res = await train(config, { train: source, validation }, {
       progress: options.progress ?? "auto",
       label: planLabel(plan),
+      ...(options.progressSuffix ? { progressSuffix: options.progressSuffix } : {}),
       ...(options.runDir ? { runDir: options.runDir } : {}),
       onLog: (r) => {
         if (r.type !== "val") return;
@@ -303,6 +306,8 @@ export async function runPlans(
   const runs: RunRecord[] = [];
   let trained = 0;
   const dataMemo = new Map<string, TaskData>();
+  // "run k of n" and the ETA of all runs still to train (progress lines of each training)
+  const toTrain = plans.filter((p) => options.force || !findRun(p.hash));
   for (const { hash, plan } of plans) {
     const spec = specOf(plan);
     options.onRun?.(spec, "start");
@@ -325,7 +330,7 @@ export async function runPlans(
         }
         const runDir = trainDir(hash);
         if (options.force) rmSync(runDir, { recursive: true, force: true });
-        rec = { key: hash, ...(await executeRun(plan, data, { ...options, runDir })) };
+        rec = { key: hash, ...(await executeRun(plan, data, { ...options, runDir, progressSuffix: runsProgress(toTrain, hash) })) };
         cachePut(hash, rec, saveDir(hash));
         // the record is stored: the resumable training state is no longer needed (best weights are kept)
         rmSync(join(runDir, "checkpoint"), { recursive: true, force: true });
@@ -340,6 +345,23 @@ export async function runPlans(
     runs.push(rec);
   }
   return { runs, trained };
+}
+
+/**
+ * "run k of n, all runs ETA T" for the run `hash` among the runs to train: this run's ETA plus the
+ * later runs' steps at this run's rate so far.
+ */
+export function runsProgress(toTrain: readonly HashedPlan[], hash: string): (p: TrainProgress) => string {
+  const k = toTrain.findIndex((p) => p.hash === hash);
+  if (k < 0) return () => "";
+  const laterSteps = toTrain.slice(k + 1).reduce((a, p) => a + p.plan.train.steps, 0);
+  let perStep = NaN;
+  return (p) => {
+    const left = p.totalSteps - p.step;
+    if (left > 0 && Number.isFinite(p.etaS)) perStep = p.etaS / left;
+    const all = laterSteps === 0 ? p.etaS : p.etaS + perStep * laterSteps;
+    return `run ${k + 1} of ${toTrain.length} to train${toTrain.length > 1 ? `, all runs ETA ${fmtDuration(all)}` : ""}`;
+  };
 }
 
 /**

@@ -14,6 +14,8 @@ export type ProgressMode = "auto" | "notebook" | "tty" | "log" | "none";
 export interface ProgressReporter {
   readonly mode: Exclude<ProgressMode, "auto">;
   update(p: TrainProgress): void;
+  /** A line said once, e.g. "resuming at step 607 of 1500" (reporters without it drop it). */
+  note?(message: string): void;
   /** Final line / bar stop. */
   done(message?: string): void;
 }
@@ -24,6 +26,8 @@ export interface ProgressOptions {
   throttleMs?: number;
   /** Prefix (e.g. the setting name). */
   label?: string;
+  /** Appended to each progress line, e.g. "run 2 of 7, all runs ETA 12m30s" (lib/experiment/runner.ts). */
+  suffix?: (p: TrainProgress) => string;
   /** Where "log" lines go (default: process.stderr). */
   write?: (line: string) => void;
 }
@@ -57,7 +61,7 @@ export function detectProgressMode(): Exclude<ProgressMode, "auto"> {
   return "log";
 }
 
-function fmtDuration(s: number): string {
+export function fmtDuration(s: number): string {
   if (!Number.isFinite(s)) return "?";
   s = Math.max(0, Math.round(s));
   const h = Math.floor(s / 3600);
@@ -69,6 +73,8 @@ function fmtDuration(s: number): string {
 function fmt(x: number): string {
   return Number.isFinite(x) ? (Math.abs(x) >= 0.01 || x === 0 ? x.toFixed(4) : x.toExponential(2)) : String(x);
 }
+
+const formatLine = (p: TrainProgress, label: string) => formatProgress(p, label);
 
 /** One human line: step, losses, lr, elapsed, ETA, last validation. */
 export function formatProgress(p: TrainProgress, label = ""): string {
@@ -83,6 +89,8 @@ export function formatProgress(p: TrainProgress, label = ""): string {
 export function createProgress(opts: ProgressOptions = {}): ProgressReporter {
   const mode = !opts.mode || opts.mode === "auto" ? detectProgressMode() : opts.mode;
   const label = opts.label ?? "";
+  const suffix = opts.suffix;
+  const formatProgress = (p: TrainProgress, l: string) => formatLine(p, l) + (suffix ? ` | ${suffix(p)}` : "");
   if (mode === "none") return { mode, update() {}, done() {} };
   if (mode === "notebook") {
     const kernel = tslabKernel();
@@ -99,6 +107,10 @@ export function createProgress(opts: ProgressOptions = {}): ProgressReporter {
           last = now;
           display?.text(lastLine);
         }
+      },
+      note(message) {
+        lastLine = lastLine ? `${message}\n${lastLine}` : message;
+        display?.text(lastLine);
       },
       done(message) {
         display?.text(message ? `${lastLine}\n${message}` : lastLine);
@@ -126,6 +138,11 @@ export function createProgress(opts: ProgressOptions = {}): ProgressReporter {
           started = true;
         } else bar.update(p.step, payload);
       },
+      note(message) {
+        if (started) bar.stop();
+        started = false;
+        process.stderr.write(message + "\n");
+      },
       done(message) {
         if (started) bar.stop();
         if (message) process.stderr.write(message + "\n");
@@ -145,6 +162,9 @@ export function createProgress(opts: ProgressOptions = {}): ProgressReporter {
         pending = undefined;
         write(formatProgress(p, label));
       } else pending = p;
+    },
+    note(message) {
+      write(`${label ? label + " " : ""}${message}`);
     },
     done(message) {
       if (pending) write(formatProgress(pending, label));

@@ -58,6 +58,8 @@ export interface TrainOptions {
   optimizer?: "fused" | "tfjs";
   /** Label shown in progress lines. */
   label?: string;
+  /** Appended to each progress line (e.g. "run 2 of 7, all runs ETA ..."). */
+  progressSuffix?: (p: TrainProgress) => string;
   /** Stop after the current step (no extra checkpoint: a later run resumes from the last periodic one). */
   signal?: AbortSignal;
   /**
@@ -171,7 +173,7 @@ export async function train(config: TrainConfig, sources: TrainSources, opts: Tr
   const log = new RunLog(runDir ? join(runDir, "log.jsonl") : undefined);
 
   const reporter: ProgressReporter =
-    typeof opts.progress === "object" ? opts.progress : createProgress({ mode: opts.progress ?? "auto", label: opts.label });
+    typeof opts.progress === "object" ? opts.progress : createProgress({ mode: opts.progress ?? "auto", label: opts.label, ...(opts.progressSuffix ? { suffix: opts.progressSuffix } : {}) });
   let step = 0;
   let resumedFrom = 0;
   let checkpoint: string | undefined;
@@ -198,6 +200,7 @@ export async function train(config: TrainConfig, sources: TrainSources, opts: Tr
       log.open(runDir ? 0 : undefined);
     }
     resumedFrom = step;
+    if (resumedFrom > 0) reporter.note?.(`resuming at step ${resumedFrom} of ${config.steps} (checkpoint ${ckptDir})`);
     opts.onStart?.({ resumedFrom });
 
     const emit = (r: LogRecord) => {
@@ -283,15 +286,26 @@ export async function train(config: TrainConfig, sources: TrainSources, opts: Tr
       opts.onProgress?.(p);
     }
   } catch (e) {
-    reporter.done(`stopped at step ${step}: ${(e as Error).message}`);
-    log.close();
-    optimizer.dispose();
-    if (!opts.model) model.dispose();
+    // the lock first: a reporter that fails too (a notebook display) must not leave it behind
     lock?.release();
+    try {
+      reporter.done(`stopped at step ${step}: ${(e as Error).message}`);
+    } finally {
+      log.close();
+      optimizer.dispose();
+      if (!opts.model) model.dispose();
+    }
     throw e;
   }
   lock?.release();
-  reporter.done(aborted ? `aborted at step ${step}` : `done: ${step} steps in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const wall = ((Date.now() - t0) / 1000).toFixed(1);
+  reporter.done(
+    aborted
+      ? `aborted at step ${step}`
+      : resumedFrom > 0
+        ? `done: step ${step} of ${config.steps}; this process trained ${step - resumedFrom} steps (${resumedFrom} -> ${step}) in ${wall} s`
+        : `done: ${step} steps in ${wall} s`,
+  );
   log.close();
   optimizer.dispose();
   return {

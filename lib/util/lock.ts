@@ -1,9 +1,16 @@
 /**
  * Advisory lock files, so two processes working on the same run (same checkpoint folder, same
  * cache entry) take turns instead of both doing the work. The lock file is created exclusively
- * (`O_EXCL`) and holds `{pid, hostname, startedAt, token}`; a lock whose holder process is gone
- * (same host, pid not running) is stale and taken over. A waiter polls until the lock is free or
- * its timeout passes (LockTimeoutError naming the lock file and the holder).
+ * (`O_EXCL`) and holds `{pid, hostname, startedAt, token}` (plus, on Linux, the holder's start
+ * time). A lock on this host is stale, and taken over, when its holder
+ * - is gone (pid not running), or the pid now belongs to another process (other start time);
+ * - is this very process but the lock is not among those it holds (left by an earlier, failed
+ *   call, e.g. a notebook cell), so a process never waits on itself;
+ * - is a tslab notebook kernel that did not mark the lock as its own training (`kernelTraining`):
+ *   kernels train in a child process (lib/experiment/subprocess.ts), so such a lock is left over
+ *   from a stopped cell and the kernel is idle (issue 25: a second kernel waited 12 minutes on one).
+ * A waiter polls until the lock is free or its timeout passes (LockTimeoutError naming the lock
+ * file and the holder); within one process, concurrent callers of the same lock take turns.
  *
  * @example
  * const lock = await acquireLock(join(runDir, "run.lock"), { onWait: (h) => console.error(`waiting for ${h}`) });
@@ -15,6 +22,7 @@ import { hostname } from "node:os";
 import { dirname } from "node:path";
 import { LockTimeoutError } from "./errors.ts";
 import { pidAlive } from "./atomic.ts";
+import { isTslabKernelArgv, processArgv, processStartTime } from "./process-info.ts";
 
 /** Contents of a lock file. */
 export interface LockInfo {
@@ -24,7 +32,14 @@ export interface LockInfo {
   startedAt: string;
   /** Random per acquisition: `release` removes the file only if it is still ours. */
   token: string;
+  /** The holder's start time (/proc/<pid>/stat), so that a reused pid is not taken for the holder. */
+  procStart?: string;
+  /** Set when the holder is a notebook kernel training in its own process (UMMKD_IN_PROCESS=1). */
+  kernelTraining?: boolean;
 }
+
+/** Tokens of the locks this process holds, by path (one map per process, even where this module is loaded twice, as in a tslab kernel: CommonJS and ESM copies). */
+const held: Map<string, string> = ((globalThis as Record<symbol, unknown>)[Symbol.for("ummkd.heldLocks")] ??= new Map<string, string>()) as Map<string, string>;
 
 export interface LockOptions {
   /** Give up after this many ms (default: wait forever). 0 = try once. */
@@ -60,9 +75,17 @@ function describe(info: LockInfo | undefined): string {
   return info ? `pid ${info.pid} on ${info.hostname} since ${info.startedAt}` : "an unknown process (unreadable lock file)";
 }
 
-/** Stale = held by a dead process on this host, or unreadable and old. */
-function isStale(path: string, info: LockInfo | undefined, unreadableStaleMs: number): boolean {
-  if (info) return info.hostname === hostname() && !pidAlive(info.pid);
+/** Stale = on this host, held by a dead process, a reused pid, this process (not holding it) or an idle kernel; or unreadable and old. */
+export function isStale(path: string, info: LockInfo | undefined, unreadableStaleMs = 10_000): boolean {
+  if (info) {
+    if (info.hostname !== hostname()) return false;
+    if (info.pid === process.pid) return held.get(path) !== info.token;
+    if (!pidAlive(info.pid)) return true;
+    const start = processStartTime(info.pid);
+    if (info.procStart && start && start !== info.procStart) return true;
+    const argv = processArgv(info.pid);
+    return !info.kernelTraining && argv !== undefined && isTslabKernelArgv(argv);
+  }
   try {
     return Date.now() - statSync(path).mtimeMs > unreadableStaleMs;
   } catch {
@@ -94,7 +117,11 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
   const poll = opts.pollMs ?? 200;
   const staleMs = opts.unreadableStaleMs ?? 10_000;
   const t0 = Date.now();
-  const info: LockInfo = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString(), token: randomBytes(8).toString("hex") };
+  const procStart = processStartTime(process.pid);
+  const info: LockInfo = {
+    pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString(), token: randomBytes(8).toString("hex"),
+    ...(procStart ? { procStart } : {}), ...(isTslabKernelArgv(process.argv) ? { kernelTraining: true } : {}),
+  };
   mkdirSync(dirname(path), { recursive: true });
   let announced = false;
   for (;;) {
@@ -131,12 +158,14 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
     await new Promise((r) => setTimeout(r, opts.timeoutMs === undefined ? poll : Math.min(poll, Math.max(1, opts.timeoutMs - waited))));
   }
   let released = false;
+  held.set(path, info.token);
   return {
     path,
     info: { ...info },
     release() {
       if (released) return;
       released = true;
+      if (held.get(path) === info.token) held.delete(path);
       if (readLock(path)?.token === info.token) rmSync(path, { force: true });
     },
   };
