@@ -19,6 +19,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Run
   predict: { summary: "predict whole volumes with a trained checkpoint", load: () => import("./predict.ts") },
   experiment: { summary: "run an experiment config (settings x seeds) and write results", load: () => import("./experiment.ts") },
   sweep: { summary: "run a notebook's grid as parallel local jobs or a Slurm job array", load: () => import("./sweep.ts") },
+  runs: { summary: "check or seal the committed run store (results/runs/SHA256SUMS)", load: () => import("./runs.ts") },
 };
 
 function usage(): string {
@@ -32,7 +33,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(usage());
     return cmd ? 0 : 2;
   }
-  const entry = COMMANDS[cmd];
+  const entry = Object.hasOwn(COMMANDS, cmd) ? COMMANDS[cmd] : undefined; // 'constructor', '__proto__' are unknown commands
   if (!entry) {
     console.error(`ummkd: unknown command '${cmd}'\n\n${usage()}`);
     return 2;

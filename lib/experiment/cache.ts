@@ -18,6 +18,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { checkPathSegment } from "../util/paths.ts";
+import { DataError } from "../util/errors.ts";
+import { SEAL_FILE, checkSealed, validateRunRecord } from "./record-check.ts";
 export { CODE_VERSION, stableStringify } from "./plan.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -82,12 +84,52 @@ export function cachePut(key: string, value: unknown, dir = cacheDir()): string 
   return p;
 }
 
-/** The stored or cached record of a plan hash (store first), or undefined. */
+const warned = new Set<string>();
+function warnOnce(file: string, msg: string): void {
+  if (warned.has(file)) return;
+  warned.add(file);
+  console.warn(`[ummkd] warning: ${file}: ${msg}`);
+}
+
+/**
+ * A store record, checked before use: its bytes against the store's seal (SHA256SUMS), then its
+ * JSON, schema and value ranges (lib/experiment/record-check.ts). An unsealed one is used with a
+ * warning (see `ummkd runs seal`).
+ * @throws DataError naming the file when it was edited or truncated, or is not a valid record
+ */
+export function loadStoreRecord<T>(hash: string, dir = storeDir()): T {
+  const file = cachePath(hash, dir);
+  const text = readFileSync(file, "utf8");
+  const sealed = checkSealed(dir, hash, text);
+  let rec: unknown;
+  try {
+    rec = decodeCacheJson(text);
+  } catch (e) {
+    throw new DataError(file, `not a readable run record (truncated or corrupt JSON: ${(e as Error).message}); it is not retrained or replaced without --force: restore it (git checkout -- <file>) or retrain with --force`);
+  }
+  validateRunRecord(rec, hash, file);
+  if (sealed === "unsealed") warnOnce(file, `not in ${join(dir, SEAL_FILE)}: used after its schema check, but committed results are not replaced from it until it is sealed (node bin/ummkd.js runs seal)`);
+  return rec as T;
+}
+
+/**
+ * The stored or cached record of a plan hash (store first), or undefined. A store record is
+ * checked ({@link loadStoreRecord}: an edited, truncated or invalid one is an error naming it,
+ * never a silent retrain); a cache record that is unreadable or invalid is named in a warning and
+ * treated as a miss (retrained and overwritten).
+ */
 export function findRun<T>(hash: string): { record: T; where: "store" | "cache" } | undefined {
-  const st = cacheGet<T>(hash, storeDir());
-  if (st) return { record: st, where: "store" };
-  const c = cacheGet<T>(hash, cacheDir());
-  return c ? { record: c, where: "cache" } : undefined;
+  if (existsSync(cachePath(hash, storeDir()))) return { record: loadStoreRecord<T>(hash), where: "store" };
+  const file = cachePath(hash, cacheDir());
+  if (!existsSync(file)) return undefined;
+  try {
+    const rec = decodeCacheJson<T>(readFileSync(file, "utf8"));
+    validateRunRecord(rec, hash, file);
+    return { record: rec, where: "cache" };
+  } catch (e) {
+    warnOnce(file, `${e instanceof DataError ? e.message.slice(file.length + 2) : `not a readable run record (${(e as Error).message})`}; treated as missing, so the run is trained again and this file replaced`);
+    return undefined;
+  }
 }
 
 /** Remove every cached run (or only those whose key is listed). */

@@ -30,9 +30,10 @@ import { figurePng } from "./display.ts";
 import type { PlotlyFigure } from "./plotly.ts";
 import type { ExperimentResult } from "./runner.ts";
 import type { SummaryRow } from "./summary.ts";
-import { guardOverwrite } from "./params.ts";
+import { committedResults, guardOverwrite } from "./params.ts";
+import { SEAL_FILE, readSeal } from "./record-check.ts";
 import { checkOnlyOwnFiles, checkPathSegment, pathInside } from "../util/paths.ts";
-import { OptionError } from "../util/errors.ts";
+import { DataError, OptionError } from "../util/errors.ts";
 import { storeDir } from "./cache.ts";
 import { plotlyHtml } from "./plotly.ts";
 import { tidyToCsv, type TidyRow } from "./tidy.ts";
@@ -162,7 +163,15 @@ export function derivedFromStore(run: Pick<NotebookResults, "experiments">): boo
  */
 export async function writeNotebookResults(run: NotebookResults, root: string, o: { rederive?: boolean } = {}): Promise<string[]> {
   const dir = resultsDir(root, run.name, run.variant ?? run.profile);
-  guardOverwrite(dir, run.params.force === true, o.rederive !== false && derivedFromStore(run));
+  const rederive = o.rederive !== false && derivedFromStore(run);
+  if (rederive && run.params.force !== true && process.env.UMMKD_FORCE !== "1") {
+    // a re-derivation replaces committed results only from sealed records (results/runs/SHA256SUMS)
+    const seal = readSeal(storeDir());
+    const unsealed = [...new Set(run.experiments.flatMap((e) => e.runs.map((r) => r.key)))].filter((k) => !seal.has(`${k}.json`));
+    if (unsealed.length && committedResults(dir))
+      throw new DataError(dir, `holds committed results, and ${unsealed.length} of the run records they would be re-derived from are not sealed in ${join(storeDir(), SEAL_FILE)} (first: ${unsealed[0]}.json); check them and run 'node bin/ummkd.js runs seal', or pass --force`);
+  }
+  guardOverwrite(dir, run.params.force === true, rederive);
   checkResultsDir(dir);
   const files: string[] = [];
   const runs = run.experiments.flatMap((e) =>

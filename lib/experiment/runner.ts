@@ -31,7 +31,8 @@ import type { Case, LabelVolume } from "../data/types.ts";
 import { foregroundZRange } from "../data/crop.ts";
 import { findDataRoot } from "../data/root.ts";
 import { provenance, type Provenance } from "../util/provenance.ts";
-import { cachePut, cacheDir, findRun, storeDir } from "./cache.ts";
+import { cachePut, cacheDir, decodeCacheJson, findRun, storeDir } from "./cache.ts";
+import { sealRecords } from "./record-check.ts";
 import type { ExperimentConfig, ExperimentProfile } from "./config.ts";
 import { loadTaskData, structuresOf, type TaskData } from "./data.ts";
 import { resolveProfileName } from "./profiles.ts";
@@ -331,7 +332,10 @@ export async function runPlans(
         const runDir = trainDir(hash);
         if (options.force) rmSync(runDir, { recursive: true, force: true });
         rec = { key: hash, ...(await executeRun(plan, data, { ...options, runDir, progressSuffix: runsProgress(toTrain, hash) })) };
-        cachePut(hash, rec, saveDir(hash));
+        const dir = saveDir(hash);
+        cachePut(hash, rec, dir);
+        // a run trained into the committed store seals itself (results/runs/SHA256SUMS, lib/experiment/record-check.ts)
+        if (dir === storeDir()) await sealRecords(dir, decodeCacheJson, [hash]);
         // the record is stored: the resumable training state is no longer needed (best weights are kept)
         rmSync(join(runDir, "checkpoint"), { recursive: true, force: true });
         rec.cached = false;

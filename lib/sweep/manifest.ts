@@ -129,9 +129,9 @@ export function readManifest(dir: string): SweepManifest {
     throw new DataError(p, `cannot read the sweep manifest (${(e as { code?: string }).code ?? (e as Error).message})`);
   }
   if (m.schema !== 1 || !Array.isArray(m.plans) || !m.dirs) throw new DataError(p, "not a sweep manifest (schema 1)");
-  // a plan hash becomes a file name in the run store (results/runs/<hash>.json): 16 hex digits, nothing else
-  const bad = m.plans.findIndex((e) => !/^[0-9a-f]{16}$/.test(String(e?.hash)));
-  if (bad >= 0) throw new DataError(p, `plans[${bad}].hash is ${JSON.stringify(m.plans[bad]?.hash)}, expected a plan hash of 16 hex digits`);
+  // a plan hash becomes a file name in the run store (results/runs/<hash>.json): one path segment, never "../x"
+  const bad = m.plans.findIndex((e) => !isPathSegment(e?.hash));
+  if (bad >= 0) throw new DataError(p, `plans[${bad}].hash is ${JSON.stringify(m.plans[bad]?.hash)}, expected a plan hash (one path segment such as 0024fd323338fd2b)`);
   for (const k of ["name", "profile"] as const) if (!isPathSegment(m[k])) throw new DataError(p, `${k} is ${JSON.stringify(m[k])}, expected one path segment of letters, digits, '.', '_' or '-'`);
   return m;
 }
