@@ -21,7 +21,7 @@ import { fileURLToPath } from "node:url";
 import * as aq from "arquero";
 import { artefact, NOTEBOOKS } from "../../lib/experiment/artefacts/index.ts";
 import { dataNote, tidyRowsOf } from "../../lib/experiment/artefacts/common.ts";
-import { decodeCacheJson, encodeCacheJson } from "../../lib/experiment/cache.ts";
+import { decodeCacheJson } from "../../lib/experiment/cache.ts";
 import { paperTable, type PaperRow, type PaperTable } from "../../lib/experiment/paper.ts";
 import { tableFileNames } from "../../lib/experiment/results.ts";
 import { readTidy } from "../../lib/experiment/tidy.ts";
@@ -53,18 +53,6 @@ function bestStep(val: { step: number; diceCtPerClass: (number | null)[]; diceMr
 }
 
 const committed = NOTEBOOKS.filter((n) => existsSync(join(ROOT, "results", n, "cpu", "run.json")));
-
-describe("run records keep undefined values (the committed records hold none, so this is checked on its own)", () => {
-  it("NaN, Infinity and -Infinity are stored as {$nonfinite} and read back as themselves, not as 0 or null", () => {
-    const rec = { rows: [{ value: NaN }, { value: Infinity }, { value: -Infinity }, { value: 0 }, { value: 12.5 }], other: null };
-    const text = encodeCacheJson(rec);
-    expect(JSON.parse(text).rows.map((r: { value: unknown }) => r.value)).toEqual([{ $nonfinite: "NaN" }, { $nonfinite: "Infinity" }, { $nonfinite: "-Infinity" }, 0, 12.5]);
-    const back = decodeCacheJson<typeof rec>(text);
-    expect(back.rows.map((r) => r.value)).toEqual([NaN, Infinity, -Infinity, 0, 12.5]);
-    expect(Object.is(back.rows[3]!.value, 0)).toBe(true);
-    expect(back.other).toBeNull();
-  });
-});
 
 describe("committed results exist to re-derive", () => {
   it("at least the two main tables have committed cpu results", () => {

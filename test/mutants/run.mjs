@@ -12,6 +12,7 @@
 //   node test/mutants/run.mjs --full           # every mutant against the whole suite (test/run.mjs; slow)
 //   node test/mutants/run.mjs NAME ...         # some mutants (NAME = patch file name without .patch)
 //   node test/mutants/run.mjs --worktree ...   # copy the working tree (tracked + untracked, not ignored) instead of HEAD
+//   node test/mutants/run.mjs --rev REV ...    # copy commit REV instead of HEAD
 //   node test/mutants/run.mjs --keep ...       # keep the copy (its path is printed)
 //
 // Before the mutants, the same tests run once on the unmutated copy: they must pass, or a "kill"
@@ -37,9 +38,11 @@ const full = flag("--full");
 const fromWorktree = flag("--worktree");
 const keep = flag("--keep");
 const noBaseline = flag("--no-baseline");
+const revAt = args.indexOf("--rev");
+const rev = revAt >= 0 ? args.splice(revAt, 2)[1] : "HEAD";
 const unknownFlag = args.find((a) => a.startsWith("-"));
 if (unknownFlag) {
-  console.error(`mutants: unknown option ${unknownFlag} (known: --full, --worktree, --keep, --no-baseline)`);
+  console.error(`mutants: unknown option ${unknownFlag} (known: --full, --worktree, --rev REV, --keep, --no-baseline)`);
   process.exit(2);
 }
 
@@ -68,7 +71,12 @@ for (const m of mutants) {
 
 const sh = (cmd, argv, opts = {}) => spawnSync(cmd, argv, { encoding: "utf8", maxBuffer: 1 << 28, ...opts });
 
-// 1. the copy
+// 1. the copy (of one commit, resolved once: HEAD may move while others commit)
+const revSha = sh("git", ["rev-parse", "--verify", `${rev}^{commit}`], { cwd: ROOT }).stdout.trim();
+if (!revSha) {
+  console.error(`mutants: --rev ${rev}: not a commit`);
+  process.exit(2);
+}
 const copy = mkdtempSync(join(tmpdir(), "ummkd-mutants-"));
 if (fromWorktree) {
   const files = sh("git", ["ls-files", "-co", "--exclude-standard", "-z"], { cwd: ROOT }).stdout.split("\0").filter(Boolean);
@@ -78,7 +86,7 @@ if (fromWorktree) {
     cpSync(join(ROOT, f), join(copy, f));
   }
 } else {
-  const tar = sh("bash", ["-c", `git -C "${ROOT}" archive --format=tar HEAD | tar -x -C "${copy}"`]);
+  const tar = sh("bash", ["-c", `git -C "${ROOT}" archive --format=tar "${revSha}" | tar -x -C "${copy}"`]);
   if (tar.status !== 0) {
     console.error(`mutants: could not copy HEAD: ${tar.stderr}`);
     process.exit(2);
@@ -87,7 +95,7 @@ if (fromWorktree) {
 // built and installed things the tests need (ignored by git): shared read-only by symlink
 for (const p of ["node_modules", "lib/engine/native/build"]) if (existsSync(join(ROOT, p)) && !existsSync(join(copy, p))) symlinkSync(join(ROOT, p), join(copy, p));
 const logs = mkdtempSync(join(tmpdir(), "ummkd-mutant-logs-")); // kept after the copy is removed
-console.log(`mutants: ${mutants.length} on a copy of ${fromWorktree ? "the working tree" : `HEAD (${sh("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT }).stdout.trim()})`} in ${copy}; mode: ${full ? "full suite (test/run.mjs)" : "the test files each mutant names"}`);
+console.log(`mutants: ${mutants.length} on a copy of ${fromWorktree ? "the working tree" : `${rev} (${revSha.slice(0, 7)})`} in ${copy}; mode: ${full ? "full suite (test/run.mjs)" : "the test files each mutant names"}`);
 
 const env = { ...process.env, UMMKD_THREADS: process.env.UMMKD_THREADS ?? "1" };
 /** Run the tests in the copy; returns { ok, summary }. */
