@@ -41,6 +41,8 @@ export interface ArtefactInput {
   /** Normalization shown in Tables I/II (default "batch"); normalizations of Table V (default: the config's). */
   norm?: NormKind;
   norms?: readonly NormKind[];
+  /** Inputs other than run records, read by the artefact's `loadExtras` (e.g. diagnosis records). */
+  extras?: Record<string, unknown>;
 }
 
 /** One paper artefact. */
@@ -51,6 +53,11 @@ export interface Artefact {
   configs: readonly string[];
   /** Transcribed paper tables `derive` compares with. */
   paper: readonly PaperTable[];
+  /**
+   * Reads inputs other than run records from the artefact's committed results folder
+   * (`results/<name>/`); the driver passes them to `derive` as `extras`.
+   */
+  loadExtras?(resultsDir: string): Record<string, unknown>;
   /** Tables, figures and notes from the runs; pure (no I/O, no clock, no randomness). */
   derive(input: ArtefactInput): ArtefactOutput;
 }

@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { diagnosisJointVsOurs, type PreciseBnRecord } from "../../lib/experiment/artefacts/diagnosis_joint_vs_ours.ts";
+import type { ArtefactRuns } from "../../lib/experiment/artefacts/types.ts";
+import type { TidyRow } from "../../lib/experiment/tidy.ts";
+
+/** One trained model's record: per case one structure's Dice (the case mean is that value). */
+function run(setting: string, fold: number, seed: number, norm: string, batchSize: number, values: Record<string, number>) {
+  const rows: Omit<TidyRow, "notebook">[] = Object.entries(values).map(([id, value]) => ({
+    profile: "cpu", data_source: "x", condition: "clean", setting, norm, alpha: 0.5, seed, fold,
+    modality: id.startsWith("ct") ? "ct" : "mri", case: id, structure: "liver", metric: "dice", value,
+  }));
+  return { rows, spec: { setting, fold, seed, norm }, plan: { train: { batchSize } } };
+}
+const runs = (list: ReturnType<typeof run>[]) => ({ config: {} as never, runs: list as never }) as ArtefactRuns;
+
+// Table II-like: 4 folds, Joint ahead of Ours by 2, 4, 0, 16 points (mean 5.5), Chilopod = Ours
+const T2 = [0, 1, 2, 3].flatMap((f) => {
+  const gap = [2, 4, 0, 16][f]!;
+  const c = { [`ct${f}`]: 70, [`mri${f}`]: 60 };
+  const minus = (d: number) => Object.fromEntries(Object.entries(c).map(([k, v]) => [k, v - d]));
+  return [run("joint", f, 0, "batch", 1, c), run("ours", f, 0, "batch", 1, minus(gap)), run("chilopod", f, 0, "batch", 1, minus(gap)), run("joint-kd", f, 0, "batch", 1, minus(3))];
+});
+// Table I-like: 3 seeds, Ours = Joint + 0.5 ± noise
+const T1 = [0, 1, 2].flatMap((s) => [run("joint", 0, s, "batch", 4, { ct1: 80 + s, mri1: 75 }), run("ours", 0, s, "batch", 4, { ct1: 80.5 + s * 1.2, mri1: 75.5 }), run("chilopod", 0, s, "batch", 4, { ct1: 80 + s, mri1: 75.2 })]);
+// Table V-like: instance norm, Ours above Joint by 5
+const T5 = [run("joint", 0, 0, "instance", 4, { ct1: 70, mri1: 70 }), run("ours", 0, 0, "instance", 4, { ct1: 75, mri1: 75 })];
+
+function preciseBn(before: number, after: number): PreciseBnRecord {
+  return {
+    hash: "338571c506b2c615", label: "ours a=0.5 s=0 fold 3", patches: 200, reproducesRecord: { compared: 10, maxAbsDiff: 0 },
+    summary: [
+      { bn_statistics: "moving-average", modality: "ct", cases: 4, meanDice: before }, { bn_statistics: "moving-average", modality: "mri", cases: 4, meanDice: before },
+      { bn_statistics: "pooled", modality: "ct", cases: 4, meanDice: after }, { bn_statistics: "pooled", modality: "mri", cases: 4, meanDice: after },
+    ],
+  };
+}
+const derive = (extras: Record<string, unknown> = {}) => diagnosisJointVsOurs.derive({ runs: [runs(T1), runs(T2), runs(T5)], paper: {}, extras });
+const verdict = (out: ReturnType<typeof derive>, h: string) => out.tables[0]!.rows.find((r) => String(r.hypothesis).startsWith(h))!;
+
+describe("diagnosis of Joint vs Ours: verdicts follow the numbers", () => {
+  it("H3: the Table II gap over 4 one-seed models is tested over models, with per-fold effects", () => {
+    const out = derive();
+    const h3 = verdict(out, "H3");
+    expect(h3.result).toContain("−5.5"); // mean of −2, −4, 0, −16
+    expect(h3.result).toContain("per fold −2.0 / −4.0 / +0.0 / −16.0");
+    expect(h3.verdict).toMatch(/^not rejected: over 4 trained models/);
+    expect(h3.verdict).toMatch(/3 are needed/);
+  });
+  it("H1 without a precise-BN record is open; with one, the verdict depends on the recovered share of the fold's gap", () => {
+    expect(verdict(derive(), "H1").verdict).toMatch(/^open/);
+    // fold 3's gap is −16: +10 recovers 62% -> supported; +0.5 -> not supported
+    expect(verdict(derive({ preciseBn: [preciseBn(50, 60)] }), "H1").verdict).toMatch(/^supported: better statistics alone recover 63%/);
+    expect(verdict(derive({ preciseBn: [preciseBn(50, 50.5)] }), "H1").verdict).toMatch(/^not supported by precise BN/);
+    expect(verdict(derive({ preciseBn: [preciseBn(50, 53)] }), "H1").verdict).toMatch(/^partly supported: better statistics recover \+3\.0 points \(19%/);
+  });
+  it("H1's result states Ours − Joint without running statistics (Table V) and at 4 per modality (Table I)", () => {
+    const r = verdict(derive(), "H1").result;
+    expect(r).toContain("instance +5.0");
+    expect(r).toMatch(/Batch norm at 4 per modality \(Table I\): \+0\.\d/);
+    expect(r).toMatch(/Batch norm at 1 per modality \(Table II\): Ours − Joint −5\.5/);
+  });
+  it("H2: Joint+KD 3 points below Joint in every fold is reported as a cost of the KD term", () => {
+    const h2 = verdict(derive(), "H2");
+    expect(h2.verdict).toMatch(/the KD term costs Joint −3\.0 points/);
+  });
+  it("the seed-spread table has Table I's seed SD per setting", () => {
+    const spread = derive().tables.find((t) => t.file === "spread")!.rows;
+    const joint = spread.find((r) => r.source === "Table I (cardiac)" && r.setting === "joint")!;
+    // joint model means: (80+75)/2, (81+75)/2, (82+75)/2 -> 77.5, 78, 78.5: SD 0.5
+    expect(joint["seed SD"]).toBe(0.5);
+    expect(joint.models).toBe(3);
+  });
+});
