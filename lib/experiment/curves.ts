@@ -64,7 +64,7 @@ export function learningCurveSpec(rows: readonly CurveRow[], title: string, sett
   const severalRuns = new Set(values.map((v) => v.run)).size > new Set(values.map((v) => v.setting)).size;
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-    title: severalRuns ? { text: title, subtitle: "thin lines: each run (fold); bold: their mean at each step" } : title,
+    title: severalRuns ? { text: title, subtitle: "thin lines: each trained model (fold × seed); bold: their mean at each step" } : title,
     data: { values },
     facet: {
       row: { field: "modality", type: "nominal", title: null, sort: ["CT", "MRI"] },
