@@ -20,6 +20,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Run
   experiment: { summary: "run an experiment config (settings x seeds) and write results", load: () => import("./experiment.ts") },
   sweep: { summary: "run a notebook's grid as parallel local jobs or a Slurm job array", load: () => import("./sweep.ts") },
   runs: { summary: "check or seal the committed run store (results/runs/SHA256SUMS)", load: () => import("./runs.ts") },
+  diagnose: { summary: "diagnose a stored run: precise BN re-test, absent classes per batch (issue 26)", load: () => import("./diagnose.ts") },
 };
 
 function usage(): string {

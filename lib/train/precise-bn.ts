@@ -109,6 +109,37 @@ function mergeBatch(acc: Acc, nb: number, mb: ArrayLike<number>, vb: ArrayLike<n
 }
 
 /**
+ * Write one estimate of a {@link recomputeNormStatistics} result into `model`'s moving statistics
+ * (e.g. the other estimate than the one the call wrote, after restoring the trained weights).
+ * Every other state entry keeps its current value.
+ * @param layers `PreciseBnResult.layers`; instances named in `skip` are left alone
+ * @returns the state names written
+ */
+export function setNormStatistics(model: SegmentationNetwork, layers: readonly NormLayerStatistics[], statistic: PreciseBnStatistic, skip: readonly string[] = []): string[] {
+  oneOf("setNormStatistics: statistic", statistic, PRECISE_BN_STATISTICS);
+  const state = model.getState();
+  const next = new Map<string, Tensor>();
+  const written: string[] = [];
+  try {
+    for (const l of layers) {
+      if (skip.includes(l.movingMeanName)) continue;
+      const mm = state.get(l.movingMeanName);
+      const mv = state.get(l.movingVarName);
+      if (!mm || !mv) throw new OptionError("setNormStatistics: layers", l.movingMeanName, `moving statistics of this ${model.options.network}/${model.options.setting} network`);
+      const [m, v] = statistic === "pooled" ? [l.mean, l.variance] : [l.batchMean, l.batchVariance];
+      next.set(l.movingMeanName, tf.tensor(Float32Array.from(m), mm.shape, "float32"));
+      next.set(l.movingVarName, tf.tensor(Float32Array.from(v), mv.shape, "float32"));
+      written.push(l.movingMeanName, l.movingVarName);
+    }
+    model.setState(new Map([...state].map(([n, t]) => [n, next.get(n) ?? t])));
+    return written;
+  } finally {
+    tf.dispose([...next.values()]);
+    releaseState(state);
+  }
+}
+
+/**
  * Re-estimate the batch-norm moving statistics of `model` from training batches (precise BN).
  *
  * @param model a network with `norm: "batch"`; its moving statistics are replaced in place
@@ -159,9 +190,7 @@ export function recomputeNormStatistics(model: SegmentationNetwork, source: Batc
       });
     }
     const layers: NormLayerStatistics[] = [];
-    const written: string[] = [];
     const skipped: string[] = [];
-    const next = new Map<string, Tensor>();
     for (const acc of accs.values()) {
       const suffix = acc.instance === "shared" ? "" : `/${acc.instance}`;
       const movingMeanName = `${acc.layer}/moving_mean${suffix}`;
@@ -169,26 +198,17 @@ export function recomputeNormStatistics(model: SegmentationNetwork, source: Batc
       const mm = before.get(movingMeanName);
       const mv = before.get(movingVarName);
       if (!mm || !mv) throw new Error(`recomputeNormStatistics: internal: no state entries ${movingMeanName} / ${movingVarName}`);
-      const variance = acc.m2.map((v) => v / acc.n);
-      const batchMean = acc.sumBatchMean.map((v) => v / acc.batches);
-      const batchVariance = acc.sumBatchVar.map((v) => v / acc.batches);
       layers.push({
         layer: acc.layer, instance: acc.instance, movingMeanName, movingVarName, batches: acc.batches, count: acc.n,
-        mean: acc.mean, variance, batchMean, batchVariance,
+        mean: acc.mean, variance: acc.m2.map((v) => v / acc.n),
+        batchMean: acc.sumBatchMean.map((v) => v / acc.batches), batchVariance: acc.sumBatchVar.map((v) => v / acc.batches),
         movingMeanBefore: Float64Array.from(mm.dataSync()), movingVarBefore: Float64Array.from(mv.dataSync()),
       });
-      if (acc.instance === "shared" && o.modalities !== "both") {
-        skipped.push(movingMeanName, movingVarName);
-        continue;
-      }
-      const [m, v] = o.statistic === "pooled" ? [acc.mean, variance] : [batchMean, batchVariance];
-      next.set(movingMeanName, tf.tensor(Float32Array.from(m), mm.shape, "float32"));
-      next.set(movingVarName, tf.tensor(Float32Array.from(v), mv.shape, "float32"));
-      written.push(movingMeanName, movingVarName);
+      if (acc.instance === "shared" && o.modalities !== "both") skipped.push(movingMeanName, movingVarName);
     }
-    // every other entry back to its value before the forward passes (their moving-average updates undone)
-    model.setState(new Map([...before].map(([n, t]) => [n, next.get(n) ?? t])));
-    tf.dispose([...next.values()]);
+    // every entry back to its value before the forward passes (their moving-average updates undone), then the estimate
+    model.setState(before);
+    const written = setNormStatistics(model, layers, o.statistic, skipped);
     return { patches: passes * o.batchSize, forwardPasses: passes, statistic: o.statistic, layers, written, skipped };
   } catch (e) {
     model.setState(before);

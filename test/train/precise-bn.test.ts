@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initEngine, tf, type Tensor, type Tensor5D } from "../../lib/engine/index.ts";
 import { buildModel } from "../../lib/models/index.ts";
 import type { ApplyOptions, Modality, ModelOptions, SegmentationNetwork } from "../../lib/models/types.ts";
-import { recomputeNormStatistics } from "../../lib/train/precise-bn.ts";
+import { recomputeNormStatistics, setNormStatistics } from "../../lib/train/precise-bn.ts";
 import type { Batch, BatchSource } from "../../lib/train/types.ts";
 import { OptionError } from "../../lib/util/errors.ts";
 import { Rng } from "../../lib/util/rng.ts";
@@ -121,6 +121,14 @@ describe("recomputeNormStatistics: one-layer hand case", () => {
     const res = recomputeNormStatistics(net, new ListSource(hand, [2]), { patches: 2 });
     const ct = res.layers.find((l) => l.layer === "bn" && l.instance === "ct")!;
     expect([ct.batches, ct.count, ct.mean[0], ct.variance[0], ct.batchMean[0], ct.batchVariance[0], ct.movingMeanBefore[0], ct.movingVarBefore[0]]).toEqual([2, 4, 4, 5, 4, 2, 0, 1]);
+    net.dispose();
+  });
+
+  it("setNormStatistics writes the other estimate of the same result (CT var 5 -> 2, shared 5.25 -> 4)", () => {
+    const net = new OneLayer();
+    const res = recomputeNormStatistics(net, new ListSource(hand, [2]), { patches: 2 });
+    expect(setNormStatistics(net, res.layers, "batch-average")).toHaveLength(6);
+    expect([net.value("bn/moving_variance/ct"), net.value("shared/moving_variance"), net.value("w")]).toEqual([2, 4, 42]);
     net.dispose();
   });
 
