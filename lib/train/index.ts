@@ -32,3 +32,14 @@ export {
 export { checkResumeCompatible, assertResumable, changedFields, runLockPath, RESUMABLE_CHANGES } from "./resume.ts";
 export { createProgress, detectProgressMode, formatProgress, type ProgressMode, type ProgressReporter, type ProgressOptions } from "./progress.ts";
 export { predictVolume2D5, predictVolume3D, padTo, type Predict2D5Options, type Predict3DOptions } from "./predict.ts";
+export {
+  recomputeNormStatistics,
+  setNormStatistics,
+  PRECISE_BN_STATISTICS,
+  DEFAULT_PRECISE_BN_OPTIONS,
+  type PreciseBnOptions,
+  type PreciseBnResult,
+  type PreciseBnStatistic,
+  type NormLayerStatistics,
+} from "./precise-bn.ts";
+export { measureClassPresence, type ClassPresenceOptions, type ClassPresenceResult } from "./class-presence.ts";
