@@ -173,6 +173,9 @@ export function comparisonTable(run: Pick<NotebookRun, "name" | "profile" | "sum
   if (!run.variant || run.variant === run.profile || !existsSync(file)) return undefined;
   const pick = (r: { metric: string; structure: string; condition: string }) => r.metric === "dice" && r.structure === "mean" && r.condition === "clean";
   const committed = readCsv(file).filter((r) => pick({ metric: r.metric!, structure: r.structure!, condition: r.condition! }));
+  // "committed" only for the committed profiles (cpu, paper); a smoke/quick folder is gitignored: an earlier run on this machine
+  const isCommitted = run.profile === "cpu" || run.profile === "paper";
+  const label = isCommitted ? `committed (${run.profile})` : `earlier ${run.profile} run (not committed)`;
   const rows = run.summary.filter(pick).map((s) => {
     const cands = committed.filter((c) => c.setting === s.setting && c.modality === s.modality);
     const c =
@@ -184,12 +187,12 @@ export function comparisonTable(run: Pick<NotebookRun, "name" | "profile" | "sum
     return {
       setting: s.setting, modality: s.modality, norm: s.norm, alpha: s.alpha,
       [`this run (${run.variant})`]: Number(s.mean.toFixed(2)),
-      [`committed (${run.profile})`]: c ? Number(theirs.toFixed(2)) : "–",
-      "committed norm, α": c ? `${c.norm}, ${c.alpha}` : "–",
+      [label]: c ? Number(theirs.toFixed(2)) : "–",
+      [`${label.split(" (")[0]} norm, α`]: c ? `${c.norm}, ${c.alpha}` : "–",
       difference: c ? Number((s.mean - theirs).toFixed(2)) : "–",
     };
   });
   if (!rows.length) return undefined;
   const t = aq.from(rows);
-  return { title: `Mean Dice (%), this run (${run.variant}) beside the committed results (results/${run.name}/${run.profile}/)`, html: t.toHTML(), csv: t.toCSV(), file: "vs_committed" };
+  return { title: `Mean Dice (%), this run (${run.variant}) beside the ${isCommitted ? "committed" : "earlier, uncommitted"} results (results/${run.name}/${run.profile}/)`, html: t.toHTML(), csv: t.toCSV(), file: "vs_committed" };
 }

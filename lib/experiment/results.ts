@@ -35,6 +35,7 @@ import { SEAL_FILE, readSeal } from "./record-check.ts";
 import { checkOnlyOwnFiles, checkPathSegment, pathInside } from "../util/paths.ts";
 import { DataError, OptionError } from "../util/errors.ts";
 import { storeDir } from "./cache.ts";
+import { CITABLE_TABLES, citableCsv } from "./citable.ts";
 import { plotlyHtml } from "./plotly.ts";
 import { tidyToCsv, type TidyRow } from "./tidy.ts";
 
@@ -211,6 +212,8 @@ export async function writeNotebookResults(run: NotebookResults, root: string, o
     put(tmp, "tidy.csv", tidyToCsv(run.rows));
     put(tmp, "summary.csv", toCsv(run.summary as unknown as Record<string, number | string>[], SUMMARY_COLUMNS));
     run.tables.forEach((t, k) => put(tmp, `${names[k]}.csv`, t.csv));
+    // Tables I and II: the numeric, self-describing table to cite (lib/experiment/citable.ts, results/README.md)
+    if (CITABLE_TABLES.includes(run.name)) put(tmp, "table.csv", citableCsv(run.rows, run.experiments.flatMap((e) => e.runs)));
     run.figures.forEach((f, k) => {
       put(tmp, `${f.name}.svg`, f.svg);
       put(tmp, `${f.name}.png`, pngs[k]!.png);

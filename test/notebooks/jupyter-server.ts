@@ -75,7 +75,7 @@ export interface NotebookServer {
  * HOME/JUPYTER_* from this process), so a kernel that needs the caller's PATH fails here. Trust
  * signatures are kept in memory, so every notebook opened is "Not Trusted", as a fresh clone's are.
  */
-export async function startNotebookServer(root: string, env: Record<string, string>): Promise<NotebookServer> {
+export async function startNotebookServer(root: string, env: Record<string, string>, extraArgs: readonly string[] = []): Promise<NotebookServer> {
   const port = await freePort();
   const token = randomBytes(16).toString("hex");
   const keep = Object.fromEntries(Object.entries(process.env).filter(([k]) => k === "HOME" || k.startsWith("JUPYTER_") || k.startsWith("UMMKD_")));
@@ -84,6 +84,7 @@ export async function startNotebookServer(root: string, env: Record<string, stri
     [
       "notebook", "--no-browser", "--allow-root", "--ip=127.0.0.1", `--port=${port}`, "--port-retries=0",
       `--notebook-dir=${root}`, `--NotebookApp.token=${token}`, "--NotebookApp.password=", "--NotebookNotary.db_file=:memory:",
+      ...extraArgs,
     ],
     { cwd: root, env: { ...keep, PYDEVD_DISABLE_FILE_VALIDATION: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] },
   );
