@@ -69,7 +69,8 @@ class-presence (H2: classes absent from a 1-patch batch, and the KD loss)
   Writes class_presence_<hash>.json (all fractions, the run's alpha / T / absentClass) and
   class_presence_<hash>.csv (plan_hash, modality, class, quantity, value).
 
-Cost on the cpu profile: precise-bn about 1-2 s per patch pair plus 3 evaluations (~15 s each);
+Cost on the cpu profile (2 cores, busy): precise-bn about 0.8 s per patch pair (200 patches: ~3 min)
+plus the data loading (~20 s) and 3 evaluations (~15-30 s each);
 class-presence a few seconds plus the data loading.`;
 
 function parseStatistics(v: string | undefined): PreciseBnStatistic[] {

@@ -6,10 +6,10 @@
  * The network runs forward in training mode on batches drawn from the training source, exactly as
  * a training step does (`applyPair`: modality-specific layers see their own modality's patches,
  * shared ones both modalities' patches together); each batch-norm layer's input is observed through
- * `ApplyOptions.onNormInput` and reduced per channel. Two estimates are kept per layer instance:
+ * `ApplyOptions.onNormInput` and reduced per channel (float64). Two estimates are kept per layer instance:
  *
  * - `pooled`: mean and population variance over every voxel of every batch the instance saw (Chan
- *   et al.'s pairwise combination in float64 of each batch's float32 moments). It includes the
+ *   et al.'s pairwise combination of each batch's float64 moments). It includes the
  *   spread of the patch means, which one-patch training never normalizes with.
  * - `batch-average`: the plain average of the per-batch means and unbiased per-batch variances
  *   (n / (n - 1), as lib/engine/ops.ts updateMovingStats): what the moving average estimates,
@@ -94,6 +94,27 @@ interface Acc {
   sumBatchVar: Float64Array;
 }
 
+/**
+ * Per-channel mean and population variance of channels-last data, in float64 (two passes: the
+ * mean, then the squared deviations from it). Plain loops over the host copy: much cheaper than
+ * tf.moments on large activations of the host backends.
+ */
+export function channelMoments(d: Float32Array, C: number): { mean: Float64Array; variance: Float64Array } {
+  const n = d.length / C;
+  const mean = new Float64Array(C);
+  const variance = new Float64Array(C);
+  for (let i = 0; i < d.length; i += C) for (let c = 0; c < C; c++) mean[c] = mean[c]! + d[i + c]!;
+  for (let c = 0; c < C; c++) mean[c] = mean[c]! / n;
+  for (let i = 0; i < d.length; i += C) {
+    for (let c = 0; c < C; c++) {
+      const e = d[i + c]! - mean[c]!;
+      variance[c] = variance[c]! + e * e;
+    }
+  }
+  for (let c = 0; c < C; c++) variance[c] = variance[c]! / n;
+  return { mean, variance };
+}
+
 /** Merge one batch's per-channel moments (count nb, mean mb, population variance vb) into acc. */
 function mergeBatch(acc: Acc, nb: number, mb: ArrayLike<number>, vb: ArrayLike<number>): void {
   const n = acc.n + nb;
@@ -173,8 +194,8 @@ export function recomputeNormStatistics(model: SegmentationNetwork, source: Batc
       acc = { layer, instance, batches: 0, n: 0, mean: z(), m2: z(), sumBatchMean: z(), sumBatchVar: z() };
       accs.set(key, acc);
     }
-    const { mean, variance } = tf.moments(x, [...Array(x.rank - 1).keys()]);
-    mergeBatch(acc, x.size / C, mean.dataSync(), variance.dataSync());
+    const { mean, variance } = channelMoments(x.dataSync() as Float32Array, C);
+    mergeBatch(acc, x.size / C, mean, variance);
   };
   const before = model.getState();
   try {

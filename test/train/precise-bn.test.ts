@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initEngine, tf, type Tensor, type Tensor5D } from "../../lib/engine/index.ts";
 import { buildModel } from "../../lib/models/index.ts";
 import type { ApplyOptions, Modality, ModelOptions, SegmentationNetwork } from "../../lib/models/types.ts";
-import { recomputeNormStatistics, setNormStatistics } from "../../lib/train/precise-bn.ts";
+import { channelMoments, recomputeNormStatistics, setNormStatistics } from "../../lib/train/precise-bn.ts";
 import type { Batch, BatchSource } from "../../lib/train/types.ts";
 import { OptionError } from "../../lib/util/errors.ts";
 import { Rng } from "../../lib/util/rng.ts";
@@ -90,6 +90,21 @@ const hand: [number[][], number[][]] = [
   [[1, 3], [5, 7]],
   [[0, 0], [2, 2]],
 ];
+
+describe("channelMoments", () => {
+  it.each([
+    // [x0c0, x0c1, x1c0, x1c1]: channel 0 {1, 3} -> mean 2, variance 1; channel 1 {10, 20} -> 15, 25
+    [[1, 10, 3, 20], 2, [2, 15], [1, 25]],
+    // one channel {1, 2, 3, 4}: mean 2.5, variance (2.25 + 0.25 + 0.25 + 2.25) / 4 = 1.25
+    [[1, 2, 3, 4], 1, [2.5], [1.25]],
+    // offset 1e4 + {0, 1}: float64 sums keep the variance 0.25 exactly
+    [[10000, 10001], 1, [10000.5], [0.25]],
+  ])("%j, C = %d", (d, C, mean, variance) => {
+    const m = channelMoments(Float32Array.from(d), C);
+    expect(Array.from(m.mean)).toEqual(mean);
+    expect(Array.from(m.variance)).toEqual(variance);
+  });
+});
 
 describe("recomputeNormStatistics: one-layer hand case", () => {
   it.each([
