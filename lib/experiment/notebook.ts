@@ -90,10 +90,21 @@ async function experiment(name: string, p: NotebookParams): Promise<ExperimentRe
   if (inNotebookKernel()) {
     const d = kernelDisplay();
     const view = progressView((t) => d?.text(t), name);
+    const show = (line: string) => {
+      try {
+        view.line(line);
+      } catch {
+        /* the cell has ended (interrupted): its display cannot be updated */
+      }
+    };
     try {
-      await trainInChild(configFile(name), opts, (line) => view.line(line));
+      await trainInChild(configFile(name), opts, show);
     } finally {
-      view.flush();
+      try {
+        view.flush();
+      } catch {
+        /* as above */
+      }
     }
     return runExperiment(cfg, { ...opts, force: false });
   }
@@ -163,7 +174,9 @@ async function runDriver(name: NotebookName, params: NotebookParams): Promise<No
   const paper: Partial<Record<PaperTable, PaperRow[]>> = {};
   for (const t of art.paper) paper[t] = paperTable(t);
   const runs = experiments.map((e) => ({ config: e.config, runs: e.runs }));
-  const out = art.derive({ runs, paper, ...(params.norm ? { norm: params.norm } : {}), ...(params.norms ? { norms: params.norms } : {}) });
+  // inputs other than run records (the diagnosis records) describe the committed cpu runs only
+  const extras = experiments[0]!.profile === "cpu" ? art.loadExtras?.(join(REPO_ROOT, "results", name)) : undefined;
+  const out = art.derive({ runs, paper, ...(params.norm ? { norm: params.norm } : {}), ...(params.norms ? { norms: params.norms } : {}), ...(extras ? { extras } : {}) });
   const rows = tidyRowsOf(name, runs);
   const result: NotebookRun = {
     name, profile: experiments[0]!.profile, params, experiments, rows, summary: summarizeTidy(rows),

@@ -92,8 +92,16 @@ export function trainInChild(configFile: string, o: RunOverrides, onLine: (line:
     process.on("SIGINT", interrupt);
     const finish = () => {
       process.off("SIGINT", interrupt);
-      if (partial.trim()) onLine(partial.trim());
-      if (child.pid) removeLocksOf(child.pid);
+      // the locks first: after an interrupt the cell has ended, and showing a line may fail then
+      try {
+        if (child.pid) removeLocksOf(child.pid);
+      } finally {
+        try {
+          if (partial.trim()) onLine(partial.trim());
+        } catch {
+          /* the cell's display is gone */
+        }
+      }
     };
     child.on("error", (e) => {
       finish();
