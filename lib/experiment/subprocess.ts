@@ -110,7 +110,9 @@ export function trainInChild(configFile: string, o: RunOverrides, onLine: (line:
     child.on("close", (code, signal) => {
       finish();
       if (code === 0) return resolve();
-      const how = signal ? `was stopped by ${signal}${signal === "SIGINT" ? " (interrupted; its last checkpoint is kept and the next run resumes there)" : ""}` : `exited with ${code}`;
+      // 130: it removed its locks on SIGINT and exited (lib/util/lock.ts)
+      const interrupted = signal === "SIGINT" || code === 130;
+      const how = interrupted ? "was interrupted (its last checkpoint is kept; the next run resumes there)" : signal ? `was stopped by ${signal}` : `exited with ${code}`;
       reject(new UmmkdError(`training process (ummkd experiment --config ${configFile}) ${how}:\n${tail.trim().split("\n").slice(-15).join("\n")}`));
     });
   });

@@ -284,6 +284,9 @@ export async function train(config: TrainConfig, sources: TrainSources, opts: Tr
       };
       reporter.update(p);
       opts.onProgress?.(p);
+      // let signal handlers and timers run between steps (an interrupted notebook's training child
+      // removes its locks on SIGINT, lib/util/lock.ts); a macrotask turn costs microseconds
+      await new Promise((r) => setImmediate(r));
     }
   } catch (e) {
     // the lock first: a reporter that fails too (a notebook display) must not leave it behind

@@ -41,6 +41,23 @@ export interface LockInfo {
 /** Tokens of the locks this process holds, by path (one map per process, even where this module is loaded twice, as in a tslab kernel: CommonJS and ESM copies). */
 const held: Map<string, string> = ((globalThis as Record<symbol, unknown>)[Symbol.for("ummkd.heldLocks")] ??= new Map<string, string>()) as Map<string, string>;
 
+/**
+ * A training child of a notebook kernel (UMMKD_CHILD_OF_KERNEL=1, lib/experiment/subprocess.ts)
+ * removes the locks it holds when it is interrupted (SIGINT: Kernel > Interrupt) or terminated,
+ * then exits (130 / 143), so that no lock is left even when the kernel that would clean up is gone.
+ */
+function releaseOnSignal(): void {
+  const g = globalThis as Record<symbol, unknown>;
+  if (process.env.UMMKD_CHILD_OF_KERNEL !== "1" || g[Symbol.for("ummkd.lockSignals")]) return;
+  g[Symbol.for("ummkd.lockSignals")] = true;
+  for (const [sig, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+    process.on(sig, () => {
+      for (const [path, token] of held) if (readLock(path)?.token === token) rmSync(path, { force: true });
+      process.exit(code);
+    });
+  }
+}
+
 export interface LockOptions {
   /** Give up after this many ms (default: wait forever). 0 = try once. */
   timeoutMs?: number;
@@ -159,6 +176,7 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
   }
   let released = false;
   held.set(path, info.token);
+  releaseOnSignal();
   return {
     path,
     info: { ...info },
