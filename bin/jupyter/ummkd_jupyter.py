@@ -9,6 +9,7 @@ writes nbformat's own layout, so a notebook that was only opened and run is save
 to the committed one. Edits of a cell's source are kept (a tweaked parameter is a real change).
 Executed copies (notebooks/executed/) and any other notebook are saved untouched.
 """
+import copy
 import os
 import re
 
@@ -16,7 +17,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 SOURCE = re.compile(r"notebooks/[^/]+\.ipynb")
 METADATA = {
     "kernelspec": {"display_name": "TypeScript", "language": "typescript", "name": "tslab"},
-    "language_info": {"file_extension": ".ts", "mimetype": "text/typescript", "name": "typescript"},
+    # what the tslab kernel reports (lib/experiment/notebooks-src.ts writes the same)
+    "language_info": {
+        "codemirror_mode": {"mode": "typescript", "name": "javascript", "typescript": True},
+        "file_extension": ".ts",
+        "mimetype": "text/typescript",
+        "name": "typescript",
+        "version": "3.7.2",
+    },
 }
 
 
@@ -36,7 +44,7 @@ def strip_notebook(nb):
         if cell.get("cell_type") == "code":
             cell["outputs"] = []
             cell["execution_count"] = None
-    nb["metadata"] = {k: dict(v) for k, v in METADATA.items()}
+    nb["metadata"] = copy.deepcopy(METADATA)
     return nb
 
 
