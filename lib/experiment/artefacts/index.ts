@@ -4,6 +4,7 @@
  * and `npm run reproduce` all go through it.
  */
 import { OptionError } from "../../util/errors.ts";
+import { diagnosisJointVsOurs } from "./diagnosis_joint_vs_ours.ts";
 import { figure45Qualitative } from "./figure4_5_qualitative.ts";
 import { figure6Alpha } from "./figure6_alpha.ts";
 import { figure7KdCurve } from "./figure7_kd_curve.ts";
@@ -15,10 +16,10 @@ import { table5Normalization } from "./table5_normalization.ts";
 import { table6Outlier } from "./table6_outlier.ts";
 import type { Artefact } from "./types.ts";
 
-/** The notebooks, one per paper artefact, in paper order. */
+/** The notebooks, one per paper artefact in paper order, then the diagnosis of Joint vs Ours (issue 26). */
 export const NOTEBOOKS = [
   "table1_cardiac", "table2_abdominal", "table3_4_pvalues", "table5_normalization", "table6_outlier",
-  "figure4_5_qualitative", "figure6_alpha", "figure7_kd_curve", "figure8_confusion",
+  "figure4_5_qualitative", "figure6_alpha", "figure7_kd_curve", "figure8_confusion", "diagnosis_joint_vs_ours",
 ] as const;
 export type NotebookName = (typeof NOTEBOOKS)[number];
 
@@ -33,6 +34,7 @@ export const ARTEFACTS: Readonly<Record<NotebookName, Artefact>> = {
   figure6_alpha: figure6Alpha,
   figure7_kd_curve: figure7KdCurve,
   figure8_confusion: figure8Confusion,
+  diagnosis_joint_vs_ours: diagnosisJointVsOurs,
 };
 
 /** True when `name` is a notebook of the registry. */
