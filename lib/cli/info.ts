@@ -14,6 +14,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const file = positionals[0];
   if (!file) throw new OptionError("FILE", undefined, "a NIfTI file, DICOM folder, PNG or .tfrecords file");
+  if (positionals.length > 1) throw new OptionError("FILE", positionals, "one file (run 'ummkd info' once per file; extra arguments are not ignored)");
   const img = readImage(file);
   const out = {
     shape: img.volume.shape,

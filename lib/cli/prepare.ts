@@ -30,6 +30,10 @@ datasets: ${DATASET_NAMES.join(", ")}
   --ids a,b,c      only these case ids
   --quiet          no progress lines`;
 
+/** Largest ROI side (--size) and finest resampling (--spacing, mm) accepted. */
+const MAX_SIZE = 4096;
+const MIN_SPACING = 0.1;
+
 const DEFAULT_SUB: Record<string, string> = { chaos: "chaos_t2_mr", btcv: "btcv_sabs_ct", sifa: "mmwhs_sifa" };
 
 export async function run(argv: string[]): Promise<number> {
@@ -56,6 +60,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const dataset = oneOf("dataset", positionals[0], DATASET_NAMES);
+  if (positionals.length > 1) throw new OptionError("dataset", positionals.slice(1).join(" "), "one dataset (extra arguments are not ignored)");
   if (!values.out) throw new OptionError("--out", undefined, "an output folder");
   let src = values.src;
   if (!src) {
@@ -68,13 +73,20 @@ export async function run(argv: string[]): Promise<number> {
     if (!m) throw new OptionError("--size", values.size, "N, HxW or 0");
     const h = Number(m[1]);
     opts.size = [h, m[2] ? Number(m[2]) : h];
+    // an ROI beyond 4096 voxels a side cannot fit in memory with the rest of a volume
+    if (opts.size.some((v) => v > MAX_SIZE)) throw new OptionError("--size", values.size, `N, HxW or 0 with each side at most ${MAX_SIZE} voxels`);
   }
   if (values.spacing !== undefined) {
     const p = values.spacing.split(",").map((v) => Number(v));
     if (p.length !== 3 || p.some((v) => !Number.isFinite(v) || v < 0)) throw new OptionError("--spacing", values.spacing, "three non-negative numbers sx,sy,sz (0 keeps an axis)");
+    // resampling a 400 mm field of view to 0.01 mm would need 10^12 voxels
+    if (p.some((v) => v > 0 && v < MIN_SPACING)) throw new OptionError("--spacing", values.spacing, `three spacings of at least ${MIN_SPACING} mm (or 0 to keep an axis); finer grids do not fit in memory`);
     opts.spacing = p as [number, number, number];
   }
-  if (values.clip !== undefined) opts.clipPercent = numberFlag("clip", values.clip, 2);
+  if (values.clip !== undefined) {
+    opts.clipPercent = numberFlag("clip", values.clip, 2);
+    if (!(opts.clipPercent >= 0 && opts.clipPercent < 100)) throw new OptionError("--clip", values.clip, "a percentage in [0, 100)");
+  }
   if (values.plane !== undefined) opts.slicePlane = oneOf("--plane", values.plane, ["x", "y", "z", "axial", "coronal", "sagittal"] as const);
   if (values["no-zscore"]) opts.zscore = false;
   if (values.ids) opts.ids = values.ids.split(",").map((s) => s.trim()).filter(Boolean);

@@ -5,8 +5,8 @@
  * else diag(pixdim) (nibabel's order of preference, except that nibabel's last-resort "base"
  * affine also flips x and centres the grid).
  */
-import { readFileSync } from "node:fs";
-import { gunzipSync } from "node:zlib";
+import { readFileSync, statSync } from "node:fs";
+import { constants as zlibConstants, gunzipSync } from "node:zlib";
 import * as nifti from "nifti-reader-js";
 import type { Affine, ImageVolume } from "./types.ts";
 import { DataError } from "../util/errors.ts";
@@ -52,11 +52,46 @@ export const MAX_NIFTI_BYTES = 4 * 1024 ** 3 - 1;
 const DTYPE_BITS: Record<NiftiDtype, number> = { uint8: 8, int8: 8, int16: 16, uint16: 16, int32: 32, uint32: 32, float32: 32, float64: 64 };
 
 /** Decompress if gzip-magic; throws DataError on a corrupt or truncated gzip stream. */
+/**
+ * The size a NIfTI header declares (vox_offset + voxels x bytes), read from the first bytes of a
+ * file, or undefined when they hold no readable header (the full read then names the problem).
+ */
+function declaredBytes(head: Buffer): number | undefined {
+  if (head.length < 348) return undefined;
+  try {
+    const ab = toArrayBuffer(head);
+    if (!nifti.isNIFTI(ab)) return undefined;
+    const h = nifti.readHeader(ab);
+    if (!h) return undefined;
+    const nd = h.dims[0]!;
+    let n = 1;
+    for (let i = 1; i <= Math.min(Math.max(nd, 0), 7); i++) n *= Math.max(h.dims[i]!, 1);
+    const size = Math.max(h.vox_offset, nifti.isNIFTI2(ab) ? 544 : 352) + (n * h.numBitsPerVoxel) / 8;
+    return Number.isFinite(size) && size > 0 ? size : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function maybeGunzip(buf: Buffer, file: string): Buffer {
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
+    const cap = Math.min(MAX_NIFTI_BYTES, 2 ** 31 - 1);
+    // decompress only the first block to read the header, then allow no more than it declares:
+    // a gzip bomb is refused before it fills memory
+    let head: Buffer | undefined;
     try {
-      return gunzipSync(buf, { maxOutputLength: Math.min(MAX_NIFTI_BYTES, 2 ** 31 - 1) });
+      head = gunzipSync(buf.subarray(0, 4096), { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: 4 * 1024 ** 2 });
+    } catch {
+      head = undefined;
+    }
+    const declared = head ? declaredBytes(head) : undefined;
+    if (declared !== undefined && declared > cap) throw new DataError(file, `header declares ${declared} bytes of image data, above the limit of ${cap} bytes (${(cap / 1024 ** 3).toFixed(1)} GiB) that ummkd reads`);
+    const limit = declared !== undefined ? Math.min(cap, declared + 65536) : cap;
+    try {
+      return gunzipSync(buf, { maxOutputLength: limit });
     } catch (e) {
+      if ((e as { code?: string }).code === "ERR_BUFFER_TOO_LARGE" && declared !== undefined)
+        throw new DataError(file, `gzip stream decompresses to more than the ${declared} bytes its header declares (a corrupt file or a gzip bomb); refused`);
       throw new DataError(file, `corrupt or truncated gzip stream (${(e as Error).message})`);
     }
   }
@@ -85,8 +120,13 @@ function readSform(dv: DataView, version: 1 | 2, le: boolean): Affine {
 export function readNifti(file: string): NiftiReadResult {
   let raw: Buffer;
   try {
+    // a regular file only: a FIFO would hang the read, a link to /dev/zero would never end
+    const st = statSync(file);
+    if (!st.isFile()) throw new DataError(file, `not a regular file (${st.isDirectory() ? "a folder" : st.isFIFO() ? "a FIFO" : st.isCharacterDevice() || st.isBlockDevice() ? "a device" : st.isSocket() ? "a socket" : "not a plain file"}); expected a NIfTI file`);
+    if (st.size > MAX_NIFTI_BYTES) throw new DataError(file, `${st.size} bytes, above the limit of ${MAX_NIFTI_BYTES} bytes that ummkd reads`);
     raw = readFileSync(file);
   } catch (e) {
+    if (e instanceof DataError) throw e;
     throw new DataError(file, `cannot read file (${(e as Error).message})`);
   }
   const buf = maybeGunzip(raw, file);
@@ -135,6 +175,8 @@ export function readNifti(file: string): NiftiReadResult {
   const shape: [number, number, number] = [d(1), d(2), d(3)];
   const n = shape[0] * shape[1] * shape[2];
   const bytesPer = hdr.numBitsPerVoxel / 8;
+  // a NaN or negative vox_offset would read the header bytes as voxels (nibabel refuses such a file too)
+  if (!Number.isFinite(hdr.vox_offset) || hdr.vox_offset < 0) throw new DataError(file, `invalid vox_offset = ${hdr.vox_offset}; expected a finite byte offset >= ${version === 1 ? 352 : 544}`);
   const offset = Math.max(hdr.vox_offset, version === 1 ? 352 : 544);
   const need = offset + n * bytesPer;
   if (buf.length < need) {

@@ -54,8 +54,8 @@ export function readPngSlice(file: string): PngSlice {
 
 /** deflate cannot compress better than about 1032:1; allow some slack for filter bytes. */
 const MAX_DEFLATE_RATIO = 1100;
-/** Largest PNG accepted: 2^28 pixels (16384 x 16384). */
-const MAX_PNG_PIXELS = 2 ** 28;
+/** Largest PNG accepted: 2^25 pixels (e.g. 5792 x 5792; medical slices are at most 1024 x 1024). */
+const MAX_PNG_PIXELS = 2 ** 25; // 32 Mpx (e.g. 5792x5792): a 261 KB PNG declaring 2^28 px decoded to 2.7 GB of memory
 
 /**
  * Decoded-size guard: the size the IHDR declares must be reachable from the compressed image data
@@ -72,7 +72,6 @@ export function checkPngSize(buf: Uint8Array, file: string): void {
   const depth = buf[24]!;
   const channels = ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as Record<number, number>)[buf[25]!] ?? 4;
   if (width < 1 || height < 1) throw new DataError(file, `PNG declares ${width}x${height} pixels; expected at least 1x1`);
-  if (width * height > MAX_PNG_PIXELS) throw new DataError(file, `PNG declares ${width}x${height} pixels, more than the ${MAX_PNG_PIXELS} this reader accepts`);
   let idat = 0;
   for (let off = 8; off + 8 <= buf.length; ) {
     const len = dv.getUint32(off);
@@ -85,6 +84,7 @@ export function checkPngSize(buf: Uint8Array, file: string): void {
   if (decoded > MAX_DEFLATE_RATIO * idat + 1024) {
     throw new DataError(file, `PNG declares ${width}x${height} pixels (${decoded} bytes decoded) but holds only ${idat} bytes of image data: truncated or corrupt`);
   }
+  if (width * height > MAX_PNG_PIXELS) throw new DataError(file, `PNG declares ${width}x${height} pixels, more than the ${MAX_PNG_PIXELS} this reader accepts`);
 }
 
 /**

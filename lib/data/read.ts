@@ -26,7 +26,10 @@ export interface AnyImage {
  */
 export function readImage(path: string): AnyImage {
   if (!existsSync(path)) throw new DataError(path, "no such file or folder");
-  if (statSync(path).isDirectory()) return { volume: readDicomSeries(path).volume, format: "dicom", dtype: "int16/uint16 (rescaled)" };
+  const st = statSync(path);
+  if (st.isDirectory()) return { volume: readDicomSeries(path).volume, format: "dicom", dtype: "int16/uint16 (rescaled)" };
+  // a regular file only: a FIFO would hang the read, a link to /dev/zero would never end
+  if (!st.isFile()) throw new DataError(path, `not a regular file (${st.isFIFO() ? "a FIFO" : st.isCharacterDevice() || st.isBlockDevice() ? "a device" : st.isSocket() ? "a socket" : "not a plain file"}); expected an image file`);
   const p = path.toLowerCase();
   if (p.endsWith(".nii") || p.endsWith(".nii.gz")) {
     const r = readNifti(path);

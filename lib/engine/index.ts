@@ -7,7 +7,7 @@
 import { createRequire } from "node:module";
 import { existsSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { cpus } from "node:os";
+import { availableParallelism, cpus } from "node:os";
 import { tf } from "./tf.ts";
 import { installGradients } from "./grads/index.ts";
 import { registerKernelPack } from "./wasm/register.ts";
@@ -51,6 +51,9 @@ function requestedThreads(): number | undefined {
   if (v === undefined || v.trim() === "" || v.trim() === "auto") return undefined;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new OptionError("UMMKD_THREADS", v, "a positive integer, or 'auto' (the default: the native engine follows the free cores)");
+  // 100000 threads crashed the engine, 4096 hung the machine: at most 4 per core (and 256)
+  const max = Math.min(256, 4 * Math.max(1, availableParallelism()));
+  if (n > max) throw new OptionError("UMMKD_THREADS", v, `at most ${max} (4 threads per core of this machine's ${availableParallelism()}), or 'auto'`);
   return n;
 }
 

@@ -5,7 +5,9 @@
  * plus library-level cases for what the CLI cannot reach without side effects (Slurm scripts, sweep
  * manifests, stale prepare temps).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from "node:fs";
+import { deflateSync, gzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,7 +17,7 @@ import { checkParams } from "../../lib/experiment/params.ts";
 import { validateConfig } from "../../lib/experiment/config.ts";
 import { cachePath } from "../../lib/experiment/cache.ts";
 import { OptionError } from "../../lib/util/errors.ts";
-import { STACK_RE, deadPid, hashTree, niftiBytes, runCli } from "./helpers.ts";
+import { HDR, STACK_RE, deadPid, hashTree, niftiBytes, pngDeclaring, runCli } from "./helpers.ts";
 
 let base: string;
 beforeAll(() => {
@@ -88,7 +90,32 @@ export const CASES: Case[] = [
   { name: "experiment config with 'profiles.smoke.__proto__'", code: 1, stderr: [/c\.json/, /unknown key 'profiles\.smoke\.__proto__'/], setup: (d) => { writeFileSync(join(d, "c.json"), JSON.stringify(expCfg({ profiles: { smoke: {} } })).replace('"smoke":{}', '"smoke":{"__proto__":{"steps":1}}')); return ["experiment", "--config", join(d, "c.json"), "--profile", "smoke", "--dry-run"]; } },
   { name: "train config with a 'constructor' key in train", code: 1, stderr: [/cfg\.json/, /constructor/, /no such key/], setup: (d) => { writeFileSync(join(d, "cfg.json"), JSON.stringify(trainCfg()).replace('"train":{', '"train":{"constructor":1,')); return ["train", "--config", join(d, "cfg.json"), "--out", join(d, "run"), "--progress", "none"]; } },
   { name: "train config with a '__proto__' key in train.model", code: 1, stderr: [/cfg\.json/, /__proto__/, /no such key/], setup: (d) => { writeFileSync(join(d, "cfg.json"), JSON.stringify(trainCfg()).replace('"model":{', '"model":{"__proto__":{"width":4},')); return ["train", "--config", join(d, "cfg.json"), "--out", join(d, "run"), "--progress", "none"]; } },
+  // --- class 9: NIfTI vox_offset ---
+  { name: "NIfTI vox_offset NaN (header bytes would become voxels)", code: 1, stderr: [/bad\.nii/, /invalid vox_offset = NaN/], setup: (d) => { const b = niftiBytes(); b.writeFloatLE(NaN, 108); writeFileSync(join(d, "bad.nii"), b); return ["info", join(d, "bad.nii")]; } },
+  { name: "NIfTI vox_offset negative", code: 1, stderr: [/bad\.nii/, /invalid vox_offset = -352/], setup: (d) => { const b = niftiBytes(); b.writeFloatLE(-352, 108); writeFileSync(join(d, "bad.nii"), b); return ["info", join(d, "bad.nii")]; } },
+  // --- class 11: non-regular files, decompression bounded by the header ---
+  { name: "info on a FIFO named x.nii (used to hang)", code: 1, stderr: [/x\.nii/, /not a regular file \(a FIFO\)/], setup: () => { const f = join(mkdtempSync(join(base, "fifo-")), "x.nii"); spawnSync("mkfifo", [f]); return ["info", f]; } }, // outside the case folder: hashTree would block reading it
+  { name: "info on a link to /dev/zero (used to grow to GBs)", code: 1, stderr: [/z\.nii/, /not a regular file \(a device\)/], setup: (d) => { symlinkSync("/dev/zero", join(d, "z.nii")); return ["info", join(d, "z.nii")]; } },
+  { name: "info on a link to /dev/zero named .png", code: 1, stderr: [/z\.png/, /not a regular file \(a device\)/], setup: (d) => { symlinkSync("/dev/zero", join(d, "z.png")); return ["info", join(d, "z.png")]; } },
+  { name: "gzip bomb: a 4x4x2 header followed by 64 MB of zeros", code: 1, stderr: [/bomb\.nii\.gz/, /decompresses to more than the 384 bytes its header declares/], setup: (d) => { writeFileSync(join(d, "bomb.nii.gz"), gzipSync(Buffer.concat([niftiBytes(), Buffer.alloc(64 * 1024 ** 2)]))); return ["info", join(d, "bomb.nii.gz")]; } },
+  { name: ".nii.gz whose header declares 30000^3 float voxels", code: 1, stderr: [/huge\.nii\.gz/, /header declares \d+ bytes of image data, above the limit/], setup: (d) => { const b = niftiBytes(); for (let i = 1; i <= 3; i++) b.writeInt16LE(30000, HDR.dim + 2 * i); b.writeInt16LE(16, HDR.datatype); b.writeInt16LE(32, HDR.bitpix); writeFileSync(join(d, "huge.nii.gz"), gzipSync(b)); return ["info", join(d, "huge.nii.gz")]; } },
+  { name: "PNG of 65 KB declaring 8000x8000 (decoded to GBs)", code: 1, stderr: [/big\.png/, /declares 8000x8000 pixels, more than the 33554432/], setup: (d) => { writeFileSync(join(d, "big.png"), pngDeclaring(8000, 8000, deflateSync(Buffer.alloc(8001 * 8000)))); return ["info", join(d, "big.png")]; } },
+  // --- class 10: thread counts ---
+  { name: "UMMKD_THREADS=100000 (used to segfault)", code: 1, stderr: [/UMMKD_THREADS/, /at most \d+ \(4 threads per core/], env: { UMMKD_THREADS: "100000", UMMKD_BACKEND: "" }, setup: (d) => ["train", "--config", writeJson(join(d, "cfg.json"), trainCfg()), "--out", join(d, "run"), "--progress", "none"] },
+  { name: "UMMKD_THREADS=4096 (used to hang the machine)", code: 1, stderr: [/UMMKD_THREADS/, /at most/], env: { UMMKD_THREADS: "4096", UMMKD_BACKEND: "" }, setup: (d) => ["train", "--config", writeJson(join(d, "cfg.json"), trainCfg()), "--out", join(d, "run"), "--progress", "none"] },
+  // --- class 12: sizes bounded before allocation ---
+  { name: "prepare --size 99999 (RangeError stack trace before)", code: 1, stderr: [/option '--size'/, /at most 4096/], setup: (d) => ["prepare", "chaos", "--src", rawSrc(d), "--out", join(d, "o"), "--size", "99999"] },
+  { name: "prepare --spacing 0.01,0.01,0.01", code: 1, stderr: [/option '--spacing'/, /at least 0\.1 mm/], setup: (d) => ["prepare", "chaos", "--src", rawSrc(d), "--out", join(d, "o"), "--spacing", "0.01,0.01,0.01"] },
+  // --- class 14: messages that name the right thing ---
+  { name: "prepare --clip 150 names --clip (not clipPercent)", code: 1, stderr: [/option '--clip': got "150"/, /percentage in \[0, 100\)/], setup: (d) => ["prepare", "chaos", "--src", rawSrc(d), "--out", join(d, "o"), "--clip", "150"] },
+  { name: "info a b: the extra file is not silently ignored", code: 1, stderr: [/option 'FILE'/, /one file/], setup: (d) => ["info", nii(d, "a.nii"), nii(d, "b.nii")] },
+  { name: "prepare chaos btcv: the extra dataset is not silently ignored", code: 1, stderr: [/option 'dataset'/, /one dataset/], setup: (d) => ["prepare", "chaos", "btcv", "--src", rawSrc(d), "--out", join(d, "o")] },
 ];
+
+function nii(dir: string, name: string): string {
+  writeFileSync(join(dir, name), niftiBytes());
+  return join(dir, name);
+}
 
 describe.concurrent("ummkd CLI on bad input, round 2 (issue #27)", () => {
   it.concurrent.for(CASES)("$name", async (c, { expect }) => {
@@ -106,6 +133,15 @@ describe.concurrent("ummkd CLI on bad input, round 2 (issue #27)", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("commands that are Object.prototype names", () => {
+  it.each(["constructor", "__proto__", "toString"])("'ummkd %s' is an unknown command (exit 2, no stack trace)", async (cmd) => {
+    const r = await runCli([cmd]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^ummkd: unknown command '${cmd}'`));
+    expect(r.stderr).not.toMatch(STACK_RE);
   });
 });
 
