@@ -58,4 +58,14 @@ describe("table.csv rows (lib/experiment/citable.ts)", () => {
     expect(first).toMatch(/^ours,batch,0\.5,ct,liver,dice,5,2,80,/);
     expect(csv).not.toMatch(/±/);
   });
+
+  it("a trained model is a fold x seed: two seeds of one fold are two models", () => {
+    // fold 0, seeds 0 and 1, cases a and b: 4 case values from 2 models (the same cases scored by two networks)
+    const seeds = [0, 1].flatMap((seed) => [["a", 80 + seed], ["b", 60 + seed]].map(([c, v]) => row({ case: c as string, seed, structure: "liver", value: v as number })));
+    const two = citableRows(seeds, []);
+    const liver = two.find((r) => r.structure === "liver" && r.modality === "ct")!;
+    expect([liver.n_cases, liver.n_models]).toEqual([4, 2]);
+    expect(liver.mean).toBeCloseTo((80 + 60 + 81 + 61) / 4, 12);
+    expect(two.find((r) => r.structure === "mean" && r.modality === "overall")).toMatchObject({ n_cases: 4, n_models: 2 });
+  });
 });

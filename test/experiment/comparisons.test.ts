@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { compareModels, comparisonNotes, modelUnits } from "../../lib/experiment/comparisons.ts";
+import { ARTEFACTS } from "../../lib/experiment/artefacts/index.ts";
+import { compareModels, comparisonNotes, modelUnits, type ModelComparison } from "../../lib/experiment/comparisons.ts";
 import type { TidyRow } from "../../lib/experiment/tidy.ts";
 import { pairedTTest } from "../../lib/stats/index.ts";
 
@@ -33,6 +34,9 @@ describe("Ours vs a setting with the trained model as unit", () => {
     expect(units.map((u) => u.id)).toEqual(["fold 0 seed 0", "fold 0 seed 1", "fold 1 seed 0", "fold 1 seed 1"]);
     expect(units[0]).toMatchObject({ a: [80, 70], b: [78, 68] }); // ct1 then mri1 (sorted keys)
     expect(units[2]).toMatchObject({ a: [60, 50], b: [64, 56] });
+    // each seed of a fold is paired with the same seed of the other setting, not with another seed of that fold
+    expect(units[1]).toMatchObject({ fold: 0, seed: 1, a: [82, 70], b: [78, 70] });
+    expect(units[3]).toMatchObject({ fold: 1, seed: 1, a: [62, 52], b: [60, 50] });
   });
   it("difference = mean over models of the model's mean difference; the test pairs the four model means", () => {
     const [c] = compareModels(ROWS, { metric: "dice" });
@@ -91,5 +95,88 @@ describe("Ours vs a setting with the trained model as unit", () => {
     ]);
     const lines = comparisonNotes(compareModels(rows, { metric: "dice" }));
     expect(lines[1]).toMatch(/Significant at 0.05 over trained models \(Holm\): joint \(Ours above\)/);
+  });
+});
+
+/** A comparison as compareModels returns it, with the fields a reading uses set by hand. */
+function cmpRow(setting: string, o: Partial<ModelComparison>): ModelComparison {
+  return {
+    reference: "ours", setting, metric: "dice", models: 3, folds: 1, seeds: 3, cases: 9, diff: 0, ciLow: -1, ciHigh: 1,
+    pModels: 0.5, pModelsHolm: 0.5, pCases: 0.5, nCases: 3, perFold: [{ fold: 0, diff: 0, seeds: 3, cases: 3 }], ...o,
+  };
+}
+
+describe("the reading decides significance by the Holm-adjusted test over models only", () => {
+  // individual: every test agrees (significant, Ours above);
+  // joint: interval excludes 0 and the per-case test is tiny, but the test over models is not significant;
+  // chilopod: raw p over models below 0.05, Holm-adjusted above; per-case p below 0.05; interval includes 0
+  const cmp = [
+    cmpRow("individual", { diff: 4, ciLow: 2, ciHigh: 6, pModels: 0.004, pModelsHolm: 0.012, pCases: 0.2 }),
+    cmpRow("joint", { diff: -2, ciLow: -3.5, ciHigh: -0.5, pModels: 0.08, pModelsHolm: 0.16, pCases: 0.0001 }),
+    cmpRow("chilopod", { diff: 1, ciLow: -0.5, ciHigh: 3, pModels: 0.03, pModelsHolm: 0.06, pCases: 0.01 }),
+  ];
+  const lines = comparisonNotes(cmp);
+  it("names only what the Holm-adjusted test over models finds, with the direction", () => {
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toBe("Significant at 0.05 over trained models (Holm): individual (Ours above). The bootstrap interval excludes 0 for joint, but the test over 3 models does not confirm it.");
+  });
+  it("Ours below when the significant difference is negative; none significant when only the interval or the per-case test says so", () => {
+    const below = comparisonNotes([cmpRow("joint", { diff: -2, ciLow: -3.5, ciHigh: -0.5, pModels: 0.001, pModelsHolm: 0.001, pCases: 0.3 })]);
+    expect(below[1]).toBe("Significant at 0.05 over trained models (Holm): joint (Ours below).");
+    const none = comparisonNotes(cmp.slice(1));
+    expect(none[1]).toBe("No difference is significant at 0.05 over trained models (Holm). The bootstrap interval excludes 0 for joint, but the test over 3 models does not confirm it.");
+  });
+  it("the first line carries each comparison's interval and both p-values", () => {
+    expect(lines[0]).toContain("individual +4.0 [+2.0, +6.0], p_models = 0.0040 (Holm 0.0120), p_cases = 0.2000");
+    expect(lines[0]).toContain("joint -2.0 [-3.5, -0.5], p_models = 0.0800 (Holm 0.1600), p_cases = 0.0001");
+  });
+});
+
+describe("Tables III/IV (artefact table3_4_pvalues) on hand-made runs: three trained models per setting", () => {
+  // one fold, seeds 0..2, cases c1, c2 (CT) and m1 (MRI), one structure. Per seed [c1, c2, m1]:
+  const V: Record<string, number[][]> = {
+    ours: [[80, 70, 60], [82, 69, 63], [79, 74, 61]],
+    individual: [[75, 66, 58], [77, 68, 57], [76, 67, 60]],
+    joint: [[81, 69, 62], [79, 70, 60], [83, 73, 63]],
+  };
+  const rec = (setting: string, seed: number) => ({
+    rows: ["c1", "c2", "m1"].map((c, k) => ({
+      profile: "cpu", data_source: "synthetic", condition: "clean", setting, norm: "batch", alpha: setting === "ours" ? 0.5 : 0, seed, fold: 0,
+      modality: c.startsWith("m") ? "mri" : "ct", case: c, structure: "LVM", metric: "dice", value: V[setting]![seed]![k]!,
+    })),
+  });
+  const runs = Object.keys(V).flatMap((s) => [0, 1, 2].map((seed) => rec(s, seed))) as never[];
+  const out = ARTEFACTS.table3_4_pvalues.derive({
+    runs: [{ config: { name: "x", task: "cardiac" } as never, runs }, { config: { name: "y", task: "abdominal" } as never, runs: [] }],
+    paper: { table3_pvalues_cardiac: [{ source_table: "t", setting: "individual", norm: "batch", modality: "overall", structure: "mean", metric: "dice", stat: "p", value: 0.02, unit: "" }] },
+  });
+  it("the model-level p, its Holm adjustment and the paper's per-case p each in their own column (scipy.stats.ttest_rel)", () => {
+    // model means (mean over the 3 cases): ours 70, 71.333, 71.333; individual 66.333, 67.333, 67.667; joint 70.667, 69.667, 73
+    //   ttest_rel over model means: individual p = 0.000863931, joint p = 0.842865; Holm over the two: 0.00172786, 0.842865
+    // case means over seeds: ours 80.333, 71, 61.333; individual 76, 67, 58.333; joint 81, 70.667, 61.667
+    //   ttest_rel over cases: individual p = 0.0110595, joint p = 0.528595
+    const rows = out.tables[0]!.rows;
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatchObject({
+      table: "Table III (cardiac)", metric: "dice", setting: "individual", "models (folds × seeds)": "3 (1 × 3)", cases: 3, "ours − setting": 3.778,
+      "p (models)": 0.000864, "p (models, Holm)": 0.00173, "p (cases, paper's test)": 0.0111, "paper p": 0.02,
+    });
+    expect(rows[1]).toMatchObject({
+      setting: "joint", "models (folds × seeds)": "3 (1 × 3)", cases: 3, "ours − setting": -0.222,
+      "p (models)": 0.843, "p (models, Holm)": 0.843, "p (cases, paper's test)": 0.529, "paper p": "–",
+    });
+    for (const r of rows) {
+      expect(r["95% CI low"] as number).toBeLessThanOrEqual(r["ours − setting"] as number);
+      expect(r["95% CI high"] as number).toBeGreaterThanOrEqual(r["ours − setting"] as number);
+    }
+    expect(out.tables[1]!.rows).toEqual([]);
+  });
+  it("per-fold effects and the reading's counts", () => {
+    expect(out.tables[2]!.rows).toEqual([
+      { table: "Table III (cardiac)", metric: "dice", setting: "individual", fold: 0, seeds: 3, cases: 3, "ours − setting": 3.778 },
+      { table: "Table III (cardiac)", metric: "dice", setting: "joint", fold: 0, seeds: 3, cases: 3, "ours − setting": -0.222 },
+    ]);
+    expect(out.notes.at(-1)).toContain("over trained models (Holm): 1 of 2; the paper's per-case test on our runs: 1 of 2; the paper: 1 of 1");
+    expect(out.notes.join(" ")).toContain("Significant at 0.05 over trained models (Holm): individual (Ours above).");
   });
 });

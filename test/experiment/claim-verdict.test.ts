@@ -1,0 +1,57 @@
+/**
+ * README's generated answer to "does Ours beat Joint here" (lib/experiment/claim.ts) on hand-made
+ * comparisons, independent of the committed run records (readme-generated.test.ts checks README
+ * against them): the verdict's direction (Ours ahead vs Joint ahead), that "significant" is read
+ * off the Holm-adjusted test over trained models, the numbers it prints and the per-fold line.
+ * The run store is mocked empty and compareModels returns the hand-made comparisons, cardiac first.
+ */
+import { describe, expect, it, vi } from "vitest";
+import type { ModelComparison } from "../../lib/experiment/comparisons.ts";
+
+const given = vi.hoisted(() => ({ calls: [] as unknown[][] }));
+
+vi.mock("../../lib/experiment/cache.ts", async (orig) => ({ ...((await orig()) as object), findRun: () => undefined }));
+vi.mock("../../lib/experiment/comparisons.ts", async (orig) => {
+  const real = (await orig()) as Record<string, unknown>;
+  let k = 0;
+  return { ...real, compareModels: () => given.calls[k++ % given.calls.length] ?? [] };
+});
+
+const { claimMarkdown } = await import("../../lib/experiment/claim.ts");
+
+function joint(o: Partial<ModelComparison>): ModelComparison {
+  return {
+    reference: "ours", setting: "joint", metric: "dice", models: 6, folds: 2, seeds: 3, cases: 48, diff: 0, ciLow: -1, ciHigh: 1,
+    pModels: 0.5, pModelsHolm: 0.5, pCases: 0.5, nCases: 24, perFold: [], ...o,
+  };
+}
+
+describe("claim.ts: the verdict line of Ours vs Joint", () => {
+  // cardiac: Joint ahead by 2.04 points, significant over models after Holm (0.024)
+  const cardiac = joint({ diff: -2.04, ciLow: -3.1, ciHigh: -0.9, pModels: 0.004, pModelsHolm: 0.024, pCases: 0.0002, nCases: 24 });
+  // abdominal: Ours ahead by 1.5 points; the raw p over models (0.04) is below 0.05, the Holm-adjusted one (0.16) is not
+  const abdominal = joint({
+    diff: 1.5, ciLow: 0.2, ciHigh: 3.4, models: 12, folds: 4, seeds: 3, pModels: 0.04, pModelsHolm: 0.16, pCases: 0.01, nCases: 36,
+    perFold: [0, 1, 2, 3].map((fold) => ({ fold, diff: [1, 2, -0.5, 3][fold]!, seeds: 3, cases: 9 })),
+  });
+  given.calls = [[cardiac], [abdominal]];
+  const lines = claimMarkdown().split("\n");
+
+  it("Joint ahead when Ours − Joint < 0, significant by the Holm-adjusted p", () => {
+    expect(lines[0]).toBe(
+      "- Cardiac (Table I, synthetic phantoms): Ours − Joint = −2.0 points (95% CI −3.1 to −0.9; 6 trained models per setting: 2 folds × 3 seeds); " +
+        "Joint is ahead of Ours on average, and the test over trained models gives p = 0.0040 (Holm over the six comparisons: 0.0240), significant at 0.05. " +
+        "The paper's per-case t-test on the same runs would say p = 0.0002 (24 cases), which ignores that the cases of a fold share one trained model.",
+    );
+  });
+  it("Ours ahead when Ours − Joint > 0; not significant when only the raw p is below 0.05", () => {
+    expect(lines[1]).toBe(
+      "- Abdominal (Table II, real BTCV CT + CHAOS MRI): Ours − Joint = +1.5 points (95% CI +0.2 to +3.4; 12 trained models per setting: 4 folds × 3 seeds); " +
+        "Ours is ahead of Joint on average, but the test over trained models gives p = 0.0400 (Holm over the six comparisons: 0.1600), not significant at 0.05. " +
+        "The paper's per-case t-test on the same runs would say p = 0.0100 (36 cases), which ignores that the cases of a fold share one trained model.",
+    );
+  });
+  it("the per-fold line of Table II, in fold order", () => {
+    expect(lines[2]).toBe("- Per fold (Table II), Ours − Joint: fold 0 +1.0, fold 1 +2.0, fold 2 −0.5, fold 3 +3.0. ");
+  });
+});
