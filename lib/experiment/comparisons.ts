@@ -147,7 +147,7 @@ export function comparisonNotes(cmp: readonly ModelComparison[], what = "Ours"):
   const sgn = (x: number) => (x >= 0 ? "+" : "") + x.toFixed(1);
   const m = cmp[0]!;
   const lines = [
-    `${what} vs each setting, unit = trained model (${m.models} per comparison: ${m.folds} fold${m.folds > 1 ? "s" : ""} × ${m.seeds} seed${m.seeds > 1 ? "s" : ""}); difference in points with its 95% hierarchical-bootstrap interval (models, then cases), paired t-test over model means (Holm over ${cmp.length} comparisons), and the paper's per-case paired t-test (${m.nCases} cases, ignores that the cases of a fold share one model): ` +
+    `${what} vs each setting, unit = trained model (${m.models} per comparison: ${m.folds} fold${m.folds > 1 ? "s" : ""} × ${m.seeds} seed${m.seeds > 1 ? "s" : ""}); difference in points with its 95% hierarchical-bootstrap interval (models, then cases), paired t-test over model means (Holm over ${cmp.length} comparison${cmp.length > 1 ? "s" : ""}), and the paper's per-case paired t-test (${m.nCases} cases, ignores that the cases of a fold share one model): ` +
       cmp.map((r) => `${r.setting} ${sgn(r.diff)} [${sgn(r.ciLow)}, ${sgn(r.ciHigh)}], p_models = ${formatP(r.pModels)} (Holm ${formatP(r.pModelsHolm)}), p_cases = ${formatP(r.pCases)}`).join("; ") + ".",
   ];
   if (cmp.every((r) => r.models < 2)) {

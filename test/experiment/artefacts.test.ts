@@ -59,18 +59,23 @@ describe("artefact derivations on hand-made runs", () => {
     expect(dice[3]).toMatchObject({ "CT LVM": "88.5 ± 3.1", "CT LAC": "–" });
     expect(out.tables[1]!.rows[0]!["CT LVM"]).toBe("–"); // no ASSD rows
     expect(out.figures.map((f) => f.name)).toEqual(["table1_cardiac_dice"]);
-    // paired t-test of the per-case means, ours - individual = 7.5, 12.5, 0, 0: mean 5, sd sqrt(112.5/3) = 6.124,
-    // t = 5 / (6.124/2) = 1.633 with 3 df -> two-sided p = 0.2010 (t-distribution table / scipy.stats.ttest_rel)
-    expect(out.notes).toEqual([
+    // the paper's per-case test: ours - individual = 7.5, 12.5, 0, 0: mean 5, sd sqrt(112.5/3) = 6.124,
+    // t = 5 / (6.124/2) = 1.633 with 3 df -> two-sided p = 0.2010 (t-distribution table / scipy.stats.ttest_rel);
+    // one trained model per setting: no test over models, and the reading says so
+    expect(out.notes).toHaveLength(6);
+    expect(out.notes.slice(0, 2)).toEqual([
       "Measured ordering (overall mean Dice %, batch norm): ours 55.0 > individual 50.0.",
       "Paper's ordering: ours 88.8 > individual 86.6.",
-      "Ours vs each setting, paired t-test over 4 test cases (CT and MRI pooled): individual +5.0 points (p = 0.2010). No difference is significant at 0.05.",
+    ]);
+    expect(out.notes[2]).toMatch(/^Ours vs each setting, unit = trained model \(1 per comparison: 1 fold × 1 seed\); .*Holm over 1 comparison\).*\(4 cases, ignores that the cases of a fold share one model\): individual \+5\.0 \[[+-]\d+\.\d, \+\d+\.\d\], p_models = n\/a \(Holm n\/a\), p_cases = 0\.2010\.$/);
+    expect(out.notes[3]).toMatch(/^With one trained model per setting there is no test over models/);
+    expect(out.notes.slice(4)).toEqual([
       "Reading (batch norm, overall mean Dice): best setting — ours: ours (55.0%), paper: ours (88.8%).",
       "  ours − individual: ours +5.0 points, paper +2.2 points.",
     ]);
   });
 
-  it("Tables III/IV: paired and Welch t-tests of Ours against each setting on per-case means (scipy: p = 0.0377, 0.374)", () => {
+  it("Tables III/IV: Ours against each setting, model-level columns beside the paper's per-case paired t-test (scipy: p = 0.0377)", () => {
     const ours = record("ours", 0.5, [60, 70, 80].map((value, k) => ({ case: `c${k}`, value })));
     const ind = record("individual", 0, [50, 65, 70].map((value, k) => ({ case: `c${k}`, value })));
     const out = ARTEFACTS.table3_4_pvalues.derive({
@@ -78,9 +83,13 @@ describe("artefact derivations on hand-made runs", () => {
       paper: { table3_pvalues_cardiac: [{ ...paperRow("individual", "overall", "mean", "dice", "p", 0.02) }] },
     });
     const t3 = out.tables[0]!.rows;
-    expect(t3).toEqual([{ table: "Table III (cardiac)", metric: "dice", setting: "individual", n: 3, "ours − setting": 8.333, "p (paired)": 0.0377, "p (Welch)": 0.374, "paper p": 0.02 }]);
+    // one model per setting: no model-level test; the per-case differences 10, 5, 10 bound every bootstrap mean to [5, 10]
+    expect(t3).toHaveLength(1);
+    expect(t3[0]).toMatchObject({ table: "Table III (cardiac)", metric: "dice", setting: "individual", "models (folds × seeds)": "1 (1 × 1)", cases: 3, "ours − setting": 8.333, "p (models)": "n/a", "p (models, Holm)": "n/a", "p (cases, paper's test)": 0.0377, "paper p": 0.02 });
+    expect(t3[0]!["95% CI low"]).toBeGreaterThanOrEqual(5);
+    expect(t3[0]!["95% CI high"]).toBeLessThanOrEqual(10);
     expect(out.tables[1]!.rows).toEqual([]);
-    expect(out.notes[1]).toContain("ours (paired): 1 of 1; paper: 1 of 1");
+    expect(out.notes.at(-1)).toContain("over trained models (Holm): 0 of 1; the paper's per-case test on our runs: 1 of 1; the paper: 1 of 1");
   });
 
   it("Table VI: mean over organs on the artefact case vs the clean CT cases vs the paper", () => {
