@@ -21,8 +21,11 @@ function derive(input: ArtefactInput): ArtefactOutput {
     // one fold for every panel (cross-validated runs: the first fold present), so that all settings show the same case
     const folds = foldsOf(exp.runs);
     const fold = folds[0]!;
-    const runs: RunRecord[] = SETTINGS.map((s) => exp.runs.find((r) => r.spec.setting === s && (r.spec.fold ?? 0) === fold)).filter((r): r is RunRecord => !!r);
+    // and one seed (the lowest) where a setting has seed replicates
+    const seed = Math.min(...exp.runs.map((r) => r.spec.seed));
+    const runs: RunRecord[] = SETTINGS.map((s) => exp.runs.find((r) => r.spec.setting === s && (r.spec.fold ?? 0) === fold && r.spec.seed === seed)).filter((r): r is RunRecord => !!r);
     if (folds.length > 1) foldNotes.push(`${PANELS[k]!.name}: the runs of cross-validation fold ${fold} (every panel the same case).`);
+    if (new Set(exp.runs.map((r) => r.spec.seed)).size > 1) foldNotes.push(`${PANELS[k]!.name}: the seed-${seed} run of each setting (of ${new Set(exp.runs.map((r) => r.spec.seed)).size} seeds).`);
     const rows = ["ct", "mri"].map((m) => {
       const sl = runs.map((r) => ({ title: r.spec.setting, slice: r.samples.find((s) => s.modality === m && !s.case.endsWith("-artefacts"))! })).filter((x) => x.slice);
       return { title: m.toUpperCase(), columns: sl.length ? [{ title: "ground truth", slice: sl[0]!.slice, show: "label" as const }, ...sl.map((x) => ({ ...x, show: "pred" as const }))] : [] };
