@@ -4,11 +4,12 @@
 // - a failed cell's execute_reply carries ename, evalue and traceback (Jupyter messaging protocol,
 //   "execute_reply" on error), taken from the error the cell threw (or tslab's compile diagnostics);
 // - an ummkd user error (bad parameter, bad file: lib/util/errors.ts marks them) is printed as one
-//   line "Name: message" instead of a stack trace. Other errors keep their stack;
+//   line "Name: message" instead of a stack trace, and so is an interrupt. Other errors keep their stack;
 // - each cell's execution count is published (execute_input on iopub, as ipykernel does): tslab
 //   only puts it in the reply, which nbconvert does not read, so executed notebooks showed "In [ ]";
 // - the kernel's zeromq sends are queued, one at a time per socket (bin/zmq-send-queue.cjs): without
-//   it a cell that printed or updated a display often died with "Socket is busy writing" (issue 25).
+//   it a cell that printed or updated a display often died with "Socket is busy writing" (issue 25);
+// - Kernel > Interrupt does not kill the kernel when a cell added a SIGINT listener (bin/kernel-sigint.cjs).
 // bin/tslab-kernel.sh runs this file with node; arguments are tslab's ("kernel --config-path F").
 "use strict";
 const path = require("node:path");
@@ -31,7 +32,16 @@ const isErrorLike = (e) => e !== null && typeof e === "object" && typeof e.messa
 // (tslab/dist/main.js): wrap it before main() and remember a cell's last failure for the reply.
 let failure;
 const consoleError = console.error;
+// Kernel > Interrupt: tslab reports it as Error("Interrupted asynchronously") (a cell that awaits)
+// or Node's "Script execution interrupted." (a synchronous cell), with a stack into tslab itself;
+// shown as one line (a training child has stopped by then: lib/experiment/subprocess.ts)
+const INTERRUPTED = /^(Interrupted asynchronously|Script execution interrupted\.?)$/;
+const INTERRUPT_MESSAGE = "the cell was stopped (Kernel > Interrupt). A training run keeps its last checkpoint; running the notebook again resumes there.";
 console.error = (...args) => {
+  if (args.length === 1 && isErrorLike(args[0]) && INTERRUPTED.test(args[0].message)) {
+    failure = { ename: "KeyboardInterrupt", evalue: INTERRUPT_MESSAGE, traceback: [`KeyboardInterrupt: ${INTERRUPT_MESSAGE}`] };
+    return consoleError.call(console, `Interrupted: ${INTERRUPT_MESSAGE}`);
+  }
   if (args.length === 1 && isErrorLike(args[0])) {
     const e = args[0];
     const ename = typeof e.name === "string" && e.name ? e.name : "Error";
@@ -79,5 +89,10 @@ JupyterHandlerImpl.prototype.handleExecuteImpl = function (req, writeStream, wri
   req[PUBLISH_INPUT]?.(this.execCount + 1);
   return executeImpl.call(this, req, writeStream, writeDisplayData);
 };
+
+// Kernel > Interrupt must not kill the kernel: a SIGINT listener added by a cell during tslab's
+// vm run (breakOnSigint) left Node's default SIGINT action (exit) in place, so Jupyter's interrupt
+// killed the kernel (issue 25); the listeners are re-armed after each such run (bin/kernel-sigint.cjs)
+require("./kernel-sigint.cjs").keepSigintListenersArmed(require("node:vm"));
 
 require(path.join(tslab, "main.js")).main();

@@ -87,10 +87,18 @@ export function trainInChild(configFile: string, o: RunOverrides, onLine: (line:
     child.stdout.on("data", on);
     child.stderr.on("data", on);
     // Jupyter interrupts by signalling the kernel's process group (the child is in it); a kernel
-    // started otherwise gets the signal alone: pass it on
+    // started otherwise gets the signal alone: pass it on. The listener is added on the next turn of
+    // the event loop, never during the cell's synchronous run: tslab runs a cell in a vm with
+    // breakOnSigint, and a SIGINT listener added there leaves Node's default action (exit) in place,
+    // so the interrupt killed the kernel (issue 25; bin/kernel-sigint.cjs re-arms in our kernel).
     const interrupt = () => child.kill("SIGINT");
-    process.on("SIGINT", interrupt);
+    let ended = false;
+    const arm = setImmediate(() => {
+      if (!ended) process.on("SIGINT", interrupt);
+    });
     const finish = () => {
+      ended = true;
+      clearImmediate(arm);
       process.off("SIGINT", interrupt);
       // the locks first: after an interrupt the cell has ended, and showing a line may fail then
       try {

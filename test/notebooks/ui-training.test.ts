@@ -12,7 +12,8 @@
  *    kernel (not in the kernel: issue 25's runs died there after ~3 minutes with "Socket is busy
  *    writing"), with progress in the cell.
  * 3. Kernel > Interrupt once the first run has a checkpoint: the child is gone within 10 s, no lock
- *    file is left, the cell says it was interrupted.
+ *    file is left, the cell says it was interrupted, and the kernel survives (it used to die: a SIGINT
+ *    listener added during tslab's vm run left Node's default SIGINT action; bin/kernel-sigint.cjs).
  * 4. Run All again: the run resumes from its checkpoint ("resuming at step X of N"), every code
  *    cell runs, the comparison with the committed results is shown, nothing is written to stderr.
  * 5. The parameters cell is set back and the notebook saved: `git status` of notebooks/ and
@@ -165,6 +166,10 @@ describe.skipIf(why !== null)(`${REQUIRES.notebooks} the notebook UI trains a tw
     await page.waitForSelector("#kernel_indicator_icon.kernel_idle_icon", { timeout: 60_000 });
     const interrupted = (await outputs()).flat().map(textOf).join("\n");
     expect(interrupted, "the interrupted cell says so").toMatch(/interrupt/i);
+    // the kernel survived the interrupt (it used to die: bin/kernel-sigint.cjs); a restart would
+    // have renumbered the cells and lost the setup cell's state
+    expect(server.log(), "the kernel was not restarted").not.toMatch(/KernelRestarter: restarting kernel/);
+    await shot("ui_training_interrupted");
     const trainedBeforeS = (tInterrupt - trainingStarted) / 1000;
 
     // Run All (no restart): resumes from the checkpoint and runs to the end
