@@ -36,22 +36,25 @@ describe("claim.ts: the verdict line of Ours vs Joint", () => {
   });
   given.calls = [[cardiac], [abdominal]];
   const lines = claimMarkdown().split("\n");
+  it("the answer line names only what is significant over models (Holm), with its direction", () => {
+    expect(lines[0]).toBe("**Answer: cardiac: Joint ahead by 2.0 points, significant over trained models (Holm).**");
+  });
 
   it("Joint ahead when Ours − Joint < 0, significant by the Holm-adjusted p", () => {
-    expect(lines[0]).toBe(
+    expect(lines[1]).toBe(
       "- Cardiac (Table I, synthetic phantoms): Ours − Joint = −2.0 points (95% CI −3.1 to −0.9; 6 trained models per setting: 2 folds × 3 seeds); " +
         "Joint is ahead of Ours on average, and the test over trained models gives p = 0.0040 (Holm over the six comparisons: 0.0240), significant at 0.05. " +
         "The paper's per-case t-test on the same runs would say p = 0.0002 (24 cases), which ignores that the cases of a fold share one trained model.",
     );
   });
   it("Ours ahead when Ours − Joint > 0; not significant when only the raw p is below 0.05", () => {
-    expect(lines[1]).toBe(
+    expect(lines[2]).toBe(
       "- Abdominal (Table II, real BTCV CT + CHAOS MRI): Ours − Joint = +1.5 points (95% CI +0.2 to +3.4; 12 trained models per setting: 4 folds × 3 seeds); " +
         "Ours is ahead of Joint on average, but the test over trained models gives p = 0.0400 (Holm over the six comparisons: 0.1600), not significant at 0.05. " +
         "The paper's per-case t-test on the same runs would say p = 0.0100 (36 cases), which ignores that the cases of a fold share one trained model.",
     );
   });
   it("the per-fold line of Table II, in fold order", () => {
-    expect(lines[2]).toBe("- Per fold (Table II), Ours − Joint: fold 0 +1.0, fold 1 +2.0, fold 2 −0.5, fold 3 +3.0. ");
+    expect(lines[3]).toBe("- Per fold (Table II), Ours − Joint: fold 0 +1.0, fold 1 +2.0, fold 2 −0.5, fold 3 +3.0. ");
   });
 });
