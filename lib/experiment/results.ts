@@ -119,9 +119,15 @@ export function checkResultsDir(dir: string): void {
  * The run.json of the results folder `dir` when the freshly written folder `tmp` holds the same
  * files (other than run.json) with the same bytes; undefined when anything differs or `dir` has none.
  */
-export function unchangedRunJson(tmp: string, dir: string): string | undefined {
+export function unchangedRunJson(tmp: string, dir: string, next?: { notes?: unknown; params?: unknown; seeds?: unknown; configs?: unknown; runs?: unknown }): string | undefined {
   try {
     const old = readFileSync(join(dir, "run.json"), "utf8");
+    // run.json's own content other than provenance and timestamps must be the same too (notes are only there)
+    if (next) {
+      const o = JSON.parse(old) as Record<string, unknown>;
+      for (const k of ["notes", "params", "seeds", "configs", "runs"] as const)
+        if (k in next && JSON.stringify(o[k]) !== JSON.stringify(next[k])) return undefined;
+    }
     const names = (d: string) => readdirSync(d).filter((f) => f !== "run.json").sort();
     const a = names(tmp);
     const b = names(dir);
@@ -224,7 +230,7 @@ export async function writeNotebookResults(run: NotebookResults, root: string, o
     put(tmp, "plans.json", JSON.stringify(run.experiments.flatMap((e) => e.plans.map((p) => ({ hash: p.hash, plan: p.plan }))), null, 2) + "\n");
     // a re-derivation that changes no file keeps the folder's run.json (no new commit, timestamps,
     // kernel or paths in it): opening and running a notebook leaves git clean (issue 25)
-    writeFileSync(join(tmp, "run.json"), unchangedRunJson(tmp, dir) ?? JSON.stringify(meta, null, 2) + "\n");
+    writeFileSync(join(tmp, "run.json"), unchangedRunJson(tmp, dir, meta) ?? JSON.stringify(meta, null, 2) + "\n");
     files.push(join(dir, "run.json"));
   });
   return files;
