@@ -46,10 +46,7 @@ const rank = (list: readonly string[], v: unknown) => (list.includes(String(v)) 
  */
 export function citableRows(rows: readonly TidyRow[], runs: readonly Pick<RunRecord, "spec" | "provenance">[]): CitableRow[] {
   const clean = rows.filter((r) => r.condition === "clean");
-  // the per-case means over structures lose the fold (withCaseMeans groups without it): put it back
-  const caseKey = (r: TidyRow) => [r.setting, r.norm, r.alpha, r.seed, r.modality, r.case].join("\u0000");
-  const foldOf = new Map(clean.map((r) => [caseKey(r), r.fold ?? 0]));
-  const all = withCaseMeans(clean).filter((r) => Number.isFinite(r.value)).map((r) => ({ ...r, fold: r.fold ?? foldOf.get(caseKey(r)) ?? 0 }));
+  const all = withCaseMeans(clean).filter((r) => Number.isFinite(r.value)).map((r) => ({ ...r, fold: r.fold ?? 0 }));
   const overall = all.filter((r) => r.structure === "mean").map((r) => ({ ...r, modality: "overall" }));
   const key = (r: TidyRow) => [r.setting, r.norm, r.alpha, r.modality, r.structure, r.metric].join("\u0000");
   const groups = new Map<string, TidyRow[]>();

@@ -13,6 +13,7 @@ import { loadConfig } from "./config.ts";
 import { deviationMarkdown, deviationRows } from "./deviations.ts";
 import { diagnosisJointVsOurs } from "./artefacts/diagnosis_joint_vs_ours.ts";
 import { expandPlans, type HashedPlan } from "./plan.ts";
+import { withCaseMeans } from "./summary.ts";
 import type { RunRecord } from "./runner.ts";
 import type { TidyRow } from "./tidy.ts";
 
@@ -36,20 +37,12 @@ function rowsOf(runs: readonly RunRecord[], notebook: string): TidyRow[] {
 
 /** Overall mean Dice (per-case mean over structures, both modalities) of each trained model of each setting. */
 export function modelMeans(rows: readonly TidyRow[]): Map<string, { fold: number; seed: number; dice: number }[]> {
-  const perCase = new Map<string, { s: number; n: number; setting: string; fold: number; seed: number }>();
-  for (const r of rows) {
-    if (r.metric !== "dice" || r.structure === "mean" || !Number.isFinite(r.value) || r.norm !== "batch") continue;
-    const k = `${r.setting}|${r.fold}|${r.seed}|${r.modality}|${r.case}`;
-    const e = perCase.get(k) ?? { s: 0, n: 0, setting: r.setting, fold: r.fold ?? 0, seed: r.seed };
-    e.s += r.value;
-    e.n++;
-    perCase.set(k, e);
-  }
   const perModel = new Map<string, { setting: string; fold: number; seed: number; v: number[] }>();
-  for (const e of perCase.values()) {
-    const k = `${e.setting}|${e.fold}|${e.seed}`;
-    const m = perModel.get(k) ?? { setting: e.setting, fold: e.fold, seed: e.seed, v: [] };
-    m.v.push(e.s / e.n);
+  for (const r of withCaseMeans(rows)) {
+    if (r.structure !== "mean" || r.metric !== "dice" || r.norm !== "batch") continue;
+    const k = `${r.setting}|${r.fold ?? 0}|${r.seed}`;
+    const m = perModel.get(k) ?? { setting: r.setting, fold: r.fold ?? 0, seed: r.seed, v: [] };
+    m.v.push(r.value);
     perModel.set(k, m);
   }
   const out = new Map<string, { fold: number; seed: number; dice: number }[]>();

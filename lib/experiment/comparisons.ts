@@ -11,7 +11,7 @@
  */
 import { SETTINGS } from "../models/types.ts";
 import { hierarchicalBootstrap, holm, modelPairedTTest, nanMean, type ModelUnit } from "../stats/index.ts";
-import { pValues } from "./summary.ts";
+import { pValues, withCaseMeans } from "./summary.ts";
 import type { TidyRow } from "./tidy.ts";
 
 /** Bootstrap replicates and generator seed of every committed interval (fixed: intervals re-derive byte for byte). */
@@ -62,18 +62,16 @@ export function modelUnits(rows: readonly TidyRow[], setting: string, options: C
   const ref = options.reference ?? "ours";
   const norm = options.norm ?? "batch";
   const cond = options.condition ?? "clean";
-  // per-case mean over structures (finite values only, as withCaseMeans), keyed by unit (fold, seed)
+  const means = withCaseMeans(rows).filter((r) => r.structure === "mean" && r.metric === options.metric && r.norm === norm && r.condition === cond);
   const byUnit = (s: string) => {
-    const sums = new Map<string, Map<string, [number, number]>>();
-    for (const r of rows) {
-      if (r.setting !== s || r.structure === "mean" || r.metric !== options.metric || r.norm !== norm || r.condition !== cond || !Number.isFinite(r.value)) continue;
-      const u = sums.get(unitKey(r)) ?? new Map<string, [number, number]>();
-      const c = `${r.modality}/${r.case}`;
-      const acc = u.get(c) ?? [0, 0];
-      u.set(c, [acc[0] + r.value, acc[1] + 1]);
-      sums.set(unitKey(r), u);
+    const m = new Map<string, Map<string, number>>();
+    for (const r of means) {
+      if (r.setting !== s) continue;
+      const u = m.get(unitKey(r)) ?? new Map<string, number>();
+      u.set(`${r.modality}/${r.case}`, r.value);
+      m.set(unitKey(r), u);
     }
-    return new Map([...sums].map(([k, u]) => [k, new Map([...u].map(([c, [sum, n]]) => [c, sum / n]))]));
+    return m;
   };
   const a = byUnit(ref);
   const b = byUnit(setting);

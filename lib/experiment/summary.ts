@@ -32,13 +32,13 @@ export interface SummaryRow {
 
 /**
  * Adds the per-case mean over structures (structure "mean") for every
- * (setting, norm, alpha, seed, condition, modality, case, metric); only finite values enter.
+ * (setting, norm, alpha, seed, fold, condition, modality, case, metric); only finite values enter.
  */
 export function withCaseMeans(rows: readonly TidyRow[]): TidyRow[] {
   const finite = aq.from(rows.filter((r) => r.structure !== "mean" && Number.isFinite(r.value)));
   if (finite.numRows() === 0) return [...rows];
   const means = finite
-    .groupby("notebook", "profile", "data_source", "condition", "setting", "norm", "alpha", "seed", "modality", "case", "metric")
+    .groupby("notebook", "profile", "data_source", "condition", "setting", "norm", "alpha", "seed", "fold", "modality", "case", "metric")
     .rollup({ value: aq.op.mean("value") })
     .derive({ structure: () => "mean" })
     .objects() as unknown as TidyRow[];

@@ -19,6 +19,7 @@ import { nanMean } from "../../stats/index.ts";
 import { DataError } from "../../util/errors.ts";
 import { modelMeans, seedSd } from "../claim.ts";
 import { compareModels, formatP, type ModelComparison } from "../comparisons.ts";
+import { withCaseMeans } from "../summary.ts";
 import { tidyRowsOf } from "./common.ts";
 import type { Artefact, ArtefactInput, ArtefactOutput } from "./types.ts";
 
@@ -171,9 +172,7 @@ function derive(input: ArtefactInput): ArtefactOutput {
   const retrains = (extras.preciseBn ?? []).flatMap((r) => {
     const rec = input.runs[1]?.runs.find((x) => x.key === r.hash);
     if (!rec) return [];
-    const perCase = new Map<string, number[]>();
-    for (const x of rec.rows) if (x.metric === "dice" && x.condition === "clean" && Number.isFinite(x.value)) perCase.set(`${x.modality}/${x.case}`, [...(perCase.get(`${x.modality}/${x.case}`) ?? []), x.value]);
-    const committed = nanMean([...perCase.values()].map((v) => nanMean(v)));
+    const committed = nanMean(withCaseMeans(tidyRowsOf("diagnosis_joint_vs_ours", [{ config: input.runs[1]!.config, runs: [rec] }])).filter((x) => x.structure === "mean" && x.metric === "dice" && x.condition === "clean").map((x) => x.value));
     return [{ label: r.label, committed, retrained: pbOverall(r, "moving-average") }];
   });
 
