@@ -140,6 +140,15 @@ export async function run(name: NotebookName, params: NotebookParams = {}): Prom
   return labelPipelineCheck(nb);
 }
 
+/** A Vega-Lite figure whose title starts with "[pipeline check, numbers meaningless]" (finished SVGs are returned as they are). */
+export function pipelineCheckFigure(f: ArtefactFigure): ArtefactFigure {
+  if (!("vegaLite" in f)) return f;
+  const t = f.vegaLite.title as string | { text: string } | undefined;
+  const tag = "[pipeline check, numbers meaningless] ";
+  const title = typeof t === "string" ? tag + t : t && typeof t === "object" ? { ...t, text: tag + t.text } : tag.trim();
+  return { ...f, vegaLite: { ...f.vegaLite, title } };
+}
+
 /** Profiles whose numbers only check the pipeline (few steps, tiny synthetic data). */
 export const PIPELINE_CHECK_PROFILES: readonly string[] = ["smoke", "quick"];
 
@@ -185,6 +194,8 @@ async function runDriver(name: NotebookName, params: NotebookParams): Promise<No
     notes: [dataNote(rows), runNote(experiments.flatMap((e) => e.runs)), ...out.notes],
     write: (resultsRoot?: string) => writeNotebookResults(result, resultsRoot ?? join(REPO_ROOT, "results")),
   };
-  for (const f of out.figures) result.figures.push(await renderFigure(f)); // one at a time: vega views are not shared
+  // a smoke/quick figure says in its own image (the PNG/SVG in the results folder) that it is a pipeline check
+  const check = PIPELINE_CHECK_PROFILES.includes(result.profile);
+  for (const f of out.figures) result.figures.push(await renderFigure(check ? pipelineCheckFigure(f) : f)); // one at a time: vega views are not shared
   return result;
 }
