@@ -3,7 +3,7 @@
  *
  * Dice, Hausdorff distance, HD95 and ASSD per class between two NIfTI label images (`.nii` or
  * `.nii.gz`), distances in millimetres from the header voxel spacing (pixdim), medpy definitions
- * (see lib/metrics/surface_metrics.ts). `--json` prints
+ * (see lib/metrics/surface-metrics.ts). `--json` prints
  * `{"classes": [{"label", "dice", "hd", "hd95", "assd"}, ...]}`; JSON has no NaN/Infinity, so
  * those are written as the strings "NaN" and "Infinity" (both masks empty / one mask empty).
  *

@@ -10,7 +10,7 @@
 import { resolve } from "node:path";
 import { initEngine } from "../engine/index.ts";
 import { readNifti } from "../data/nifti.ts";
-import { writeNifti } from "../data/nifti_write.ts";
+import { writeNifti } from "../data/nifti-write.ts";
 import { preprocessCase } from "../data/preprocess.ts";
 import type { Modality } from "../models/types.ts";
 import { loadTrainedModel } from "../train/checkpoint.ts";

@@ -1,7 +1,7 @@
 // Public API of lib/data (barrel). Each module owner adds its exports here.
 export * from "./types.ts";
 export { readNifti, NIFTI_DTYPES, type NiftiDtype, type NiftiHeaderInfo, type NiftiReadResult } from "./nifti.ts";
-export { writeNifti, encodeNifti, affineToQuatern, type Quatern } from "./nifti_write.ts";
+export { writeNifti, encodeNifti, affineToQuatern, type Quatern } from "./nifti-write.ts";
 export { readDicomSeries, type DicomSeries } from "./dicom.ts";
 export { readPngSlice, readPngStack, encodePngGrey, type PngSlice } from "./png.ts";
 export { readSifaTfRecord, readTfRecords, decodeExample, crc32c, maskedCrc32c, encodeTfRecord, type SifaSlice, type Feature } from "./tfrecord.ts";

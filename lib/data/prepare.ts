@@ -16,7 +16,7 @@ import { DATASETS, DATASET_NAMES, type DatasetName } from "./datasets.ts";
 import { listBtcvCases, listChaosCases, loadBtcvCase, loadChaosCase } from "./abdominal.ts";
 import { listMmwhsCases, listSifaFiles, loadMmwhsCase, loadSifaFile } from "./cardiac.ts";
 import { preprocessCase, type PreprocessOptions } from "./preprocess.ts";
-import { writeNifti } from "./nifti_write.ts";
+import { writeNifti } from "./nifti-write.ts";
 
 /** Options; `size` [0, 0] keeps the full plane (no ROI crop). */
 export interface PrepareOptions extends PreprocessOptions {

@@ -4,15 +4,15 @@
  *
  * Shared work: a single scan of pred and target gathers, for all labels at once, voxel counts,
  * overlaps (for Dice) and bounding boxes; each class then works only inside the bounding box of
- * the union of its two masks (see surface_distance.ts for why this is exact), reusing one EDT
+ * the union of its two masks (see surface-distance.ts for why this is exact), reusing one EDT
  * buffer across classes.
  */
 import { OptionError } from "../util/errors.ts";
 import { computeDice } from "./dice.ts";
 import type { Grid, LabelImage } from "./grid.ts";
 import { toGridPair } from "./grid.ts";
-import { type Box, boxDims, cropMask, surfaceDistancesInBox, unionBox } from "./surface_distance.ts";
-import { type SurfaceMetricOptions, resolveSurfaceMetricOptions, surfaceMetrics } from "./surface_metrics.ts";
+import { type Box, boxDims, cropMask, surfaceDistancesInBox, unionBox } from "./surface-distance.ts";
+import { type SurfaceMetricOptions, resolveSurfaceMetricOptions, surfaceMetrics } from "./surface-metrics.ts";
 
 /** Options of {@link evaluateSegmentation}. */
 export interface EvaluateOptions extends SurfaceMetricOptions {
@@ -141,7 +141,7 @@ export function presentLabels(pred: ArrayLike<number>, target: ArrayLike<number>
  * Definitions: medpy's by default (surface = mask XOR face-connected erosion with outside =
  * background; exact EDT in mm; HD95 from the pooled distance sets; ASSD = mean of the two directed
  * means); MONAI's HD95/ASSD reductions via `percentileMode: 'perDirection'` / `assdMode: 'pooled'`
- * (see surface_metrics.ts). The project's tables use the defaults.
+ * (see surface-metrics.ts). The project's tables use the defaults.
  *
  * @param pred - predicted labels, [n0, n1] or [n0, n1, n2], axis 0 fastest (a `Volume<Uint8Array>`
  *   or `{ data, shape, spacing }`).

@@ -1,7 +1,7 @@
-// Public API of lib/metrics (barrel). Definitions: medpy's by default; see surface_metrics.ts.
+// Public API of lib/metrics (barrel). Definitions: medpy's by default; see surface-metrics.ts.
 export type { LabelImage, LabelData } from "./grid.ts";
-export { distanceTransform } from "./distance_transform.ts";
-export { surfaceDistances, type SurfaceDistances, type SurfaceDistanceOptions } from "./surface_distance.ts";
+export { distanceTransform } from "./distance-transform.ts";
+export { surfaceDistances, type SurfaceDistances, type SurfaceDistanceOptions } from "./surface-distance.ts";
 export {
   surfaceMetrics,
   percentile,
@@ -12,7 +12,7 @@ export {
   PERCENTILE_MODES,
   ASSD_MODES,
   DEFAULT_SURFACE_METRIC_OPTIONS,
-} from "./surface_metrics.ts";
+} from "./surface-metrics.ts";
 export { evaluateSegmentation, type ClassMetrics, type EvaluateOptions } from "./evaluate.ts";
 export { computeDice, DiceAccumulator, DICE_AGGREGATIONS, type DiceAggregation, type DiceAggregate, type DiceCounts } from "./dice.ts";
 export { summarize, summarizeClasses, type MetricSummary, type MetricName, METRIC_NAMES } from "./reduction.ts";

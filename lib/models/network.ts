@@ -11,7 +11,7 @@ import { ShapeCtx, type Ctx } from "./context.ts";
 import { dilated2dForward, DILATED2D_STRIDE } from "./dilated2d.ts";
 import { unet3dForward, UNET3D_STRIDE } from "./unet3d.ts";
 import { countFromSpecs, isPerModality, type ParamSpec } from "./sharing.ts";
-import { Feat, TensorCtx, instanceName } from "./tensor_ctx.ts";
+import { Feat, TensorCtx, instanceName } from "./tensor-ctx.ts";
 import { DEFAULT_NORM_GROUPS, DEFAULT_NORM_MOMENTUM } from "./norm.ts";
 import {
   INIT_SCHEMES,

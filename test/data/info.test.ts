@@ -2,7 +2,7 @@ import { describe, it, expect, afterAll, vi } from "vitest";
 import { join } from "node:path";
 import { writeFileSync } from "node:fs";
 import { main } from "../../lib/cli/main.ts";
-import { writeNifti } from "../../lib/data/nifti_write.ts";
+import { writeNifti } from "../../lib/data/nifti-write.ts";
 import { labelValues } from "../../lib/data/read.ts";
 import { diagonalAffine } from "../../lib/data/geometry.ts";
 import { tmpDir } from "./helpers.ts";

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { readNifti } from "../../lib/data/nifti.ts";
-import { encodeNifti, writeNifti, affineToQuatern } from "../../lib/data/nifti_write.ts";
+import { encodeNifti, writeNifti, affineToQuatern } from "../../lib/data/nifti-write.ts";
 import { DataError } from "../../lib/util/errors.ts";
 import { oursVolumes } from "../fixtures/data/ours_volumes.ts";
 import { makeRawNifti, tmpDir } from "./helpers.ts";

@@ -2,7 +2,7 @@ import { describe, it, expect, afterAll, vi } from "vitest";
 import { mkdirSync, writeFileSync, readFileSync, existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { prepareDataset } from "../../lib/data/prepare.ts";
-import { writeNifti } from "../../lib/data/nifti_write.ts";
+import { writeNifti } from "../../lib/data/nifti-write.ts";
 import { readNifti } from "../../lib/data/nifti.ts";
 import { encodePngGrey } from "../../lib/data/png.ts";
 import { loadChaosCase, loadBtcvCase } from "../../lib/data/abdominal.ts";

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { initEngine, tf, type Tensor } from "../../lib/engine/index.ts";
 import { buildModel, phaseShift } from "../../lib/models/index.ts";
-import { transposedConv3d } from "../../lib/models/tensor_ctx.ts";
+import { transposedConv3d } from "../../lib/models/tensor-ctx.ts";
 import { OptionError, ShapeError } from "../../lib/util/errors.ts";
 
 beforeAll(async () => {

@@ -9,7 +9,7 @@ import { lstatSync, readFileSync, readdirSync, readlinkSync, writeFileSync } fro
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { deflateSync } from "node:zlib";
-import { encodeNifti } from "../../lib/data/nifti_write.ts";
+import { encodeNifti } from "../../lib/data/nifti-write.ts";
 import { diagonalAffine } from "../../lib/data/geometry.ts";
 import type { Affine } from "../../lib/data/types.ts";
 

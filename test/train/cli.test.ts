@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { initEngine } from "../../lib/engine/index.ts";
 import { readNifti } from "../../lib/data/nifti.ts";
-import { writeNifti } from "../../lib/data/nifti_write.ts";
+import { writeNifti } from "../../lib/data/nifti-write.ts";
 import { syntheticCase } from "../../lib/data/synthetic.ts";
 import { run as runTrain, validateTrainFile } from "../../lib/cli/train.ts";
 import { run as runPredict } from "../../lib/cli/predict.ts";

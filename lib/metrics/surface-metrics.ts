@@ -1,6 +1,6 @@
 /**
  * Hausdorff distance, HD95 and average symmetric surface distance from the two directed
- * surface-distance sets (see surface_distance.ts).
+ * surface-distance sets (see surface-distance.ts).
  *
  * Definitions (d_PT = pred→target distances, d_TP = target→pred distances, mm):
  *
@@ -18,7 +18,7 @@
  * surface to reach). medpy raises a RuntimeError in both cases.
  */
 import { oneOf, OptionError } from "../util/errors.ts";
-import type { SurfaceDistances } from "./surface_distance.ts";
+import type { SurfaceDistances } from "./surface-distance.ts";
 
 export type PercentileMode = "pooled" | "perDirection";
 export type AssdMode = "meanOfDirected" | "pooled";

@@ -11,7 +11,7 @@
  *
  * MONAI's `get_mask_edges` / `get_surface_distance` (euclidean) use the same surface and distance
  * definition, so the two directed distance sets are identical; they differ only in how the sets are
- * reduced (see surface_metrics.ts).
+ * reduced (see surface-metrics.ts).
  *
  * Speed: everything is computed inside the bounding box of the union of both masks. The surface of
  * a mask spans the mask's bounding box, so the union box contains every surface voxel of both sets
@@ -21,7 +21,7 @@
  */
 import type { Grid, LabelImage } from "./grid.ts";
 import { toGridPair } from "./grid.ts";
-import { squaredDistanceToFeatures } from "./distance_transform.ts";
+import { squaredDistanceToFeatures } from "./distance-transform.ts";
 
 /** Inclusive voxel bounding box [lo, hi] per axis. */
 export interface Box {
