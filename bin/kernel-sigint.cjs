@@ -5,7 +5,7 @@
 // can break a synchronous loop. For that run Node (20) removes every SIGINT listener, watches SIGINT
 // itself, and afterwards installs its default SIGINT action (exit) again and re-adds the listeners;
 // re-adding the first listener re-installs the signal watcher that calls them. A SIGINT listener
-// added *during* the run (a cell that calls lib/experiment/subprocess.ts's trainInChild before its
+// added *during* the run (a cell that calls lib/notebooks/subprocess.ts's trainInChild before its
 // first await: it forwards SIGINT to the training child) creates the watcher early, the re-adding
 // then sees one and does not install it again, and the process keeps Node's default action while
 // it seems to listen: the next SIGINT (Kernel > Interrupt: Jupyter signals the kernel's process

@@ -34,7 +34,7 @@ let failure;
 const consoleError = console.error;
 // Kernel > Interrupt: tslab reports it as Error("Interrupted asynchronously") (a cell that awaits)
 // or Node's "Script execution interrupted." (a synchronous cell), with a stack into tslab itself;
-// shown as one line (a training child has stopped by then: lib/experiment/subprocess.ts)
+// shown as one line (a training child has stopped by then: lib/notebooks/subprocess.ts)
 const INTERRUPTED = /^(Interrupted asynchronously|Script execution interrupted\.?)$/;
 const INTERRUPT_MESSAGE = "the cell was stopped (Kernel > Interrupt). A training run keeps its last checkpoint; running the notebook again resumes there.";
 console.error = (...args) => {

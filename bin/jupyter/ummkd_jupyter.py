@@ -4,7 +4,7 @@
 `--ContentsManager.pre_save_hook=ummkd_jupyter.strip_source_notebook`. When the UI saves (or
 autosaves) one of the committed source notebooks, `notebooks/<name>.ipynb`, the saved file keeps
 its cells' sources only: outputs, execution counts and UI-added metadata are dropped, and the
-notebook metadata is reset to the generator's (lib/experiment/notebooks-src.ts). The generator
+notebook metadata is reset to the generator's (lib/notebooks/notebook-source.ts). The generator
 writes nbformat's own layout, so a notebook that was only opened and run is saved byte-identical
 to the committed one. Edits of a cell's source are kept (a tweaked parameter is a real change).
 Executed copies (notebooks/executed/) and any other notebook are saved untouched.
@@ -17,7 +17,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 SOURCE = re.compile(r"notebooks/[^/]+\.ipynb")
 METADATA = {
     "kernelspec": {"display_name": "TypeScript", "language": "typescript", "name": "tslab"},
-    # what the tslab kernel reports (lib/experiment/notebooks-src.ts writes the same)
+    # what the tslab kernel reports (lib/notebooks/notebook-source.ts writes the same)
     "language_info": {
         "codemirror_mode": {"mode": "typescript", "name": "javascript", "typescript": True},
         "file_extension": ".ts",

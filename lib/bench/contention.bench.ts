@@ -16,14 +16,14 @@
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { availableParallelism, cpus, loadavg } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { gitState } from "../util/provenance.ts";
 import { lastJsonLine, median, netArgs, r2, type NetConfig, type Run } from "./train-step.bench.ts";
 import { cliNodeArgs } from "../util/node-flags.ts";
+import { REPO_ROOT as ROOT } from "../util/repo-root.ts";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const NET: NetConfig = { network: "dilated2d", width: 0.25, size: 64, batch: 8 };
 const STEPS = Number(process.env.UMMKD_BENCH_CONTENTION_STEPS ?? 10);
 const WARMUP = Number(process.env.UMMKD_BENCH_WARMUP ?? 2);

@@ -14,12 +14,12 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { cliNodeArgs } from "../util/node-flags.ts";
+import { REPO_ROOT as ROOT } from "../util/repo-root.ts";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const NOTEBOOK = "table1_cardiac";
 
 const extraArgs = () => (process.env.UMMKD_BENCH_SWEEP_ARGS ?? "").split(/\s+/).filter(Boolean);

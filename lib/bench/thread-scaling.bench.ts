@@ -13,15 +13,15 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { loadavg } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic.ts";
 import { gitState } from "../util/provenance.ts";
 import { lastJsonLine, median, netArgs, r2, runTorch, type NetConfig } from "./train-step.bench.ts";
 import type { ThreadScalingResult } from "./train-step.ts";
 import { cliNodeArgs } from "../util/node-flags.ts";
+import { REPO_ROOT as ROOT } from "../util/repo-root.ts";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const STEPS = Number(process.env.UMMKD_BENCH_SCALING_STEPS ?? 15);
 const ROUNDS = Math.max(1, Number(process.env.UMMKD_BENCH_ROUNDS ?? 3));
 const CONFIGS: NetConfig[] = [

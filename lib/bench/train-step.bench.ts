@@ -24,13 +24,13 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { loadavg } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic.ts";
 import { gitState } from "../util/provenance.ts";
 import { cliNodeArgs } from "../util/node-flags.ts";
+import { REPO_ROOT as ROOT } from "../util/repo-root.ts";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const PY = "/usr/bin/python3";
 export interface NetConfig {
   network: "dilated2d" | "unet3d";

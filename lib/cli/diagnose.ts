@@ -1,15 +1,15 @@
 /**
  * `ummkd diagnose precise-bn HASH ...` and `ummkd diagnose class-presence HASH ...`: the tools of
- * issue 26's diagnosis (H1, H2) on a stored run (lib/experiment/diagnose.ts). They read the run
+ * issue 26's diagnosis (H1, H2) on a stored run (lib/notebooks/diagnose.ts). They read the run
  * store / cache and the training folder, and write only under --out.
  */
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { REPO_ROOT } from "../data/root.ts";
+import { REPO_ROOT } from "../util/repo-root.ts";
 import { toCsv } from "../experiment/csv.ts";
 import {
   DIAGNOSIS_COLUMNS, diagnoseClassPresence, diagnosePreciseBn, type ClassPresenceDiagnosis, type PreciseBnDiagnosis,
-} from "../experiment/diagnose.ts";
+} from "../notebooks/diagnose.ts";
 import { PRECISE_BN_STATISTICS, type PreciseBnStatistic } from "../train/precise-bn.ts";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic.ts";
 import { OptionError, oneOf } from "../util/errors.ts";

@@ -7,24 +7,24 @@
  * `--dry-run` prints the complete plan of every run with its hash and trains nothing (`--json`: one
  * JSON array of {hash, plan} on the last line).
  * Overrides (--alphas, --norms, --settings, --seeds, --steps) write to a variant folder
- * (<profile>-<what differs>, lib/experiment/params.ts); a folder tracked by git (the committed
+ * (<profile>-<what differs>, lib/plan/params.ts); a folder tracked by git (the committed
  * results) is never replaced without --force, except a notebook's re-derivation from the run store.
  */
 import { readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { numberListFlag, parseFlags, positiveIntFlag, seedListFlag } from "./args.ts";
 import { OptionError, oneOf } from "../util/errors.ts";
-import { REPO_ROOT } from "../data/root.ts";
+import { REPO_ROOT } from "../util/repo-root.ts";
 import { NORM_KINDS, SETTINGS } from "../models/types.ts";
-import { artefact, isNotebookName, NOTEBOOKS } from "../experiment/artefacts/index.ts";
-import { loadConfig } from "../experiment/config.ts";
-import { run as runNotebook, type NotebookParams } from "../experiment/notebook.ts";
-import { runOverrides } from "../experiment/overrides.ts";
+import { artefact, isNotebookName, NOTEBOOKS } from "../notebooks/artefacts/index.ts";
+import { loadConfig } from "../plan/config.ts";
+import { run as runNotebook, type NotebookParams } from "../notebooks/notebook.ts";
+import { runOverrides } from "../plan/overrides.ts";
 import { runExperiment } from "../experiment/runner.ts";
-import { expandPlans, planLabel } from "../experiment/plan.ts";
-import { checkResultsDir, resultsDir, writeNotebookResults } from "../experiment/results.ts";
-import { guardOverwrite, profileDefaults, variantName } from "../experiment/params.ts";
-import { resolveProfileName } from "../experiment/profiles.ts";
+import { expandPlans, planLabel } from "../plan/plan.ts";
+import { checkResultsDir, resultsDir, writeNotebookResults } from "../notebooks/results.ts";
+import { guardOverwrite, profileDefaults, variantName } from "../notebooks/variants.ts";
+import { resolveProfileName } from "../plan/profiles.ts";
 import { summarizeTidy } from "../experiment/summary.ts";
 
 const USAGE = `usage: ummkd experiment (--config FILE | --notebook NAME) [--profile smoke|quick|cpu|paper] [--force]

@@ -19,12 +19,12 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { initEngine } from "../engine/index.ts";
+import { engineFacts, initEngine } from "../engine/index.ts";
 import type { Case, ModalityName } from "../data/types.ts";
 import { readNifti } from "../data/nifti.ts";
 import { preprocessCase } from "../data/preprocess.ts";
 import { syntheticCohort } from "../data/synthetic.ts";
-import { CaseBatchSource, validationSet } from "../experiment/sources.ts";
+import { CaseBatchSource, validationSet } from "../train/batch-source.ts";
 import { checkObject, type ObjectSpec } from "../train/check.ts";
 import { TRAIN_CONFIG_SPEC, resolveTrainConfig, validateTrainConfig } from "../train/config.ts";
 import { train } from "../train/trainer.ts";
@@ -230,7 +230,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!values.fresh) assertResumable(out, config, dataFingerprint);
   if (values.fresh) rmSync(resolve(out, "checkpoint"), { recursive: true, force: true });
   // config.json is (re)written only once the checkpoint (if any) has loaded: a refused resume leaves the run folder as it was.
-  const writeConfig = () => writeJsonAtomic(resolve(out, "config.json"), { config, data: cfgFile.data, source: file, engine, provenance: provenance(config.seed) });
+  const writeConfig = () => writeJsonAtomic(resolve(out, "config.json"), { config, data: cfgFile.data, source: file, engine, provenance: provenance(config.seed, engineFacts()) });
   const label = `${config.model.network}/${config.model.setting}`;
   const r = await train(config, { train: source, ...(validation ? { validation } : {}) }, { runDir: out, progress, label, dataFingerprint, onStart: writeConfig });
   r.model.dispose();

@@ -1,6 +1,6 @@
 /**
  * Which abdominal cases a data root holds — file listing only, no image reader (so that code which
- * only plans runs, e.g. lib/experiment/plan.ts in a notebook kernel, never loads the ESM-only NIfTI
+ * only plans runs, e.g. lib/plan/plan.ts in a notebook kernel, never loads the ESM-only NIfTI
  * reader): BTCV CT and CHAOS MRI case ids, whether a root holds the bundled folders, and the
  * committed split checked against them.
  */

@@ -4,12 +4,12 @@
  * the repository, see its README for the licence terms).
  */
 import { existsSync } from "node:fs";
-import { resolve, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
+import { resolve } from "node:path";
 import { DataError } from "../util/errors.ts";
+import { REPO_ROOT } from "../util/repo-root.ts";
 
-/** The repository root (two levels above this file). */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+/** The repository root: lib/util/repo-root.ts (re-exported here for the public API). */
+export { REPO_ROOT };
 
 /** The default data root next to the repository, whether or not it exists. */
 export const DEFAULT_DATA_ROOT = resolve(REPO_ROOT, "..", "shared", "data", "real");

@@ -12,6 +12,7 @@ import { tf } from "./tf.ts";
 import { installGradients } from "./grads/index.ts";
 import { registerKernelPack } from "./wasm/register.ts";
 import { OptionError, oneOf } from "../util/errors.ts";
+import type { EngineFacts } from "../util/provenance.ts";
 
 export { tf } from "./tf.ts";
 export type { Tensor, Tensor1D, Tensor2D, Tensor3D, Tensor4D, Tensor5D, Variable, Rank, NamedTensorMap, TensorContainer } from "./tf.ts";
@@ -216,4 +217,11 @@ export function threadPolicy(): string | null {
 /** The engine chosen by the last `initEngine()` call (undefined before). */
 export function engineInfo(): EngineInfo | undefined {
   return current;
+}
+
+/** The engine's facts for provenance (lib/util/provenance.ts `provenance(seed, engineFacts())`); null before `initEngine()`. */
+export function engineFacts(): EngineFacts | null {
+  if (!current) return null;
+  const { backend, reason, threads } = current;
+  return { backend, reason, threads, threadPolicy: threadPolicy(), ...("nativeVersion" in current ? { nativeVersion: current.nativeVersion } : {}) };
 }

@@ -1,7 +1,7 @@
 /**
  * Run store and run cache: one JSON record per trained run (its complete plan, per-case metrics,
  * validation curves, sample slices and provenance; no weights), keyed by the plan's hash
- * (lib/experiment/plan.ts `planHash`). Re-running a notebook loads the stored runs instead of
+ * (lib/plan/plan.ts `planHash`). Re-running a notebook loads the stored runs instead of
  * retraining; `force` retrains. Runs shared by notebooks (e.g. Table II's and Table VI's) are
  * trained once.
  *
@@ -14,15 +14,14 @@
  * Lookup reads the store first, then the cache.
  */
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { checkPathSegment } from "../util/paths.ts";
 import { DataError } from "../util/errors.ts";
 import { SEAL_FILE, checkSealed, validateRunRecord } from "./record-check.ts";
-export { CODE_VERSION, stableStringify } from "./plan.ts";
+import { REPO_ROOT as ROOT } from "../util/repo-root.ts";
+export { CODE_VERSION, stableStringify } from "../plan/plan.ts";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 export function cacheDir(): string {
   return process.env.UMMKD_CACHE ?? join(ROOT, ".ummkd-cache", "runs");

@@ -13,8 +13,8 @@ import { preprocessCase } from "../data/preprocess.ts";
 import { ABDOMINAL_STRUCTURES, CARDIAC_STRUCTURES, addArtefacts, syntheticCohort } from "../data/synthetic.ts";
 import { DataError } from "../util/errors.ts";
 import { findDataRoot } from "../data/root.ts";
-import type { ExperimentTask } from "./config.ts";
-import type { DataPlan, RunPlan } from "./plan.ts";
+import type { ExperimentTask } from "../plan/config.ts";
+import type { DataPlan, RunPlan } from "../plan/plan.ts";
 
 export type Split<T> = Record<ModalityName, T>;
 

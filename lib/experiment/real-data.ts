@@ -6,7 +6,7 @@
  */
 import { hasBundledAbdominal, loadBundledAbdominal } from "../data/bundled.ts";
 import type { Case } from "../data/types.ts";
-import type { DataPlan } from "./plan.ts";
+import type { DataPlan } from "../plan/plan.ts";
 
 type Splits = { train: { ct: Case[]; mri: Case[] }; val: { ct: Case[]; mri: Case[] }; test: { ct: Case[]; mri: Case[] } };
 

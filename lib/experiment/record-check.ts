@@ -20,7 +20,7 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { DataError } from "../util/errors.ts";
 import { withLock } from "../util/lock.ts";
-import { planHash, type RunPlan } from "./plan.ts";
+import { planHash, type RunPlan } from "../plan/plan.ts";
 
 /** The seal's file name inside the store folder. */
 export const SEAL_FILE = "SHA256SUMS";

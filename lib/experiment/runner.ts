@@ -1,6 +1,6 @@
 /**
  * The experiment runner: trains and evaluates every plan of a config at a profile (settings x
- * norms x alphas x seeds x cross-validation folds, lib/experiment/plan.ts), one stored run each,
+ * norms x alphas x seeds x cross-validation folds, lib/plan/plan.ts), one stored run each,
  * and collects tidy rows, validation curves (KD loss, q^a/q^b, pooled Dice per structure) and
  * sample slices for the qualitative figures.
  *
@@ -15,8 +15,7 @@
  */
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { initEngine, engineInfo } from "../engine/index.ts";
+import { initEngine, engineFacts, engineInfo } from "../engine/index.ts";
 import { buildModel } from "../models/network.ts";
 import { BestWeights, selectionScore } from "./selection.ts";
 import { acquireLock } from "../util/lock.ts";
@@ -33,12 +32,13 @@ import { findDataRoot } from "../data/root.ts";
 import { provenance, type Provenance } from "../util/provenance.ts";
 import { cachePut, cacheDir, decodeCacheJson, findRun, storeDir } from "./cache.ts";
 import { sealRecords } from "./record-check.ts";
-import type { ExperimentConfig, ExperimentProfile } from "./config.ts";
+import type { ExperimentConfig, ExperimentProfile } from "../plan/config.ts";
 import { loadTaskData, structuresOf, type TaskData } from "./data.ts";
-import { resolveProfileName } from "./profiles.ts";
-import { expandPlans, planLabel, stableStringify, type GridOverrides, type HashedPlan, type RunPlan } from "./plan.ts";
-import { CaseBatchSource, validationSet } from "./sources.ts";
+import { resolveProfileName } from "../plan/profiles.ts";
+import { expandPlans, planLabel, stableStringify, type GridOverrides, type HashedPlan, type RunPlan } from "../plan/plan.ts";
+import { CaseBatchSource, validationSet } from "../train/batch-source.ts";
 import type { TidyRow } from "./tidy.ts";
+import { REPO_ROOT as ROOT } from "../util/repo-root.ts";
 
 /** A run's coordinates in its experiment's grid (a view of its plan, for tables and figures). */
 export interface RunSpec {
@@ -77,7 +77,7 @@ export interface SampleSlice {
 }
 
 export interface RunRecord {
-  /** The plan's hash (lib/experiment/plan.ts planHash): the record's file name in the store/cache. */
+  /** The plan's hash (lib/plan/plan.ts planHash): the record's file name in the store/cache. */
   key: string;
   /** The complete plan the run was trained and evaluated with. */
   plan: RunPlan;
@@ -116,7 +116,6 @@ export interface RunOptions {
   progressSuffix?: (p: TrainProgress) => string;
 }
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 function middleForegroundSlice(c: Case): number {
   const r = c.label ? foregroundZRange(c.label) : null;
@@ -220,7 +219,7 @@ export async function executeRun(plan: RunPlan, data: TaskData, options: RunOpti
       steps: res.steps, wallS: res.wallS, ...(res.resumedFrom > 0 ? { resumedFrom: res.resumedFrom } : {}),
       evalS: (Date.now() - t0) / 1000, lastLoss: res.lastLosses?.total ?? null, selectedStep, selectedValDice,
     },
-    provenance: provenance(plan.train.seed),
+    provenance: provenance(plan.train.seed, engineFacts()),
   };
 }
 

@@ -8,7 +8,7 @@
  * - value: NaN where undefined (structure absent from prediction and label), Infinity where one
  *   side is empty (distances); summaries skip non-finite values and report how many were valid.
  *
- * Files live in `results/<notebook>/<profile>/tidy.csv` (see lib/experiment/results.ts).
+ * Files live in `results/<notebook>/<profile>/tidy.csv` (see lib/notebooks/results.ts).
  */
 import { writeFileAtomic } from "../util/atomic.ts";
 import { DataError } from "../util/errors.ts";

@@ -12,7 +12,7 @@ import { spawn } from "node:child_process";
 import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
-import { REPO_ROOT } from "../data/root.ts";
+import { REPO_ROOT } from "../util/repo-root.ts";
 import { trainDir } from "../experiment/runner.ts";
 import { OptionError } from "../util/errors.ts";
 import { pendingEntries, readManifest, taskLogPath, useSweepDirs, type SweepEntry } from "./manifest.ts";

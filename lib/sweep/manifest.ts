@@ -4,7 +4,7 @@
  *
  * The sweep folder (`$UMMKD_SWEEP_DIR` or `<repo>/.ummkd-cache/sweeps`, then `<id>/`; on a cluster
  * it must be on the shared filesystem, as must the run store, cache and training folders) holds:
- * - `manifest.json`: the complete plan of every run with its hash (lib/experiment/plan.ts, the same
+ * - `manifest.json`: the complete plan of every run with its hash (lib/plan/plan.ts, the same
  *   plans and hashes the notebooks use), the config each came from, and the run store, cache and
  *   training folders resolved when the sweep was created (tasks on any node write there);
  * - `logs/task-<index>.log`: each task's output (appended across retries);
@@ -15,11 +15,11 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { REPO_ROOT } from "../data/root.ts";
+import { REPO_ROOT } from "../util/repo-root.ts";
 import { cacheDir, findRun, storeDir } from "../experiment/cache.ts";
-import { artefact } from "../experiment/artefacts/index.ts";
-import { loadConfig, type ExperimentConfig, type ExperimentProfile } from "../experiment/config.ts";
-import { expandPlans, planLabel, type GridOverrides, type RunPlan } from "../experiment/plan.ts";
+import { artefact } from "../notebooks/artefacts/index.ts";
+import { loadConfig, type ExperimentConfig, type ExperimentProfile } from "../plan/config.ts";
+import { expandPlans, planLabel, type GridOverrides, type RunPlan } from "../plan/plan.ts";
 import { trainDir } from "../experiment/runner.ts";
 import { writeJsonAtomic } from "../util/atomic.ts";
 import { DataError, OptionError } from "../util/errors.ts";

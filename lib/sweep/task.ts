@@ -11,8 +11,8 @@
  */
 import { join } from "node:path";
 import { findCheckpoint } from "../train/checkpoint.ts";
-import { loadConfig } from "../experiment/config.ts";
-import { planHash } from "../experiment/plan.ts";
+import { loadConfig } from "../plan/config.ts";
+import { planHash } from "../plan/plan.ts";
 import { runPlans, trainDir } from "../experiment/runner.ts";
 import { readFileSync } from "node:fs";
 import { OptionError, UmmkdError, userErrorMessage } from "../util/errors.ts";

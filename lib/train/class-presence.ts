@@ -69,7 +69,7 @@ function presence(y: Uint8Array, n: number, K: number): { perPatch: Uint32Array[
 
 /**
  * Draw `steps` pairs of batches from `source` and count absent classes.
- * @param source a fresh training source (lib/experiment/sources.ts CaseBatchSource built as the
+ * @param source a fresh training source (lib/train/batch-source.ts CaseBatchSource built as the
  *   runner builds it: same seed, sampling options and counters from 0 give the training batches)
  * @returns fractions in [0, 1] (see {@link ClassPresenceResult})
  * @throws OptionError if steps, batchSize or numClasses is not a positive integer

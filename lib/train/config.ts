@@ -63,7 +63,7 @@ export type TrainProfile = Partial<Omit<TrainConfig, "model" | "seed">> & { widt
  * The trainer's presets, as data. `paper` and `released-code` are the published settings; `smoke`
  * and `quick` are tiny presets for `ummkd train` and the trainer's tests. The experiment profiles
  * behind the notebooks and committed results (smoke/quick/cpu/paper) are defined once, in
- * lib/experiment/profiles.ts, and resolved into complete plans by lib/experiment/plan.ts.
+ * lib/plan/profiles.ts, and resolved into complete plans by lib/plan/plan.ts.
  */
 export const TRAIN_PROFILES: Record<TrainProfileName, Record<NetworkName, TrainProfile>> = {
   paper: {

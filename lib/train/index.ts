@@ -31,6 +31,7 @@ export {
 } from "./checkpoint.ts";
 export { checkResumeCompatible, assertResumable, changedFields, runLockPath, RESUMABLE_CHANGES } from "./resume.ts";
 export { createProgress, detectProgressMode, formatProgress, type ProgressMode, type ProgressReporter, type ProgressOptions } from "./progress.ts";
+export { CaseBatchSource, validationSet, classSlices, type SampleMode, type SamplingOptions } from "./batch-source.ts";
 export { predictVolume2D5, predictVolume3D, padTo, type Predict2D5Options, type Predict3DOptions } from "./predict.ts";
 export {
   recomputeNormStatistics,

@@ -164,7 +164,7 @@ export function setNormStatistics(model: SegmentationNetwork, layers: readonly N
  * Re-estimate the batch-norm moving statistics of `model` from training batches (precise BN).
  *
  * @param model a network with `norm: "batch"`; its moving statistics are replaced in place
- * @param source the training source (lib/experiment/sources.ts CaseBatchSource for a stored run);
+ * @param source the training source (lib/train/batch-source.ts CaseBatchSource for a stored run);
  *   `ceil(patches / batchSize)` batches are drawn per modality run, advancing its counters
  * @param options see {@link PreciseBnOptions}
  * @returns per layer instance the pooled and batch-average statistics and the previous moving ones

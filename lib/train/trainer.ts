@@ -13,7 +13,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, statSync, truncateSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { Optimizer, Scalar } from "@tensorflow/tfjs-core";
-import { engineInfo, fusedAdam, tf, type Tensor } from "../engine/index.ts";
+import { engineFacts, engineInfo, fusedAdam, tf, type Tensor } from "../engine/index.ts";
 import type { Modality, SegmentationNetwork } from "../models/types.ts";
 import { DataError, NonFiniteLossError, ShapeError, oneOf } from "../util/errors.ts";
 import { cleanStaleTemps } from "../util/atomic.ts";
@@ -219,7 +219,7 @@ export async function train(config: TrainConfig, sources: TrainSources, opts: Tr
         config,
         sourceState: sources.train.state(),
         logBytes: log.bytes(),
-        provenance: provenance(config.seed),
+        provenance: provenance(config.seed, engineFacts()),
         ...(opts.dataFingerprint ? { data: opts.dataFingerprint } : {}),
       });
     };

@@ -7,7 +7,7 @@
  * - is this very process but the lock is not among those it holds (left by an earlier, failed
  *   call, e.g. a notebook cell), so a process never waits on itself;
  * - is a tslab notebook kernel that did not mark the lock as its own training (`kernelTraining`):
- *   kernels train in a child process (lib/experiment/subprocess.ts), so such a lock is left over
+ *   kernels train in a child process (lib/notebooks/subprocess.ts), so such a lock is left over
  *   from a stopped cell and the kernel is idle (issue 25: a second kernel waited 12 minutes on one).
  * A waiter polls until the lock is free or its timeout passes (LockTimeoutError naming the lock
  * file and the holder); within one process, concurrent callers of the same lock take turns.
@@ -42,7 +42,7 @@ export interface LockInfo {
 const held: Map<string, string> = ((globalThis as Record<symbol, unknown>)[Symbol.for("ummkd.heldLocks")] ??= new Map<string, string>()) as Map<string, string>;
 
 /**
- * A training child of a notebook kernel (UMMKD_CHILD_OF_KERNEL=1, lib/experiment/subprocess.ts)
+ * A training child of a notebook kernel (UMMKD_CHILD_OF_KERNEL=1, lib/notebooks/subprocess.ts)
  * removes the locks it holds when it is interrupted (SIGINT: Kernel > Interrupt) or terminated,
  * then exits (130 / 143), so that no lock is left even when the kernel that would clean up is gone.
  */

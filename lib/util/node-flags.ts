@@ -1,5 +1,5 @@
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { REPO_ROOT } from "./repo-root.ts";
 
 /**
  * V8 flags for the node processes ummkd starts to train or benchmark (sweep tasks, a notebook's
@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
  */
 export const NODE_FLAGS: readonly string[] = ["--max-semi-space-size=64"];
 
-const CLI = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "ummkd.js");
+const CLI = join(REPO_ROOT, "bin", "ummkd.js");
 
 /**
  * The node arguments that run the ummkd CLI with `args` in a child process: NODE_FLAGS, then

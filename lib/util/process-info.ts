@@ -1,7 +1,7 @@
 /**
  * What a process id stands for, for lock files (lib/util/lock.ts): its start time (so a pid reused
  * by an unrelated process is told apart from the holder that wrote it) and whether it is a tslab
- * notebook kernel (which trains in a child process, not itself; lib/experiment/subprocess.ts).
+ * notebook kernel (which trains in a child process, not itself; lib/notebooks/subprocess.ts).
  * Linux reads /proc; elsewhere both are unknown (undefined) and callers fall back to "pid alive".
  */
 import { readFileSync } from "node:fs";

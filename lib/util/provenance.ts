@@ -5,11 +5,23 @@
 import { execFileSync } from "node:child_process";
 import { cpus, totalmem, platform, arch, release } from "node:os";
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { dirname, join } from "node:path";
-import { engineInfo, threadPolicy } from "../engine/index.ts";
+import { join } from "node:path";
+import { REPO_ROOT as ROOT } from "./repo-root.ts";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/**
+ * What the running engine says about itself (lib/engine `engineFacts()`). Passed in by the caller,
+ * so that lib/util stays below lib/engine (it imports nothing above it).
+ */
+export interface EngineFacts {
+  backend: string;
+  reason: string;
+  threads: number;
+  /** How the thread count was chosen (lib/engine `threadPolicy()`). */
+  threadPolicy: string | null;
+  /** Version of the native engine, when it is the backend. */
+  nativeVersion?: string;
+}
 
 export interface Provenance {
   seed: number | null;
@@ -57,8 +69,11 @@ export function gitState(): { commit: string | null; dirty: boolean | null } {
  */
 const LOADED_GIT = gitState();
 
-export function provenance(seed: number | null = null): Provenance {
-  const e = engineInfo();
+/**
+ * @param seed the run's seed (null: none)
+ * @param e the engine's facts (`engineFacts()` of lib/engine); null before an engine is chosen
+ */
+export function provenance(seed: number | null = null, e: EngineFacts | null = null): Provenance {
   const c = cpus();
   let ummkd = "unknown";
   try {
@@ -71,13 +86,13 @@ export function provenance(seed: number | null = null): Provenance {
     backend: e?.backend ?? null,
     backendReason: e?.reason ?? null,
     threads: e?.threads ?? null,
-    threadPolicy: threadPolicy(),
+    threadPolicy: e?.threadPolicy ?? null,
     versions: {
       ummkd,
       node: process.versions.node,
       "@tensorflow/tfjs-core": pkgVersion("@tensorflow/tfjs-core"),
       "@tensorflow/tfjs-backend-wasm": pkgVersion("@tensorflow/tfjs-backend-wasm"),
-      ...(e && "nativeVersion" in e ? { native: String((e as unknown as { nativeVersion: string }).nativeVersion) } : {}),
+      ...(e && "nativeVersion" in e ? { native: String(e.nativeVersion) } : {}),
     },
     hardware: {
       cpu: c[0]?.model ?? "unknown",

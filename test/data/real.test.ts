@@ -5,7 +5,8 @@
 import { describe, it, expect, afterAll } from "vitest";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { findDataRoot, REPO_ROOT } from "../../lib/data/root.ts";
+import { findDataRoot } from "../../lib/data/root.ts";
+import { REPO_ROOT } from "../../lib/util/repo-root.ts";
 import { readNifti } from "../../lib/data/nifti.ts";
 import { readPngStack } from "../../lib/data/png.ts";
 import { readSifaTfRecord } from "../../lib/data/tfrecord.ts";

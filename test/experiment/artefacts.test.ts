@@ -6,12 +6,12 @@
 import { describe, expect, it } from "vitest";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT } from "../../lib/data/root.ts";
-import { ARTEFACTS, artefact, NOTEBOOKS, type ArtefactRuns } from "../../lib/experiment/artefacts/index.ts";
-import { loadConfig, type ExperimentConfig } from "../../lib/experiment/config.ts";
-import { renderTable } from "../../lib/experiment/notebook.ts";
-import { tableFileNames } from "../../lib/experiment/results.ts";
-import { paperTable, type PaperRow } from "../../lib/experiment/paper.ts";
+import { REPO_ROOT } from "../../lib/util/repo-root.ts";
+import { ARTEFACTS, artefact, NOTEBOOKS, type ArtefactRuns } from "../../lib/notebooks/artefacts/index.ts";
+import { loadConfig, type ExperimentConfig } from "../../lib/plan/config.ts";
+import { renderTable } from "../../lib/notebooks/notebook.ts";
+import { tableFileNames } from "../../lib/notebooks/results.ts";
+import { paperTable, type PaperRow } from "../../lib/notebooks/paper.ts";
 import type { RunRecord, ValRecord } from "../../lib/experiment/runner.ts";
 import { readTidy, type TidyRow } from "../../lib/experiment/tidy.ts";
 import { OptionError } from "../../lib/util/errors.ts";
@@ -208,7 +208,7 @@ describe.each(["table1_cardiac", "table2_abdominal", "table3_4_pvalues", "table5
     });
     const paper = Object.fromEntries(a.paper.map((p) => [p, paperTable(p)]));
     const out = a.derive({ runs, paper, ...(params.norm ? { norm: params.norm } : {}) });
-    // files named by content (lib/experiment/results.ts tableFileNames); folders of the previous cpu
+    // files named by content (lib/notebooks/results.ts tableFileNames); folders of the previous cpu
     // profile still have table<k>.csv. The learning curves come from the runs' validation records,
     // which tidy.csv does not hold.
     const names = tableFileNames(name, out.tables);

@@ -6,8 +6,8 @@ import { createHash } from "node:crypto";
 import { cacheGet, cachePut, cacheClear, stableStringify } from "../../lib/experiment/cache.ts";
 import { TIDY_COLUMNS, readTidy, writeTidy, type TidyRow } from "../../lib/experiment/tidy.ts";
 import { parseCsv, toCsv } from "../../lib/experiment/csv.ts";
-import { expandPlans } from "../../lib/experiment/plan.ts";
-import { validateConfig } from "../../lib/experiment/config.ts";
+import { expandPlans } from "../../lib/plan/plan.ts";
+import { validateConfig } from "../../lib/plan/config.ts";
 
 const runKey = (v: unknown) => createHash("sha256").update(stableStringify(v)).digest("hex").slice(0, 16);
 

@@ -1,11 +1,11 @@
 /**
- * The per-case heatmap of Tables I/II (lib/experiment/interactive.ts caseMatrix / caseHeatmapSpec):
+ * The per-case heatmap of Tables I/II (lib/notebooks/interactive.ts caseMatrix / caseHeatmapSpec):
  * seeds averaged per case and setting, CT rows before MRI, hardest case first within a modality,
  * and one labelled cell per case and setting (hand-computed values).
  */
 import { describe, it, expect } from "vitest";
-import { caseHeatmapSpec, caseMatrix } from "../../lib/experiment/interactive.ts";
-import type { CasePoint } from "../../lib/experiment/plotly.ts";
+import { caseHeatmapSpec, caseMatrix } from "../../lib/notebooks/interactive.ts";
+import type { CasePoint } from "../../lib/notebooks/plotly.ts";
 
 const P = (series: string, c: string, group: string, value: number): CasePoint => ({ series, case: c, group, value });
 

@@ -1,10 +1,10 @@
 /**
- * table.csv (lib/experiment/citable.ts, issue 25): numbers, not "mean ± sd" text; n_cases and
+ * table.csv (lib/notebooks/citable.ts, issue 25): numbers, not "mean ± sd" text; n_cases and
  * n_models counted per row (a model = one fold x seed); mean and sd as summary.csv; a hierarchical
  * bootstrap interval around the mean; per-case means over structures keep their fold.
  */
 import { describe, it, expect } from "vitest";
-import { citableCsv, citableRows, CITABLE_COLUMNS } from "../../lib/experiment/citable.ts";
+import { citableCsv, citableRows, CITABLE_COLUMNS } from "../../lib/notebooks/citable.ts";
 import type { TidyRow } from "../../lib/experiment/tidy.ts";
 
 function row(o: Partial<TidyRow> & Pick<TidyRow, "case" | "structure" | "value">): TidyRow {
@@ -22,7 +22,7 @@ const rows: TidyRow[] = [
   row({ case: "b", structure: "liver", metric: "assd", value: 2 }),
 ];
 
-describe("table.csv rows (lib/experiment/citable.ts)", () => {
+describe("table.csv rows (lib/notebooks/citable.ts)", () => {
   const out = citableRows(rows, [
     { spec: { setting: "ours", norm: "batch", alpha: 0.5, seed: 0, fold: 0 } as never, provenance: { git: { commit: "c0" } } as never },
     { spec: { setting: "ours", norm: "batch", alpha: 0.5, seed: 0, fold: 1 } as never, provenance: { git: { commit: "c1" } } as never },

@@ -1,23 +1,23 @@
 /**
- * README's generated answer to "does Ours beat Joint here" (lib/experiment/claim.ts) on hand-made
+ * README's generated answer to "does Ours beat Joint here" (lib/notebooks/claim.ts) on hand-made
  * comparisons, independent of the committed run records (readme-generated.test.ts checks README
  * against them): the verdict's direction (Ours ahead vs Joint ahead), that "significant" is read
  * off the Holm-adjusted test over trained models, the numbers it prints and the per-fold line.
  * The run store is mocked empty and compareModels returns the hand-made comparisons, cardiac first.
  */
 import { describe, expect, it, vi } from "vitest";
-import type { ModelComparison } from "../../lib/experiment/comparisons.ts";
+import type { ModelComparison } from "../../lib/notebooks/comparisons.ts";
 
 const given = vi.hoisted(() => ({ calls: [] as unknown[][] }));
 
 vi.mock("../../lib/experiment/cache.ts", async (orig) => ({ ...((await orig()) as object), findRun: () => undefined }));
-vi.mock("../../lib/experiment/comparisons.ts", async (orig) => {
+vi.mock("../../lib/notebooks/comparisons.ts", async (orig) => {
   const real = (await orig()) as Record<string, unknown>;
   let k = 0;
   return { ...real, compareModels: () => given.calls[k++ % given.calls.length] ?? [] };
 });
 
-const { claimMarkdown } = await import("../../lib/experiment/claim.ts");
+const { claimMarkdown } = await import("../../lib/notebooks/claim.ts");
 
 function joint(o: Partial<ModelComparison>): ModelComparison {
   return {

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { readTidy, TIDY_COLUMNS } from "../../lib/experiment/tidy.ts";
 import { summarizeTidy } from "../../lib/experiment/summary.ts";
 import { readCsv, num } from "../../lib/experiment/csv.ts";
-import { NOTEBOOKS } from "../../lib/experiment/notebook.ts";
+import { NOTEBOOKS } from "../../lib/notebooks/notebook.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ARTEFACTS } from "../../lib/experiment/artefacts/index.ts";
-import { compareModels, comparisonNotes, modelUnits, type ModelComparison } from "../../lib/experiment/comparisons.ts";
+import { ARTEFACTS } from "../../lib/notebooks/artefacts/index.ts";
+import { compareModels, comparisonNotes, modelUnits, type ModelComparison } from "../../lib/notebooks/comparisons.ts";
 import type { TidyRow } from "../../lib/experiment/tidy.ts";
 import { pairedTTest } from "../../lib/stats/index.ts";
 

@@ -3,8 +3,8 @@ import { mkdtempSync, writeFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadConfig, validateConfig } from "../../lib/experiment/config.ts";
-import { resolveProfile, resolveProfileName } from "../../lib/experiment/profiles.ts";
+import { loadConfig, validateConfig } from "../../lib/plan/config.ts";
+import { resolveProfile, resolveProfileName } from "../../lib/plan/profiles.ts";
 import { DataError, OptionError } from "../../lib/util/errors.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");

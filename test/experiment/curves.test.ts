@@ -6,7 +6,7 @@
 import { describe, it, expect } from "vitest";
 import * as vl from "vega-lite";
 import * as vega from "vega";
-import { learningCurveRows, learningCurveSpec } from "../../lib/experiment/curves.ts";
+import { learningCurveRows, learningCurveSpec } from "../../lib/notebooks/curves.ts";
 
 type Run = Parameters<typeof learningCurveRows>[0][number];
 const run = (setting: string, fold: number, dice: number[][]): Run =>

@@ -10,13 +10,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../../lib/cli/diagnose.ts";
-import { REPO_ROOT } from "../../lib/data/root.ts";
-import { loadConfig } from "../../lib/experiment/config.ts";
+import { REPO_ROOT } from "../../lib/util/repo-root.ts";
+import { loadConfig } from "../../lib/plan/config.ts";
 import { loadTaskData, structuresOf } from "../../lib/experiment/data.ts";
-import { DIAGNOSIS_COLUMNS, loadBestModel, loadStoredRun } from "../../lib/experiment/diagnose.ts";
-import { expandPlans, planHash, type RunPlan } from "../../lib/experiment/plan.ts";
+import { DIAGNOSIS_COLUMNS, loadBestModel, loadStoredRun } from "../../lib/notebooks/diagnose.ts";
+import { expandPlans, planHash, type RunPlan } from "../../lib/plan/plan.ts";
 import { runPlans } from "../../lib/experiment/runner.ts";
-import { CaseBatchSource } from "../../lib/experiment/sources.ts";
+import { CaseBatchSource } from "../../lib/train/batch-source.ts";
 import { DataError, OptionError } from "../../lib/util/errors.ts";
 
 const ENV = ["UMMKD_CACHE", "UMMKD_TRAIN_DIR", "UMMKD_RUN_STORE"] as const;

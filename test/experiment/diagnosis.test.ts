@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { diagnosisJointVsOurs, type PreciseBnRecord } from "../../lib/experiment/artefacts/diagnosis_joint_vs_ours.ts";
-import type { ArtefactRuns } from "../../lib/experiment/artefacts/types.ts";
+import { diagnosisJointVsOurs, type PreciseBnRecord } from "../../lib/notebooks/artefacts/diagnosis_joint_vs_ours.ts";
+import type { ArtefactRuns } from "../../lib/notebooks/artefacts/types.ts";
 import type { TidyRow } from "../../lib/experiment/tidy.ts";
 
 /** One trained model's record: per case one structure's Dice (the case mean is that value). */

@@ -1,8 +1,8 @@
 // The code that turns predictions into result rows (lib/experiment/runner.ts evaluateCases), on two
 // hand-made cases with a stub predictor: every expected value below is worked out by hand.
 import { describe, it, expect } from "vitest";
-import { validateConfig } from "../../lib/experiment/config.ts";
-import { resolvePlan } from "../../lib/experiment/plan.ts";
+import { validateConfig } from "../../lib/plan/config.ts";
+import { resolvePlan } from "../../lib/plan/plan.ts";
 import { evaluateCases } from "../../lib/experiment/runner.ts";
 import type { Case, LabelVolume } from "../../lib/data/types.ts";
 

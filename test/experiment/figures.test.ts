@@ -1,6 +1,6 @@
 import { describe, it, expect } from "vitest";
 import { inflateSync } from "node:zlib";
-import { alphaBoxplotSpec, greyPng, qualitativeSvg, renderVegaLite } from "../../lib/experiment/figures.ts";
+import { alphaBoxplotSpec, greyPng, qualitativeSvg, renderVegaLite } from "../../lib/notebooks/figures.ts";
 import type { SampleSlice } from "../../lib/experiment/runner.ts";
 
 describe("figures", () => {

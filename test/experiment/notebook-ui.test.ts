@@ -8,15 +8,15 @@ import { describe, it, expect } from "vitest";
 import { mkdirSync, mkdtempSync, writeFileSync, existsSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { childArgs, inNotebookKernel, isTslabKernelArgv, removeLocksOf } from "../../lib/experiment/subprocess.ts";
-import { labelPipelineCheck, progressView } from "../../lib/experiment/notebook.ts";
+import { childArgs, inNotebookKernel, isTslabKernelArgv, removeLocksOf } from "../../lib/notebooks/subprocess.ts";
+import { labelPipelineCheck, progressView } from "../../lib/notebooks/notebook.ts";
 import { runsProgress } from "../../lib/experiment/runner.ts";
-import { comparisonTable } from "../../lib/experiment/params.ts";
+import { comparisonTable } from "../../lib/notebooks/variants.ts";
 import type { SummaryRow } from "../../lib/experiment/summary.ts";
-import type { HashedPlan } from "../../lib/experiment/plan.ts";
+import type { HashedPlan } from "../../lib/plan/plan.ts";
 import type { TrainProgress } from "../../lib/train/types.ts";
 
-describe("training in a child of the kernel (lib/experiment/subprocess.ts)", () => {
+describe("training in a child of the kernel (lib/notebooks/subprocess.ts)", () => {
   it("recognises the project's kernel launcher (bin/tslab-kernel.cjs), which the old check missed", () => {
     expect(isTslabKernelArgv(["/usr/bin/node", "/work/main/bin/tslab-kernel.cjs", "kernel", "--config-path", "/r/k.json"])).toBe(true);
     expect(inNotebookKernel()).toBe(false); // vitest is no kernel
@@ -98,7 +98,7 @@ describe("smoke/quick results are labelled a pipeline check", () => {
 
 describe("a smoke/quick figure image says it is a pipeline check", () => {
   it("prefixes a string or object Vega-Lite title and leaves finished SVGs alone", async () => {
-    const { pipelineCheckFigure } = await import("../../lib/experiment/notebook.ts");
+    const { pipelineCheckFigure } = await import("../../lib/notebooks/notebook.ts");
     const tag = "[pipeline check, numbers meaningless] ";
     expect((pipelineCheckFigure({ name: "a", title: "A", vegaLite: { title: "Dice" } }) as unknown as { vegaLite: { title: unknown } }).vegaLite.title).toBe(tag + "Dice");
     expect((pipelineCheckFigure({ name: "b", title: "B", vegaLite: { title: { text: "Curves", subtitle: "s" } } }) as unknown as { vegaLite: { title: unknown } }).vegaLite.title).toEqual({ text: tag + "Curves", subtitle: "s" });

@@ -3,9 +3,10 @@ import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { checkParams, comparisonTable, committedResults, guardOverwrite, ParamError, variantName } from "../../lib/experiment/params.ts";
+import { checkParams, ParamError } from "../../lib/plan/params.ts";
+import { comparisonTable, committedResults, guardOverwrite, variantName } from "../../lib/notebooks/variants.ts";
 import { run as cli } from "../../lib/cli/experiment.ts";
-import { derivedFromStore } from "../../lib/experiment/results.ts";
+import { derivedFromStore } from "../../lib/notebooks/results.ts";
 import { DataError } from "../../lib/util/errors.ts";
 import type { SummaryRow } from "../../lib/experiment/summary.ts";
 

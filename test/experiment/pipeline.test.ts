@@ -13,12 +13,12 @@
  * selection, rederive.test.ts the re-derivation of every committed file from the run records.
  */
 import { describe, it, expect } from "vitest";
-import { validateConfig } from "../../lib/experiment/config.ts";
-import { resolvePlan } from "../../lib/experiment/plan.ts";
+import { validateConfig } from "../../lib/plan/config.ts";
+import { resolvePlan } from "../../lib/plan/plan.ts";
 import { evaluateCases, specOf } from "../../lib/experiment/runner.ts";
 import { pValues, sideBySideRows, summarizeTidy } from "../../lib/experiment/summary.ts";
-import { compareSettings, orderingNotes } from "../../lib/experiment/artefacts/common.ts";
-import { learningCurveRows } from "../../lib/experiment/curves.ts";
+import { compareSettings, orderingNotes } from "../../lib/notebooks/artefacts/common.ts";
+import { learningCurveRows } from "../../lib/notebooks/curves.ts";
 import type { TidyRow } from "../../lib/experiment/tidy.ts";
 import type { Case, LabelVolume } from "../../lib/data/types.ts";
 

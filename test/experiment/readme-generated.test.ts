@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { generatedBlocks, replaceBlocks, seedSd } from "../../lib/experiment/claim.ts";
-import { deviationRows } from "../../lib/experiment/deviations.ts";
-import { loadConfig } from "../../lib/experiment/config.ts";
-import { expandPlans } from "../../lib/experiment/plan.ts";
+import { generatedBlocks, replaceBlocks } from "../../lib/notebooks/claim.ts";
+import { seedSd } from "../../lib/notebooks/comparisons.ts";
+import { deviationRows } from "../../lib/notebooks/deviations.ts";
+import { loadConfig } from "../../lib/plan/config.ts";
+import { expandPlans } from "../../lib/plan/plan.ts";
 
 const ROOT = join(import.meta.dirname, "../..");
 

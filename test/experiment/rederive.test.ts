@@ -19,13 +19,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as aq from "arquero";
-import { artefact, NOTEBOOKS } from "../../lib/experiment/artefacts/index.ts";
-import { dataNote, tidyRowsOf } from "../../lib/experiment/artefacts/common.ts";
+import { artefact, NOTEBOOKS } from "../../lib/notebooks/artefacts/index.ts";
+import { dataNote, tidyRowsOf } from "../../lib/notebooks/artefacts/common.ts";
 import { decodeCacheJson } from "../../lib/experiment/cache.ts";
-import { paperTable, type PaperRow, type PaperTable } from "../../lib/experiment/paper.ts";
-import { tableFileNames } from "../../lib/experiment/results.ts";
+import { paperTable, type PaperRow, type PaperTable } from "../../lib/notebooks/paper.ts";
+import { tableFileNames } from "../../lib/notebooks/results.ts";
 import { readTidy } from "../../lib/experiment/tidy.ts";
-import type { ExperimentConfig } from "../../lib/experiment/config.ts";
+import type { ExperimentConfig } from "../../lib/plan/config.ts";
 import type { RunRecord } from "../../lib/experiment/runner.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");

@@ -1,8 +1,8 @@
 import { describe, it, expect } from "vitest";
-import { runsBackend, tableFileNames } from "../../lib/experiment/results.ts";
-import { svgToPng } from "../../lib/experiment/figures.ts";
-import { figureBundle } from "../../lib/experiment/display.ts";
-import { caseBoxPlot, learningCurvePlot, plotlyHtml, PLOTLY_MIME } from "../../lib/experiment/plotly.ts";
+import { runsBackend, tableFileNames } from "../../lib/notebooks/results.ts";
+import { svgToPng } from "../../lib/notebooks/figures.ts";
+import { figureBundle } from "../../lib/notebooks/display.ts";
+import { caseBoxPlot, learningCurvePlot, plotlyHtml, PLOTLY_MIME } from "../../lib/notebooks/plotly.ts";
 
 describe("result files named by content", () => {
   it("Tables I/II: dice, assd, hd, hd95 in the drivers' order", () => {

@@ -87,8 +87,8 @@ vi.mock("../../lib/train/predict.ts", async (orig) => {
   return { ...real, predictVolume2D5: predict, predictVolume3D: predict };
 });
 
-const { validateConfig } = await import("../../lib/experiment/config.ts");
-const { resolvePlan } = await import("../../lib/experiment/plan.ts");
+const { validateConfig } = await import("../../lib/plan/config.ts");
+const { resolvePlan } = await import("../../lib/plan/plan.ts");
 const { executeRun } = await import("../../lib/experiment/runner.ts");
 const { BestWeights, selectionScore } = await import("../../lib/experiment/selection.ts");
 const { syntheticCohort } = await import("../../lib/data/synthetic.ts");

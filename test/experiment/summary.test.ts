@@ -67,7 +67,7 @@ describe("p-values (Tables III/IV)", () => {
   });
 });
 
-import { compareSettings } from "../../lib/experiment/notebook.ts";
+import { compareSettings } from "../../lib/notebooks/notebook.ts";
 
 describe("automatic reading against the paper", () => {
   const o = (setting: string, mean: number) => ({ setting, norm: "batch", alpha: 0, condition: "clean", modality: "overall", structure: "mean", metric: "dice", mean, std: 1, n: 3 });

@@ -1,13 +1,13 @@
-// The paper transcription (lib/experiment/paper-transcribe.ts -> results/paper/*.csv) against cells
+// The paper transcription (lib/notebooks/paper-transcribe.ts -> results/paper/*.csv) against cells
 // read by hand from the paper (Dou et al. 2020, Tables I-VI; /work/shared/paper text, checked
 // against the printed column headers: CT LVM LAC LVC AA Mean | MRI LVM LAC LVC AA Mean | Overall,
 // abdominal: liver spleen R-kdy L-kdy).
 import { describe, expect, it } from "vitest";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { paperTable, type PaperTable } from "../../lib/experiment/paper.ts";
-import { transcribePaper } from "../../lib/experiment/paper-transcribe.ts";
-import { REPO_ROOT } from "../../lib/data/root.ts";
+import { paperTable, type PaperTable } from "../../lib/notebooks/paper.ts";
+import { transcribePaper } from "../../lib/notebooks/paper-transcribe.ts";
+import { REPO_ROOT } from "../../lib/util/repo-root.ts";
 
 type Cell = [PaperTable, string, string, string, string, string, string, number];
 // table, setting, norm, modality, structure, metric, stat, value (as printed)

@@ -25,7 +25,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
-import { DONE_SENTINEL } from "../../lib/experiment/notebooks-src.ts";
+import { DONE_SENTINEL } from "../../lib/notebooks/notebook-source.ts";
 import { browserTestsUnavailable, CHROMIUM, figureOutputs, pngImagesOnPage, startNotebookServer, tslabKernelSpec, type NotebookServer } from "./jupyter-server.ts";
 
 // page-side code (run in Chromium by page.evaluate); the project compiles without the DOM lib
@@ -132,7 +132,7 @@ describe.skipIf(why !== null)("notebooks in a browser", () => {
       expect(flat.some((o) => o.output_type === "stream" && o.text?.includes(DONE_SENTINEL)), `the last cell was not reached; server log:\n${server.log().slice(-3000)}`).toBe(true);
       const figs = flat.filter((o) => o.output_type === "display_data" && o.data && ("image/png" in o.data || "image/svg+xml" in o.data));
       expect(figs.length).toBeGreaterThan(0);
-      // one output per figure: PNG + title (+ Plotly); no SVG (nbconvert would pick it and strip it, lib/experiment/display.ts)
+      // one output per figure: PNG + title (+ Plotly); no SVG (nbconvert would pick it and strip it, lib/notebooks/display.ts)
       for (const f of figs) {
         expect(Object.keys(f.data!)).toEqual(expect.arrayContaining(["image/png", "text/plain"]));
         expect(Object.keys(f.data!)).not.toContain("image/svg+xml");

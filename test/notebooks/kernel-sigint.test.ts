@@ -1,7 +1,7 @@
 /**
  * Kernel > Interrupt must not kill the tslab kernel (bin/kernel-sigint.cjs, issue 25). tslab runs a
  * cell with vm.runInThisContext(code, { breakOnSigint: true }); a SIGINT listener added during that
- * run (lib/experiment/subprocess.ts's trainInChild, called by a notebook cell before its first await)
+ * run (lib/notebooks/subprocess.ts's trainInChild, called by a notebook cell before its first await)
  * left Node's default SIGINT action in place, and Jupyter's interrupt then ended the kernel
  * ("KernelRestarter: restarting kernel"). Each case runs a small Node process that does what tslab
  * does, then sends itself SIGINT.

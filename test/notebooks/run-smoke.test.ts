@@ -14,8 +14,8 @@ import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { executeNotebook } from "../../lib/experiment/execute.ts";
-import { NOTEBOOKS } from "../../lib/experiment/notebook.ts";
+import { executeNotebook } from "../../lib/notebooks/execute.ts";
+import { NOTEBOOKS } from "../../lib/notebooks/notebook.ts";
 import { REQUIRES } from "../requires.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");

@@ -33,7 +33,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { DONE_SENTINEL } from "../../lib/experiment/notebooks-src.ts";
+import { DONE_SENTINEL } from "../../lib/notebooks/notebook-source.ts";
 import { REQUIRES } from "../requires.ts";
 import { ROOT } from "../reliability/helpers.ts";
 import { browserTestsUnavailable, CHROMIUM, startNotebookServer, type NotebookServer } from "./jupyter-server.ts";

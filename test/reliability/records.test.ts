@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { decodeCacheJson, encodeCacheJson, findRun, loadStoreRecord } from "../../lib/experiment/cache.ts";
 import { SEAL_FILE, readSeal, sealRecords, validateRunRecord, verifySeal } from "../../lib/experiment/record-check.ts";
-import { writeNotebookResults, type NotebookResults } from "../../lib/experiment/results.ts";
+import { writeNotebookResults, type NotebookResults } from "../../lib/notebooks/results.ts";
 import { DataError } from "../../lib/util/errors.ts";
 import { ROOT, STACK_RE, hashTree, runCli } from "./helpers.ts";
 

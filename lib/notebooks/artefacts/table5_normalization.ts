@@ -1,0 +1,32 @@
+/**
+ * Table V: cardiac segmentation with batch, instance and group normalization — Dice of the
+ * settings per normalization, ours beside the paper's.
+ */
+import { compareModels, comparisonNotes } from "../comparisons.ts";
+import { sideBySideRows, summarizeTidy } from "../../experiment/summary.ts";
+import { barsFigure, compareSettings, PAPER_STRUCTURES, settingsIn, tidyRowsOf } from "./common.ts";
+import type { Artefact, ArtefactInput, ArtefactOutput } from "./types.ts";
+
+function derive(input: ArtefactInput): ArtefactOutput {
+  const { config } = input.runs[0]!;
+  const rows = tidyRowsOf("table5_normalization", input.runs);
+  const summary = summarizeTidy(rows);
+  const paper = input.paper.table5_normalization ?? [];
+  const norms = input.norms ?? config.norms;
+  const settings = settingsIn(summary);
+  return {
+    tables: norms.map((norm) => ({
+      title: `${norm} normalization — Dice (%), ours beside the paper`,
+      rows: sideBySideRows(summary, paper, { metric: "dice", structures: PAPER_STRUCTURES.cardiac, settings, norm }),
+    })),
+    figures: [barsFigure("table5_dice", summary, "Table V (ours): overall mean Dice per setting and normalization", "norm")],
+    notes: norms.flatMap((n) => [...compareSettings(summary, paper, n), ...comparisonNotes(compareModels(rows, { metric: "dice", norm: n })).map((l) => `  ${n}: ${l}`)]),
+  };
+}
+
+export const table5Normalization: Artefact = {
+  name: "table5_normalization",
+  configs: ["table5_normalization"],
+  paper: ["table5_normalization"],
+  derive,
+};
