@@ -18,7 +18,6 @@ export { percentile as intensityPercentile, selectKth, clipTopPercent, zscore } 
 export { preprocessCase, type PreprocessOptions, type PreprocessRecord } from "./preprocess.ts";
 export { slice25D, slice25DInto, patch3D, patch3DInto, choosePatchStart } from "./samples.ts";
 export { augmentSample, type AugmentOptions } from "./augment.ts";
-export { UnpairedSampler, type Batch, type UnpairedSamplerOptions } from "./sampler.ts";
 export { makeSplit, loadOrCreateSplits, mmwhsSplits, splitsPath, SPLIT_SEED, MMWHS_FIXED_TEST, type ModalitySplit, type SplitFile } from "./splits.ts";
 export { prepareDataset, defaultPrepareOptions, type PrepareOptions, type Manifest, type ManifestCase } from "./prepare.ts";
 export * from "./synthetic.ts";

@@ -1,17 +1,23 @@
 /**
- * Resumable unpaired batch sources for the trainer (lib/train/types.ts BatchSource) built from
- * preprocessed cases, using lib/data's sample cutters (2.5D slices, 3D patches).
+ * The batch source: resumable unpaired batches for the trainer (lib/train/types.ts BatchSource)
+ * built from preprocessed cases, using lib/data's sample cutters (2.5D slices, 3D patches) and,
+ * when asked, lib/data's seeded augmentation. What production trains on (lib/experiment/runner.ts)
+ * and what the tests use; the only one (the former lib/data UnpairedSampler merged into it).
+ *   - mode "2d": x [B, H, W, 3] (NHWC, 2.5D slices z-1, z, z+1), y [B, H, W].
+ *   - mode "3d": x [B, D, H, W, 1] (NDHWC, D = slice axis z), y [B, D, H, W].
  *
  * Batch k of modality m is drawn from an Rng seeded by (seed, m, k): the source's whole state is
- * the two counters, so it is JSON-serialisable and a restored source continues exactly.
+ * the two counters, so it is JSON-serialisable and a restored source continues exactly. The two
+ * modalities draw independently (the authors' shuffle_batch per modality).
  */
 import type { Case, ModalityName } from "../data/types.ts";
 import { slice25DInto, patch3DInto, choosePatchStart } from "../data/samples.ts";
 import { foregroundZRange } from "../data/crop.ts";
 import type { Modality } from "../models/types.ts";
 import type { Batch, BatchSource, ValidationSet } from "./types.ts";
+import { augmentSample, type AugmentOptions } from "../data/augment.ts";
 import { Rng } from "../util/rng.ts";
-import { DataError, ShapeError } from "../util/errors.ts";
+import { DataError, OptionError, ShapeError } from "../util/errors.ts";
 
 export type SampleMode = "2d" | "3d";
 
@@ -34,26 +40,33 @@ function planeOf(cases: Case[], what: string): [number, number] {
   return [H, W];
 }
 
-/** Fill one batch of `n` samples from `cases` with sample positions chosen by `pick`. */
-function fillBatch(cases: Case[], mode: SampleMode, depth: number, n: number, pick: (k: number) => [number, number]): Batch {
+/**
+ * Fill one batch of `n` samples from `cases` with sample positions chosen by `pick`; with `augment`,
+ * each sample is then augmented in place (lib/data/augment.ts) with draws from `augRng`.
+ */
+function fillBatch(cases: Case[], mode: SampleMode, depth: number, n: number, pick: (k: number) => [number, number], augment?: { options: AugmentOptions; rng: Rng }): Batch {
   const [H, W] = planeOf(cases, "batch");
   const plane = H * W;
-  if (mode === "2d") {
-    const x = new Float32Array(n * plane * 3);
-    const y = new Uint8Array(n * plane);
-    for (let k = 0; k < n; k++) {
-      const [ci, z] = pick(k);
-      slice25DInto(cases[ci]!.image, cases[ci]!.label, z, x, k * plane * 3, y, k * plane);
-    }
-    return { x, xShape: [n, H, W, 3], y, yShape: [n, H, W] };
-  }
-  const x = new Float32Array(n * depth * plane);
-  const y = new Uint8Array(n * depth * plane);
+  const caseIds: string[] = [];
+  const slices: number[] = [];
+  const per = mode === "2d" ? plane * 3 : depth * plane;
+  const yPer = mode === "2d" ? plane : depth * plane;
+  const x = new Float32Array(n * per);
+  const y = new Uint8Array(n * yPer);
   for (let k = 0; k < n; k++) {
-    const [ci, z0] = pick(k);
-    patch3DInto(cases[ci]!.image, cases[ci]!.label, z0, depth, x, k * depth * plane, y, k * depth * plane);
+    const [ci, z] = pick(k);
+    const c = cases[ci]!;
+    if (mode === "2d") slice25DInto(c.image, c.label, z, x, k * per, y, k * yPer);
+    else patch3DInto(c.image, c.label, z, depth, x, k * per, y, k * yPer);
+    caseIds.push(c.id);
+    slices.push(z);
   }
-  return { x, xShape: [n, depth, H, W, 1], y, yShape: [n, depth, H, W] };
+  if (augment)
+    for (let k = 0; k < n; k++)
+      augmentSample(x.subarray(k * per, (k + 1) * per), y.subarray(k * yPer, (k + 1) * yPer), H, W, mode === "2d" ? { channels: 3, planar: false } : { channels: 1, planar: true }, augment.rng, augment.options);
+  const xShape = mode === "2d" ? [n, H, W, 3] : [n, depth, H, W, 1];
+  const yShape = mode === "2d" ? [n, H, W] : [n, depth, H, W];
+  return { x, xShape, y, yShape, caseIds, slices };
 }
 
 /** How a training source chooses where its samples lie. */
@@ -67,6 +80,17 @@ export interface SamplingOptions {
    * choosePatchStart (half aligned blocks, half centred in the foreground z-range). Default 0.
    */
   classCentred?: number;
+  /**
+   * 3D: consecutive patches drawn from each chosen volume (the authors' loader draws 2 per volume);
+   * default 1. The batch size must be a multiple of it.
+   */
+  patchesPerCase?: number;
+  /**
+   * Seeded augmentation of every training sample (lib/data/augment.ts: in-plane affine + intensity
+   * jitter), from its own Rng per batch so that the sample positions do not change with it. Default
+   * off; a plan's `data.augmentation` is "none" (the paper's runs have none online).
+   */
+  augment?: AugmentOptions | false;
 }
 
 /** Slices holding each foreground class 1..K-1 of a label volume (empty list where absent). */
@@ -95,16 +119,26 @@ export class CaseBatchSource implements BatchSource {
   private readonly cls: Record<ModalityName, number[][][]>;
   private readonly depth: number;
   private readonly classCentred: number;
+  private readonly patchesPerCase: number;
+  private readonly augment: AugmentOptions | undefined;
+  /**
+   * @param data training cases per modality (preprocessed; in each modality one in-plane size, every case labelled)
+   * @throws ShapeError for mixed in-plane sizes; DataError for a modality without cases or a case without label; OptionError on a bad mode or option
+   */
   constructor(
     private readonly data: Record<ModalityName, Case[]>,
     private readonly mode: SampleMode,
     private readonly seed: number,
     sampling: SamplingOptions = {},
   ) {
+    if (mode !== "2d" && mode !== "3d") throw new OptionError("mode", mode, ["2d", "3d"]);
     planeOf(data.ct, "training CT cases");
     planeOf(data.mri, "training MRI cases");
     this.depth = sampling.depth ?? 8;
     this.classCentred = sampling.classCentred ?? 0;
+    this.patchesPerCase = sampling.patchesPerCase ?? 1;
+    if (!(Number.isInteger(this.patchesPerCase) && this.patchesPerCase > 0)) throw new OptionError("patchesPerCase", this.patchesPerCase, "a positive integer");
+    this.augment = sampling.augment || undefined;
     this.fg = { ct: data.ct.map((c) => foregroundZRange(c.label!)), mri: data.mri.map((c) => foregroundZRange(c.label!)) };
     const K = (cases: Case[]) => 1 + cases.reduce((m, c) => Math.max(m, c.label!.data.reduce((a, v) => (v > a ? v : a), 0)), 0);
     const k = Math.max(K(data.ct), K(data.mri));
@@ -112,13 +146,24 @@ export class CaseBatchSource implements BatchSource {
     const present = (c: Case) => classSlices(c.label!, k).filter((zs) => zs.length > 0);
     this.cls = { ct: data.ct.map(present), mri: data.mri.map(present) };
   }
+  /**
+   * The next batch of one modality.
+   * @param modality 0 = CT, 1 = MRI
+   * @throws OptionError when `batchSize` is not a positive multiple of `patchesPerCase`
+   */
   next(modality: Modality, batchSize: number): Batch {
+    const ppc = this.patchesPerCase;
+    if (!(Number.isInteger(batchSize) && batchSize > 0 && batchSize % ppc === 0))
+      throw new OptionError("batchSize", batchSize, ppc > 1 ? `a positive multiple of patchesPerCase ${ppc}` : "a positive integer");
     const m: ModalityName = modality === 0 ? "ct" : "mri";
-    const rng = new Rng(mix(this.seed, modality, this.counts[modality]++));
+    const k = this.counts[modality]++;
+    const rng = new Rng(mix(this.seed, modality, k));
+    const augment = this.augment ? { options: this.augment, rng: new Rng(mix(this.seed, modality + 2, k)) } : undefined;
     const cases = this.data[m];
     const depth = this.depth;
-    return fillBatch(cases, this.mode, depth, batchSize, () => {
-      const ci = rng.int(cases.length);
+    let ci = 0;
+    return fillBatch(cases, this.mode, depth, batchSize, (j) => {
+      if (j % ppc === 0) ci = rng.int(cases.length);
       const nz = cases[ci]!.image.shape[2];
       // the draws below happen in a fixed order whatever the branch, so a source is a pure function of its counters
       const u = rng.next();
@@ -129,7 +174,7 @@ export class CaseBatchSource implements BatchSource {
         return [ci, this.mode === "2d" ? zc : Math.min(Math.max(0, zc - Math.floor(depth / 2)), Math.max(0, nz - depth))];
       }
       return [ci, this.mode === "2d" ? rng.int(nz) : choosePatchStart(rng, nz, depth, this.fg[m][ci]!)];
-    });
+    }, augment);
   }
   state(): unknown {
     return { counts: [...this.counts] };

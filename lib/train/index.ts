@@ -1,5 +1,5 @@
 // Public API of lib/train (barrel): trainer, configs and profiles, checkpoints, progress, inference.
-export type { Batch as TrainBatch, BatchSource, ValidationSet, StepLosses, LogRecord, TrainProgress, TrainResult } from "./types.ts";
+export type { Batch, Batch as TrainBatch, BatchSource, ValidationSet, StepLosses, LogRecord, TrainProgress, TrainResult } from "./types.ts";
 export {
   TRAIN_PROFILES,
   TRAIN_PROFILES_NAMES,

@@ -13,10 +13,15 @@ import type { Modality } from "../models/types.ts";
  * in no class mask (authors-code-notes section 6).
  */
 export interface Batch {
+  /** Images, float32, layout per `xShape` (NHWC or NDHWC). */
   x: Float32Array;
   xShape: number[];
+  /** Class index per voxel, layout per `yShape` ([B,H,W] or [B,D,H,W]). */
   y: Uint8Array;
   yShape: number[];
+  /** Which case each batch item came from, and its slice (2D) or first slice (3D); set by CaseBatchSource. */
+  caseIds?: string[];
+  slices?: number[];
 }
 
 /**

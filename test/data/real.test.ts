@@ -15,7 +15,7 @@ import { listChaosCases, loadChaosCase, listBtcvCases, loadBtcvCase } from "../.
 import { loadSifaFile, listSifaFiles } from "../../lib/data/cardiac.ts";
 import { loadOrCreateSplits, splitsPath, SPLIT_SEED } from "../../lib/data/splits.ts";
 import { prepareDataset } from "../../lib/data/prepare.ts";
-import { UnpairedSampler } from "../../lib/data/sampler.ts";
+import { CaseBatchSource } from "../../lib/train/batch-source.ts";
 import { loadBundledAbdominal, loadBundledSifa, loadPrepared } from "../../lib/data/bundled.ts";
 import { tmpDir } from "./helpers.ts";
 import { REQUIRES } from "../requires.ts";
@@ -173,10 +173,10 @@ describe.skipIf(!root)(`${REQUIRES.realdata} real data: splits, prepare, samplin
     const bs = loadBundledSifa(R);
     expect([bs.train.ct.length, bs.train.mri.length, bs.val.ct.length, bs.val.mri.length]).toEqual([1, 1, 1, 1]);
     const cases = { ct: [loadChaosCase(join(R, "chaos_t2_mr"), "1")].map((c) => ({ ...c, modality: "ct" as const })), mri: [loadChaosCase(join(R, "chaos_t2_mr"), "2")] };
-    const s2 = new UnpairedSampler(cases, { mode: "2d", batchSize: 2, seed: 1 }).next();
-    expect(s2.mri!.xShape).toEqual([2, 256, 256, 3]);
-    const s3 = new UnpairedSampler(cases, { mode: "3d", batchSize: 2, seed: 1 }).next();
-    expect(s3.ct!.xShape).toEqual([2, 8, 256, 256, 1]);
+    const s2 = new CaseBatchSource(cases, "2d", 1).next(1, 2);
+    expect(s2.xShape).toEqual([2, 256, 256, 3]);
+    const s3 = new CaseBatchSource(cases, "3d", 1).next(0, 2);
+    expect(s3.xShape).toEqual([2, 8, 256, 256, 1]);
   });
 });
 
