@@ -12,14 +12,14 @@
  */
 import { readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { numberListFlag, parseFlags, positiveIntFlag, seedListFlag } from "./args.ts";
-import { OptionError, oneOf } from "../util/errors.ts";
+import { parseFlags } from "./args.ts";
+import { OptionError } from "../util/errors.ts";
 import { REPO_ROOT } from "../util/repo-root.ts";
-import { NORM_KINDS, SETTINGS } from "../models/types.ts";
 import { artefact, isNotebookName, NOTEBOOKS } from "../notebooks/artefacts/index.ts";
 import { loadConfig } from "../plan/config.ts";
 import { run as runNotebook, type NotebookParams } from "../notebooks/notebook.ts";
 import { runOverrides } from "../plan/overrides.ts";
+import { paramFlagHelp, paramFlagOptions, paramsFromFlags } from "../plan/params.ts";
 import { runExperiment } from "../experiment/runner.ts";
 import { expandPlans, planLabel } from "../plan/plan.ts";
 import { checkResultsDir, resultsDir, writeNotebookResults } from "../notebooks/results.ts";
@@ -31,11 +31,9 @@ const USAGE = `usage: ummkd experiment (--config FILE | --notebook NAME) [--prof
                         [--seeds 0,1,2] [--steps N] [--data DIR] [--out DIR]
                         [--settings s1,s2] [--alphas 0.1,0.5] [--norms batch,group] [--folds 0,1] [--train-only]
                         [--dry-run [--json]]
-notebooks: ${NOTEBOOKS.join(", ")}`;
-
-function intList(name: string, v: string | undefined): number[] | undefined {
-  return numberListFlag(name, v, { ok: (x) => Number.isInteger(x) && x >= 0, what: "non-negative integers" });
-}
+notebooks: ${NOTEBOOKS.join(", ")}
+parameters:
+${paramFlagHelp().join("\n")}`;
 
 /** `--data` must be an existing, non-empty folder (else later errors blame a table's test cases). */
 function checkDataFolder(dir: string): void {
@@ -61,16 +59,9 @@ export async function run(argv: string[]): Promise<number> {
     {
       config: { type: "string" },
       notebook: { type: "string" },
-      profile: { type: "string" },
-      force: { type: "boolean", default: false },
-      seeds: { type: "string" },
-      steps: { type: "string" },
-      data: { type: "string" },
+      // --profile, --force, --seeds, --steps, --data, --settings, --alphas, --norms, --folds: the parameters' rows (lib/plan/params.ts)
+      ...paramFlagOptions(),
       out: { type: "string" },
-      settings: { type: "string" },
-      alphas: { type: "string" },
-      norms: { type: "string" },
-      folds: { type: "string" },
       "train-only": { type: "boolean", default: false },
       "dry-run": { type: "boolean", default: false },
       json: { type: "boolean", default: false },
@@ -83,30 +74,14 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (!values.config === !values.notebook) throw new OptionError("--config / --notebook", values.config && values.notebook ? "both" : "neither", "exactly one of them");
-  const seeds = seedListFlag("seeds", values.seeds);
-  const folds = intList("folds", values.folds);
-  const steps = positiveIntFlag("steps", values.steps);
-  const out = resolve(values.out ?? join(REPO_ROOT, "results"));
-  const list = (name: string, v: string | undefined) => {
-    if (v === undefined) return undefined;
-    const a = v.split(",").map((x) => x.trim());
-    if (a.some((x) => x === "")) throw new OptionError(`--${name}`, v, "a comma-separated list with no empty items");
-    return a;
-  };
-  const alphas = numberListFlag("alphas", values.alphas, { ok: (n) => n >= 0, what: "non-negative numbers" });
-  const settings = list("settings", values.settings)?.map((x) => oneOf("--settings", x, SETTINGS));
-  const norms = list("norms", values.norms)?.map((x) => oneOf("--norms", x, NORM_KINDS));
-  if (values.data !== undefined) checkDataFolder(values.data);
+  const flags = paramsFromFlags(values);
+  const out = resolve((values.out as string | undefined) ?? join(REPO_ROOT, "results"));
+  if (flags.dataRoot !== undefined) checkDataFolder(flags.dataRoot);
   const params: NotebookParams = {
-    profile: values.profile ?? null,
-    force: values.force,
-    ...(alphas ? { alphas } : {}),
-    ...(settings ? { settings } : {}),
-    ...(norms ? { norms } : {}),
-    ...(seeds ? { seeds } : {}),
-    ...(folds ? { folds } : {}),
-    ...(steps !== undefined ? { steps } : {}),
-    ...(values.data ? { dataRoot: resolve(values.data) } : {}),
+    ...flags,
+    profile: flags.profile ?? null,
+    force: flags.force === true,
+    ...(flags.dataRoot ? { dataRoot: resolve(flags.dataRoot) } : {}),
   };
   const common = runOverrides(params);
   if (values["dry-run"]) {
@@ -124,12 +99,12 @@ export async function run(argv: string[]): Promise<number> {
   // its artefacts are a re-derivation from committed records (checked again when writing); a
   // config alone has no tables or figures and never replaces a notebook's committed folder.
   const early = (name: string, notebook: boolean) => {
-    const p = resolveProfileName(values.profile ?? null);
+    const p = resolveProfileName(params.profile ?? null);
     const variant = variantName(name, p, common, profileDefaults(name, p));
     const storeGrid = notebook && variant === p && (p === "cpu" || p === "paper");
     if (values["train-only"]) return;
     const dir = resultsDir(out, name, variant);
-    guardOverwrite(dir, values.force, storeGrid);
+    guardOverwrite(dir, params.force === true, storeGrid);
     checkResultsDir(dir);
   };
   if (values.notebook) {

@@ -11,11 +11,12 @@
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { numberListFlag, parseFlags, positiveIntFlag, seedListFlag } from "./args.ts";
+import { parseFlags, positiveIntFlag } from "./args.ts";
 import { OptionError, oneOf } from "../util/errors.ts";
-import { NORM_KINDS, SETTINGS } from "../models/types.ts";
 import { resolveProfileName } from "../plan/profiles.ts";
 import type { GridOverrides } from "../plan/plan.ts";
+import { gridOverrides } from "../plan/overrides.ts";
+import { paramsFromFlags } from "../plan/params.ts";
 import { buildManifest, pendingEntries, readManifest, sweepsRoot, useSweepDirs, writeManifest } from "../sweep/manifest.ts";
 import { runLocalSweep } from "../sweep/local.ts";
 import { writeSbatchScript, scriptPath, submitSlurm, slurmTaskStates, readSubmissions, type SlurmOptions } from "../sweep/slurm.ts";
@@ -37,6 +38,7 @@ logs and the sbatch script; re-running a sweep skips the plans already stored.`;
 
 const FLAGS = {
   notebook: { type: "string" }, config: { type: "string" }, profile: { type: "string" },
+  // the grid flags: one per parameter row (lib/plan/params.ts) that has one, force aside
   seeds: { type: "string" }, settings: { type: "string" }, alphas: { type: "string" }, norms: { type: "string" },
   folds: { type: "string" }, steps: { type: "string" }, data: { type: "string" }, dir: { type: "string" },
   executor: { type: "string" }, jobs: { type: "string" }, threads: { type: "string" },
@@ -47,25 +49,10 @@ const FLAGS = {
 
 type Values = ReturnType<typeof parseFlags<typeof FLAGS>>["values"];
 
-function list(name: string, v: string | undefined): string[] | undefined {
-  if (v === undefined) return undefined;
-  const a = v.split(",").map((x) => x.trim());
-  if (a.some((x) => x === "")) throw new OptionError(`--${name}`, v, "a comma-separated list with no empty items");
-  return a;
-}
-
+/** The grid of a selection: the parameters' flags, parsed and checked by their rows (lib/plan/params.ts). */
 function grid(v: Values): GridOverrides {
-  const ints = (n: string, s: string | undefined) => numberListFlag(n, s, { ok: (x) => Number.isInteger(x) && x >= 0, what: "non-negative integers" });
-  const seeds = seedListFlag("seeds", v.seeds);
-  const folds = ints("folds", v.folds);
-  const alphas = numberListFlag("alphas", v.alphas, { ok: (n) => n >= 0, what: "non-negative numbers" });
-  const settings = list("settings", v.settings)?.map((x) => oneOf("--settings", x, SETTINGS));
-  const norms = list("norms", v.norms)?.map((x) => oneOf("--norms", x, NORM_KINDS));
-  const steps = positiveIntFlag("steps", v.steps);
-  return {
-    ...(seeds ? { seeds } : {}), ...(folds ? { folds } : {}), ...(alphas ? { alphas } : {}), ...(settings ? { settings } : {}),
-    ...(norms ? { norms } : {}), ...(steps !== undefined ? { steps } : {}), ...(v.data ? { dataRoot: resolve(v.data) } : {}),
-  };
+  const p = paramsFromFlags(v);
+  return gridOverrides({ ...p, ...(p.dataRoot ? { dataRoot: resolve(p.dataRoot) } : {}) });
 }
 
 /** The sweep folder: `--dir` with an existing manifest, or the one of the selection (created/refreshed). */

@@ -24,7 +24,13 @@ export interface TotalLossOptions {
   eta?: number;
 }
 
+/**
+ * α, the KD weight of eq. 5: its default and its range, written once (the parameter row of
+ * lib/plan/params.ts, the trainer's config check and this loss all read them). The paper uses 0.5
+ * and studies 0.1..0.9 (Figure 6); α = 0 is no KD term (Figure 7).
+ */
 export const DEFAULT_ALPHA = 0.5;
+export const ALPHA_RANGE: readonly [number, number] = [0, 1];
 
 /**
  * The L2 weight the released code effectively used: 1e-4 for the 2D network (kernels only),
@@ -38,13 +44,13 @@ export function defaultEta(network: NetworkName): number {
  * Eq. 5: segA + segB + alpha * kd + eta * l2 — the one implementation, used by the trainer
  * (through `stepLoss`, lib/train/step-loss.ts) and timed by `ummkd bench train-step`.
  * @returns scalar loss
- * @throws OptionError on a negative or non-finite alpha/eta
+ * @throws OptionError on an alpha outside ALPHA_RANGE or a negative or non-finite eta
  * @see Dou et al. 2020 eq. 5
  */
 export function totalLoss(terms: TotalLossTerms, opts: TotalLossOptions = {}): Tensor {
   const alpha = opts.alpha ?? DEFAULT_ALPHA;
   const eta = opts.eta ?? 1e-4;
-  if (!(alpha >= 0 && Number.isFinite(alpha))) throw new OptionError("totalLoss: alpha", alpha, "a finite number >= 0");
+  if (!(alpha >= ALPHA_RANGE[0] && alpha <= ALPHA_RANGE[1])) throw new OptionError("totalLoss: alpha", alpha, `a number in [${ALPHA_RANGE[0]}, ${ALPHA_RANGE[1]}]`);
   if (!(eta >= 0 && Number.isFinite(eta))) throw new OptionError("totalLoss: eta", eta, "a finite number >= 0");
   return tf.tidy(() => {
     // summed in this order ((segA + segB) + eta * l2) + alpha * kd: float32 addition is not

@@ -14,6 +14,7 @@ import { countFromSpecs, isPerModality, type ParamSpec } from "./sharing.ts";
 import { Feat, TensorCtx, instanceName } from "./tensor-ctx.ts";
 import { DEFAULT_NORM_GROUPS, DEFAULT_NORM_MOMENTUM } from "./norm.ts";
 import {
+  DEFAULT_NORM,
   INIT_SCHEMES,
   L2_SCOPES,
   NETWORKS,
@@ -33,7 +34,7 @@ export function resolveModelOptions(opts: ModelOptions): Required<ModelOptions> 
     network,
     setting,
     width: opts.width ?? 1,
-    norm: oneOf("norm", opts.norm ?? "batch", NORM_KINDS),
+    norm: oneOf("norm", opts.norm ?? DEFAULT_NORM, NORM_KINDS),
     numClasses: opts.numClasses ?? 5,
     inChannels: opts.inChannels ?? (network === "dilated2d" ? 3 : 1),
     seed: opts.seed ?? 0,

@@ -15,6 +15,8 @@ export const SETTINGS: readonly Setting[] = ["individual", "joint", "joint-kd", 
 /** Normalization families of Table V. */
 export type NormKind = "batch" | "instance" | "layer" | "group";
 export const NORM_KINDS: readonly NormKind[] = ["batch", "instance", "layer", "group"];
+/** The paper's normalization (Tables I, II): the default of every network and experiment. */
+export const DEFAULT_NORM: NormKind = "batch";
 
 /** Modality index: 0 = CT, 1 = MRI (order does not matter to the method). */
 export type Modality = 0 | 1;
@@ -30,7 +32,7 @@ export interface ModelOptions {
   setting: Setting;
   /** Channel width multiplier (1 = the paper's network). */
   width?: number;
-  /** Normalization family (Table V); default "batch". */
+  /** Normalization family (Table V); default DEFAULT_NORM ("batch"). */
   norm?: NormKind;
   numClasses?: number;
   /** Input channels: 3 adjacent slices for dilated2d, 1 for unet3d. */

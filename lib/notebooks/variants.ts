@@ -18,7 +18,9 @@ import { REPO_ROOT as ROOT } from "../util/repo-root.ts";
 import { DataError } from "../util/errors.ts";
 import { num, readCsv } from "../experiment/csv.ts";
 import { loadConfig, type ExperimentProfile } from "../plan/config.ts";
-import { NOTEBOOK_DEFAULTS, type NotebookParams } from "../plan/params.ts";
+import { paramDefaults, type NotebookParams } from "../plan/params.ts";
+import { artefact, isNotebookName } from "./artefacts/index.ts";
+import { paramKeysOf } from "./artefacts/types.ts";
 import { resolveProfile } from "../plan/profiles.ts";
 import type { NotebookTable, NotebookRun } from "./types.ts";
 
@@ -30,7 +32,8 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
  * @param profileDefaults the profile's own seeds and steps (so that restating them is no variant)
  */
 export function variantName(notebook: string, profile: string, params: NotebookParams, profileDefaults: { seeds?: number[]; steps?: number } = {}): string {
-  const d = NOTEBOOK_DEFAULTS[notebook] ?? {};
+  // a notebook's defaults: the rows' defaults of the parameters its cell shows (a config alone: none)
+  const d = isNotebookName(notebook) ? paramDefaults(paramKeysOf(artefact(notebook))) : {};
   const parts: string[] = [profile];
   const list = (v: readonly (string | number)[]) => v.join("_");
   if (params.alpha !== undefined && !same(params.alpha, d.alpha)) parts.push(`alpha${params.alpha}`);

@@ -10,11 +10,10 @@ import { readFileSync } from "node:fs";
 import { NORM_KINDS, SETTINGS, type NetworkName, type NormKind, type Setting } from "../models/types.ts";
 import { DataError } from "../util/errors.ts";
 import { isPathSegment } from "../util/paths.ts";
+import { param, type ParamKey } from "./params.ts";
+import { EXPERIMENT_PROFILES, type DataSourceKind, type ExperimentProfile, type ExperimentTask } from "./types.ts";
 
-export type ExperimentProfile = "smoke" | "quick" | "cpu" | "paper";
-export const EXPERIMENT_PROFILES: readonly ExperimentProfile[] = ["smoke", "quick", "cpu", "paper"];
-export type ExperimentTask = "cardiac" | "abdominal";
-export type DataSourceKind = "synthetic" | "real";
+export { EXPERIMENT_PROFILES, type ExperimentProfile, type ExperimentTask, type DataSourceKind };
 
 /** Profile-dependent values; every key optional in a config's `profiles.<name>` override. */
 export interface ProfileSpec {
@@ -61,7 +60,7 @@ export interface ExperimentConfig {
   network: NetworkName;
   settings: Setting[];
   norms: NormKind[];
-  /** KD weights to run for KD settings (non-KD settings always run with alpha 0). */
+  /** KD weights to run for KD settings (non-KD settings always run with alpha 0); default [DEFAULT_ALPHA]. */
   alphas: number[];
   /**
    * Metrics computed per test case and structure. (Every run records its validation curves and
@@ -83,6 +82,8 @@ interface FieldSpec {
   fields?: Record<string, FieldSpec>;
   /** Array length exactly. */
   length?: number;
+  /** Also checked, as a whole, by this parameter's row (lib/plan/params.ts): the same check as a notebook's cell and the CLI. */
+  param?: ParamKey;
   min?: number;
   max?: number;
 }
@@ -108,14 +109,14 @@ const PROFILE_FIELDS: Record<string, FieldSpec> = {
   roiCentre: { kind: "string", enum: ["grid", "foreground"] },
   selection: { kind: "string", enum: ["last", "best-val-dice"] },
   train: { kind: "object" }, // free-form numbers, checked below and by the trainer's validator
-  seeds: { kind: "array", items: { kind: "integer", min: 0, max: 2 ** 32 - 1 } },
+  seeds: { kind: "array", items: { kind: "integer", min: 0, max: 2 ** 32 - 1 }, param: "seeds" },
   subset: {
     kind: "object",
     fields: {
-      settings: { kind: "array", items: { kind: "string", enum: SETTINGS } },
-      norms: { kind: "array", items: { kind: "string", enum: NORM_KINDS } },
-      alphas: { kind: "array", items: { kind: "number", min: 0 } },
-      folds: { kind: "array", items: { kind: "integer", min: 0 } },
+      settings: { kind: "array", items: { kind: "string", enum: SETTINGS }, param: "settings" },
+      norms: { kind: "array", items: { kind: "string", enum: NORM_KINDS }, param: "norms" },
+      alphas: { kind: "array", items: { kind: "number" }, param: "alphas" },
+      folds: { kind: "array", items: { kind: "integer", min: 0 }, param: "folds" },
     },
   },
 };
@@ -125,9 +126,9 @@ export const CONFIG_SPEC: Record<string, FieldSpec> = {
   artefact: { kind: "string", required: true },
   task: { kind: "string", required: true, enum: ["cardiac", "abdominal"] },
   network: { kind: "string", required: true, enum: ["dilated2d", "unet3d"] },
-  settings: { kind: "array", required: true, items: { kind: "string", enum: SETTINGS } },
-  norms: { kind: "array", items: { kind: "string", enum: NORM_KINDS } },
-  alphas: { kind: "array", items: { kind: "number", min: 0 } },
+  settings: { kind: "array", required: true, items: { kind: "string", enum: SETTINGS }, param: "settings" },
+  norms: { kind: "array", items: { kind: "string", enum: NORM_KINDS }, param: "norms" },
+  alphas: { kind: "array", items: { kind: "number" }, param: "alphas" },
   evaluate: {
     kind: "object",
     fields: {
@@ -165,6 +166,7 @@ function checkValue(file: string, path: string, v: unknown, spec: FieldSpec): vo
     if (spec.items) a.forEach((x, k) => checkValue(file, `${path}[${k}]`, x, spec.items!));
   }
   if (spec.kind === "object" && spec.fields) checkObject(file, path, v as Record<string, unknown>, spec.fields);
+  if (spec.param && !param(spec.param).check(v)) throw new DataError(file, `key '${path}': got ${JSON.stringify(v)}, expected ${param(spec.param).allowed}`);
 }
 
 function checkObject(file: string, prefix: string, obj: Record<string, unknown>, fields: Record<string, FieldSpec>): void {
@@ -205,8 +207,9 @@ export function validateConfig(raw: unknown, file: string): ExperimentConfig {
     task,
     network,
     settings: o.settings as Setting[],
-    norms: (o.norms as NormKind[] | undefined) ?? ["batch"],
-    alphas: (o.alphas as number[] | undefined) ?? [0.5],
+    // the rows' defaults: DEFAULT_NORM and DEFAULT_ALPHA
+    norms: (o.norms as NormKind[] | undefined) ?? [param("norm").default as NormKind],
+    alphas: (o.alphas as number[] | undefined) ?? [param("alpha").default as number],
     evaluate: { metrics: ev.metrics ?? ["dice", "hd", "hd95", "assd"] },
     profiles: (o.profiles as ExperimentConfig["profiles"] | undefined) ?? {},
     file,

@@ -19,6 +19,13 @@ export function runOverrides(p: NotebookParams): RunOverrides {
   return {
     profile: p.profile ?? null,
     force: p.force === true || process.env.UMMKD_FORCE === "1",
+    ...gridOverrides(p),
+  };
+}
+
+/** The grid part of a notebook's parameters (a single `alpha`/`norm` as a one-element list). */
+export function gridOverrides(p: NotebookParams): GridOverrides {
+  return {
     ...(p.seeds ? { seeds: p.seeds } : {}),
     ...(p.folds ? { folds: p.folds } : {}),
     ...(p.steps !== undefined ? { steps: p.steps } : {}),

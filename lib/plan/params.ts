@@ -1,59 +1,123 @@
 /**
- * Checked notebook parameters (the results "variants" and the guard that keeps committed results
- * are lib/notebooks/variants.ts).
+ * The parameters of a run, one row each: what a notebook's parameters cell, `ummkd experiment` /
+ * `ummkd sweep` flags and the experiment configs (data/configs/*.json) may set. A row holds the
+ * parameter's default, what it allows (one check, used by all three), which settings use it, its
+ * flag and its help text; the notebooks' parameters cells are generated from the rows
+ * (lib/notebooks/notebook-source.ts).
+ *
+ * Adding a parameter: one row here (and its key in `NotebookParams`), plus the code that uses the
+ * value (e.g. `expandPlans` for a grid parameter).
  *
  * - `checkParams`: the parameters cell is checked before anything runs. An unknown key (a typo such
  *   as `alpah`) or an invalid value stops the cell with one line naming the key, the value and what
  *   is allowed (`ParamError`).
+ * - `paramsFromFlags`: the same parameters from command-line flags (`--alphas 0.1,0.5`).
+ * The results "variants" and the guard that keeps committed results are lib/notebooks/variants.ts.
  */
-import { NORM_KINDS, SETTINGS, type NormKind, type Setting } from "../models/types.ts";
-import { UmmkdError } from "../util/errors.ts";
-import { EXPERIMENT_PROFILES } from "./config.ts";
+import { ALPHA_RANGE, DEFAULT_ALPHA } from "../losses/total.ts";
+import { DEFAULT_NORM, NORM_KINDS, SETTINGS, usesKD, type NormKind, type Setting } from "../models/types.ts";
+import { OptionError, UmmkdError } from "../util/errors.ts";
+import { EXPERIMENT_PROFILES } from "./types.ts";
 
-/** The parameters cell of a notebook (every key optional). */
+/** The parameters cell of a notebook (every key optional); the keys are the rows of {@link PARAMS}. */
 export interface NotebookParams {
-  /** smoke | quick | cpu | paper (default: UMMKD_PROFILE, else quick). */
   profile?: string | null;
   seeds?: number[];
-  /** Cross-validation folds to run (profiles with CV; default all). */
   folds?: number[];
-  /** KD weight(s) for the KD settings. */
   alpha?: number;
   alphas?: number[];
-  /** Normalization (Tables I/II) or normalizations (Table V). */
   norm?: NormKind;
   norms?: NormKind[];
   settings?: Setting[];
-  /** Override the profile's training steps. */
   steps?: number;
-  /** Retrain even if cached runs exist. */
   force?: boolean;
-  /** Data root for real data (default UMMKD_DATA). */
   dataRoot?: string;
 }
 
+export type ParamKey = keyof NotebookParams;
+
+/** One parameter. */
+export interface Param {
+  key: ParamKey;
+  /** Its own default; undefined: the profile's or the config's (said in `help`). */
+  default?: unknown;
+  /** What a value may be, in words (errors and help). */
+  allowed: string;
+  /** Which settings read it (all when absent). */
+  usedBy?: (setting: Setting) => boolean;
+  /** The settings that read it, in words. */
+  usedByText?: string;
+  /** What it does (the parameters cell's comment, `--help`). */
+  help: string;
+  /** The one check of a value (notebook cell, flag, config). */
+  check(v: unknown): boolean;
+  /** `ummkd experiment` / `ummkd sweep` flag ("--" + flag); a list flag takes comma-separated items. */
+  flag?: { name: string; kind: "string" | "boolean" | "number" | "numbers" | "strings" };
+  /** TypeScript type shown in a generated parameters cell where the default is undefined. */
+  cellType?: string;
+}
+
+/** α (KD weight of eq. 5): default and range are the loss's (lib/losses/total.ts), read here. */
+const isAlpha = (x: unknown) => typeof x === "number" && Number.isFinite(x) && x >= ALPHA_RANGE[0] && x <= ALPHA_RANGE[1];
+/** Seeds are integers in [0, 2^32): the PRNG takes 32 bits, so seed 4 and 4 + 2^32 would be the same model. */
+const isSeed = (x: unknown) => typeof x === "number" && Number.isInteger(x) && x >= 0 && x < 2 ** 32;
+const isFold = (x: unknown) => typeof x === "number" && Number.isInteger(x) && x >= 0;
+const isNorm = (x: unknown) => (NORM_KINDS as readonly unknown[]).includes(x);
+const isSetting = (x: unknown) => (SETTINGS as readonly unknown[]).includes(x);
+const distinct = (v: unknown) => Array.isArray(v) && new Set(v).size === v.length;
+const nonEmpty = (v: unknown, each: (x: unknown) => boolean) => Array.isArray(v) && v.length > 0 && v.every(each);
+const alphaRange = `[${ALPHA_RANGE[0]}, ${ALPHA_RANGE[1]}]`;
+const KD = { usedBy: usesKD, usedByText: "the KD settings (joint-kd, ours); the others run with α = 0" };
+
+/** The rows, in the order a parameters cell and `--help` show them. */
+export const PARAMS: readonly Param[] = [
+  {
+    key: "profile", allowed: `one of ${EXPERIMENT_PROFILES.join(", ")}`, check: (v) => typeof v === "string" && (EXPERIMENT_PROFILES as readonly string[]).includes(v),
+    help: "cpu (committed results) | smoke | quick (pipeline checks) | paper; default UMMKD_PROFILE, else quick", flag: { name: "profile", kind: "string" },
+  },
+  {
+    key: "seeds", allowed: "a non-empty array of non-negative integers below 2^32 (integers in [0, 2^32): the PRNG takes 32 bits), distinct seeds (a repeated seed would count one model twice), e.g. [0, 1, 2]", check: (v) => nonEmpty(v, isSeed) && distinct(v),
+    help: "default: the profile's seeds", flag: { name: "seeds", kind: "numbers" }, cellType: "number[]",
+  },
+  {
+    key: "folds", allowed: "a non-empty array of cross-validation fold indices (non-negative integers), e.g. [0, 1]", check: (v) => nonEmpty(v, isFold),
+    help: "cross-validation folds to run (profiles with CV); default all", flag: { name: "folds", kind: "numbers" }, cellType: "number[]",
+  },
+  {
+    key: "alpha", default: DEFAULT_ALPHA, allowed: `a number in ${alphaRange}`, check: isAlpha, ...KD,
+    help: "KD weight α of Joint+KD and Ours (eq. 5)",
+  },
+  {
+    key: "alphas", allowed: `a non-empty array of numbers in ${alphaRange}`, check: (v) => nonEmpty(v, isAlpha), ...KD,
+    help: "KD weights α to run (eq. 5); default: the config's", flag: { name: "alphas", kind: "numbers" }, cellType: "number[]",
+  },
+  {
+    key: "norm", default: DEFAULT_NORM, allowed: `one of ${NORM_KINDS.join(", ")}`, check: isNorm,
+    help: "feature normalization (Table V)",
+  },
+  {
+    key: "norms", allowed: `a non-empty array of ${NORM_KINDS.join(", ")}`, check: (v) => nonEmpty(v, isNorm),
+    help: "feature normalizations to run (Table V); default: the config's", flag: { name: "norms", kind: "strings" }, cellType: `(${NORM_KINDS.map((n) => JSON.stringify(n)).join(" | ")})[]`,
+  },
+  {
+    key: "settings", allowed: `a non-empty array of ${SETTINGS.join(", ")}`, check: (v) => nonEmpty(v, isSetting),
+    help: "settings to run; default: the config's", flag: { name: "settings", kind: "strings" }, cellType: "string[]",
+  },
+  {
+    key: "steps", allowed: "a positive integer", check: (v) => typeof v === "number" && Number.isInteger(v) && v > 0,
+    help: "training steps; default: the profile's", flag: { name: "steps", kind: "number" }, cellType: "number",
+  },
+  { key: "force", default: false, allowed: "true or false", check: (v) => typeof v === "boolean", help: "retrain even if cached runs exist", flag: { name: "force", kind: "boolean" } },
+  { key: "dataRoot", allowed: "a folder path (string)", check: (v) => typeof v === "string" && v.length > 0, help: "data root for real data; default UMMKD_DATA", flag: { name: "data", kind: "string" } },
+];
+
+/** The row of a parameter. */
+export function param(key: ParamKey): Param {
+  return PARAMS.find((p) => p.key === key)!;
+}
 
 /** Every key a parameters cell may set, with what it allows (shown in errors). */
-export const PARAM_KEYS: Record<keyof NotebookParams, string> = {
-  profile: `one of ${EXPERIMENT_PROFILES.join(", ")}`,
-  seeds: "a non-empty array of non-negative integers below 2^32, all distinct, e.g. [0, 1, 2]",
-  folds: "a non-empty array of cross-validation fold indices (non-negative integers), e.g. [0, 1]",
-  alpha: "a number in [0, 1]",
-  alphas: "a non-empty array of numbers in [0, 1]",
-  norm: `one of ${NORM_KINDS.join(", ")}`,
-  norms: `a non-empty array of ${NORM_KINDS.join(", ")}`,
-  settings: `a non-empty array of ${SETTINGS.join(", ")}`,
-  steps: "a positive integer",
-  force: "true or false",
-  dataRoot: "a folder path (string)",
-};
-
-/** The defaults of each notebook's parameters cell (lib/notebooks/notebook-source.ts), other than profile/seeds. */
-export const NOTEBOOK_DEFAULTS: Record<string, NotebookParams> = {
-  table1_cardiac: { norm: "batch", alpha: 0.5 },
-  table2_abdominal: { norm: "batch", alpha: 0.5 },
-  table5_normalization: { alpha: 0.5 },
-};
+export const PARAM_KEYS: Readonly<Record<ParamKey, string>> = Object.fromEntries(PARAMS.map((p) => [p.key, p.allowed])) as Record<ParamKey, string>;
 
 /** A parameters-cell key that does not exist, or a value outside what the key allows. */
 export class ParamError extends UmmkdError {
@@ -72,13 +136,6 @@ function distance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
-const isAlpha = (x: unknown) => typeof x === "number" && Number.isFinite(x) && x >= 0 && x <= 1;
-/** Seeds are integers in [0, 2^32): the PRNG takes 32 bits, so seed 4 and 4 + 2^32 would be the same model. */
-const isSeed = (x: unknown) => typeof x === "number" && Number.isInteger(x) && x >= 0 && x < 2 ** 32;
-const isFold = (x: unknown) => typeof x === "number" && Number.isInteger(x) && x >= 0;
-const distinct = (v: unknown) => Array.isArray(v) && new Set(v).size === v.length;
-const nonEmpty = (v: unknown, each: (x: unknown) => boolean) => Array.isArray(v) && v.length > 0 && v.every(each);
-
 /**
  * Check a notebook's parameters; returns them without `undefined`/`null` entries.
  * @throws ParamError naming the key, the value and what is allowed
@@ -86,28 +143,72 @@ const nonEmpty = (v: unknown, each: (x: unknown) => boolean) => Array.isArray(v)
 export function checkParams(params: Record<string, unknown>): NotebookParams {
   if (typeof params !== "object" || params === null || Array.isArray(params)) throw new ParamError("params", params, "expected an object such as { profile: \"quick\", alpha: 0.5 }");
   const out: Record<string, unknown> = {};
+  const keys = PARAMS.map((p) => p.key as string);
   for (const [key, value] of Object.entries(params)) {
-    if (!Object.hasOwn(PARAM_KEYS, key)) {
-      const near = Object.keys(PARAM_KEYS).filter((k) => distance(k, key) <= 2);
-      throw new ParamError(key, value, `unknown parameter${near.length ? ` (did you mean ${near.join(" or ")}?)` : ""}; known: ${Object.keys(PARAM_KEYS).join(", ")}`);
+    const row = PARAMS.find((p) => p.key === key);
+    if (!row) {
+      const near = keys.filter((k) => distance(k, key) <= 2);
+      throw new ParamError(key, value, `unknown parameter${near.length ? ` (did you mean ${near.join(" or ")}?)` : ""}; known: ${keys.join(", ")}`);
     }
     if (value === undefined || value === null) continue;
-    const ok = {
-      profile: () => typeof value === "string" && (EXPERIMENT_PROFILES as readonly string[]).includes(value),
-      seeds: () => nonEmpty(value, isSeed) && distinct(value),
-      folds: () => nonEmpty(value, isFold),
-      alpha: () => isAlpha(value),
-      alphas: () => nonEmpty(value, isAlpha),
-      norm: () => (NORM_KINDS as readonly unknown[]).includes(value),
-      norms: () => nonEmpty(value, (x) => (NORM_KINDS as readonly unknown[]).includes(x)),
-      settings: () => nonEmpty(value, (x) => (SETTINGS as readonly unknown[]).includes(x)),
-      steps: () => typeof value === "number" && Number.isInteger(value) && value > 0,
-      force: () => typeof value === "boolean",
-      dataRoot: () => typeof value === "string" && value.length > 0,
-    }[key as keyof NotebookParams];
-    if (!ok()) throw new ParamError(key, value, `expected ${PARAM_KEYS[key as keyof NotebookParams]}`);
+    if (!row.check(value)) throw new ParamError(key, value, `expected ${row.allowed}`);
     out[key] = value;
   }
   return out as NotebookParams;
 }
 
+/** The `node:util` parseArgs options of the parameters' flags. */
+export function paramFlagOptions(): Record<string, { type: "string" | "boolean"; default?: boolean }> {
+  const out: Record<string, { type: "string" | "boolean"; default?: boolean }> = {};
+  for (const p of PARAMS) if (p.flag) out[p.flag.name] = p.flag.kind === "boolean" ? { type: "boolean", default: false } : { type: "string" };
+  return out;
+}
+
+/**
+ * The parameters given as flags (parsed, then checked by their rows; absent flags are left out).
+ * @param values parseArgs values by flag name
+ * @throws OptionError naming the flag, its text and what the row allows
+ */
+export function paramsFromFlags(values: Record<string, unknown>): NotebookParams {
+  const out: Record<string, unknown> = {};
+  for (const p of PARAMS) {
+    if (!p.flag) continue;
+    const raw = values[p.flag.name];
+    if (raw === undefined) continue;
+    const name = `--${p.flag.name}`;
+    const kind = p.flag.kind;
+    let v: unknown = raw;
+    if (kind === "number") v = String(raw).trim() === "" ? NaN : Number(raw);
+    if (kind === "numbers" || kind === "strings") {
+      const items = String(raw).split(",").map((s) => s.trim());
+      if (items.some((s) => s === "")) throw new OptionError(name, raw, `a comma-separated list with no empty items (${p.allowed})`);
+      v = kind === "numbers" ? items.map(Number) : items;
+    }
+    if (kind === "boolean" && raw === false) continue;
+    if (!p.check(v)) throw new OptionError(name, raw, kind === "numbers" || kind === "strings" ? `comma-separated: ${p.allowed}` : p.allowed);
+    out[p.key] = v;
+  }
+  return out as NotebookParams;
+}
+
+/** `--help` lines of the parameters' flags. */
+export function paramFlagHelp(): string[] {
+  return PARAMS.filter((p) => p.flag).map((p) => `  --${p.flag!.name}${p.flag!.kind === "boolean" ? "" : " " + (p.flag!.kind.endsWith("s") ? "a,b" : "X")}: ${p.help}${p.usedByText ? ` (used by ${p.usedByText})` : ""}`);
+}
+
+/**
+ * One line of a generated parameters cell: the row's default (or `undefined` typed by the row) and
+ * its help, plus a notebook's own note.
+ */
+export function paramCellLine(key: ParamKey, note?: string): string {
+  const p = param(key);
+  const value = p.default === undefined ? `undefined as ${p.cellType ?? "unknown"} | undefined` : typeof p.default === "string" ? `${JSON.stringify(p.default)} as const` : JSON.stringify(p.default);
+  return `  ${key}: ${value}, // ${note ?? p.help}; ${p.allowed}`;
+}
+
+/** A notebook's defaults for the parameters its cell shows: each row's own default. */
+export function paramDefaults(keys: readonly ParamKey[]): NotebookParams {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (param(k).default !== undefined) out[k] = param(k).default;
+  return out as NotebookParams;
+}

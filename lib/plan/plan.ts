@@ -15,7 +15,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import { resolveModelOptions } from "../models/network.ts";
-import { usesKD, type ModelOptions, type NetworkName, type NormKind, type Setting } from "../models/types.ts";
+import { type ModelOptions, type NetworkName, type NormKind, type Setting } from "../models/types.ts";
 import { resolveTrainConfig, type TrainConfig } from "../train/config.ts";
 import { bundledAbdominalCases, bundledAbdominalSplits, hasBundledAbdominal } from "../data/abdominal-cases.ts";
 import { foldSplit, loadOrCreateKFold } from "../data/kfold.ts";
@@ -26,6 +26,10 @@ import type { ModalityName } from "../data/types.ts";
 import { OptionError } from "../util/errors.ts";
 import type { ExperimentConfig, ExperimentProfile, ExperimentTask, ProfileSpec } from "./config.ts";
 import { resolveProfile } from "./profiles.ts";
+import { param } from "./params.ts";
+
+/** α's row: which settings use it (the others run with α = 0). */
+const ALPHA = param("alpha");
 
 /**
  * Bump when a change in lib/ changes results for the same plan (the preprocessing, sampler,
@@ -190,7 +194,7 @@ export function resolvePlan(config: ExperimentConfig, profile: ExperimentProfile
     ...(profile === "paper" ? { profile: "paper" as const } : {}),
     model: modelIn,
     seed: o.seed,
-    alpha: usesKD(o.setting) ? o.alpha : 0,
+    alpha: ALPHA.usedBy!(o.setting) ? o.alpha : 0,
   });
   const { seed: _modelSeed, ...model } = resolveModelOptions(tc.model);
   const { model: _m, checkpointEvery: _c, logEvery: _l, temperature, ...rest } = tc;
@@ -258,7 +262,7 @@ export function expandPlans(config: ExperimentConfig, profile: ExperimentProfile
   for (const fold of folds)
     for (const norm of norms)
       for (const setting of settings)
-        for (const alpha of usesKD(setting) ? alphas : [0])
+        for (const alpha of ALPHA.usedBy!(setting) ? alphas : [0])
           for (const seed of seeds) {
             const plan = resolvePlan(config, profile, { setting, norm, alpha, seed, fold, ...(g.steps !== undefined ? { steps: g.steps } : {}), dataRoot: root });
             out.push({ hash: planHash(plan), plan });

@@ -7,6 +7,7 @@
  */
 import { INIT_SCHEMES, L2_SCOPES, NETWORKS, NORM_KINDS, SETTINGS, usesKD, type ModelOptions, type NetworkName } from "../models/types.ts";
 import { OptionError } from "../util/errors.ts";
+import { ALPHA_RANGE, DEFAULT_ALPHA } from "../losses/total.ts";
 import { checkObject, type ObjectSpec } from "./check.ts";
 
 export type TrainProfileName = "paper" | "released-code" | "smoke" | "quick";
@@ -31,7 +32,7 @@ export interface TrainConfig {
   lrDecay: number;
   /** Decay every this many steps (1000 for 2D, 500 for 3D). */
   lrDecayEvery: number;
-  /** KD weight alpha of eq. 5 (0.5 for KD settings, 0 otherwise). */
+  /** KD weight alpha of eq. 5 (DEFAULT_ALPHA for KD settings, 0 otherwise; in ALPHA_RANGE, lib/losses/total.ts). */
   alpha: number;
   /** L2 weight eta of eq. 5 (1e-4). */
   eta: number;
@@ -96,7 +97,7 @@ export function defaultTrainConfig(model: ModelOptions): TrainConfig {
     lr: 1e-4,
     lrDecay: 0.95,
     lrDecayEvery: is3d ? 500 : 1000,
-    alpha: usesKD(model.setting) ? 0.5 : 0,
+    alpha: usesKD(model.setting) ? DEFAULT_ALPHA : 0,
     eta: 1e-4,
     temperature: 2,
     absentClass: "uniform",
@@ -136,7 +137,7 @@ export const TRAIN_CONFIG_SPEC: ObjectSpec = {
   lr: { type: "number", min: 0, exclusiveMin: true },
   lrDecay: { type: "number", min: 0, max: 1, exclusiveMin: true },
   lrDecayEvery: { type: "integer", min: 1 },
-  alpha: { type: "number", min: 0 },
+  alpha: { type: "number", min: ALPHA_RANGE[0], max: ALPHA_RANGE[1] },
   eta: { type: "number", min: 0 },
   temperature: { type: "number", min: 0, exclusiveMin: true },
   absentClass: { type: "string", enum: ["uniform", "skip"] },

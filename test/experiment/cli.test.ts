@@ -14,7 +14,7 @@ describe("ummkd experiment (argument handling)", () => {
   it("rejects unknown notebooks, flags, profiles and bad seeds", async () => {
     await expect(run(["--notebook", "table9"])).rejects.toThrow(/'--notebook': got "table9"/);
     await expect(run(["--notebook", "table1_cardiac", "--bogus"])).rejects.toThrow(/--bogus/);
-    await expect(run(["--notebook", "table1_cardiac", "--profile", "fast"])).rejects.toThrow(/'profile': got "fast"/);
+    await expect(run(["--notebook", "table1_cardiac", "--profile", "fast"])).rejects.toThrow(/'--profile': got "fast"/);
     await expect(run(["--notebook", "table1_cardiac", "--seeds", "1,x"])).rejects.toThrow(/--seeds/);
   });
   it("prints usage with --help", async () => {

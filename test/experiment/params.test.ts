@@ -114,3 +114,35 @@ describe("a variant beside the committed numbers", () => {
     expect(comparisonTable({ name: "table1_cardiac", profile: "cpu", variant: "cpu", summary: [row("ct", 1)] }, root)).toBeUndefined();
   });
 });
+
+describe("one row per parameter (lib/plan/params.ts): the notebook cell, the CLI flags and the configs read it", () => {
+  it("α's default and range come from the loss (lib/losses/total.ts) and are checked alike by all three entry points", async () => {
+    const { ALPHA_RANGE, DEFAULT_ALPHA } = await import("../../lib/losses/total.ts");
+    const { param, paramsFromFlags, paramCellLine } = await import("../../lib/plan/params.ts");
+    const { validateConfig } = await import("../../lib/plan/config.ts");
+    expect([param("alpha").default, DEFAULT_ALPHA, ALPHA_RANGE]).toEqual([0.5, 0.5, [0, 1]]);
+    const allowed = param("alphas").allowed;
+    expect(() => checkParams({ alphas: [0.5, 1.5] })).toThrow(allowed);
+    expect(() => paramsFromFlags({ alphas: "0.5,1.5" })).toThrow(allowed);
+    const cfg = { name: "c", artefact: "x", task: "cardiac", network: "dilated2d", settings: ["ours"] };
+    expect(() => validateConfig({ ...cfg, alphas: [0.5, 1.5] }, "c.json")).toThrow(allowed);
+    expect(validateConfig(cfg, "c.json").alphas).toEqual([DEFAULT_ALPHA]);
+    expect(paramCellLine("alpha")).toBe("  alpha: 0.5, // KD weight α of Joint+KD and Ours (eq. 5); a number in [0, 1]");
+    expect(param("alpha").usedBy!("joint")).toBe(false);
+    expect(param("alpha").usedBy!("ours")).toBe(true);
+  });
+  it("flags parse to the same values a parameters cell holds", async () => {
+    const { paramsFromFlags } = await import("../../lib/plan/params.ts");
+    const p = paramsFromFlags({ profile: "smoke", seeds: "0, 1", alphas: "0.1,0.9", norms: "batch,group", settings: "ours", steps: "3", force: true, data: "/d", folds: "0" });
+    expect(p).toEqual({ profile: "smoke", seeds: [0, 1], alphas: [0.1, 0.9], norms: ["batch", "group"], settings: ["ours"], steps: 3, force: true, dataRoot: "/d", folds: [0] });
+    expect(checkParams(p as Record<string, unknown>)).toEqual(p);
+    expect(paramsFromFlags({ force: false })).toEqual({});
+    expect(() => paramsFromFlags({ steps: "0" })).toThrow(/--steps/);
+    expect(() => paramsFromFlags({ norms: "batch,," })).toThrow(/--norms.*no empty items/);
+  });
+  it("a notebook's defaults are its rows' defaults (Table I: norm batch, α 0.5); restating them is no variant", () => {
+    expect(variantName("table1_cardiac", "cpu", { norm: "batch", alpha: 0.5 })).toBe("cpu");
+    expect(variantName("table5_normalization", "cpu", { alpha: 0.5 })).toBe("cpu");
+    expect(variantName("figure6_alpha", "cpu", { alpha: 0.5 })).toBe("cpu-alpha0.5");
+  });
+});

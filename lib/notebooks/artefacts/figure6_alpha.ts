@@ -29,5 +29,6 @@ export const figure6Alpha: Artefact = {
   name: "figure6_alpha",
   configs: ["figure6_alpha"],
   paper: [],
+  params: [["alphas", "default (data/configs): 0.1, 0.2, ..., 0.9 (smoke: 0.1, 0.5, 0.9)"]],
   derive,
 };

@@ -20,5 +20,6 @@ export const figure7KdCurve: Artefact = {
   name: "figure7_kd_curve",
   configs: ["figure7_kd_curve"],
   paper: [],
+  params: [["alphas", "default (data/configs): 0, 0.5, 1.0 (smoke: 0, 0.5)"]],
   derive,
 };

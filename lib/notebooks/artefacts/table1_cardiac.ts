@@ -9,5 +9,6 @@ export const table1Cardiac: Artefact = {
   name: "table1_cardiac",
   configs: ["table1_cardiac"],
   paper: ["table1_cardiac"],
+  params: [["norm", "Table I uses batch normalization"], "alpha"],
   derive: (input) => deriveMainTable("table1_cardiac", input),
 };

@@ -9,5 +9,6 @@ export const table2Abdominal: Artefact = {
   name: "table2_abdominal",
   configs: ["table2_abdominal"],
   paper: ["table2_abdominal"],
+  params: ["norm", "alpha"],
   derive: (input) => deriveMainTable("table2_abdominal", input),
 };

@@ -28,5 +28,6 @@ export const table5Normalization: Artefact = {
   name: "table5_normalization",
   configs: ["table5_normalization"],
   paper: ["table5_normalization"],
+  params: [["norms", "default (data/configs): instance, layer, group"], "alpha"],
   derive,
 };

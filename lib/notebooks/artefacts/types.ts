@@ -5,6 +5,7 @@
  * notebook driver's job (lib/notebooks/notebook.ts).
  */
 import type { NormKind } from "../../models/types.ts";
+import type { ParamKey } from "../../plan/params.ts";
 import type { ExperimentConfig } from "../../plan/config.ts";
 import type { PaperRow, PaperTable } from "../paper.ts";
 import type { RunRecord } from "../../experiment/runner.ts";
@@ -54,10 +55,21 @@ export interface Artefact {
   /** Transcribed paper tables `derive` compares with. */
   paper: readonly PaperTable[];
   /**
+   * The parameters its notebook's cell shows beyond profile, seeds and force (rows of
+   * lib/plan/params.ts: their defaults are the notebook's, and a run that changes one writes a variant),
+   * each with an optional note for its line in the cell (the row's help text otherwise).
+   */
+  params?: readonly (ParamKey | readonly [ParamKey, string])[];
+  /**
    * Reads inputs other than run records from the artefact's committed results folder
    * (`results/<name>/`); the driver passes them to `derive` as `extras`.
    */
   loadExtras?(resultsDir: string): Record<string, unknown>;
   /** Tables, figures and notes from the runs; pure (no I/O, no clock, no randomness). */
   derive(input: ArtefactInput): ArtefactOutput;
+}
+
+/** The parameter keys an artefact's notebook shows (without their notes). */
+export function paramKeysOf(a: Pick<Artefact, "params">): ParamKey[] {
+  return (a.params ?? []).map((p) => (typeof p === "string" ? p : p[0]));
 }
