@@ -22,6 +22,7 @@ import { dirname, resolve } from "node:path";
 import { initEngine } from "../engine/index.ts";
 import type { Case, ModalityName } from "../data/types.ts";
 import { readNifti } from "../data/nifti.ts";
+import { assertSameGrid } from "../data/geometry.ts";
 import { preprocessCase } from "../data/preprocess.ts";
 import { syntheticCohort } from "../data/synthetic.ts";
 import { CaseBatchSource, validationSet } from "../experiment/sources.ts";
@@ -89,7 +90,8 @@ function readCase(ref: CaseRef, m: ModalityName, base: string, numClasses: numbe
   const labelPath = resolve(base, ref.label);
   const image = readNifti(imagePath).volume;
   const lab = readNifti(labelPath).volume;
-  if (lab.shape.join() !== image.shape.join()) throw new DataError(labelPath, `label grid [${lab.shape}] differs from the image's [${image.shape}] (${imagePath})`);
+  // shape, spacing and affine (a mirrored or oblique label would train on misaligned voxels)
+  assertSameGrid(image, lab, labelPath);
   const y = new Uint8Array(lab.data.length);
   for (let i = 0; i < y.length; i++) {
     const v = lab.data[i]!;
