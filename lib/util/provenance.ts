@@ -7,7 +7,7 @@ import { cpus, totalmem, platform, arch, release } from "node:os";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
-import { engineInfo, threadPolicy } from "../engine/index.ts";
+import { engineInfo, threadPolicy, type WebgpuAdapter } from "../engine/index.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -18,6 +18,11 @@ export interface Provenance {
   threads: number | null;
   /** How the thread count was chosen: fixed by UMMKD_THREADS, or the native engine's auto governor and the counts it used. */
   threadPolicy: string | null;
+  /**
+   * The WebGPU adapter when backend is "webgpu" (Dawn backend, device name, whether it is a software
+   * rasteriser such as Mesa llvmpipe); absent on the other backends.
+   */
+  adapter?: WebgpuAdapter;
   versions: Record<string, string>;
   hardware: { cpu: string; cores: number; memoryGiB: number; platform: string; arch: string; kernel: string };
   git: { commit: string | null; dirty: boolean | null };
@@ -72,12 +77,14 @@ export function provenance(seed: number | null = null): Provenance {
     backendReason: e?.reason ?? null,
     threads: e?.threads ?? null,
     threadPolicy: threadPolicy(),
+    ...(e?.adapter ? { adapter: e.adapter } : {}),
     versions: {
       ummkd,
       node: process.versions.node,
       "@tensorflow/tfjs-core": pkgVersion("@tensorflow/tfjs-core"),
       "@tensorflow/tfjs-backend-wasm": pkgVersion("@tensorflow/tfjs-backend-wasm"),
       ...(e && "nativeVersion" in e ? { native: String((e as unknown as { nativeVersion: string }).nativeVersion) } : {}),
+      ...(e?.adapter ? e.adapter.versions : {}),
     },
     hardware: {
       cpu: c[0]?.model ?? "unknown",
