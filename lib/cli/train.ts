@@ -34,7 +34,7 @@ import type { ProgressMode } from "../train/progress.ts";
 import { writeJsonAtomic } from "../util/atomic.ts";
 import { DataError, OptionError, oneOf } from "../util/errors.ts";
 import { provenance } from "../util/provenance.ts";
-import { checkOutputPath } from "../util/paths.ts";
+import { checkOutputPath, checkWritableOutput } from "../util/paths.ts";
 import { parseFlags } from "./args.ts";
 
 const CASE_LIST = { type: "array" as const, items: { type: "object" as const, fields: { image: { type: "string" as const, required: true }, label: { type: "string" as const, required: true } } } };
@@ -215,6 +215,7 @@ export async function run(argv: string[]): Promise<number> {
     for (const split of [cfgFile.data.train, cfgFile.data.val])
       for (const refs of Object.values(split ?? {})) for (const r of refs) inputs.push({ option: "data.image", path: resolve(dirname(file), r.image) }, { option: "data.label", path: resolve(dirname(file), r.label) });
   checkOutputPath({ option: "--out", path: out }, inputs);
+  checkWritableOutput("--out", out);
   checkTrainOut(out);
   const engine = await initEngine();
   const numClasses = config.model.numClasses ?? 5; // lib/models/network.ts's default
