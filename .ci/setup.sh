@@ -3,7 +3,8 @@
 #   - OS packages: Jupyter (nbconvert/nbclient/ipykernel) to run the notebooks headless, the classic
 #     notebook UI (jupyter-notebook, for `npm run notebook`), Chromium (headless, for the browser
 #     test of the notebook UI) with a font for figure text (also used by the PNG fallback), oneDNN
-#     (libdnnl-dev) for the native CPU engine, and with --bench the Python peers/oracles
+#     (libdnnl-dev) for the native CPU engine, Vulkan/EGL loaders and Mesa (llvmpipe) for the WebGPU
+#     engine's tests on a machine without a GPU, and with --bench the Python peers/oracles
 #     (PyTorch CPU, SciPy, NiBabel) used only by `npm run bench` and fixture scripts.
 #   - npm packages from the lockfile (install scripts are not needed by any dependency).
 #   - the native oneDNN addon (skipped with one line if oneDNN is absent; setup fails if oneDNN is
@@ -23,6 +24,9 @@ for a in "$@"; do
 done
 
 want=(jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel jupyter-notebook python3-notebook chromium fonts-dejavu-core libdnnl-dev g++ make)
+# WebGPU engine (issue 29): Dawn (npm package `webgpu`) loads libvulkan.so.1 / libEGL at run time; on a
+# machine without a GPU, the tests run it on Mesa llvmpipe through EGL (libgl1-mesa-dri holds llvmpipe)
+want+=(libvulkan1 mesa-vulkan-drivers libegl1 libegl-mesa0 libgl1-mesa-dri)
 [ "$WITH_BENCH" = 1 ] && want+=(python3-torch python3-scipy python3-nibabel)
 missing=()
 for p in "${want[@]}"; do

@@ -6,4 +6,7 @@ import { register } from "tsx/esm/api";
 register();
 const { main } = await import("../lib/cli/main.ts");
 const code = await main(process.argv.slice(2));
+// a WebGPU engine (Dawn) keeps the process alive while navigator.gpu is reachable: drop it
+const { releaseWebgpu } = await import("../lib/engine/webgpu.ts");
+releaseWebgpu();
 process.exitCode = code;

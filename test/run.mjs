@@ -2,7 +2,7 @@
 // `npm test`: the whole vitest suite (unit tests, real-data tests when the data root exists, both
 // engines where the native addon is built, and every notebook executed at the `smoke` profile),
 // followed by one plain summary line "N passed, N failed, N skipped" for CI logs.
-// UMMKD_REQUIRE=native,notebooks,realdata (as `.ci/run` sets it) makes a skipped test of a named
+// UMMKD_REQUIRE=native,notebooks,realdata,webgpu (as `.ci/run` sets it) makes a skipped test of a named
 // layer a failure: such tests carry "[requires <layer>]" in their title (test/requires.ts).
 // Unset, empty or "none": nothing is required and such skips are only listed.
 import { spawnSync } from "node:child_process";
@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const LAYERS = ["native", "notebooks", "realdata"];
+const LAYERS = ["native", "notebooks", "realdata", "webgpu"];
 const requireEnv = (process.env.UMMKD_REQUIRE ?? "").trim();
 const required = requireEnv === "" || requireEnv === "none" ? [] : requireEnv.split(",").map((s) => s.trim()).filter(Boolean);
 const unknown = required.filter((l) => !LAYERS.includes(l));

@@ -12,7 +12,7 @@
  */
 import { tf, type Tensor, type Tensor1D, type Tensor4D, type Variable } from "../engine/tf.ts";
 import type { Scalar } from "@tensorflow/tfjs-core";
-import { initEngine, batchNormTraining, fusedAdam, threadPolicy, type EngineInfo } from "../engine/index.ts";
+import { initEngine, batchNormTraining, fusedAdam, threadPolicy, adapterLabel, type EngineInfo } from "../engine/index.ts";
 import { OptionError, oneOf } from "../util/errors.ts";
 import { Rng } from "../util/rng.ts";
 import { NORM_KINDS, type NetworkName, type NormKind } from "../models/types.ts";
@@ -76,6 +76,8 @@ export interface TrainStepResult {
   tensor_leak_per_step: number;
   /** Per-kernel totals of one profiled step (nested kernels of composite kernels counted too). */
   profile?: KernelTime[];
+  /** The WebGPU adapter on backend webgpu, e.g. "llvmpipe-... (opengl, compatibility, software rendering)". */
+  adapter?: string;
 }
 
 interface StepModel {
@@ -181,17 +183,19 @@ export async function benchTrainStep(opts: TrainStepOptions): Promise<TrainStepR
   const model = o.network === "placeholder" ? placeholderModel(o, rng) : await paperModel(o, rng);
   const opt = (o.optimizer ?? "fused") === "fused" ? fusedAdam(1e-4) : tf.train.adam(1e-4);
   let lastLoss = NaN;
-  const step = () => {
+  // the loss is read asynchronously: on webgpu that waits for the device (a step's true time),
+  // and a synchronous read is impossible there (no OffscreenCanvas in Node)
+  const step = async () => {
     const cost = opt.minimize(model.loss, true, model.vars);
-    lastLoss = cost!.dataSync()[0]!;
+    lastLoss = (await cost!.data())[0]!;
     cost!.dispose();
   };
-  for (let i = 0; i < o.warmup; i++) step();
+  for (let i = 0; i < o.warmup; i++) await step();
   const before = tf.memory().numTensors;
   const times: number[] = [], cpuTimes: number[] = [];
   for (let i = 0; i < o.steps; i++) {
     const t = performance.now(), c = process.cpuUsage();
-    step();
+    await step();
     times.push(performance.now() - t);
     const dc = process.cpuUsage(c);
     cpuTimes.push((dc.user + dc.system) / 1000);
@@ -230,6 +234,7 @@ export async function benchTrainStep(opts: TrainStepOptions): Promise<TrainStepR
     loss: lastLoss,
     tensor_leak_per_step: leak,
     ...(profile ? { profile } : {}),
+    ...(info.adapter ? { adapter: adapterLabel(info.adapter) } : {}),
   };
   opt.dispose();
   model.dispose();

@@ -9,7 +9,8 @@
  */
 import { parseFlags, numberFlag } from "./args.ts";
 import { OptionError } from "../util/errors.ts";
-import { benchTrainStep, benchThreadScaling, type BenchNetwork } from "../bench/train-step.ts";
+import { benchTrainStep, benchThreadScaling, checkTrainStepOptions, type BenchNetwork } from "../bench/train-step.ts";
+import { checkTrainStepMemory } from "../bench/train-step-memory.ts";
 import type { NormKind } from "../models/types.ts";
 
 const USAGE = `usage: ummkd bench train-step --network dilated2d|unet3d|placeholder [--width 0.25] [--size 64] [--batch 8] [--steps 5] [--warmup 2] [--depth 8] [--optimizer fused|tfjs] [--norm batch|instance|layer|group] [--profile] [--json]
@@ -60,6 +61,8 @@ export async function run(argv: string[]): Promise<number> {
     warmup: numberFlag("warmup", values.warmup, 2),
     norm: values.norm as NormKind,
   };
+  // a network beyond this machine's memory is refused now, with the estimate (--width 100 ran for minutes)
+  checkTrainStepMemory(checkTrainStepOptions({ ...common }));
   if (what === "thread-scaling") {
     const raw = String((values as { threads?: string }).threads);
     const res = await benchThreadScaling({ ...common, threadCounts: raw.split(",").map((x) => Number(x.trim())) });

@@ -14,6 +14,7 @@ import { readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseFlags } from "./args.ts";
 import { OptionError } from "../util/errors.ts";
+import { checkWritableOutput } from "../util/paths.ts";
 import { REPO_ROOT } from "../util/repo-root.ts";
 import { artefact, isNotebookName, NOTEBOOKS } from "../notebooks/artefacts/index.ts";
 import { loadConfig } from "../plan/config.ts";
@@ -24,7 +25,8 @@ import { runExperiment } from "../experiment/runner.ts";
 import { expandPlans, planLabel } from "../plan/plan.ts";
 import { checkResultsDir, resultsDir, writeNotebookResults } from "../notebooks/results.ts";
 import { guardOverwrite, profileDefaults, variantName } from "../notebooks/variants.ts";
-import { resolveProfileName } from "../plan/profiles.ts";
+import { resolveProfile, resolveProfileName } from "../plan/profiles.ts";
+import { hasBundledAbdominal } from "../data/abdominal-cases.ts";
 import { summarizeTidy } from "../experiment/summary.ts";
 
 const USAGE = `usage: ummkd experiment (--config FILE | --notebook NAME) [--profile smoke|quick|cpu|paper] [--force]
@@ -46,6 +48,24 @@ function checkDataFolder(dir: string): void {
     throw new OptionError("--data", dir, `an existing data root folder (${(e as { code?: string }).code ?? (e as Error).message})`);
   }
   if (entries.length === 0) throw new OptionError("--data", dir, "a data root folder with the datasets in it (this folder is empty)");
+}
+
+/**
+ * A `--data` folder the run would read real data from must have the layout the loaders expect:
+ * without it the `cpu` profile fell back to a synthetic split sized for real data (0 cases) and the
+ * first error blamed Table VI's test cases. Only configs whose profile reads real data are checked
+ * (the cardiac task has no real volumes wired below `paper`, where plan.ts names the need).
+ */
+function checkDataLayout(dir: string, configs: readonly ReturnType<typeof loadConfig>[], profile: ReturnType<typeof resolveProfileName>): void {
+  const needs = configs.filter((c) => c.task === "abdominal" && resolveProfile(c, profile).data === "real");
+  if (needs.length === 0 || hasBundledAbdominal(dir)) return;
+  const held = readdirSync(dir);
+  const shown = held.slice(0, 5).join(", ") + (held.length > 5 ? `, … (${held.length} entries)` : "");
+  throw new OptionError(
+    "--data",
+    dir,
+    `a data root with btcv_sabs_ct/ (labels/ and images_png/) and chaos_t2_mr/ (image_<id>.nii.gz, label_<id>.nii.gz) in it, the layout of ../shared/data/real (data/datasets/README.md), which ${needs.map((c) => c.name).join(", ")} reads at profile ${profile}; this folder holds ${shown}`,
+  );
 }
 
 /** The experiment configs a notebook trains (those its artefact needs). */
@@ -84,6 +104,10 @@ export async function run(argv: string[]): Promise<number> {
     ...(flags.dataRoot ? { dataRoot: resolve(flags.dataRoot) } : {}),
   };
   const common = runOverrides(params);
+  if (flags.dataRoot !== undefined) {
+    const configs = values.notebook ? (isNotebookName(values.notebook) ? notebookConfigs(values.notebook) : []) : [loadConfig(resolve(values.config!))];
+    checkDataLayout(flags.dataRoot, configs, resolveProfileName(common.profile));
+  }
   if (values["dry-run"]) {
     const configs = values.notebook ? notebookConfigs(values.notebook) : [loadConfig(resolve(values.config!))];
     const profile = resolveProfileName(common.profile);
@@ -106,6 +130,7 @@ export async function run(argv: string[]): Promise<number> {
     const dir = resultsDir(out, name, variant);
     guardOverwrite(dir, params.force === true, storeGrid);
     checkResultsDir(dir);
+    checkWritableOutput("--out", dir, { replaced: true }); // a read-only disk or a link fails now, not after the training
   };
   if (values.notebook) {
     if (!isNotebookName(values.notebook)) throw new OptionError("--notebook", values.notebook, NOTEBOOKS);

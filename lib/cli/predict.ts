@@ -64,10 +64,7 @@ export async function run(argv: string[]): Promise<number> {
       if (x.shape.join() !== image.shape.join()) throw new DataError(input, `preprocessing changed the grid [${image.shape}] -> [${x.shape}]`);
     }
     const t0 = Date.now();
-    const labels =
-      model.options.network === "unet3d"
-        ? predictVolume3D(model, x, modality)
-        : predictVolume2D5(model, x, modality, { batchSize });
+    const labels = await (model.options.network === "unet3d" ? predictVolume3D(model, x, modality) : predictVolume2D5(model, x, modality, { batchSize }));
     // The input's geometry, not the preprocessed copy's.
     writeNifti(out, { ...labels, spacing: image.spacing, affine: image.affine }, `ummkd ${model.options.network}/${model.options.setting} ${modalityName}`);
     const counts: Record<number, number> = {};

@@ -22,6 +22,7 @@ import { dirname, resolve } from "node:path";
 import { engineFacts, initEngine } from "../engine/index.ts";
 import type { Case, ModalityName } from "../data/types.ts";
 import { readNifti } from "../data/nifti.ts";
+import { assertSameGrid } from "../data/geometry.ts";
 import { preprocessCase } from "../data/preprocess.ts";
 import { syntheticCohort } from "../data/synthetic.ts";
 import { CaseBatchSource, validationSet } from "../train/batch-source.ts";
@@ -33,7 +34,7 @@ import type { ProgressMode } from "../train/progress.ts";
 import { writeJsonAtomic } from "../util/atomic.ts";
 import { DataError, OptionError, oneOf } from "../util/errors.ts";
 import { provenance } from "../util/provenance.ts";
-import { checkOutputPath } from "../util/paths.ts";
+import { checkOutputPath, checkWritableOutput } from "../util/paths.ts";
 import { parseFlags } from "./args.ts";
 
 const CASE_LIST = { type: "array" as const, items: { type: "object" as const, fields: { image: { type: "string" as const, required: true }, label: { type: "string" as const, required: true } } } };
@@ -89,7 +90,8 @@ function readCase(ref: CaseRef, m: ModalityName, base: string, numClasses: numbe
   const labelPath = resolve(base, ref.label);
   const image = readNifti(imagePath).volume;
   const lab = readNifti(labelPath).volume;
-  if (lab.shape.join() !== image.shape.join()) throw new DataError(labelPath, `label grid [${lab.shape}] differs from the image's [${image.shape}] (${imagePath})`);
+  // shape, spacing and affine (a mirrored or oblique label would train on misaligned voxels)
+  assertSameGrid(image, lab, labelPath);
   const y = new Uint8Array(lab.data.length);
   for (let i = 0; i < y.length; i++) {
     const v = lab.data[i]!;
@@ -213,6 +215,7 @@ export async function run(argv: string[]): Promise<number> {
     for (const split of [cfgFile.data.train, cfgFile.data.val])
       for (const refs of Object.values(split ?? {})) for (const r of refs) inputs.push({ option: "data.image", path: resolve(dirname(file), r.image) }, { option: "data.label", path: resolve(dirname(file), r.label) });
   checkOutputPath({ option: "--out", path: out }, inputs);
+  checkWritableOutput("--out", out);
   checkTrainOut(out);
   const engine = await initEngine();
   const numClasses = config.model.numClasses ?? 5; // lib/models/network.ts's default

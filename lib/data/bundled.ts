@@ -17,6 +17,7 @@ import { splitsPath, type SplitFile } from "./splits.ts";
 import { preprocessCase, type PreprocessOptions } from "./preprocess.ts";
 import { REPO_ROOT } from "./root.ts";
 import { readNifti } from "./nifti.ts";
+import { assertSameGrid } from "./geometry.ts";
 import type { Manifest } from "./prepare.ts";
 
 export type SplitName = "train" | "val" | "test";
@@ -104,6 +105,7 @@ export function loadPrepared(dir: string, filter: { modality?: ModalityName; ids
     if (filter.ids && !filter.ids.includes(c.id)) continue;
     const image = readNifti(join(dir, c.image)).volume;
     const lab = readNifti(join(dir, c.label)).volume;
+    assertSameGrid(image, lab, join(dir, c.label));
     const data = new Uint8Array(lab.data.length);
     for (let i = 0; i < data.length; i++) {
       const v = lab.data[i]!;

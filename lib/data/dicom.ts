@@ -71,8 +71,19 @@ function parseSlice(file: string): Slice {
   const pos: [number, number, number] = [num(T.ipp, 0, "ImagePositionPatient"), num(T.ipp, 1, "ImagePositionPatient"), num(T.ipp, 2, "ImagePositionPatient")];
   const iop = [0, 1, 2, 3, 4, 5].map((i) => num(T.iop, i, "ImageOrientationPatient"));
   const ps: [number, number] = [num(T.pixelSpacing, 0, "PixelSpacing"), num(T.pixelSpacing, 1, "PixelSpacing")];
-  const slope = ds.floatString(T.slope) ?? 1;
-  const inter = ds.floatString(T.inter) ?? 0;
+  // a zero or negative spacing would become a NIfTI its own reader (and nibabel) rejects
+  if (!(ps[0] > 0 && ps[1] > 0)) throw new DataError(file, `PixelSpacing is ${ps.join("\\")}, expected two positive numbers (mm)`);
+  checkOrientation(file, iop);
+  // absent: the identity rescale; present but not a number ("abc"): an error, never NaN voxels
+  const rescale = (tag: string, what: string, absent: number): number => {
+    const raw = ds.string(tag);
+    if (raw === undefined || raw.trim() === "") return absent;
+    const v = Number(raw.trim());
+    if (!Number.isFinite(v)) throw new DataError(file, `${what} is ${JSON.stringify(raw)}, expected a number`);
+    return v;
+  };
+  const slope = rescale(T.slope, "RescaleSlope", 1);
+  const inter = rescale(T.inter, "RescaleIntercept", 0);
   const bits = ds.uint16(T.bitsAllocated) ?? 16;
   const signed = (ds.uint16(T.pixelRep) ?? 0) === 1;
   const el = ds.elements[T.pixelData];
@@ -96,6 +107,23 @@ function parseSlice(file: string): Slice {
   return { file, pos, iop, rows, cols, ps, pixels: px, series: ds.string(T.series) ?? "" };
 }
 
+/**
+ * ImageOrientationPatient must be two orthogonal unit vectors (row, column direction cosines);
+ * all zeros or a degenerate pair has no slice normal, so slices could not be ordered.
+ * @throws DataError naming the file and the vectors
+ */
+function checkOrientation(file: string, iop: readonly number[]): void {
+  const norm = (o: number) => Math.hypot(iop[o]!, iop[o + 1]!, iop[o + 2]!);
+  const dot = iop[0]! * iop[3]! + iop[1]! * iop[4]! + iop[2]! * iop[5]!;
+  const tol = 1e-2; // DS strings carry a few digits; real series are within 1e-4
+  if (Math.abs(norm(0) - 1) > tol || Math.abs(norm(3) - 1) > tol || Math.abs(dot) > tol) {
+    throw new DataError(
+      file,
+      `ImageOrientationPatient is ${iop.join("\\")}, expected two orthogonal unit vectors (row and column direction cosines; lengths ${norm(0).toFixed(3)} and ${norm(3).toFixed(3)}, dot product ${dot.toFixed(3)})`,
+    );
+  }
+}
+
 export interface DicomSeries {
   volume: ImageVolume;
   /** The slice files in z order (index = z), e.g. to match per-slice label PNGs. */
@@ -106,7 +134,8 @@ export interface DicomSeries {
  * Reads a DICOM series from a directory (every regular file in it is taken as a slice, hidden files
  * skipped) or an explicit list of files.
  * @throws DataError naming the folder/file: empty folder, unreadable slice, mixed series, sizes or
- *   orientations that differ, duplicate positions.
+ *   orientations that differ, duplicate positions, a gap or non-uniform slice spacing, PixelSpacing
+ *   <= 0, a degenerate ImageOrientationPatient, a RescaleSlope/Intercept that is not a number.
  */
 export function readDicomSeries(dirOrFiles: string | readonly string[]): DicomSeries {
   const label = typeof dirOrFiles === "string" ? dirOrFiles : dirOrFiles[0] ?? "<dicom series>";
@@ -140,6 +169,18 @@ export function readDicomSeries(dirOrFiles: string | readonly string[]): DicomSe
     d.sort((a, b) => a - b);
     dz = d[Math.floor(d.length / 2)]!;
     if (d[0]! < 1e-6) throw new DataError(label, `two slices share one position along the slice normal (${slices.map((s) => s.file).join(", ")})`);
+    // a missing slice (z = 0, 2, 4, 6, 20) or mixed spacings would become a uniform stack, every
+    // slice after the gap at the wrong position: refused, naming the two slices around the gap
+    const tol = Math.max(1e-3, 0.01 * dz);
+    for (let k = 1; k < slices.length; k++) {
+      const gap = proj(slices[k]!) - proj(slices[k - 1]!);
+      if (Math.abs(gap - dz) > tol) {
+        throw new DataError(
+          label,
+          `slice spacing is not uniform: ${gap.toFixed(3)} mm between ${slices[k - 1]!.file} and ${slices[k]!.file}, ${dz.toFixed(3)} mm between most slices (a missing slice, or a series that mixes spacings; ${slices.length} slices)`,
+        );
+      }
+    }
   }
   const nx = s0.cols;
   const ny = s0.rows;

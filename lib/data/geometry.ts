@@ -45,8 +45,36 @@ export function subgridAffine(a: Affine, offset: readonly number[], step: readon
 }
 
 /**
- * Checks that a label map lies on its image's grid (same shape; spacing within `tol` mm).
- * @throws DataError naming `file` and both shapes/spacings.
+ * How the world placement of grid `b` differs from grid `a` of the same shape and spacing, or
+ * undefined when their affines agree: an axis mirrored (direction reversed), an oblique direction
+ * (rotated by more than `angleTolDeg`), or an origin shifted by more than `shiftTolMm`.
+ */
+export function affineMismatch(a: Affine, b: Affine, angleTolDeg = 0.1, shiftTolMm = 0.01): string | undefined {
+  const da = directionFromAffine(a);
+  const db = directionFromAffine(b);
+  const axes = ["i", "j", "k"];
+  for (let c = 0; c < 3; c++) {
+    const dot = da[0]![c]! * db[0]![c]! + da[1]![c]! * db[1]![c]! + da[2]![c]! * db[2]![c]!;
+    if (dot < 0) return `is mirrored along voxel axis ${axes[c]} relative to the image's (direction ${fmtVec(db.map((r) => r[c]!))} vs ${fmtVec(da.map((r) => r[c]!))})`;
+    const deg = (Math.acos(Math.min(1, dot)) * 180) / Math.PI;
+    if (deg > angleTolDeg) return `is oblique to the image's: voxel axis ${axes[c]} is rotated by ${deg.toFixed(1)} degrees (direction ${fmtVec(db.map((r) => r[c]!))} vs ${fmtVec(da.map((r) => r[c]!))})`;
+  }
+  const shift = Math.hypot(b[0]![3]! - a[0]![3]!, b[1]![3]! - a[1]![3]!, b[2]![3]! - a[2]![3]!);
+  if (shift > shiftTolMm) return `has its origin shifted by ${shift.toFixed(3)} mm from the image's (${fmtVec([b[0]![3]!, b[1]![3]!, b[2]![3]!])} vs ${fmtVec([a[0]![3]!, a[1]![3]!, a[2]![3]!])})`;
+  return undefined;
+}
+
+function fmtVec(v: readonly number[]): string {
+  return `[${v.map((x) => Number(x.toFixed(3)) + 0).join(", ")}]`;
+}
+
+/**
+ * Checks that a label map lies on its image's grid: same shape, spacing within `tol` mm, and the
+ * same affine (no mirrored or oblique axis, no shifted origin; see {@link affineMismatch}), so that
+ * voxel (i, j, k) of the label is the same point of the body as voxel (i, j, k) of the image. The
+ * one geometry check of every image/label pair (`train`, `prepare`, the loaders); `metrics` makes
+ * the same comparison with its own `--ignore-affine` escape.
+ * @throws DataError naming `file` and what differs.
  */
 export function assertSameGrid(image: Volume<any>, label: Volume<any>, file: string, tol = 1e-3): void {
   const same = image.shape.every((v, i) => v === label.shape[i]);
@@ -59,6 +87,11 @@ export function assertSameGrid(image: Volume<any>, label: Volume<any>, file: str
       file,
       `label spacing [${label.spacing.map((v) => v.toFixed(4))}] does not match image spacing [${image.spacing.map((v) => v.toFixed(4))}]`,
     );
+  }
+  const how = affineMismatch(image.affine, label.affine);
+  if (how) {
+    const of = image.source ? ` (${image.source})` : "";
+    throw new DataError(file, `the label's affine ${how}${of}: the label would be misaligned with the image; resample the label onto the image's grid`);
   }
 }
 

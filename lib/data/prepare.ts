@@ -11,7 +11,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import type { Case, ModalityName } from "./types.ts";
 import { DataError, oneOf } from "../util/errors.ts";
 import { cleanStaleTemps, writeDirAtomic, writeJsonAtomic } from "../util/atomic.ts";
-import { checkOutputPath, checkReplaceableDir } from "../util/paths.ts";
+import { checkOutputPath, checkReplaceableDir, checkWritableOutput } from "../util/paths.ts";
 import { DATASETS, DATASET_NAMES, type DatasetName } from "./datasets.ts";
 import { listBtcvCases, listChaosCases, loadBtcvCase, loadChaosCase } from "./abdominal.ts";
 import { listMmwhsCases, listSifaFiles, loadMmwhsCase, loadSifaFile } from "./cardiac.ts";
@@ -114,6 +114,7 @@ export async function prepareDataset(dataset: DatasetName, src: string, out: str
   // non-empty output folder is replaced only if it is an earlier output of ours and force is set.
   checkOutputPath({ option: "--out", path: out }, [{ option: "--src", path: src }, { option: "--src (ct)", path: opts.ctSrc }, { option: "--src (mri)", path: opts.mriSrc }]);
   checkReplaceableDir("--out", out, { file: "manifest.json", isOwn: isManifest, ownFiles: manifestFiles, force: opts.force ?? false });
+  checkWritableOutput("--out", out, { replaced: true }); // a link or a read-only disk fails here, not after the work
   // an interrupted earlier prepare (SIGINT, kill -9) left its temp folder `.<out>.<pid>.<hex>.tmp` beside --out
   for (const t of cleanStaleTemps(dirname(resolve(out)), basename(resolve(out)))) opts.log?.(`removed ${t}, left by an interrupted prepare`);
   const def = DATASETS[dataset];

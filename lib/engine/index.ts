@@ -1,6 +1,6 @@
 /**
- * Backend selection (engine issue). Order: tfjs-node-gpu, tfjs-node, native (oneDNN addon, see
- * `./native/`), wasm + our kernel pack, cpu. `UMMKD_BACKEND` forces one; `UMMKD_THREADS` sets the
+ * Backend selection (engine issue). Order: tfjs-node-gpu, webgpu (Dawn, a real GPU only unless
+ * forced; `./webgpu.ts`), tfjs-node, native (oneDNN addon, see `./native/`), wasm + our kernel pack, cpu. `UMMKD_BACKEND` forces one; `UMMKD_THREADS` sets the
  * thread count where the backend supports it. The choice is logged once (one line on stderr) and is
  * part of every result's provenance via `engineInfo()`.
  */
@@ -13,6 +13,7 @@ import { installGradients } from "./grads/index.ts";
 import { registerKernelPack } from "./wasm/register.ts";
 import { OptionError, oneOf } from "../util/errors.ts";
 import type { EngineFacts } from "../util/provenance.ts";
+import { adapterLabel, loadWebgpu, registerWebgpuKernels, type WebgpuAdapter } from "./webgpu.ts";
 
 export { tf } from "./tf.ts";
 export type { Tensor, Tensor1D, Tensor2D, Tensor3D, Tensor4D, Tensor5D, Variable, Rank, NamedTensorMap, TensorContainer } from "./tf.ts";
@@ -22,9 +23,10 @@ export * from "./kernel-names.ts";
 export { registerKernelPack } from "./wasm/register.ts";
 export { FusedAdamOptimizer, fusedAdam } from "./adam.ts";
 export { installGradients } from "./grads/index.ts";
+export { releaseWebgpu, webgpuAdapter, webgpuErrors, adapterLabel, type WebgpuAdapter } from "./webgpu.ts";
 
-export type BackendName = "tensorflow-gpu" | "tensorflow" | "native" | "wasm" | "cpu";
-export const BACKENDS: readonly BackendName[] = ["tensorflow-gpu", "tensorflow", "native", "wasm", "cpu"];
+export type BackendName = "tensorflow-gpu" | "webgpu" | "tensorflow" | "native" | "wasm" | "cpu";
+export const BACKENDS: readonly BackendName[] = ["tensorflow-gpu", "webgpu", "tensorflow", "native", "wasm", "cpu"];
 
 export interface EngineInfo {
   backend: BackendName;
@@ -38,9 +40,13 @@ export interface EngineInfo {
   nativeVersion?: string;
   /** Kernels of the ummkd kernel pack registered for the active backend by this call. */
   kernelPack: string[];
+  /** The WebGPU adapter (Dawn backend, device name, software or not) when backend is "webgpu". */
+  adapter?: WebgpuAdapter;
 }
 
-type Attempt = { ok: true; tfjsBackend: string; threads: number; autoThreads?: boolean; note?: string; nativeVersion?: string } | { ok: false; reason: string };
+type Attempt =
+  | { ok: true; tfjsBackend: string; threads: number; autoThreads?: boolean; note?: string; nativeVersion?: string; adapter?: WebgpuAdapter }
+  | { ok: false; reason: string };
 
 let current: EngineInfo | undefined;
 let nativeModule: NativeModule | undefined;
@@ -133,15 +139,30 @@ async function tryWasm(threads: number | undefined): Promise<Attempt> {
   }
 }
 
+/** WebGPU on Dawn: automatically only on a real GPU; the software adapter (llvmpipe) only when forced. */
+async function tryWebgpu(explicit: boolean): Promise<Attempt> {
+  const r = await loadWebgpu({ explicit });
+  if (!r.ok) return r;
+  try {
+    const ok = await tf.setBackend("webgpu");
+    if (!ok) return { ok: false, reason: "webgpu: backend 'webgpu' failed to initialise (tfjs could not get a device)" };
+    return { ok: true, tfjsBackend: "webgpu", threads: 1, adapter: r.adapter, note: `adapter ${adapterLabel(r.adapter)}` };
+  } catch (e) {
+    return { ok: false, reason: `webgpu: ${firstLine(e)}` };
+  }
+}
+
 async function tryCpu(): Promise<Attempt> {
   const ok = await tf.setBackend("cpu");
   return ok ? { ok: true, tfjsBackend: "cpu", threads: 1 } : { ok: false, reason: "cpu: failed to initialise" };
 }
 
-async function attempt(b: BackendName, threads: number | undefined): Promise<Attempt> {
+async function attempt(b: BackendName, threads: number | undefined, explicit: boolean): Promise<Attempt> {
   switch (b) {
     case "tensorflow-gpu":
       return tryTfjsNode("@tensorflow/tfjs-node-gpu");
+    case "webgpu":
+      return tryWebgpu(explicit);
     case "tensorflow":
       return tryTfjsNode("@tensorflow/tfjs-node");
     case "native":
@@ -158,7 +179,7 @@ async function attempt(b: BackendName, threads: number | undefined): Promise<Att
  * same info unless a different backend is asked for).
  *
  * @param opts.backend force a backend (else `UMMKD_BACKEND`, else the first that loads in the order
- *   tensorflow-gpu, tensorflow, native, wasm, cpu)
+ *   tensorflow-gpu, webgpu (a real GPU adapter only), tensorflow, native, wasm, cpu)
  * @throws OptionError for an unknown backend name; Error when a forced backend cannot load
  */
 export async function initEngine(opts: { backend?: BackendName } = {}): Promise<EngineInfo> {
@@ -170,14 +191,14 @@ export async function initEngine(opts: { backend?: BackendName } = {}): Promise<
   const order: BackendName[] = want ? [want] : [...BACKENDS];
   const failures: string[] = [];
   for (const b of order) {
-    const r = await attempt(b, threads);
+    const r = await attempt(b, threads, want !== undefined);
     if (!r.ok) {
       failures.push(r.reason);
       continue;
     }
     await tf.ready();
     installGradients();
-    const pack = registerKernelPack(r.tfjsBackend);
+    const pack = [...(r.tfjsBackend === "webgpu" ? registerWebgpuKernels() : []), ...registerKernelPack(r.tfjsBackend)];
     const how = want ? `forced (${opts.backend ? "initEngine({backend})" : "UMMKD_BACKEND"}=${want})` : "first backend that loaded";
     const reason = [`${b}: ${how}`, r.note, failures.length ? `skipped: ${failures.join("; ")}` : undefined].filter(Boolean).join("; ");
     current = {
@@ -188,6 +209,7 @@ export async function initEngine(opts: { backend?: BackendName } = {}): Promise<
       tfjsVersion: tf.version_core,
       ...(r.nativeVersion ? { nativeVersion: r.nativeVersion } : {}),
       kernelPack: pack,
+      ...(r.adapter ? { adapter: r.adapter } : {}),
     };
     if (!logged || want) {
       // one short line; the full reason (why each faster backend was skipped) is in every run's
@@ -223,5 +245,9 @@ export function engineInfo(): EngineInfo | undefined {
 export function engineFacts(): EngineFacts | null {
   if (!current) return null;
   const { backend, reason, threads } = current;
-  return { backend, reason, threads, threadPolicy: threadPolicy(), ...("nativeVersion" in current ? { nativeVersion: current.nativeVersion } : {}) };
+  return {
+    backend, reason, threads, threadPolicy: threadPolicy(),
+    ...("nativeVersion" in current ? { nativeVersion: current.nativeVersion } : {}),
+    ...(current.adapter ? { adapter: current.adapter } : {}),
+  };
 }

@@ -112,10 +112,14 @@ export function loadStoreRecord<T>(hash: string, dir = storeDir()): T {
 }
 
 /**
- * The stored or cached record of a plan hash (store first), or undefined. A store record is
- * checked ({@link loadStoreRecord}: an edited, truncated or invalid one is an error naming it,
- * never a silent retrain); a cache record that is unreadable or invalid is named in a warning and
- * treated as a miss (retrained and overwritten).
+ * The stored or cached record of a plan hash (store first), or undefined. Both are checked before
+ * use, and a bad one is an error naming it, never a silent retrain: a store record by
+ * {@link loadStoreRecord} (edited, truncated or invalid); a cache record that is unreadable or
+ * invalid (our writes are atomic, so it was damaged or edited afterwards) is left in place for the
+ * user to inspect, and the error says how to go on: delete it, or `--force` (which retrains
+ * without reading it). A retrain can take an hour and a half (Table II), so it is never started
+ * behind a warning.
+ * @throws DataError naming the record's file
  */
 export function findRun<T>(hash: string): { record: T; where: "store" | "cache" } | undefined {
   if (existsSync(cachePath(hash, storeDir()))) return { record: loadStoreRecord<T>(hash), where: "store" };
@@ -126,8 +130,8 @@ export function findRun<T>(hash: string): { record: T; where: "store" | "cache" 
     validateRunRecord(rec, hash, file);
     return { record: rec, where: "cache" };
   } catch (e) {
-    warnOnce(file, `${e instanceof DataError ? e.message.slice(file.length + 2) : `not a readable run record (${(e as Error).message})`}; treated as missing, so the run is trained again and this file replaced`);
-    return undefined;
+    const why = e instanceof DataError ? e.message.slice(file.length + 2) : `not a readable run record (truncated or corrupt JSON: ${(e as Error).message})`;
+    throw new DataError(file, `${why}; the run is not trained again over it without --force: delete the file (rm '${file}') or rerun with --force to train the run again`);
   }
 }
 

@@ -186,9 +186,11 @@ export async function executeRun(plan: RunPlan, data: TaskData, options: RunOpti
       model,
     });
   } catch (e) {
+    await best?.settled().catch(() => undefined);
     model.dispose();
     throw e;
   }
+  await best?.settled();
   const val = valRecordsOf(res.logPath, live);
   const lastVal = val.at(-1);
   let selectedStep = res.steps;
@@ -201,7 +203,7 @@ export async function executeRun(plan: RunPlan, data: TaskData, options: RunOpti
   const t0 = Date.now();
   let ev: { rows: Omit<TidyRow, "notebook">[]; samples: SampleSlice[] };
   try {
-    ev = evaluateCases(plan, data, (c, modality) =>
+    ev = await evaluateCases(plan, data, (c, modality) =>
       mode === "2d" ? predictVolume2D5(res.model, c.image, modality) : predictVolume3D(res.model, c.image, modality, { patchDepth: plan.evaluate.blockDepth }),
     );
   } finally {
@@ -229,11 +231,11 @@ export async function executeRun(plan: RunPlan, data: TaskData, options: RunOpti
  * every metric of the plan (Dice in percent, distances in mm), plus the sample slices of
  * Figures 4/5 (the first test case of each modality and the artefact case, middle foreground slice).
  */
-export function evaluateCases(
+export async function evaluateCases(
   plan: RunPlan,
   data: Pick<TaskData, "test" | "outlier" | "source">,
-  predict: (c: Case, modality: 0 | 1) => LabelVolume,
-): { rows: Omit<TidyRow, "notebook">[]; samples: SampleSlice[] } {
+  predict: (c: Case, modality: 0 | 1) => LabelVolume | Promise<LabelVolume>,
+): Promise<{ rows: Omit<TidyRow, "notebook">[]; samples: SampleSlice[] }> {
   const spec = specOf(plan);
   const structures = structuresOf(spec.task);
   const labels = structures.map((_, k) => k + 1);
@@ -242,7 +244,7 @@ export function evaluateCases(
   const evalCases: [Case, string][] = [...data.test.ct, ...data.test.mri].map((c) => [c, "clean"]);
   if (data.outlier) evalCases.push([data.outlier, "artefacts"]);
   for (const [c, condition] of evalCases) {
-    const pred = predict(c, c.modality === "ct" ? 0 : 1);
+    const pred = await predict(c, c.modality === "ct" ? 0 : 1);
     const metrics = evaluateSegmentation(pred, c.label!, { labels });
     for (const m of metrics) {
       for (const metric of plan.evaluate.metrics) {

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { tf, type Tensor } from "../engine/index.ts";
 import type { SegmentationNetwork } from "../models/types.ts";
 import { releaseState } from "../train/checkpoint.ts";
-import { encodeTensors, readTensorFiles } from "../train/tensor-io.ts";
+import { encodeTensorsAsync, readTensorFiles } from "../train/tensor-io.ts";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic.ts";
 
 type HostState = Map<string, { shape: number[]; data: Float32Array }>;
@@ -27,11 +27,22 @@ export function selectionScore(r: { diceCtPerClass: number[]; diceMriPerClass: n
   return finiteMean([...r.diceCtPerClass, ...r.diceMriPerClass]);
 }
 
-function snapshot(model: SegmentationNetwork): HostState {
+/** The model's state now, as clones (a variable's later assign gives it new storage; the clone keeps the old). */
+function snapshot(model: SegmentationNetwork): Map<string, Tensor> {
   const st = model.getState();
-  const out: HostState = new Map();
-  for (const [n, t] of st) out.set(n, { shape: [...t.shape], data: Float32Array.from(t.dataSync() as Float32Array) });
+  const out = new Map([...st].map(([n, t]) => [n, tf.clone(t)] as [string, Tensor]));
   releaseState(st);
+  return out;
+}
+
+/** Read clones to host memory asynchronously (a device backend cannot read synchronously) and free them. */
+async function toHost(clones: Map<string, Tensor>): Promise<HostState> {
+  const out: HostState = new Map();
+  try {
+    for (const [n, t] of clones) out.set(n, { shape: [...t.shape], data: Float32Array.from((await t.data()) as Float32Array) });
+  } finally {
+    tf.dispose([...clones.values()]);
+  }
   return out;
 }
 
@@ -52,31 +63,59 @@ export class BestWeights {
     }
   }
 
-  /** Keep the model's weights if `score` beats the best so far; returns whether it did. */
+  /** Reads and writes of offered weights, in offer order (await `settled()` before reading `state`). */
+  private pending: Promise<void> = Promise.resolve();
+  private inFlight = 0;
+
+  /**
+   * Keep the model's weights if `score` beats the best so far; returns whether it did. The weights
+   * are taken now (clones); reading them to host memory and writing `<dir>` finish asynchronously,
+   * in order: `settled()` waits for them (`restoreInto` does).
+   */
   offer(step: number, score: number, model: SegmentationNetwork): boolean {
     if (!(Number.isFinite(score) && score > this.score)) return false;
-    this.state = snapshot(model);
+    const clones = snapshot(model);
     this.step = step;
     this.score = score;
-    if (this.dir) {
-      mkdirSync(this.dir, { recursive: true });
-      const ts = [...this.state].map(([name, v]) => ({ name, tensor: tf.tensor(v.data, v.shape, "float32") }));
+    this.inFlight++;
+    this.pending = this.pending.then(async () => {
       try {
-        const { index, blob } = encodeTensors(ts);
-        // files named by step, meta.json (written last) points at the complete copy; older copies removed after
-        writeFileAtomic(join(this.dir, `weights-${step}.bin`), blob);
-        writeFileAtomic(join(this.dir, `weights-${step}.json`), JSON.stringify(index));
-        writeJsonAtomic(join(this.dir, "meta.json"), { step, score });
-        for (const f of readdirSync(this.dir)) if (/^weights-\d+\.(bin|json)$/.test(f) && !f.startsWith(`weights-${step}.`)) rmSync(join(this.dir, f), { force: true });
+        this.state = await toHost(clones);
+        if (this.dir) await this.persist(step, score);
       } finally {
-        tf.dispose(ts.map((t) => t.tensor));
+        this.inFlight--;
       }
-    }
+    });
     return true;
   }
 
-  /** Load the kept weights into `model` (no-op when none were kept). */
+  /** Wait until every offered weight is read and written (rejects if a write failed). */
+  settled(): Promise<void> {
+    return this.pending;
+  }
+
+  private async persist(step: number, score: number): Promise<void> {
+    const dir = this.dir!;
+    mkdirSync(dir, { recursive: true });
+    const ts = [...this.state!].map(([name, v]) => ({ name, tensor: tf.tensor(v.data, v.shape, "float32") }));
+    try {
+      const { index, blob } = await encodeTensorsAsync(ts);
+      // files named by step, meta.json (written last) points at the complete copy; older copies removed after
+      writeFileAtomic(join(dir, `weights-${step}.bin`), blob);
+      writeFileAtomic(join(dir, `weights-${step}.json`), JSON.stringify(index));
+      writeJsonAtomic(join(dir, "meta.json"), { step, score });
+      for (const f of readdirSync(dir)) if (/^weights-\d+\.(bin|json)$/.test(f) && !f.startsWith(`weights-${step}.`)) rmSync(join(dir, f), { force: true });
+    } finally {
+      tf.dispose(ts.map((t) => t.tensor));
+    }
+  }
+
+  /**
+   * Load the kept weights into `model` (no-op when none were kept).
+   * @throws Error while an offer's read is pending (await `settled()` first)
+   */
   restoreInto(model: SegmentationNetwork): void {
+    if (this.inFlight > 0) throw new Error("BestWeights.restoreInto: offered weights are still being read; await settled() first");
     if (!this.state) return;
     const ts = new Map([...this.state].map(([n, v]) => [n, tf.tensor(v.data, v.shape, "float32")] as [string, Tensor]));
     try {

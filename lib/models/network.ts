@@ -82,6 +82,57 @@ export function describeModel(opts: ModelOptions): ParamSpec[] {
   return ctx.specs;
 }
 
+/** ShapeCtx that also sums the elements of every feature map it produces. */
+class CountingCtx extends ShapeCtx {
+  elements = 0;
+  private n(s: number[]): number[] {
+    this.elements += s.reduce((a, b) => a * b, 1);
+    return s;
+  }
+  override conv(name: string, x: number[], o: Parameters<ShapeCtx["conv"]>[2]): number[] {
+    return this.n(super.conv(name, x, o));
+  }
+  override deconv(name: string, x: number[], o: Parameters<ShapeCtx["deconv"]>[2]): number[] {
+    return this.n(super.deconv(name, x, o));
+  }
+  override norm(name: string, x: number[]): number[] {
+    return this.n(super.norm(name, x));
+  }
+  override lrelu(x: number[]): number[] {
+    return this.n(super.lrelu(x));
+  }
+  override dropout(x: number[]): number[] {
+    return this.n(super.dropout(x));
+  }
+  override maxPool(x: number[]): number[] {
+    return this.n(super.maxPool(x));
+  }
+  override add(a: number[], b: number[]): number[] {
+    return this.n(super.add(a, b));
+  }
+  override concat(a: number[], b: number[]): number[] {
+    return this.n(super.concat(a, b));
+  }
+  override padChannels(x: number[], before: number, after: number): number[] {
+    return this.n(super.padChannels(x, before, after));
+  }
+  override phaseShift(x: number[], r: number): number[] {
+    return this.n(super.phaseShift(x, r));
+  }
+}
+
+/**
+ * Elements of all feature maps of one forward pass on an input of `inputShape` ([B, H, W, C] or
+ * [B, D, H, W, C]), from the layer description (no allocation): what backpropagation keeps, for
+ * memory estimates before a large network is built.
+ */
+export function activationElements(opts: ModelOptions, inputShape: readonly number[]): number {
+  const o = resolveModelOptions(opts);
+  const ctx = new CountingCtx(o.norm);
+  forwardOf(o)(ctx, [...inputShape]);
+  return ctx.elements;
+}
+
 /**
  * Trainable parameter count (the paper's "Param Scale"), from the layer description (no allocation).
  * @example countParams({ network: "dilated2d", setting: "ours" }) // 39,342,840

@@ -67,7 +67,7 @@ export function loadBestModel(hash: string, plan: RunPlan): { model: Segmentatio
 }
 
 /** Whole-volume prediction of a case as the runner does it. */
-function predictorOf(plan: RunPlan, model: SegmentationNetwork): (c: Case, modality: 0 | 1) => LabelVolume {
+function predictorOf(plan: RunPlan, model: SegmentationNetwork): (c: Case, modality: 0 | 1) => Promise<LabelVolume> {
   return (c, modality) =>
     plan.data.sampling.mode === "2d" ? predictVolume2D5(model, c.image, modality) : predictVolume3D(model, c.image, modality, { patchDepth: plan.evaluate.blockDepth });
 }
@@ -182,7 +182,7 @@ export async function diagnosePreciseBn(hash: string, options: PreciseBnDiagnosi
     const t1 = Date.now();
     log(`evaluating the best weights (step ${step}) with the trained moving statistics`);
     const predict = predictorOf(evalPlan, model);
-    rows.push(...evaluateCases(evalPlan, data, predict).rows.map(tag("moving-average", 0)));
+    rows.push(...(await evaluateCases(evalPlan, data, predict)).rows.map(tag("moving-average", 0)));
     log(`precise BN: ${patches} training patches per modality (source seed ${seed})`);
     const t2 = Date.now();
     const res = recomputeNormStatistics(model, trainingSourceOf(plan, data, seed), { patches, batchSize: plan.train.batchSize, statistic: statistics[0] ?? "pooled", dropoutSeed: seed });
@@ -191,7 +191,7 @@ export async function diagnosePreciseBn(hash: string, options: PreciseBnDiagnosi
       model.setState(trained);
       setNormStatistics(model, res.layers, s);
       log(`evaluating with the ${s} statistics`);
-      rows.push(...evaluateCases(evalPlan, data, predict).rows.map(tag(s, res.patches)));
+      rows.push(...(await evaluateCases(evalPlan, data, predict)).rows.map(tag(s, res.patches)));
     }
     const recorded = new Map(record.rows.map((r) => [`${r.condition}|${r.modality}|${r.case}|${r.structure}|${r.metric}`, r.value]));
     let compared = 0, maxAbsDiff = 0;

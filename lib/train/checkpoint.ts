@@ -14,12 +14,12 @@
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Variable as VariableClass, type Optimizer } from "@tensorflow/tfjs-core";
-import { tf, type Tensor, type Variable } from "../engine/index.ts";
+import { tf, type FusedAdamOptimizer, type Tensor, type Variable } from "../engine/index.ts";
 import type { ModelOptions, SegmentationNetwork } from "../models/types.ts";
 import { writeDirAtomic, writeFileAtomic, writeJsonAtomic } from "../util/atomic.ts";
 import { DataError } from "../util/errors.ts";
 import type { TrainConfig } from "./config.ts";
-import { encodeTensors, readTensorFiles } from "./tensor-io.ts";
+import { encodeTensorsAsync, readTensorFiles } from "./tensor-io.ts";
 import { realModelBuilder, type ModelBuilder } from "./deps.ts";
 
 export const CHECKPOINT_DIR = "checkpoint";
@@ -81,20 +81,20 @@ export async function saveCheckpoint(
   state: Omit<TrainerState, "format" | "adam" | "createdAt" | "modelOptions">,
 ): Promise<string> {
   const modelState = model.getState();
-  let m: ReturnType<typeof encodeTensors>;
+  let m: Awaited<ReturnType<typeof encodeTensorsAsync>>;
   try {
-    m = encodeTensors([...modelState].map(([name, tensor]) => ({ name, tensor })));
+    m = await encodeTensorsAsync([...modelState].map(([name, tensor]) => ({ name, tensor })));
   } finally {
     releaseState(modelState);
   }
   const optWeights = await optimizer.getWeights();
-  const o = encodeTensors(optWeights.map((w) => ({ name: w.name, tensor: w.tensor })));
+  const o = await encodeTensorsAsync(optWeights.map((w) => ({ name: w.name, tensor: w.tensor })));
   // getWeights() creates a fresh scalar for the iteration count; free it.
   optWeights.filter((w) => w.name === "iter").forEach((w) => w.tensor.dispose());
   const internals = optimizer as unknown as Partial<AdamInternals>;
   const adam =
     internals.accBeta1 && internals.accBeta2
-      ? { accBeta1: internals.accBeta1.dataSync()[0]!, accBeta2: internals.accBeta2.dataSync()[0]! }
+      ? { accBeta1: (await internals.accBeta1.data())[0]!, accBeta2: (await internals.accBeta2.data())[0]! }
       : null;
   const trainer: TrainerState = {
     format: FORMAT,
@@ -167,7 +167,11 @@ export async function loadOptimizerState(dir: string, optimizer: Optimizer, adam
   await optimizer.setWeights(entries.map((e) => ({ name: e.name, tensor: e.tensor })));
   entries.forEach((e) => e.tensor.dispose());
   const internals = optimizer as unknown as Partial<AdamInternals>;
-  if (adam && internals.accBeta1 && internals.accBeta2) {
+  // not instanceof: tfjs's Optimizer answers instanceof by duck typing (any optimizer passes)
+  const fused = optimizer as Partial<Pick<FusedAdamOptimizer, "setBiasCorrection">>;
+  if (adam && typeof fused.setBiasCorrection === "function") {
+    fused.setBiasCorrection(adam.accBeta1, adam.accBeta2);
+  } else if (adam && internals.accBeta1 && internals.accBeta2) {
     tf.tidy(() => {
       internals.accBeta1!.assign(tf.scalar(adam.accBeta1));
       internals.accBeta2!.assign(tf.scalar(adam.accBeta2));
@@ -175,11 +179,13 @@ export async function loadOptimizerState(dir: string, optimizer: Optimizer, adam
   }
 }
 
-/** True when every tensor of the map is finite (used before writing a checkpoint). */
-export function allFinite(state: Map<string, Tensor>): string | undefined {
+/** The name of the first tensor of the map with a NaN or infinite value, else undefined (checked before writing a checkpoint). */
+export async function allFinite(state: Map<string, Tensor>): Promise<string | undefined> {
   for (const [name, t] of state) {
     if (t.dtype !== "float32") continue;
-    const ok = tf.tidy(() => tf.all(tf.isFinite(t)).dataSync()[0]);
+    const all = tf.tidy(() => tf.all(tf.isFinite(t)));
+    const ok = (await all.data())[0];
+    all.dispose();
     if (!ok) return name;
   }
   return undefined;

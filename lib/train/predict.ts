@@ -83,14 +83,22 @@ function padSpatial(x: Tensor, axes: number[], pads: [number, number][]): Tensor
   });
 }
 
-/** argmax over the last axis of cropped logits -> Uint8Array. */
-function argmaxCropped(logits: Tensor, hAxis: number, pads: [[number, number], [number, number]], ny: number, nx: number): Uint8Array {
+/** argmax over the last axis of cropped logits (int32 labels; the caller reads and disposes). */
+function argmaxCropped(logits: Tensor, hAxis: number, pads: [[number, number], [number, number]], ny: number, nx: number): Tensor {
   return tf.tidy(() => {
     const begin = logits.shape.map((_, j) => (j === hAxis ? pads[0][0] : j === hAxis + 1 ? pads[1][0] : 0));
     const size = logits.shape.map((d, j) => (j === hAxis ? ny : j === hAxis + 1 ? nx : d!));
-    const lab = tf.argMax(tf.slice(logits, begin, size), -1);
-    return Uint8Array.from(lab.dataSync() as Int32Array);
+    return tf.argMax(tf.slice(logits, begin, size), -1);
   });
+}
+
+/** Labels of a tensor as bytes, read asynchronously (a device backend cannot read synchronously); disposes it. */
+async function readLabels(lab: Tensor): Promise<Uint8Array> {
+  try {
+    return Uint8Array.from((await lab.data()) as Int32Array);
+  } finally {
+    lab.dispose();
+  }
 }
 
 /**
@@ -98,10 +106,11 @@ function argmaxCropped(logits: Tensor, hAxis: number, pads: [[number, number], [
  * @param model trained network (dilated2d; its `inChannels` sets the neighbour stack, 3 = z-1, z, z+1)
  * @param image float32 volume [nx, ny, nz], x fastest, already normalized as in training
  * @param modality whose normalization parameters to use (0 = CT, 1 = MRI)
- * @returns labels on the input grid (same shape, spacing, affine)
+ * @returns labels on the input grid (same shape, spacing, affine); read with `await t.data()`, so
+ *   it runs on device backends (webgpu) too
  * @throws ShapeError on inconsistent data; OptionError on a bad option or an even channel count
  */
-export function predictVolume2D5(model: SegmentationNetwork, image: ImageVolume, modality: Modality, opts: Predict2D5Options = {}): LabelVolume {
+export function predictVolume2D5(model: SegmentationNetwork, image: ImageVolume, modality: Modality, opts: Predict2D5Options = {}): Promise<LabelVolume> {
   const [nx, ny, nz] = checkImage(image, "predictVolume2D5");
   const batchSize = positiveInt("batchSize", opts.batchSize ?? 8);
   const multiple = positiveInt("multiple", opts.multiple ?? 8);
@@ -111,6 +120,8 @@ export function predictVolume2D5(model: SegmentationNetwork, image: ImageVolume,
   const plane = nx * ny;
   const out = new Uint8Array(plane * nz);
   const pads: [[number, number], [number, number]] = [padTo(ny, multiple), padTo(nx, multiple)];
+  // arguments are checked (and errors thrown) synchronously; the slices are read asynchronously
+  return (async () => {
   for (let z0 = 0; z0 < nz; z0 += batchSize) {
     const b = Math.min(batchSize, nz - z0);
     const buf = new Float32Array(b * plane * C);
@@ -127,9 +138,10 @@ export function predictVolume2D5(model: SegmentationNetwork, image: ImageVolume,
       const logits = model.apply(x, modality, false);
       return argmaxCropped(logits, 1, pads, ny, nx);
     });
-    out.set(labels, z0 * plane);
+    out.set(await readLabels(labels), z0 * plane);
   }
-  return { data: out, shape: [nx, ny, nz], spacing: [...image.spacing], affine: image.affine.map((r) => [...r]) as ImageVolume["affine"], ...(image.source ? { source: image.source } : {}) };
+  return { data: out, shape: [nx, ny, nz], spacing: [...image.spacing], affine: image.affine.map((r) => [...r]) as ImageVolume["affine"], ...(image.source ? { source: image.source } : {}) } as LabelVolume;
+  })();
 }
 
 /**
@@ -137,9 +149,9 @@ export function predictVolume2D5(model: SegmentationNetwork, image: ImageVolume,
  * @param model trained network (unet3d, 1 input channel)
  * @param image float32 volume [nx, ny, nz], x fastest, already normalized as in training
  * @param modality whose normalization parameters to use
- * @returns labels on the input grid
+ * @returns labels on the input grid (read asynchronously, as predictVolume2D5)
  */
-export function predictVolume3D(model: SegmentationNetwork, image: ImageVolume, modality: Modality, opts: Predict3DOptions = {}): LabelVolume {
+export function predictVolume3D(model: SegmentationNetwork, image: ImageVolume, modality: Modality, opts: Predict3DOptions = {}): Promise<LabelVolume> {
   const [nx, ny, nz] = checkImage(image, "predictVolume3D");
   const D = positiveInt("patchDepth", opts.patchDepth ?? 8);
   const multiple = positiveInt("multiple", opts.multiple ?? 8);
@@ -153,6 +165,7 @@ export function predictVolume3D(model: SegmentationNetwork, image: ImageVolume, 
     for (let s = 0; s + D <= nz; s += D) starts.push(s);
     if (starts.at(-1)! + D < nz) starts.push(nz - D);
   }
+  return (async () => {
   for (const s of starts) {
     const depth = Math.min(D, nz);
     const block = image.data.subarray(s * plane, (s + depth) * plane);
@@ -161,10 +174,10 @@ export function predictVolume3D(model: SegmentationNetwork, image: ImageVolume, 
       if (depth < D) x = padSpatial(x, [1], [[0, D - depth]]);
       x = padSpatial(x, [2, 3], pads);
       const logits = model.apply(x, modality, false);
-      const l = argmaxCropped(logits, 2, pads, ny, nx);
-      return l.subarray(0, depth * plane);
+      return argmaxCropped(logits, 2, pads, ny, nx);
     });
-    out.set(labels, s * plane);
+    out.set((await readLabels(labels)).subarray(0, depth * plane), s * plane);
   }
-  return { data: out, shape: [nx, ny, nz], spacing: [...image.spacing], affine: image.affine.map((r) => [...r]) as ImageVolume["affine"], ...(image.source ? { source: image.source } : {}) };
+  return { data: out, shape: [nx, ny, nz], spacing: [...image.spacing], affine: image.affine.map((r) => [...r]) as ImageVolume["affine"], ...(image.source ? { source: image.source } : {}) } as LabelVolume;
+  })();
 }

@@ -29,17 +29,34 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
-/** Encode named tensors (order kept) into a blob and its index. Reads tensor data synchronously. */
+/** Encode named tensors (order kept) into a blob and its index. Reads tensor data synchronously (host-memory backends). */
 export function encodeTensors(entries: readonly { name: string; tensor: Tensor }[]): { index: TensorIndex; blob: Uint8Array } {
+  return encodeValues(entries.map(({ name, tensor }) => ({ name, tensor, data: checkedDtype(name, tensor) && (tensor.dataSync() as NumericData) })));
+}
+
+/** `encodeTensors` reading with `await tensor.data()`: works on device backends (webgpu) too. */
+export async function encodeTensorsAsync(entries: readonly { name: string; tensor: Tensor }[]): Promise<{ index: TensorIndex; blob: Uint8Array }> {
+  const withData: { name: string; tensor: Tensor; data: NumericData }[] = [];
+  for (const { name, tensor } of entries) withData.push({ name, tensor, data: checkedDtype(name, tensor) && ((await tensor.data()) as NumericData) });
+  return encodeValues(withData);
+}
+
+function checkedDtype(name: string, tensor: Tensor): true {
+  const dtype = tensor.dtype;
+  if (dtype !== "float32" && dtype !== "int32" && dtype !== "bool") {
+    throw new DataError(name, `cannot checkpoint a tensor of dtype ${dtype} (expected float32, int32 or bool)`);
+  }
+  return true;
+}
+
+type NumericData = Float32Array | Int32Array | Uint8Array;
+
+function encodeValues(entries: readonly { name: string; tensor: Tensor; data: NumericData }[]): { index: TensorIndex; blob: Uint8Array } {
   const parts: Uint8Array[] = [];
   const index: TensorIndex = { format: "ummkd-tensors-1", tensors: [] };
   let offset = 0;
-  for (const { name, tensor } of entries) {
-    const dtype = tensor.dtype;
-    if (dtype !== "float32" && dtype !== "int32" && dtype !== "bool") {
-      throw new DataError(name, `cannot checkpoint a tensor of dtype ${dtype} (expected float32, int32 or bool)`);
-    }
-    const data = tensor.dataSync();
+  for (const { name, tensor, data } of entries) {
+    const dtype = tensor.dtype as "float32" | "int32" | "bool";
     const bytes =
       dtype === "bool"
         ? Uint8Array.from(data as Uint8Array)

@@ -211,8 +211,12 @@ export async function train(config: TrainConfig, sources: TrainSources, opts: Tr
     const writeCheckpoint = async () => {
       if (!runDir) return;
       const st = model.getState();
-      const bad = allFinite(st);
-      releaseState(st);
+      let bad: string | undefined;
+      try {
+        bad = await allFinite(st);
+      } finally {
+        releaseState(st);
+      }
       if (bad) throw new NonFiniteLossError(step, { [`state:${bad}`]: NaN }, checkpoint);
       checkpoint = await saveCheckpoint(runDir, model, optimizer, {
         step,
@@ -253,10 +257,17 @@ export async function train(config: TrainConfig, sources: TrainSources, opts: Tr
         tf.dispose([ct.x, ct.y, mri.x, mri.y]);
       }
       const { value, grads } = vg;
-      const [segCt, segMri, kd, l2] = terms.map((t) => t.dataSync()[0]!);
-      const losses_: StepLosses = { total: value.dataSync()[0]!, segCt: segCt!, segMri: segMri!, kd: kd!, l2: l2! };
+      // one asynchronous read of the five scalars (a device backend cannot read synchronously)
+      const read = tf.tidy(() => tf.stack([value, ...terms]));
       tf.dispose(terms);
       value.dispose();
+      let v: Float32Array;
+      try {
+        v = (await read.data()) as Float32Array;
+      } finally {
+        read.dispose();
+      }
+      const losses_: StepLosses = { total: v[0]!, segCt: v[1]!, segMri: v[2]!, kd: v[3]!, l2: v[4]! };
       if (!Object.values(losses_).every(Number.isFinite)) {
         tf.dispose(grads);
         throw new NonFiniteLossError(step + 1, { ...losses_ }, checkpoint);
@@ -268,7 +279,7 @@ export async function train(config: TrainConfig, sources: TrainSources, opts: Tr
       const elapsedS = (Date.now() - tStart) / 1000;
       if (step % config.logEvery === 0 || step === config.steps) emit({ type: "train", step, lr, elapsedS, ...losses_ });
       if (sources.validation && config.validateEvery > 0 && (step % config.validateEvery === 0 || step === config.steps)) {
-        lastVal = validate(model, losses, config, sources.validation, step);
+        lastVal = await validate(model, losses, config, sources.validation, step);
         emit(lastVal);
       }
       if (runDir && ((config.checkpointEvery > 0 && step % config.checkpointEvery === 0) || step === config.steps)) await writeCheckpoint();

@@ -24,15 +24,25 @@ export function batchTensors(b: Batch): { x: Tensor; y: Tensor } {
  * @param pred logits [..., K]
  * @param target int32 labels with pred's shape minus the last axis
  */
-export function diceCounts(pred: Tensor, target: Tensor, numClasses: number): { inter: number[]; predSum: number[]; targetSum: number[] } {
-  return tf.tidy(() => {
+export async function diceCounts(pred: Tensor, target: Tensor, numClasses: number): Promise<{ inter: number[]; predSum: number[]; targetSum: number[] }> {
+  // one [3, K] tensor, one asynchronous read (a device backend cannot read synchronously)
+  const counts = tf.tidy(() => {
     const p = tf.oneHot(tf.cast(tf.reshape(tf.argMax(pred, -1), [-1]), "int32") as Tensor1D, numClasses);
     const t = tf.oneHot(tf.cast(tf.reshape(target, [-1]), "int32") as Tensor1D, numClasses);
-    const inter = tf.sum(tf.mul(p, t), 0).arraySync() as number[];
-    const predSum = tf.sum(p, 0).arraySync() as number[];
-    const targetSum = tf.sum(t, 0).arraySync() as number[];
-    return { inter, predSum, targetSum };
+    return tf.stack([tf.sum(tf.mul(p, t), 0), tf.sum(p, 0), tf.sum(t, 0)]);
   });
+  const v = await readAndDispose(counts);
+  const row = (r: number) => Array.from(v.subarray(r * numClasses, (r + 1) * numClasses));
+  return { inter: row(0), predSum: row(1), targetSum: row(2) };
+}
+
+/** A tensor's values as float32, read with `await t.data()`; disposes the tensor. */
+async function readAndDispose(t: Tensor): Promise<Float32Array> {
+  try {
+    return Float32Array.from((await t.data()) as Float32Array);
+  } finally {
+    t.dispose();
+  }
 }
 
 /**
@@ -40,13 +50,13 @@ export function diceCounts(pred: Tensor, target: Tensor, numClasses: number): { 
  * (its class means are per batch, eq. 2); Dice counts are pooled over all of a modality's batches
  * (`DiceAccumulator("pooled")`); losses and q matrices are averaged over batches / pairs.
  */
-export function validate(
+export async function validate(
   model: SegmentationNetwork,
   losses: TrainLossFns,
   config: TrainConfig,
   val: ValidationSet,
   step: number,
-): Extract<LogRecord, { type: "val" }> {
+): Promise<Extract<LogRecord, { type: "val" }>> {
   const K = model.options.numClasses;
   const dice = [0, 1].map(() => new DiceAccumulator("pooled", { numClasses: K }));
   const seg = [0, 0];
@@ -66,15 +76,18 @@ export function validate(
         targets[m] = y;
         logits[m] = tf.tidy(() => model.apply(x, m, false));
         x.dispose();
-        const c = diceCounts(logits[m]!, y, K);
+        const c = await diceCounts(logits[m]!, y, K);
         dice[m]!.add({ intersection: c.inter, predVoxels: c.predSum, targetVoxels: c.targetSum });
-        seg[m]! += tf.tidy(() => losses.segmentationLoss(logits[m]!, y).dataSync()[0]!);
+        seg[m]! += (await readAndDispose(tf.tidy(() => losses.segmentationLoss(logits[m]!, y))))[0]!;
       }
       if (logits[0] && logits[1]) {
-        const r = tf.tidy(() => {
+        const o = tf.tidy(() => {
           const o = losses.kdLoss(logits[0]!, targets[0]!, logits[1]!, targets[1]!, { temperature: config.temperature, absentClass: config.absentClass });
-          return { kd: o.loss.dataSync()[0]!, qA: o.qA.arraySync() as number[][], qB: o.qB.arraySync() as number[][] };
+          return [o.loss, o.qA, o.qB] as const;
         });
+        const [kdV, qAV, qBV] = await Promise.all(o.map(readAndDispose));
+        const rows = (v: Float32Array, shape: number[]) => Array.from({ length: shape[0]! }, (_, a) => Array.from(v.subarray(a * shape[1]!, (a + 1) * shape[1]!)));
+        const r = { kd: kdV![0]!, qA: rows(qAV!, o[1].shape), qB: rows(qBV!, o[2].shape) };
         kdSum += r.kd;
         pairs++;
         for (const [m, q] of [r.qA, r.qB].entries()) {

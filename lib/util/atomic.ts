@@ -6,7 +6,8 @@
  */
 import { mkdirSync, openSync, writeSync, fsyncSync, closeSync, renameSync, rmSync, existsSync, readdirSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { dirname, basename, join } from "node:path";
+import { dirname, basename, join, sep } from "node:path";
+import { withPath } from "./errors.ts";
 
 function tempName(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
@@ -34,7 +35,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
       /* already closed */
     }
     rmSync(tmp, { force: true });
-    throw e;
+    throw withPath(e, path); // a failed write (ENOSPC) on the descriptor carries no path
   }
   try {
     renameSync(tmp, path);
@@ -72,7 +73,10 @@ export async function writeDirAtomic(path: string, build: (tmpDir: string) => Pr
     await build(tmp);
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
-    throw e;
+    // name the file as it would have been published (the temp folder is gone), or the folder
+    const err = e as { path?: unknown } | null;
+    if (err && typeof err === "object" && typeof err.path === "string" && err.path.startsWith(tmp + sep)) err.path = path + err.path.slice(tmp.length);
+    throw withPath(e, path);
   }
   const olds: string[] = [];
   try {

@@ -1,4 +1,7 @@
 /** Typed errors whose messages name the parameter or file, what was expected and what was received. */
+import { accessSync, constants, existsSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+
 export class UmmkdError extends Error {
   constructor(message: string) {
     super(message);
@@ -70,6 +73,48 @@ const FS_CODES: Record<string, string> = {
 };
 
 /**
+ * Why nothing can be created at `path`: its nearest existing ancestor is on a read-only file
+ * system, not writable, or a file; undefined when it is a writable folder. (Node's recursive mkdir
+ * reports ENOENT on a read-only file system; this says what is really in the way.)
+ */
+export function whyNotWritable(path: string): string | undefined {
+  let head = resolve(path);
+  while (!existsSync(head)) {
+    const parent = dirname(head);
+    if (parent === head) break;
+    head = parent;
+  }
+  try {
+    if (!statSync(head).isDirectory()) return head === resolve(path) ? undefined : `${head} is a file, not a folder [ENOTDIR]`;
+    accessSync(head, constants.W_OK);
+    return undefined;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === "EROFS") return `${head} is on a read-only file system [EROFS]`;
+    if (code === "EACCES" || code === "EPERM") return `${head} is not writable (permission denied) [${code}]`;
+    return undefined;
+  }
+}
+
+/**
+ * Give a file-system error raised while writing `path` that path, when it has none: a write or
+ * fsync on an open file descriptor (ENOSPC, EDQUOT, EIO) carries no path, and "no space left on
+ * the device" without one does not say which device.
+ * @returns the same error object
+ */
+export function withPath<E>(e: E, path: string): E {
+  const err = e as { code?: unknown; path?: unknown } | null;
+  if (err && typeof err === "object" && typeof err.code === "string" && typeof err.path !== "string") {
+    try {
+      err.path = path;
+    } catch {
+      /* a frozen error: leave it */
+    }
+  }
+  return e;
+}
+
+/**
  * One line for an error the user or the environment caused (our typed errors, and Node file-system
  * errors such as EACCES or ENOSPC, named with their path), or undefined for a programming error
  * (which the CLI lets through with its stack trace).
@@ -83,6 +128,9 @@ export function userErrorMessage(e: unknown): string | undefined {
     const op = typeof err.syscall === "string" ? ` (${err.syscall})` : "";
     // mkdir -p through an existing file reports EEXIST on that file.
     const what = err.code === "EEXIST" && err.syscall === "mkdir" ? "is a file, expected a folder" : FS_CODES[err.code];
+    // mkdir -p on a read-only file system reports ENOENT: say what is in the way
+    const blocked = err.code === "ENOENT" && err.syscall === "mkdir" && where ? whyNotWritable(where) : undefined;
+    if (blocked) return `${where}: cannot be created: ${blocked}`;
     return `${where}${to}${where ? ": " : ""}${what}${op} [${err.code}]`;
   }
   return undefined;

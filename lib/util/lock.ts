@@ -20,7 +20,7 @@ import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmS
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { dirname } from "node:path";
-import { LockTimeoutError } from "./errors.ts";
+import { LockTimeoutError, withPath } from "./errors.ts";
 import { pidAlive } from "./atomic.ts";
 import { isTslabKernelArgv, processArgv, processStartTime } from "./process-info.ts";
 
@@ -120,6 +120,8 @@ function tryCreate(path: string, info: LockInfo): boolean {
   }
   try {
     writeSync(fd, JSON.stringify(info) + "\n");
+  } catch (e) {
+    throw withPath(e, path); // ENOSPC on the descriptor carries no path
   } finally {
     closeSync(fd);
   }

@@ -5,9 +5,9 @@
  * no file that manifest does not list, and the caller passed `force`. Names that become path
  * segments are checked by `checkPathSegment`; `pathInside` keeps a joined path inside its root.
  */
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve, sep } from "node:path";
-import { OptionError } from "./errors.ts";
+import { OptionError, whyNotWritable } from "./errors.ts";
 
 /** Absolute path with symlinks of its existing part resolved (the rest appended as written). */
 export function canonicalPath(p: string): string {
@@ -141,4 +141,27 @@ export function checkOnlyOwnFiles(option: string, dir: string, manifestFile: str
     const shown = foreign.slice(0, 3).join(", ") + (foreign.length > 3 ? `, … (${foreign.length} in all)` : "");
     throw new OptionError(option, dir, `a folder holding only the files ${manifestFile} lists: it also holds ${shown}, which ummkd did not write, so it is not replaced (nothing was changed; move those files out first)`);
   }
+}
+
+/**
+ * Check, before any work, that a command can write its output at `path`: the nearest existing
+ * folder on the way is writable (a read-only file system or a folder without write permission is
+ * named as such; Node's recursive mkdir would report ENOENT, and only at the end of the work).
+ * With `replaced` (the folder is published by renaming a complete temp folder over it, as
+ * `prepare` and `experiment` do), `path` must not be a symbolic link: the rename would fail with
+ * ENOTDIR after all the work.
+ * @throws OptionError naming the option, the path and what is in the way
+ */
+export function checkWritableOutput(option: string, path: string, o: { replaced?: boolean } = {}): void {
+  if (o.replaced) {
+    let link: string | undefined;
+    try {
+      if (lstatSync(path).isSymbolicLink()) link = readlinkSync(path);
+    } catch {
+      /* absent: fine */
+    }
+    if (link !== undefined) throw new OptionError(option, path, `a folder path that is not a symbolic link (it links to ${link}; the output is published by renaming a complete folder over it, so give the folder the link points to)`);
+  }
+  const why = whyNotWritable(path);
+  if (why) throw new OptionError(option, path, `a location ummkd can write to: ${why}`);
 }

@@ -21,6 +21,20 @@ export interface EngineFacts {
   threadPolicy: string | null;
   /** Version of the native engine, when it is the backend. */
   nativeVersion?: string;
+  /** The WebGPU adapter, when it is the backend. */
+  adapter?: EngineAdapter;
+}
+
+/** A WebGPU adapter as lib/engine/webgpu.ts describes it (its `WebgpuAdapter`), for provenance. */
+export interface EngineAdapter {
+  dawnBackend: string;
+  featureLevel: string;
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  software: boolean;
+  versions: Record<string, string>;
 }
 
 export interface Provenance {
@@ -30,6 +44,11 @@ export interface Provenance {
   threads: number | null;
   /** How the thread count was chosen: fixed by UMMKD_THREADS, or the native engine's auto governor and the counts it used. */
   threadPolicy: string | null;
+  /**
+   * The WebGPU adapter when backend is "webgpu" (Dawn backend, device name, whether it is a software
+   * rasteriser such as Mesa llvmpipe); absent on the other backends.
+   */
+  adapter?: EngineAdapter;
   versions: Record<string, string>;
   hardware: { cpu: string; cores: number; memoryGiB: number; platform: string; arch: string; kernel: string };
   git: { commit: string | null; dirty: boolean | null };
@@ -87,12 +106,14 @@ export function provenance(seed: number | null = null, e: EngineFacts | null = n
     backendReason: e?.reason ?? null,
     threads: e?.threads ?? null,
     threadPolicy: e?.threadPolicy ?? null,
+    ...(e?.adapter ? { adapter: e.adapter } : {}),
     versions: {
       ummkd,
       node: process.versions.node,
       "@tensorflow/tfjs-core": pkgVersion("@tensorflow/tfjs-core"),
       "@tensorflow/tfjs-backend-wasm": pkgVersion("@tensorflow/tfjs-backend-wasm"),
       ...(e && "nativeVersion" in e ? { native: String(e.nativeVersion) } : {}),
+      ...(e?.adapter ? e.adapter.versions : {}),
     },
     hardware: {
       cpu: c[0]?.model ?? "unknown",

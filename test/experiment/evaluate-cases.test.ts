@@ -25,14 +25,14 @@ const c1 = mkCase("c1", "ct", [1, 1, 1, 1, 2, 2, 0, 0]);
 const m1 = mkCase("m1", "mri", [0, 1, 0, 0, 0, 0, 0, 0]);
 const preds: Record<string, number[]> = { c1: [1, 1, 0, 0, 0, 0, 3, 3], m1: [0, 1, 0, 0, 0, 0, 0, 0] };
 
+const config = validateConfig({ name: "t", artefact: "T", task: "cardiac", network: "dilated2d", settings: ["ours"] }, "t.json");
+const plan = resolvePlan(config, "smoke", { setting: "ours", norm: "batch", alpha: 0.3, seed: 7 });
+const seen: [string, number][] = [];
+const { rows, samples } = await evaluateCases(plan, { test: { ct: [c1], mri: [m1] }, source: { ct: "synthetic", mri: "real:x" } }, (c, m) => {
+  seen.push([c.id, m]);
+  return vol(preds[c.id]!);
+});
 describe("evaluateCases: predictions -> tidy rows", () => {
-  const config = validateConfig({ name: "t", artefact: "T", task: "cardiac", network: "dilated2d", settings: ["ours"] }, "t.json");
-  const plan = resolvePlan(config, "smoke", { setting: "ours", norm: "batch", alpha: 0.3, seed: 7 });
-  const seen: [string, number][] = [];
-  const { rows, samples } = evaluateCases(plan, { test: { ct: [c1], mri: [m1] }, source: { ct: "synthetic", mri: "real:x" } }, (c, m) => {
-    seen.push([c.id, m]);
-    return vol(preds[c.id]!);
-  });
   const get = (c: string, s: string, metric: string) => rows.filter((r) => r.case === c && r.structure === s && r.metric === metric).map((r) => r.value);
 
   it("predicts each case with its own modality's index (CT 0, MRI 1)", () => {

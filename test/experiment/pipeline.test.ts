@@ -30,16 +30,16 @@ describe("fold assignment of rows", () => {
   const mk = (id: string, modality: "ct" | "mri"): Case => ({ id, modality, image: { data: new Float32Array(4), shape: [2, 2, 1], spacing: [1, 1, 1], affine: I }, label: vol([1, 2, 3, 4]) });
   // synthetic data have one split (fold 0); a cross-validation plan of the real data differs only in data.split
   const base = resolvePlan(config, "cpu", { setting: "ours", norm: "batch", alpha: 0.5, seed: 0, dataRoot: null });
-  it.each([0, 2, 3])("a run of cross-validation fold %i labels every row with that fold", (fold) => {
+  it.each([0, 2, 3])("a run of cross-validation fold %i labels every row with that fold", async (fold) => {
     const plan = { ...base, data: { ...base.data, split: { kind: "kfold", file: "data/splits/x.json", k: 4, fold } } } as never as typeof base;
     expect(specOf(plan).fold).toBe(fold);
-    const { rows } = evaluateCases(plan, { test: { ct: [mk("c1", "ct")], mri: [mk("m1", "mri")] }, source: { ct: "synthetic", mri: "synthetic" } }, () => vol([1, 2, 3, 4]));
+    const { rows } = await evaluateCases(plan, { test: { ct: [mk("c1", "ct")], mri: [mk("m1", "mri")] }, source: { ct: "synthetic", mri: "synthetic" } }, () => vol([1, 2, 3, 4]));
     expect(rows.length).toBe(2 * 4 * plan.evaluate.metrics.length);
     expect(new Set(rows.map((r) => r.fold))).toEqual(new Set([fold]));
   });
-  it("a run without cross-validation labels its rows fold 0", () => {
+  it("a run without cross-validation labels its rows fold 0", async () => {
     expect(base.data.split.kind).not.toBe("kfold");
-    const { rows } = evaluateCases(base, { test: { ct: [mk("c1", "ct")], mri: [] }, source: { ct: "synthetic", mri: "synthetic" } }, () => vol([1, 2, 3, 4]));
+    const { rows } = await evaluateCases(base, { test: { ct: [mk("c1", "ct")], mri: [] }, source: { ct: "synthetic", mri: "synthetic" } }, () => vol([1, 2, 3, 4]));
     expect(new Set(rows.map((r) => r.fold))).toEqual(new Set([0]));
   });
 });

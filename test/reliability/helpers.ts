@@ -5,10 +5,12 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { lstatSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { deflateSync } from "node:zlib";
+import type { ExpectStatic } from "vitest";
 import { encodeNifti } from "../../lib/data/nifti-write.ts";
 import { diagonalAffine } from "../../lib/data/geometry.ts";
 import type { Affine } from "../../lib/data/types.ts";
@@ -44,6 +46,41 @@ export function runCli(args: string[], env: Record<string, string> = {}, timeout
 
 /** A JavaScript stack frame or Node's crash banner in CLI output. */
 export const STACK_RE = /^\s+at .+(\(|:\d+:\d+)|node:internal|^Node\.js v\d/m;
+
+/** A bad-input case of the CLI: its argv, built in a fresh temp folder, and the refusal it must give. */
+export interface RefusalCase {
+  name: string;
+  setup: (dir: string) => string[];
+  /** Extra environment, from the case's folder. */
+  env?: (dir: string) => Record<string, string>;
+  /** Patterns the stderr must match. */
+  stderr: RegExp[];
+  /** The refusal must come within this time (the child is killed after it); default 90 s. */
+  timeoutMs?: number;
+}
+
+/**
+ * Run one refusal case and check what every refusal must be: exit 1, the case's stderr patterns,
+ * exactly one `ummkd <cmd>:` line, no stack trace, and the case's folder byte-identical afterwards.
+ */
+export async function expectRefusal(c: RefusalCase, expect: ExpectStatic): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "ummkd-case-"));
+  try {
+    const argv = c.setup(dir);
+    const before = hashTree(dir);
+    const t0 = Date.now();
+    const r = await runCli(argv, c.env?.(dir), c.timeoutMs);
+    const why = `argv: ${argv.join(" ")}\nstderr: ${r.stderr}\nstdout: ${r.stdout.slice(0, 500)}`;
+    expect(r.code, why).toBe(1);
+    for (const re of c.stderr) expect(r.stderr, why).toMatch(re);
+    expect(r.stderr, why).not.toMatch(STACK_RE);
+    expect(r.stderr.split("\n").filter((l) => /^ummkd \w+: /.test(l)), why).toHaveLength(1);
+    expect(hashTree(dir), why).toEqual(before);
+    if (c.timeoutMs) expect(Date.now() - t0, why).toBeLessThan(c.timeoutMs);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /** Sorted "path type sha256" lines for every entry below `dir` (hidden ones included). */
 export function hashTree(dir: string): string[] {

@@ -126,7 +126,7 @@ describe("run record schema and value ranges", () => {
   });
 });
 
-describe("findRun: store errors stop, cache errors are named and retrained", () => {
+describe("findRun: store and cache errors stop, naming the record", () => {
   let store: string;
   let cache: string;
   beforeEach(() => {
@@ -141,16 +141,20 @@ describe("findRun: store errors stop, cache errors are named and retrained", () 
       else process.env[k] = v;
     }
   });
-  it("a cache record holding Dice 12345 is not reported: a warning names it and the run counts as missing", () => {
+  it("a cache record holding Dice 12345 is not reported: an error names it and how to go on, and the file is kept", () => {
     copyFileSync(committed(CARDIAC), join(cache, `${CARDIAC}.json`));
     edit(cache, CARDIAC, (r) => (r.rows.find((x) => x.metric === "dice")!.value = 12345));
-    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-    try {
-      expect(findRun(CARDIAC)).toBeUndefined();
-      expect(warn.mock.calls.map((c) => String(c[0])).join("\n")).toMatch(/2379e1c6ced07fd6\.json: .*12345, expected a percentage.*trained again/);
-    } finally {
-      warn.mockRestore();
-    }
+    const before = readFileSync(join(cache, `${CARDIAC}.json`));
+    expect(() => findRun(CARDIAC)).toThrow(DataError);
+    expect(() => findRun(CARDIAC)).toThrow(/2379e1c6ced07fd6\.json: .*12345, expected a percentage.*not trained again over it without --force: delete the file \(rm '.*2379e1c6ced07fd6\.json'\) or rerun with --force/);
+    expect(readFileSync(join(cache, `${CARDIAC}.json`))).toEqual(before);
+  });
+  it("a truncated cache record is named (class 5: it used to be retrained, up to 98 min, behind a warning)", () => {
+    const file = join(cache, `${CARDIAC}.json`);
+    writeFileSync(file, readFileSync(committed(CARDIAC)).subarray(0, 5000));
+    expect(() => findRun(CARDIAC)).toThrow(`${file}: not a readable run record (truncated or corrupt JSON`);
+    expect(() => findRun(CARDIAC)).toThrow(`rm '${file}'`);
+    expect(readFileSync(file).length).toBe(5000);
   });
   it("an edited store record throws (no silent retrain); a good one loads", () => {
     const dir = storeWith([CARDIAC, ABDOMINAL]);

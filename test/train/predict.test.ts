@@ -83,11 +83,11 @@ describe("predictVolume2D5", () => {
     [0, -1],
     [1, 0],
     [2, 1],
-  ])("channel %i sees slice z%+i (edge slices replicated), on the input grid, odd H/W", (channel, dz) => {
+  ])("channel %i sees slice z%+i (edge slices replicated), on the input grid, odd H/W", async (channel, dz) => {
     const img = volume(13, 10, 5);
     const before = tf.memory().numTensors;
     const net = new Probe("dilated2d", channel);
-    const out = predictVolume2D5(net, img, 1, { batchSize: 2 });
+    const out = await predictVolume2D5(net, img, 1, { batchSize: 2 });
     expect(tf.memory().numTensors).toBe(before);
     expect(out.shape).toEqual([13, 10, 5]);
     expect(out.spacing).toEqual(img.spacing);
@@ -115,10 +115,10 @@ describe("predictVolume2D5", () => {
 });
 
 describe("predictVolume3D", () => {
-  it("predicts 8-slice blocks with the last block clamped to the end", () => {
+  it("predicts 8-slice blocks with the last block clamped to the end", async () => {
     const img = volume(9, 16, 13);
     const net = new Probe("unet3d", 0);
-    const out = predictVolume3D(net, img, 0);
+    const out = await predictVolume3D(net, img, 0);
     expect(net.calls).toEqual([
       [1, 8, 16, 16, 1],
       [1, 8, 16, 16, 1],
@@ -128,12 +128,12 @@ describe("predictVolume3D", () => {
     expect(Array.from(out.data)).toEqual(Array.from(img.data));
   });
 
-  it("handles a volume thinner than one block and an exact multiple", () => {
+  it("handles a volume thinner than one block and an exact multiple", async () => {
     const thin = volume(8, 8, 5);
-    expect(Array.from(predictVolume3D(new Probe("unet3d", 0), thin, 0).data)).toEqual(Array.from(thin.data));
+    expect(Array.from((await predictVolume3D(new Probe("unet3d", 0), thin, 0)).data)).toEqual(Array.from(thin.data));
     const exact = volume(8, 8, 16);
     const net = new Probe("unet3d", 0);
-    expect(Array.from(predictVolume3D(net, exact, 1).data)).toEqual(Array.from(exact.data, (v) => v + 1));
+    expect(Array.from((await predictVolume3D(net, exact, 1)).data)).toEqual(Array.from(exact.data, (v) => v + 1));
     expect(net.calls).toHaveLength(2);
   });
 });

@@ -105,8 +105,8 @@ describe("train with the real dilated 2D network (Ours, width 1/32)", () => {
     const { model: reloaded } = loadTrainedModel(dirA);
     const img = vol(12, 16, 4, 1);
     for (const m of [0, 1] as const) {
-      const p1 = predictVolume2D5(a.model, img, m, { batchSize: 3 });
-      const p2 = predictVolume2D5(reloaded, img, m, { batchSize: 3 });
+      const p1 = await predictVolume2D5(a.model, img, m, { batchSize: 3 });
+      const p2 = await predictVolume2D5(reloaded, img, m, { batchSize: 3 });
       expect(Array.from(p2.data)).toEqual(Array.from(p1.data));
       expect(p1.shape).toEqual([12, 16, 4]);
     }
@@ -134,7 +134,7 @@ describe("train with the real 3D U-Net (Chilopod, width 1/8)", () => {
     expect(seen.every(Number.isFinite)).toBe(true);
     const img = vol(16, 8, 10, 2);
     const before = tf.memory().numTensors;
-    const out = predictVolume3D(r.model, img, 1);
+    const out = await predictVolume3D(r.model, img, 1);
     expect(tf.memory().numTensors).toBe(before);
     expect(out.shape).toEqual([16, 8, 10]);
     expect(Math.max(...out.data)).toBeLessThan(4);

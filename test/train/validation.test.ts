@@ -29,7 +29,7 @@ const losses: TrainLossFns = {
 };
 
 describe("validate: Dice of argmax predictions", () => {
-  it("hand case: counts summed over batches, NaN classes skipped", () => {
+  it("hand case: counts summed over batches, NaN classes skipped", async () => {
     // CT batch 1: y [0,1,1,2], pred [0,1,2,2]; batch 2: y [1,1,0,2], pred [1,0,0,0]
     //   class 1: |P∩G| = 1 + 1 = 2, |P| = 1 + 1 = 2, |G| = 2 + 2 = 4 -> Dice 4/6
     //   class 2: |P∩G| = 1 + 0 = 1, |P| = 2 + 0 = 2, |G| = 1 + 1 = 2 -> Dice 2/4
@@ -37,7 +37,7 @@ describe("validate: Dice of argmax predictions", () => {
     // MRI batch 1: y [2,2,2,2], pred [2,2,0,0]: class 1 absent from both -> NaN; class 2: 2*2/(2+4) = 2/3
     const val = { batches: [[batch([0, 1, 2, 2], [0, 1, 1, 2]), batch([1, 0, 0, 0], [1, 1, 0, 2])], [batch([2, 2, 0, 0], [2, 2, 2, 2])]] as [Batch[], Batch[]] };
     const before = tf.memory().numTensors;
-    const r = validate(identityNet, losses, { temperature: 2, absentClass: "uniform" } as TrainConfig, val, 7);
+    const r = await validate(identityNet, losses, { temperature: 2, absentClass: "uniform" } as TrainConfig, val, 7);
     expect(tf.memory().numTensors).toBe(before);
     expect(r.step).toBe(7);
     expect(r.diceCtPerClass[0]).toBeCloseTo(4 / 6, 12);
@@ -52,9 +52,9 @@ describe("validate: Dice of argmax predictions", () => {
     expect(r.qCt).toEqual([[1, 0, 0], [0, 1, 0], [0, 0, 1]]);
   });
 
-  it("a class predicted but absent from the label has Dice 0, not NaN", () => {
+  it("a class predicted but absent from the label has Dice 0, not NaN", async () => {
     const val = { batches: [[batch([1, 0, 0, 0], [0, 0, 0, 0])], [batch([0, 0, 0, 0], [0, 0, 0, 0])]] as [Batch[], Batch[]] };
-    const r = validate(identityNet, losses, { temperature: 2, absentClass: "uniform" } as TrainConfig, val, 1);
+    const r = await validate(identityNet, losses, { temperature: 2, absentClass: "uniform" } as TrainConfig, val, 1);
     expect(r.diceCtPerClass).toEqual([0, NaN]);
     expect(r.diceCt).toBe(0);
     expect(r.diceMri).toBeNaN();

@@ -5,13 +5,20 @@
 // does not load, it exits 1 (a broken build must not pass silently). When the native engine is
 // required (UMMKD_REQUIRE lists `native`, as `.ci/run` sets it) every skip is an error (exit 1).
 // Env: DNNL_ROOT (a oneDNN install prefix with include/ and lib/), UMMKD_SKIP_NATIVE=1 (skip).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+//
+// First it regenerates src/entries.gen.h and entries.gen.ts from entries.json (the one table of
+// entry points; see gen-entries.mjs). It compiles in build/stage/ and moves the finished addon
+// onto build/Release/ummkd_native.node in one rename, so processes loading the addon during a
+// rebuild get the old or the new one, never none; and it refuses an addon whose exports differ
+// from the table.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
+const { readTable, writeGenerated } = await import("./gen-entries.mjs");
 const required = (process.env.UMMKD_REQUIRE ?? "").split(",").map((s) => s.trim()).includes("native");
 const fail = (why) => {
   console.error(`native engine NOT built: ${why}`);
@@ -22,6 +29,15 @@ const skip = (why) => {
   console.log(`native engine skipped: ${why}; using the portable engine`);
   process.exit(0);
 };
+
+let table;
+try {
+  table = readTable();
+  const wrote = writeGenerated(table);
+  if (wrote.length) console.log(`native entry points: regenerated ${wrote.join(", ")} from entries.json`);
+} catch (err) {
+  fail(`the entry-point table is invalid: ${err instanceof Error ? err.message : err}`);
+}
 
 if (process.env.UMMKD_SKIP_NATIVE === "1") skip("UMMKD_SKIP_NATIVE=1");
 
@@ -42,7 +58,14 @@ try {
   skip("node-gyp not installed (it is a devDependency: npm install)");
 }
 const nodePrefix = dirname(dirname(process.execPath));
-const args = [gyp, "rebuild", "--directory", here];
+// The staging project: binding.gyp with its sources relative to build/stage/ (node-gyp builds in
+// <directory>/build, and node-addon-api resolves from there as from here).
+const stage = join(here, "build", "stage");
+mkdirSync(stage, { recursive: true });
+const gypSpec = JSON.parse(readFileSync(join(here, "binding.gyp"), "utf8"));
+for (const t of gypSpec.targets) t.sources = t.sources.map((s) => join("..", "..", s));
+writeFileSync(join(stage, "binding.gyp"), JSON.stringify(gypSpec, null, 2));
+const args = [gyp, "rebuild", "--directory", stage];
 if (existsSync(join(nodePrefix, "include", "node", "node_api.h"))) args.push(`--nodedir=${nodePrefix}`);
 
 const env = { ...process.env };
@@ -50,14 +73,23 @@ if (prefix !== "/usr") {
   env.CXXFLAGS = `${env.CXXFLAGS ?? ""} -I${join(prefix, "include")}`.trim();
   env.LDFLAGS = `${env.LDFLAGS ?? ""} -L${join(prefix, "lib")} -Wl,-rpath,${join(prefix, "lib")}`.trim();
 }
-const res = spawnSync(process.execPath, args, { cwd: here, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-mkdirSync(join(here, "build"), { recursive: true });
+const res = spawnSync(process.execPath, args, { cwd: stage, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
 const log = join(here, "build", "build.log");
 writeFileSync(log, `${res.stdout ?? ""}\n${res.stderr ?? ""}`);
-const out = join(here, "build", "Release", "ummkd_native.node");
-if (res.status !== 0 || !existsSync(out)) fail(`the build failed (oneDNN ${ver.join(".")} in ${prefix}; log: ${log})`);
+const staged = join(stage, "build", "Release", "ummkd_native.node");
+if (res.status !== 0 || !existsSync(staged)) fail(`the build failed (oneDNN ${ver.join(".")} in ${prefix}; log: ${log})`);
 
-// 3. Load it once so a broken link shows up now, not at first use.
-const check = spawnSync(process.execPath, ["-e", `const a=require(${JSON.stringify(out)});console.log(a.version()+" "+a.isa())`], { encoding: "utf8" });
+// 3. Load it once so a broken link shows up now, not at first use, and compare its exports with the table.
+const probe = `const a=require(${JSON.stringify(staged)});console.log(JSON.stringify({v:a.version()+" "+a.isa(),names:Object.keys(a)}))`;
+const check = spawnSync(process.execPath, ["-e", probe], { encoding: "utf8" });
 if (check.status !== 0) fail(`the addon was built but does not load (${(check.stderr || "").split("\n").find((l) => l.trim()) ?? "unknown error"})`);
-console.log(`native engine built: ${out} (oneDNN ${check.stdout.trim()})`);
+const loaded = JSON.parse(check.stdout.trim().split("\n").at(-1));
+const want = table.entries.map((e) => e.name);
+const missing = want.filter((n) => !loaded.names.includes(n)), extra = loaded.names.filter((n) => !want.includes(n));
+if (missing.length || extra.length) fail(`the addon's exports differ from entries.json (missing: ${missing.join(", ") || "none"}; extra: ${extra.join(", ") || "none"})`);
+
+// 4. Put it in place in one step.
+const out = join(here, "build", "Release", "ummkd_native.node");
+mkdirSync(dirname(out), { recursive: true });
+renameSync(staged, out);
+console.log(`native engine built: ${out} (oneDNN ${loaded.v})`);

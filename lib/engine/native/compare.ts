@@ -12,9 +12,14 @@ import { backend_util, type KernelFunc, type TensorInfo } from "@tensorflow/tfjs
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { binaryMode } from "./elementwise.ts";
 import type { NativeAddon } from "./addon.ts";
+import { BroadcastMode, CompareOp } from "./entries.gen.ts";
 import { f32 } from "./conv.ts";
 
-const NATIVE_OP: Record<string, number> = { Less: 0, LessEqual: 1, Greater: 2, GreaterEqual: 3, Equal: 4, NotEqual: 5 };
+/** The addon's op for each float comparison kernel. */
+const NATIVE_OP: Record<string, CompareOp> = {
+  Less: CompareOp.less, LessEqual: CompareOp.lessEqual, Greater: CompareOp.greater,
+  GreaterEqual: CompareOp.greaterEqual, Equal: CompareOp.equal, NotEqual: CompareOp.notEqual,
+};
 
 type Arr = ArrayLike<number>;
 type Cmp = (x: number, y: number) => boolean;
@@ -32,20 +37,17 @@ const BOOL_OPS: Record<string, Cmp> = {
   LogicalOr: (x, y) => x !== 0 || y !== 0,
 };
 
-/** Names of the kernels of this file. */
-export const COMPARE_KERNELS = [...Object.keys(FLOAT_OPS), ...Object.keys(BOOL_OPS)];
-
 /** out[i] = op(a, b) in broadcast `mode` (see binaryMode); 1/0. */
-export function compareLoop(op: Cmp, mode: number, a: Arr, b: Arr, out: Uint8Array): void {
+export function compareLoop(op: Cmp, mode: BroadcastMode, a: Arr, b: Arr, out: Uint8Array): void {
   const n = out.length;
   switch (mode) {
-    case 0: for (let i = 0; i < n; i++) out[i] = op(a[i]!, b[i]!) ? 1 : 0; break;
-    case 1: { const s = a[0]!; for (let i = 0; i < n; i++) out[i] = op(s, b[i]!) ? 1 : 0; break; }
-    case 2: { const s = b[0]!; for (let i = 0; i < n; i++) out[i] = op(a[i]!, s) ? 1 : 0; break; }
-    case 3: { const l = b.length; for (let i = 0; i < n; i++) out[i] = op(a[i]!, b[i % l]!) ? 1 : 0; break; }
-    case 4: { const l = a.length; for (let i = 0; i < n; i++) out[i] = op(a[i % l]!, b[i]!) ? 1 : 0; break; }
-    case 5: { const w = n / b.length; for (let i = 0; i < n; i++) out[i] = op(a[i]!, b[Math.floor(i / w)]!) ? 1 : 0; break; }
-    case 6: { const w = n / a.length; for (let i = 0; i < n; i++) out[i] = op(a[Math.floor(i / w)]!, b[i]!) ? 1 : 0; break; }
+    case BroadcastMode.same: for (let i = 0; i < n; i++) out[i] = op(a[i]!, b[i]!) ? 1 : 0; break;
+    case BroadcastMode.aScalar: { const s = a[0]!; for (let i = 0; i < n; i++) out[i] = op(s, b[i]!) ? 1 : 0; break; }
+    case BroadcastMode.bScalar: { const s = b[0]!; for (let i = 0; i < n; i++) out[i] = op(a[i]!, s) ? 1 : 0; break; }
+    case BroadcastMode.bTiled: { const l = b.length; for (let i = 0; i < n; i++) out[i] = op(a[i]!, b[i % l]!) ? 1 : 0; break; }
+    case BroadcastMode.aTiled: { const l = a.length; for (let i = 0; i < n; i++) out[i] = op(a[i % l]!, b[i]!) ? 1 : 0; break; }
+    case BroadcastMode.bPerRow: { const w = n / b.length; for (let i = 0; i < n; i++) out[i] = op(a[i]!, b[Math.floor(i / w)]!) ? 1 : 0; break; }
+    case BroadcastMode.aPerRow: { const w = n / a.length; for (let i = 0; i < n; i++) out[i] = op(a[Math.floor(i / w)]!, b[i]!) ? 1 : 0; break; }
     default: throw new Error(`compareLoop: unknown mode ${mode}`);
   }
 }
@@ -60,7 +62,7 @@ export function compareKernels(addon: NativeAddon, fallbacks: Map<string, Kernel
     const typed = (v: unknown) => v instanceof Float32Array || v instanceof Uint8Array || v instanceof Int32Array;
     const outShape = a.dtype === dtype && b.dtype === dtype && typed(av) && typed(bv) ? backend_util.assertAndGetBroadcastShape(a.shape, b.shape) : undefined;
     const mode = outShape ? binaryMode(a.shape, b.shape, outShape) : -1;
-    if (!outShape || mode < 0) {
+    if (!outShape || mode === -1) {
       const fb = fallbacks.get(name);
       if (!fb) throw new Error(`native kernel ${name}: unsupported inputs and no cpu kernel to fall back to`);
       return fb(args);

@@ -11,14 +11,14 @@ import { backend_util, type KernelFunc, type TensorInfo } from "@tensorflow/tfjs
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import type { NativeAddon } from "./addon.ts";
 import { allocF32 } from "./buffers.ts";
+import { ConvKind, ConvLayout, ConvPostOp } from "./entries.gen.ts";
 
 type Conv2DInfo = backend_util.Conv2DInfo;
 type Conv3DInfo = backend_util.Conv3DInfo;
-/** 0: forward, 1: backward data, 2: backward weights. */
-export type ConvKind = 0 | 1 | 2;
+export { ConvKind } from "./entries.gen.ts";
 
-/** Conv layouts, see `src/conv.cc`: 0 = plain activations + blocked weights (measured fastest). */
-const LAYOUT = Number(process.env.UMMKD_NATIVE_LAYOUT ?? 0);
+/** Conv layout (`src/conv.cc`; UMMKD_NATIVE_LAYOUT overrides it with a code): channelsLast = plain activations + blocked weights (measured fastest). */
+const LAYOUT = Number(process.env.UMMKD_NATIVE_LAYOUT ?? ConvLayout.channelsLast);
 
 /**
  * The float32 storage of a tensor on the cpu-derived backend, or undefined if not float32. A
@@ -39,7 +39,7 @@ function padRight(inSize: number, k: number, dil: number, stride: number, out: n
 }
 
 /** Packs a 2D conv (tfjs Conv2DInfo) into the addon's params. */
-export function convParams2D(kind: ConvKind, c: Conv2DInfo, post = 0, hasBias = false): Int32Array {
+export function convParams2D(kind: ConvKind, c: Conv2DInfo, post: ConvPostOp = ConvPostOp.none, hasBias = false): Int32Array {
   const pt = c.padInfo.top, pl = c.padInfo.left;
   return Int32Array.from([
     kind, 2, LAYOUT, hasBias ? 1 : 0, post, c.batchSize, c.inChannels, c.outChannels,
@@ -54,7 +54,7 @@ export function convParams2D(kind: ConvKind, c: Conv2DInfo, post = 0, hasBias = 
 export function convParams3D(kind: ConvKind, c: Conv3DInfo): Int32Array {
   const pf = c.padInfo.front, pt = c.padInfo.top, pl = c.padInfo.left;
   return Int32Array.from([
-    kind, 3, LAYOUT, 0, 0, c.batchSize, c.inChannels, c.outChannels,
+    kind, 3, LAYOUT, 0, ConvPostOp.none, c.batchSize, c.inChannels, c.outChannels,
     c.inDepth, c.inHeight, c.inWidth, c.filterDepth, c.filterHeight, c.filterWidth,
     c.outDepth, c.outHeight, c.outWidth, c.strideDepth, c.strideHeight, c.strideWidth,
     c.dilationDepth - 1, c.dilationHeight - 1, c.dilationWidth - 1, pf, pt, pl,
@@ -146,7 +146,7 @@ function run(addon: NativeAddon, backend: MathBackendCPU, params: Int32Array, a:
     }
     if (!convGeometryOk(p) || p.subarray(8, 8 + n).some((v) => v < 1)) return undefined;
     const cropShape = [inShape[0]!, ...p.subarray(8, 8 + n), inShape[n + 1]!];
-    if (kind === 1) {
+    if (kind === ConvKind.backwardData) {
       const cropped = new Float32Array(size(cropShape));
       addon.conv(p, a, b, cropped, bias, alpha);
       return backend.makeTensorInfo(outShape, "float32", cropLeading(new Float32Array(0), outShape, drop, true, cropped));
@@ -171,25 +171,25 @@ export function convKernels(addon: NativeAddon, fallbacks: Map<string, KernelFun
       body(backend as MathBackendCPU, inputs as Record<string, TensorInfo>, attrs as unknown as Attrs)));
 
   // ---- 2D ----
-  const fwd2D = (backend: MathBackendCPU, x: TensorInfo, filter: TensorInfo, a: Attrs, post = 0, bias: Float32Array | null = null, alpha = 0) => {
+  const fwd2D = (backend: MathBackendCPU, x: TensorInfo, filter: TensorInfo, a: Attrs, post: ConvPostOp = ConvPostOp.none, bias: Float32Array | null = null, alpha = 0) => {
     const xv = f32(backend, x), wv = f32(backend, filter);
     if (!xv || !wv || !channelsLast(a.dataFormat) || x.shape.length !== 4) return undefined;
     const c = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], a.strides as [number, number], (a.dilations ?? 1) as [number, number], a.pad, a.dimRoundingMode, false, "channelsLast");
-    return run(addon, backend, convParams2D(0, c, post, bias !== null), xv, wv, c.outShape, bias, alpha);
+    return run(addon, backend, convParams2D(ConvKind.forward, c, post, bias !== null), xv, wv, c.outShape, bias, alpha);
   };
   const bwdInput2D = (backend: MathBackendCPU, dy: TensorInfo, filter: TensorInfo, a: Attrs) => {
     const dyv = f32(backend, dy), wv = f32(backend, filter);
     const inputShape = a.inputShape as [number, number, number, number];
     if (!dyv || !wv || !channelsLast(a.dataFormat)) return undefined;
     const c = backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], a.strides as [number, number], (a.dilations ?? 1) as [number, number], a.pad, a.dimRoundingMode, false, "channelsLast");
-    return run(addon, backend, convParams2D(1, c), dyv, wv, [...inputShape]);
+    return run(addon, backend, convParams2D(ConvKind.backwardData, c), dyv, wv, [...inputShape]);
   };
   const bwdFilter2D = (backend: MathBackendCPU, x: TensorInfo, dy: TensorInfo, a: Attrs) => {
     const xv = f32(backend, x), dyv = f32(backend, dy);
     const filterShape = a.filterShape as [number, number, number, number];
     if (!xv || !dyv || !channelsLast(a.dataFormat)) return undefined;
     const c = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, a.strides as [number, number], (a.dilations ?? 1) as [number, number], a.pad, a.dimRoundingMode, false, "channelsLast");
-    return run(addon, backend, convParams2D(2, c), xv, dyv, [...filterShape]);
+    return run(addon, backend, convParams2D(ConvKind.backwardWeights, c), xv, dyv, [...filterShape]);
   };
   def("Conv2D", (b, i, a) => fwd2D(b, i.x!, i.filter!, a));
   def("Conv2DBackpropInput", (b, i, a) => bwdInput2D(b, i.dy!, i.filter!, { ...a, dilations: 1 }));
@@ -197,7 +197,7 @@ export function convKernels(addon: NativeAddon, fallbacks: Map<string, KernelFun
   def("UmmkdConv2DBackpropInput", (b, i, a) => bwdInput2D(b, i.dy!, i.filter!, a));
   def("UmmkdConv2DBackpropFilter", (b, i, a) => bwdFilter2D(b, i.x!, i.dy!, a));
   def("FusedConv2D", (b, i, a) => {
-    const posts: Record<string, number> = { linear: 0, relu: 1, leakyrelu: 1, elu: 2, sigmoid: 3, relu6: 4 };
+    const posts: Record<string, ConvPostOp> = { linear: ConvPostOp.none, relu: ConvPostOp.relu, leakyrelu: ConvPostOp.relu, elu: ConvPostOp.elu, sigmoid: ConvPostOp.sigmoid, relu6: ConvPostOp.relu6 };
     const act = (a.activation as string | undefined) ?? "linear";
     const post = posts[act];
     if (post === undefined || i.preluActivationWeights) return undefined;
@@ -217,21 +217,21 @@ export function convKernels(addon: NativeAddon, fallbacks: Map<string, KernelFun
     const xv = f32(backend, x), wv = f32(backend, filter);
     if (!xv || !wv || !channelsLast(a.dataFormat) || x.shape.length !== 5) return undefined;
     const c = backend_util.computeConv3DInfo(x.shape as [number, number, number, number, number], filter.shape as [number, number, number, number, number], a.strides as [number, number, number], (a.dilations ?? 1) as [number, number, number], a.pad);
-    return run(addon, backend, convParams3D(0, c), xv, wv, c.outShape);
+    return run(addon, backend, convParams3D(ConvKind.forward, c), xv, wv, c.outShape);
   };
   const bwdInput3D = (backend: MathBackendCPU, dy: TensorInfo, filter: TensorInfo, a: Attrs) => {
     const dyv = f32(backend, dy), wv = f32(backend, filter);
     const inputShape = a.inputShape as [number, number, number, number, number];
     if (!dyv || !wv) return undefined;
     const c = backend_util.computeConv3DInfo(inputShape, filter.shape as [number, number, number, number, number], a.strides as [number, number, number], (a.dilations ?? 1) as [number, number, number], a.pad);
-    return run(addon, backend, convParams3D(1, c), dyv, wv, [...inputShape]);
+    return run(addon, backend, convParams3D(ConvKind.backwardData, c), dyv, wv, [...inputShape]);
   };
   const bwdFilter3D = (backend: MathBackendCPU, x: TensorInfo, dy: TensorInfo, a: Attrs) => {
     const xv = f32(backend, x), dyv = f32(backend, dy);
     const filterShape = a.filterShape as [number, number, number, number, number];
     if (!xv || !dyv) return undefined;
     const c = backend_util.computeConv3DInfo(x.shape as [number, number, number, number, number], filterShape, a.strides as [number, number, number], (a.dilations ?? 1) as [number, number, number], a.pad);
-    return run(addon, backend, convParams3D(2, c), xv, dyv, [...filterShape]);
+    return run(addon, backend, convParams3D(ConvKind.backwardWeights, c), xv, dyv, [...filterShape]);
   };
   def("Conv3D", (b, i, a) => fwd3D(b, i.x!, i.filter!, a));
   def("Conv3DBackpropInputV2", (b, i, a) => bwdInput3D(b, i.dy!, i.filter!, { ...a, dilations: 1 }));

@@ -12,17 +12,23 @@
 import { backend_util, util, type KernelFunc, type TensorInfo } from "@tensorflow/tfjs-core";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import type { NativeAddon } from "./addon.ts";
+import { BinaryOp, BroadcastMode, UnaryOp } from "./entries.gen.ts";
 import { f32 } from "./conv.ts";
 import { allocF32 } from "./buffers.ts";
 import { aleaState, checkDropoutAttrs } from "../wasm/dropout-kernels.ts";
 import type { UmmkdDropoutAttrs } from "../kernel-names.ts";
 import { collapseTranspose } from "../wasm/js-cpu-fast.ts";
 
-const BINARY: Record<string, number> = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Maximum: 4, Minimum: 5, SquaredDifference: 6 };
-const UNARY: Record<string, number> = { Sqrt: 0, Square: 1, Neg: 2, Exp: 3, Log: 4, Abs: 5, Rsqrt: 6, Reciprocal: 7, Floor: 8, Relu: 10 };
-
-/** Names of the elementwise kernels registered natively. */
-export const ELEMENTWISE_KERNELS = [...Object.keys(BINARY), ...Object.keys(UNARY), "Sum", "LeakyRelu", "ClipByValue", "UmmkdLeakyReluGrad", "UmmkdAdamUpdate", "UmmkdDropout", "Transpose", "Softmax"];
+/** The addon's op for each tfjs binary kernel. */
+const BINARY: Record<string, BinaryOp> = {
+  Add: BinaryOp.add, Sub: BinaryOp.sub, Multiply: BinaryOp.mul, RealDiv: BinaryOp.div,
+  Maximum: BinaryOp.max, Minimum: BinaryOp.min, SquaredDifference: BinaryOp.squaredDifference,
+};
+/** The addon's op for each tfjs unary kernel. */
+const UNARY: Record<string, UnaryOp> = {
+  Sqrt: UnaryOp.sqrt, Square: UnaryOp.square, Neg: UnaryOp.neg, Exp: UnaryOp.exp, Log: UnaryOp.log, Abs: UnaryOp.abs,
+  Rsqrt: UnaryOp.rsqrt, Reciprocal: UnaryOp.reciprocal, Floor: UnaryOp.floor, Relu: UnaryOp.relu,
+};
 
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
@@ -45,19 +51,19 @@ function isLeading(small: readonly number[], out: readonly number[]): boolean {
 }
 
 /**
- * Broadcast mode of the addon's `binary` for shapes a, b with broadcast shape out:
- * 0 same size, 1 a scalar, 2 b scalar, 3 b repeats over leading axes, 4 a repeats, 5 each b entry
- * repeats over trailing axes (b is [..., 1]), 6 each a entry does; -1 other.
+ * Broadcast mode of the addon's `binary` for shapes a, b with broadcast shape out: same size, a or
+ * b scalar, b (a) repeating over the leading axes (tiled), each b (a) entry repeating over the
+ * trailing axes (per row; b is [..., 1]); -1 for any other broadcast.
  */
-export function binaryMode(a: readonly number[], b: readonly number[], out: readonly number[]): number {
+export function binaryMode(a: readonly number[], b: readonly number[], out: readonly number[]): BroadcastMode | -1 {
   const na = size(a), nb = size(b), n = size(out);
-  if (na === n && nb === n) return 0;
-  if (na === 1 && nb === n) return 1;
-  if (nb === 1 && na === n) return 2;
-  if (na === n && isTrailing(b, out)) return 3;
-  if (nb === n && isTrailing(a, out)) return 4;
-  if (na === n && isLeading(b, out)) return 5;
-  if (nb === n && isLeading(a, out)) return 6;
+  if (na === n && nb === n) return BroadcastMode.same;
+  if (na === 1 && nb === n) return BroadcastMode.aScalar;
+  if (nb === 1 && na === n) return BroadcastMode.bScalar;
+  if (na === n && isTrailing(b, out)) return BroadcastMode.bTiled;
+  if (nb === n && isTrailing(a, out)) return BroadcastMode.aTiled;
+  if (na === n && isLeading(b, out)) return BroadcastMode.bPerRow;
+  if (nb === n && isLeading(a, out)) return BroadcastMode.aPerRow;
   return -1;
 }
 
@@ -77,7 +83,7 @@ export function elementwiseKernels(addon: NativeAddon, fallbacks: Map<string, Ke
       if (!av || !bv) return fb(name, args);
       const outShape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
       const mode = binaryMode(a.shape, b.shape, outShape);
-      if (mode < 0) return fb(name, args);
+      if (mode === -1) return fb(name, args);
       const out = allocF32(size(outShape));
       addon.binary(op, mode, av, bv, out);
       return backend.makeTensorInfo(outShape, "float32", out);

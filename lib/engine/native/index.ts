@@ -15,15 +15,18 @@ import { convKernels } from "./conv.ts";
 import { poolKernels } from "./pool.ts";
 import { bnormKernels } from "./bnorm.ts";
 import { gnormKernels } from "./gnorm.ts";
-import { elementwiseKernels, ELEMENTWISE_KERNELS } from "./elementwise.ts";
+import { elementwiseKernels } from "./elementwise.ts";
 import { padKernels } from "./pad.ts";
 import { copyKernels } from "./copy.ts";
-import { compareKernels, COMPARE_KERNELS } from "./compare.ts";
+import { compareKernels } from "./compare.ts";
 import { matmulKernel } from "./matmul.ts";
 import { allocF32, nativePool } from "./buffers.ts";
 import { procSample, ThreadGovernor } from "./governor.ts";
+import { NATIVE_KERNELS } from "./entries.gen.ts";
 
 export { ADDON_PATH, loadAddon, type NativeAddon } from "./addon.ts";
+/** Kernels the native backend runs in oneDNN or its own code (others are the cpu backend's); listed in entries.json. */
+export { NATIVE_KERNELS } from "./entries.gen.ts";
 
 /** Result of {@link loadNative}. */
 export type NativeLoadResult =
@@ -32,18 +35,6 @@ export type NativeLoadResult =
 
 /** Name of the tfjs backend registered by {@link loadNative}. */
 export const NATIVE_BACKEND = "native";
-
-/** Kernels the native backend runs in oneDNN or its own OpenMP code (others are the cpu backend's). */
-export const NATIVE_KERNELS = [
-  "Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter", "FusedConv2D",
-  "Conv3D", "Conv3DBackpropInputV2", "Conv3DBackpropFilterV2", "BatchMatMul",
-  "UmmkdConv2DBackpropInput", "UmmkdConv2DBackpropFilter", "UmmkdConv3DBackpropInput", "UmmkdConv3DBackpropFilter",
-  "MaxPool", "MaxPoolGrad", "MaxPool3D", "MaxPool3DGrad",
-  "UmmkdBatchNormTrain", "UmmkdBatchNormTrainGrad", "UmmkdGroupNorm", "UmmkdGroupNormGrad",
-  ...ELEMENTWISE_KERNELS,
-  "PadV2", "MirrorPad", "Concat", "SplitV",
-  ...COMPARE_KERNELS,
-];
 
 /**
  * Thread policy from `UMMKD_THREADS`: a positive integer fixes the count; unset, empty or `auto`
@@ -148,6 +139,19 @@ class NativeBackend extends MathBackendCPU {
   }
 }
 
+/**
+ * The native kernel functions by kernel name (their names are {@link NATIVE_KERNELS}, less the
+ * elementwise, pad, copy and compare ones when `elementwise` is false); `fallbacks` are the cpu
+ * backend's kernels.
+ */
+export function nativeKernelFuncs(addon: NativeAddon, fallbacks: Map<string, KernelFunc>, elementwise = process.env.UMMKD_NATIVE_ELEMENTWISE !== "0"): Map<string, KernelFunc> {
+  return new Map<string, KernelFunc>([
+    ["BatchMatMul", matmulKernel(addon, fallbacks.get("BatchMatMul"))],
+    ...convKernels(addon, fallbacks), ...poolKernels(addon, fallbacks), ...bnormKernels(addon, fallbacks), ...gnormKernels(addon),
+    ...(elementwise ? [...elementwiseKernels(addon, fallbacks), ...padKernels(fallbacks), ...copyKernels(addon, fallbacks), ...compareKernels(addon, fallbacks)] : []),
+  ]);
+}
+
 function registerNativeBackend(addon: NativeAddon): void {
   if (!tf.findBackendFactory(NATIVE_BACKEND)) {
     tf.registerBackend(NATIVE_BACKEND, () => {
@@ -163,12 +167,7 @@ function registerNativeBackend(addon: NativeAddon): void {
     if (tf.getKernel(cfg.kernelName, NATIVE_BACKEND)) tf.unregisterKernel(cfg.kernelName, NATIVE_BACKEND);
     tf.registerKernel({ ...cfg, backendName: NATIVE_BACKEND });
   }
-  const natives = new Map<string, KernelFunc>([
-    ["BatchMatMul", matmulKernel(addon, fallbacks.get("BatchMatMul"))],
-    ...convKernels(addon, fallbacks), ...poolKernels(addon, fallbacks), ...bnormKernels(addon, fallbacks), ...gnormKernels(addon),
-    ...(process.env.UMMKD_NATIVE_ELEMENTWISE === "0" ? [] : [...elementwiseKernels(addon, fallbacks), ...padKernels(fallbacks), ...copyKernels(addon, fallbacks), ...compareKernels(addon, fallbacks)]),
-  ]);
-  for (const [kernelName, kernelFunc] of natives) {
+  for (const [kernelName, kernelFunc] of nativeKernelFuncs(addon, fallbacks)) {
     if (tf.getKernel(kernelName, NATIVE_BACKEND)) tf.unregisterKernel(kernelName, NATIVE_BACKEND);
     // every kernel lets the governor (auto threads) sample the load: one clock read per call
     const governed: KernelFunc = (args) => {

@@ -27,7 +27,7 @@ import { conv2dBackpropFilterPortable, conv2dBackpropInputPortable } from "./con
 import { conv3dBackpropFilterPortable, conv3dBackpropInputPortable } from "./conv3d-grads.ts";
 import { batchNormTrainGradPortable, batchNormTrainPortable } from "./batchnorm.ts";
 import { batchNormTrainGradJs, batchNormTrainJs, flipSwapFilterJs, depthIm2colJs, leakyReluGradJs, maxPool3dGradJs, maxPool3dJs, maxPoolGradJs, supportsJsKernels } from "./js-kernels.ts";
-import { UmmkdFlipSwapFilter } from "./flip.ts";
+import { UmmkdFlipSwapFilter, flipSwapFilterOps } from "./flip.ts";
 import { CPU_FAST_KERNELS } from "./js-cpu-fast.ts";
 import { conv3dVia2dKernel, UmmkdDepthIm2col } from "./conv3d-via-2d.ts";
 import { wasmSlice, wasmSplitV, wasmTranspose } from "./wasm-slice.ts";
@@ -43,6 +43,12 @@ import { UmmkdGroupNorm, UmmkdGroupNormGrad, type UmmkdGroupNormAttrs } from "..
 import { groupNormGradJs, groupNormGradPortable, groupNormJs, groupNormPortable } from "./groupnorm.ts";
 
 type Inputs = NamedTensorInfoMap;
+
+/**
+ * Backends whose tensors live on a device (webgpu has `readSync` and `makeTensorInfo` too, but a
+ * synchronous read there needs OffscreenCanvas and a device round trip): the portable tf-op kernels only.
+ */
+const DEVICE_BACKENDS = new Set(["webgpu", "webgl"]);
 const T = <R extends Tensor>(inputs: Inputs, name: string): R => inputs[name] as unknown as R;
 const out = (t: Tensor | Tensor[]): TensorInfo | TensorInfo[] => t as unknown as TensorInfo | TensorInfo[];
 
@@ -87,12 +93,7 @@ export const PORTABLE_KERNELS: Record<string, KernelFunc> = {
     out(groupNormGradPortable(T(inputs, "dy"), T(inputs, "x"), T(inputs, "gamma"), T(inputs, "mean"), T(inputs, "rstd"), attrs as unknown as UmmkdGroupNormAttrs)),
   [UmmkdAdamUpdate]: ({ inputs, attrs }) =>
     out(adamUpdatePortable(T(inputs, "value"), T(inputs, "gradient"), T(inputs, "m"), T(inputs, "v"), attrs as unknown as UmmkdAdamUpdateAttrs)),
-  [UmmkdFlipSwapFilter]: ({ inputs }) => {
-    const f = T(inputs, "filter");
-    const r = f.rank;
-    const spatial = Array.from({ length: r - 2 }, (_, i) => i);
-    return out(tf.transpose(tf.reverse(f, spatial), [...spatial, r - 1, r - 2]));
-  },
+  [UmmkdFlipSwapFilter]: ({ inputs }) => out(flipSwapFilterOps(T(inputs, "filter"))),
   [UmmkdLeakyReluGrad]: ({ inputs, attrs }) => {
     const a = attrs as unknown as UmmkdLeakyReluGradAttrs;
     const x = T(inputs, "x");
@@ -151,7 +152,8 @@ function setKernel(kernelName: string, backendName: string, kernelFunc: KernelFu
  */
 export function registerKernelPack(backendName: string): string[] {
   const done: string[] = [];
-  const js = supportsJsKernels(tf.findBackend(backendName));
+  // the JS kernels read and write the backend's memory synchronously: host-memory backends only
+  const js = !DEVICE_BACKENDS.has(backendName) && supportsJsKernels(tf.findBackend(backendName));
   for (const [name, f] of Object.entries(PORTABLE_KERNELS)) {
     const jsf = js ? JS_KERNELS[name] : undefined;
     if (jsf ? setKernel(name, backendName, jsf, false, false) : setKernel(name, backendName, f, false)) done.push(jsf ? `${name} (js)` : name);
@@ -206,7 +208,7 @@ const ourFast = new Set<KernelFunc>();
  */
 export function registerCpuFastKernels(backendName: string): string[] {
   const b = tf.findBackend(backendName) as unknown as Record<string, unknown> | null;
-  if (!b || typeof b.typedArrayFromHeap === "function" || typeof b.readSync !== "function" || typeof b.makeTensorInfo !== "function") return [];
+  if (!b || DEVICE_BACKENDS.has(backendName) || typeof b.typedArrayFromHeap === "function" || typeof b.readSync !== "function" || typeof b.makeTensorInfo !== "function") return [];
   const done: string[] = [];
   for (const [name, make] of Object.entries(CPU_FAST_KERNELS)) {
     if (!stockCpu.has(name)) {

@@ -16,25 +16,24 @@ struct BnEntry {
   bool hasBwd = false;
 };
 
-std::unordered_map<std::string, std::unique_ptr<BnEntry>>& cache() {
-  static std::unordered_map<std::string, std::unique_ptr<BnEntry>> c;
+PrimitiveCache<BnEntry>& cache() {
+  static PrimitiveCache<BnEntry> c("batch normalization");
   return c;
 }
 
 BnEntry* getEntry(Napi::Env env, const std::vector<int64_t>& p, float eps, bool withBwd) {
-  std::vector<int64_t> kp(p);
-  kp.push_back(int64_t(double(eps) * 1e12));
-  const std::string key = makeKey(withBwd ? "bnb" : "bnf", kp);
-  auto it = cache().find(key);
-  if (it != cache().end()) return it->second.get();
-  if (p.size() != 3 || p[0] < 1 || p[1] < 1 || p[2] < 1)
-    return fail(env, "batch norm params must be [N, S, C], all >= 1"), nullptr;
-  const auto f32 = memory::data_type::f32;
-  auto e = std::make_unique<BnEntry>();
-  e->data = memory::desc({p[0], p[2], 1, p[1]}, f32, tag::nhwc);
-  e->stat = memory::desc({p[2]}, f32, tag::x);
-  const auto flags = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
-  try {
+  return cache().get(env, CacheKey(withBwd ? "bnb" : "bnf").add(p).add(eps), [&]() -> std::unique_ptr<BnEntry> {
+    if (p.size() != 3 || p[0] < 1 || p[1] < 1 || p[2] < 1) {
+      std::string got;
+      for (auto v : p) got += (got.empty() ? "" : ", ") + std::to_string(v);
+      rangeError(env, "batch norm: params must be [N, S, C], all >= 1, got [" + got + "]");
+      return nullptr;
+    }
+    const auto f32 = memory::data_type::f32;
+    auto e = std::make_unique<BnEntry>();
+    e->data = memory::desc({p[0], p[2], 1, p[1]}, f32, tag::nhwc);
+    e->stat = memory::desc({p[2]}, f32, tag::x);
+    const auto flags = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
     auto& eng = cpuEngine();
     dnnl::batch_normalization_forward::desc fd(dnnl::prop_kind::forward_training, e->data, eps, flags);
     dnnl::batch_normalization_forward::primitive_desc fpd(fd, eng);
@@ -45,17 +44,12 @@ BnEntry* getEntry(Napi::Env env, const std::vector<int64_t>& p, float eps, bool 
       e->bwd = dnnl::batch_normalization_backward(bpd);
       e->hasBwd = true;
     }
-  } catch (const dnnl::error& err) {
-    fail(env, std::string("oneDNN could not create the batch normalization: ") + err.what());
-    return nullptr;
-  }
-  BnEntry* raw = e.get();
-  cache().emplace(key, std::move(e));
-  return raw;
+    return e;
+  }, withBwd ? "batch normalization backward" : "batch normalization forward");
 }
 
 bool epsArg(const Napi::CallbackInfo& info, float* eps) {
-  if (info.Length() < 2 || !info[1].IsNumber()) return fail(info.Env(), "argument 'eps' must be a number");
+  if (info.Length() < 2 || !info[1].IsNumber()) return typeError(info.Env(), "argument 'eps' must be a number");
   *eps = info[1].As<Napi::Number>().FloatValue();
   return true;
 }
@@ -75,20 +69,21 @@ Napi::Value BnTrain(const Napi::CallbackInfo& info) {
   if (!e) return env.Undefined();
   const size_t n = numel(e->data.dims()), c = size_t(p[2]);
   if (x.length != n || y.length != n || g.length != c || b.length != c || m.length != c || v.length != c) {
-    fail(env, "bnTrain: a buffer length does not match [N, S, C]");
+    rangeError(env, "bnTrain: a buffer length does not match [N, S, C] = [" + std::to_string(p[0]) + ", " + std::to_string(p[1]) + ", " +
+                        std::to_string(p[2]) + "]");
     return env.Undefined();
   }
   auto& eng = cpuEngine();
   try {
-  e->fwd.execute(cpuStream(), {{DNNL_ARG_SRC, memory(e->data, eng, x.data)},
-                               {DNNL_ARG_DST, memory(e->data, eng, y.data)},
-                               {DNNL_ARG_SCALE, memory(e->stat, eng, g.data)},
-                               {DNNL_ARG_SHIFT, memory(e->stat, eng, b.data)},
-                               {DNNL_ARG_MEAN, memory(e->stat, eng, m.data)},
-                               {DNNL_ARG_VARIANCE, memory(e->stat, eng, v.data)}});
-  cpuStream().wait();
+    e->fwd.execute(cpuStream(), {{DNNL_ARG_SRC, memory(e->data, eng, x.data)},
+                                 {DNNL_ARG_DST, memory(e->data, eng, y.data)},
+                                 {DNNL_ARG_SCALE, memory(e->stat, eng, g.data)},
+                                 {DNNL_ARG_SHIFT, memory(e->stat, eng, b.data)},
+                                 {DNNL_ARG_MEAN, memory(e->stat, eng, m.data)},
+                                 {DNNL_ARG_VARIANCE, memory(e->stat, eng, v.data)}});
+    cpuStream().wait();
   } catch (const dnnl::error& err) {
-    fail(env, std::string("batch norm: oneDNN execution failed: ") + err.what());
+    dnnlError(env, "batch normalization forward", "execute", err);
   }
   return env.Undefined();
 }
@@ -108,23 +103,24 @@ Napi::Value BnTrainGrad(const Napi::CallbackInfo& info) {
   const size_t n = numel(e->data.dims()), c = size_t(p[2]);
   if (dy.length != n || x.length != n || dx.length != n || g.length != c || m.length != c || v.length != c ||
       dg.length != c || db.length != c) {
-    fail(env, "bnTrainGrad: a buffer length does not match [N, S, C]");
+    rangeError(env, "bnTrainGrad: a buffer length does not match [N, S, C] = [" + std::to_string(p[0]) + ", " + std::to_string(p[1]) +
+                        ", " + std::to_string(p[2]) + "]");
     return env.Undefined();
   }
   auto& eng = cpuEngine();
   try {
-  e->bwd.execute(cpuStream(), {{DNNL_ARG_SRC, memory(e->data, eng, x.data)},
-                               {DNNL_ARG_DIFF_DST, memory(e->data, eng, dy.data)},
-                               {DNNL_ARG_SCALE, memory(e->stat, eng, g.data)},
-                               {DNNL_ARG_SHIFT, memory(e->stat, eng, g.data)},  // unused by the math, but required
-                               {DNNL_ARG_MEAN, memory(e->stat, eng, m.data)},
-                               {DNNL_ARG_VARIANCE, memory(e->stat, eng, v.data)},
-                               {DNNL_ARG_DIFF_SRC, memory(e->data, eng, dx.data)},
-                               {DNNL_ARG_DIFF_SCALE, memory(e->stat, eng, dg.data)},
-                               {DNNL_ARG_DIFF_SHIFT, memory(e->stat, eng, db.data)}});
-  cpuStream().wait();
+    e->bwd.execute(cpuStream(), {{DNNL_ARG_SRC, memory(e->data, eng, x.data)},
+                                 {DNNL_ARG_DIFF_DST, memory(e->data, eng, dy.data)},
+                                 {DNNL_ARG_SCALE, memory(e->stat, eng, g.data)},
+                                 {DNNL_ARG_SHIFT, memory(e->stat, eng, g.data)},  // unused by the math, but required
+                                 {DNNL_ARG_MEAN, memory(e->stat, eng, m.data)},
+                                 {DNNL_ARG_VARIANCE, memory(e->stat, eng, v.data)},
+                                 {DNNL_ARG_DIFF_SRC, memory(e->data, eng, dx.data)},
+                                 {DNNL_ARG_DIFF_SCALE, memory(e->stat, eng, dg.data)},
+                                 {DNNL_ARG_DIFF_SHIFT, memory(e->stat, eng, db.data)}});
+    cpuStream().wait();
   } catch (const dnnl::error& err) {
-    fail(env, std::string("batch norm: oneDNN execution failed: ") + err.what());
+    dnnlError(env, "batch normalization backward", "execute", err);
   }
   return env.Undefined();
 }

@@ -2,6 +2,8 @@
 
 #include <omp.h>
 
+#include <cstring>
+
 namespace ummkd {
 
 dnnl::engine& cpuEngine() {
@@ -13,15 +15,27 @@ dnnl::stream& cpuStream() {
   return s;
 }
 
-bool fail(Napi::Env env, const std::string& msg) {
+bool typeError(Napi::Env env, const std::string& msg) {
   Napi::TypeError::New(env, "ummkd native: " + msg).ThrowAsJavaScriptException();
+  return false;
+}
+
+bool rangeError(Napi::Env env, const std::string& msg) {
+  Napi::RangeError::New(env, "ummkd native: " + msg).ThrowAsJavaScriptException();
+  return false;
+}
+
+bool dnnlError(Napi::Env env, const char* primitive, const char* step, const dnnl::error& err) {
+  Napi::Error::New(env, std::string("ummkd native: oneDNN could not ") + step + " the " + primitive + ": " + err.what() +
+                            " (status " + std::to_string(int(err.status)) + ")")
+      .ThrowAsJavaScriptException();
   return false;
 }
 
 bool getF32(const Napi::CallbackInfo& info, size_t i, const char* name, F32* out) {
   if (info.Length() <= i || !info[i].IsTypedArray() ||
       info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-    return fail(info.Env(), std::string("argument '") + name + "' must be a Float32Array");
+    return typeError(info.Env(), std::string("argument '") + name + "' must be a Float32Array");
   auto a = info[i].As<Napi::Float32Array>();
   out->data = a.Data();
   out->length = a.ElementLength();
@@ -31,23 +45,34 @@ bool getF32(const Napi::CallbackInfo& info, size_t i, const char* name, F32* out
 bool getInts(const Napi::CallbackInfo& info, size_t i, const char* name, std::vector<int64_t>* out) {
   if (info.Length() <= i || !info[i].IsTypedArray() ||
       info[i].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
-    return fail(info.Env(), std::string("argument '") + name + "' must be an Int32Array");
+    return typeError(info.Env(), std::string("argument '") + name + "' must be an Int32Array");
   auto a = info[i].As<Napi::Int32Array>();
   out->assign(a.Data(), a.Data() + a.ElementLength());
   return true;
 }
 
-std::string makeKey(const char* kind, const std::vector<int64_t>& ints) {
-  // oneDNN (OpenMP runtime) sizes a primitive's work split and scratchpad for the thread count at
-  // creation; running it under another count is unsupported. So the count is part of every key.
-  std::string k(kind);
-  k += '@';
-  k += std::to_string(omp_get_max_threads());
-  for (auto v : ints) {
-    k += ',';
-    k += std::to_string(v);
-  }
-  return k;
+CacheKey::CacheKey(const char* kind) : s_(kind) {
+  s_ += '@';
+  s_ += std::to_string(omp_get_max_threads());
+}
+
+CacheKey& CacheKey::add(int64_t v) {
+  s_ += ',';
+  s_ += std::to_string(v);
+  return *this;
+}
+
+CacheKey& CacheKey::add(const std::vector<int64_t>& v) {
+  for (auto x : v) add(x);
+  return *this;
+}
+
+CacheKey& CacheKey::add(float v) {
+  uint32_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  s_ += ",f";
+  s_ += std::to_string(bits);
+  return *this;
 }
 
 void Bridged::init(const memory::desc& userDesc, const memory::desc& primDesc, bool input) {

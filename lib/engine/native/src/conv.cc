@@ -4,14 +4,14 @@
 //      bias: Float32Array | null, alpha: number)
 // params: [kind, nsp, layout, hasBias, post, N, Ci, Co,
 //          in[nsp], k[nsp], out[nsp], stride[nsp], dilation-1[nsp], padL[nsp], padR[nsp]]
-//   kind   0 forward (a = x, b = filter, out = y, optional bias, optional post-op)
-//          1 backward data (a = dy, b = filter, out = dx)
-//          2 backward weights (a = x, b = dy, out = dFilter)
-//   layout 0 activations channels-last, weights in oneDNN's preferred layout (reordered per call)
-//          1 everything in oneDNN's preferred layouts (activations reordered too)
-//          2 everything plain (no reorders; oneDNN may then pick a slower implementation)
-//   post   0 none, 1 relu with negative slope alpha (leaky relu when alpha != 0), 2 elu,
-//          3 sigmoid, 4 relu6
+//   kind   ConvKind (entries.json): forward (a = x, b = filter, out = y, optional bias, optional
+//          post-op), backwardData (a = dy, b = filter, out = dx), backwardWeights (a = x, b = dy,
+//          out = dFilter)
+//   layout ConvLayout: channelsLast (activations plain, weights in oneDNN's preferred layout,
+//          reordered per call), blocked (activations reordered too), plain (no reorders; oneDNN
+//          may then pick a slower implementation)
+//   post   ConvPostOp: none, relu with negative slope alpha (leaky relu when alpha != 0), elu,
+//          sigmoid, relu6
 #include "common.h"
 
 #include <cstring>
@@ -31,30 +31,41 @@ struct ConvEntry {
   std::vector<float> depthPadded;
 };
 
-std::unordered_map<std::string, std::unique_ptr<ConvEntry>>& cache() {
-  static std::unordered_map<std::string, std::unique_ptr<ConvEntry>> c;
+PrimitiveCache<ConvEntry>& cache() {
+  static PrimitiveCache<ConvEntry> c("convolution");
   return c;
 }
 
+/** The primitive's name in messages. */
+const char* convName(ConvKind kind) {
+  switch (kind) {
+    case ConvKind::forward: return "convolution forward";
+    case ConvKind::backwardData: return "convolution backward data";
+    case ConvKind::backwardWeights: return "convolution backward weights";
+  }
+  return "convolution";
+}
+
 struct ConvSpec {
-  int kind = 0, nsp = 0, layout = 0, post = 0;
+  ConvKind kind = ConvKind::forward;
+  ConvLayout layout = ConvLayout::channelsLast;
+  ConvPostOp post = ConvPostOp::none;
+  int nsp = 0;
   bool hasBias = false;
   dims src, wei, dst, strides, dil, padL, padR;
 };
 
 bool parse(Napi::Env env, const std::vector<int64_t>& p, ConvSpec* s) {
-  if (p.size() < 8) return fail(env, "conv params too short");
-  s->kind = int(p[0]);
+  if (p.size() < 8) return rangeError(env, "conv: params has " + std::to_string(p.size()) + " entries, expected 8 + 7 * spatial rank");
+  if (!fromInt(p[0], &s->kind)) return rangeError(env, "conv: params[0] (kind) must be a ConvKind (" + std::string(kConvKindCodes) + "), got " + std::to_string(p[0]));
+  if (!fromInt(p[2], &s->layout)) return rangeError(env, "conv: params[2] (layout) must be a ConvLayout (" + std::string(kConvLayoutCodes) + "), got " + std::to_string(p[2]));
+  if (!fromInt(p[4], &s->post)) return rangeError(env, "conv: params[4] (post) must be a ConvPostOp (" + std::string(kConvPostOpCodes) + "), got " + std::to_string(p[4]));
   s->nsp = int(p[1]);
-  s->layout = int(p[2]);
   s->hasBias = p[3] != 0;
-  s->post = int(p[4]);
   const int n = s->nsp;
-  if (n != 2 && n != 3) return fail(env, "conv: spatial rank must be 2 or 3, got " + std::to_string(n));
-  if (p.size() != size_t(8 + 7 * n)) return fail(env, "conv params: wrong length");
-  if (s->kind < 0 || s->kind > 2) return fail(env, "conv: kind must be 0, 1 or 2");
-  if (s->layout < 0 || s->layout > 2) return fail(env, "conv: layout must be 0, 1 or 2");
-  if (s->post < 0 || s->post > 4) return fail(env, "conv: post-op must be 0..4");
+  if (n != 2 && n != 3) return rangeError(env, "conv: params[1] (spatial rank) must be 2 or 3, got " + std::to_string(p[1]));
+  if (p.size() != size_t(8 + 7 * n))
+    return rangeError(env, "conv: params has " + std::to_string(p.size()) + " entries, expected " + std::to_string(8 + 7 * n) + " for spatial rank " + std::to_string(n));
   const int64_t N = p[5], Ci = p[6], Co = p[7];
   auto sp = [&](int block) { return dims(p.begin() + 8 + block * n, p.begin() + 8 + (block + 1) * n); };
   s->src = {N, Ci};
@@ -70,34 +81,35 @@ bool parse(Napi::Env env, const std::vector<int64_t>& p, ConvSpec* s) {
   return true;
 }
 
-dnnl::post_ops postOps(int post, float alpha) {
+dnnl::post_ops postOps(ConvPostOp post, float alpha) {
   dnnl::post_ops po;
   switch (post) {
-    case 1: po.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, alpha, 0.f); break;
-    case 2: po.append_eltwise(1.f, dnnl::algorithm::eltwise_elu, 1.f, 0.f); break;
-    case 3: po.append_eltwise(1.f, dnnl::algorithm::eltwise_logistic, 0.f, 0.f); break;
-    case 4: po.append_eltwise(1.f, dnnl::algorithm::eltwise_clip, 0.f, 6.f); break;
-    default: break;
+    case ConvPostOp::relu: po.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, alpha, 0.f); break;
+    case ConvPostOp::elu: po.append_eltwise(1.f, dnnl::algorithm::eltwise_elu, 1.f, 0.f); break;
+    case ConvPostOp::sigmoid: po.append_eltwise(1.f, dnnl::algorithm::eltwise_logistic, 0.f, 0.f); break;
+    case ConvPostOp::relu6: po.append_eltwise(1.f, dnnl::algorithm::eltwise_clip, 0.f, 6.f); break;
+    case ConvPostOp::none: break;
   }
   return po;
 }
 
-ConvEntry* build(const ConvSpec& s, float alpha) {
+/** Builds the primitive for `s` (throws dnnl::error where oneDNN cannot). */
+std::unique_ptr<ConvEntry> build(const ConvSpec& s, float alpha) {
   const auto f32 = memory::data_type::f32;
   const memory::desc srcU(s.src, f32, actTag(s.nsp)), dstU(s.dst, f32, actTag(s.nsp)),
       weiU(s.wei, f32, weiTag(s.nsp));
   const memory::desc srcA(s.src, f32, tag::any), dstA(s.dst, f32, tag::any), weiA(s.wei, f32, tag::any);
-  const memory::desc& srcP = s.layout == 1 ? srcA : srcU;
-  const memory::desc& dstP = s.layout == 1 ? dstA : dstU;
-  const memory::desc& weiP = s.layout == 2 ? weiU : weiA;
+  const memory::desc& srcP = s.layout == ConvLayout::blocked ? srcA : srcU;
+  const memory::desc& dstP = s.layout == ConvLayout::blocked ? dstA : dstU;
+  const memory::desc& weiP = s.layout == ConvLayout::plain ? weiU : weiA;
   const auto alg = dnnl::algorithm::convolution_direct;
   auto& eng = cpuEngine();
-  auto e = new ConvEntry();
-  if (s.kind == 0) {
+  auto e = std::make_unique<ConvEntry>();
+  if (s.kind == ConvKind::forward) {
     e->hasBias = s.hasBias;
     e->biasDesc = memory::desc({s.dst[1]}, f32, tag::x);
     dnnl::primitive_attr attr;
-    if (s.post != 0) attr.set_post_ops(postOps(s.post, alpha));
+    if (s.post != ConvPostOp::none) attr.set_post_ops(postOps(s.post, alpha));
     auto d = s.hasBias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, alg, srcP, weiP,
                                                           e->biasDesc, dstP, s.strides, s.dil, s.padL, s.padR)
                        : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, alg, srcP, weiP,
@@ -113,7 +125,7 @@ ConvEntry* build(const ConvSpec& s, float alpha) {
   dnnl::convolution_forward::desc fd(dnnl::prop_kind::forward_training, alg, srcP, weiP, dstP, s.strides, s.dil,
                                      s.padL, s.padR);
   dnnl::convolution_forward::primitive_desc fpd(fd, eng);
-  if (s.kind == 1) {
+  if (s.kind == ConvKind::backwardData) {
     dnnl::convolution_backward_data::desc d(alg, srcP, weiP, dstP, s.strides, s.dil, s.padL, s.padR);
     dnnl::convolution_backward_data::primitive_desc pd(d, eng, fpd);
     e->a.init(dstU, pd.diff_dst_desc(), true);
@@ -124,7 +136,7 @@ ConvEntry* build(const ConvSpec& s, float alpha) {
   } else {
     dnnl::convolution_backward_weights::desc d(alg, srcP, weiP, dstP, s.strides, s.dil, s.padL, s.padR);
     dnnl::convolution_backward_weights::primitive_desc pd(d, eng, fpd);
-    if (s.nsp == 3 && s.layout == 0 && std::string(pd.impl_info_str()).find("gemm") != std::string::npos && s.padL[0] >= 0 &&
+    if (s.nsp == 3 && s.layout == ConvLayout::channelsLast && std::string(pd.impl_info_str()).find("gemm") != std::string::npos && s.padL[0] >= 0 &&
         s.padR[0] >= 0) {
       // oneDNN 2.x's AVX2 jit filter-gradient kernel refuses depth padding, so the U-Net's 3x3x3
       // convolutions get im2col + gemm there, 2-3x slower than their forward pass. Then the same
@@ -132,13 +144,13 @@ ConvEntry* build(const ConvSpec& s, float alpha) {
       // blocked layouts, which the jit kernel takes. Where oneDNN picks a direct kernel anyway
       // (AVX-512, 2D) nothing changes; where the alternative is gemm too (dilation), gemm it is.
       ConvSpec t = s;
-      t.layout = 1;
+      t.layout = ConvLayout::blocked;
       t.src[2] = s.src[2] + s.padL[0] + s.padR[0];
       t.padL[0] = 0;
       t.padR[0] = 0;
       std::unique_ptr<ConvEntry> padded;
       try {
-        padded.reset(build(t, alpha));
+        padded = build(t, alpha);
       } catch (const dnnl::error&) {
         // no alternative: keep the gemm primitive below
       }
@@ -146,8 +158,7 @@ ConvEntry* build(const ConvSpec& s, float alpha) {
         padded->padFront = s.padL[0];
         padded->padBack = s.padR[0];
         if (s.padL[0] + s.padR[0] > 0) padded->depthPadded.assign(numel(t.src), 0.f);
-        delete e;
-        return padded.release();
+        return padded;
       }
     }
     e->a.init(srcU, pd.src_desc(), true);
@@ -160,23 +171,11 @@ ConvEntry* build(const ConvSpec& s, float alpha) {
 }
 
 ConvEntry* getEntry(Napi::Env env, const std::vector<int64_t>& p, float alpha) {
-  uint32_t abits;
-  std::memcpy(&abits, &alpha, 4);
-  std::vector<int64_t> kp(p);
-  kp.push_back(int64_t(abits));
-  const std::string key = makeKey("conv", kp);
-  auto it = cache().find(key);
-  if (it != cache().end()) return it->second.get();
-  ConvSpec s;
-  if (!parse(env, p, &s)) return nullptr;
-  try {
-    ConvEntry* e = build(s, alpha);
-    cache().emplace(key, std::unique_ptr<ConvEntry>(e));
-    return e;
-  } catch (const dnnl::error& err) {
-    fail(env, std::string("oneDNN could not create the convolution: ") + err.what());
-    return nullptr;
-  }
+  return cache().get(env, CacheKey("conv").add(p).add(alpha), [&]() -> std::unique_ptr<ConvEntry> {
+    ConvSpec s;
+    if (!parse(env, p, &s)) return nullptr;
+    return build(s, alpha);
+  }, convName(ConvKind(p.empty() ? -1 : p[0])));
 }
 
 float alphaArg(const Napi::CallbackInfo& info, size_t i) {
@@ -204,10 +203,12 @@ Napi::Value Conv(const Napi::CallbackInfo& info) {
   const size_t aLen = depthPad ? size_t(ud[0]) * dIn * plane : numel(ud);
   if (a.length != aLen || b.length != numel(e->b.user.dims()) ||
       o.length != numel(e->o.user.dims()) || (e->hasBias && bias.length != numel(e->biasDesc.dims()))) {
-    fail(env, "conv: a buffer length does not match the shapes in params");
+    rangeError(env, "conv: a buffer length does not match the shapes in params (a " + std::to_string(a.length) + " vs " +
+                        std::to_string(aLen) + ", b " + std::to_string(b.length) + " vs " + std::to_string(numel(e->b.user.dims())) +
+                        ", out " + std::to_string(o.length) + " vs " + std::to_string(numel(e->o.user.dims())) + ")");
     return env.Undefined();
   }
-  const int kind = int(p[0]);
+  const ConvKind kind = ConvKind(p[0]);  // checked by parse() when the entry was built
   if (depthPad) {
     // Copy each batch item's D planes between padFront and padBack zero planes (those stay zero).
     for (int64_t n = 0; n < ud[0]; n++)
@@ -216,10 +217,10 @@ Napi::Value Conv(const Napi::CallbackInfo& info) {
   }
   memory ma = e->a.prepare(depthPad ? e->depthPadded.data() : a.data, true), mb = e->b.prepare(b.data, true), mo = e->o.prepare(o.data, false);
   std::unordered_map<int, memory> args;
-  if (kind == 0) {
+  if (kind == ConvKind::forward) {
     args = {{DNNL_ARG_SRC, ma}, {DNNL_ARG_WEIGHTS, mb}, {DNNL_ARG_DST, mo}};
     if (e->hasBias) args.insert({DNNL_ARG_BIAS, memory(e->biasDesc, cpuEngine(), bias.data)});
-  } else if (kind == 1) {
+  } else if (kind == ConvKind::backwardData) {
     args = {{DNNL_ARG_DIFF_DST, ma}, {DNNL_ARG_WEIGHTS, mb}, {DNNL_ARG_DIFF_SRC, mo}};
   } else {
     args = {{DNNL_ARG_SRC, ma}, {DNNL_ARG_DIFF_DST, mb}, {DNNL_ARG_DIFF_WEIGHTS, mo}};
@@ -229,7 +230,7 @@ Napi::Value Conv(const Napi::CallbackInfo& info) {
     e->o.finish(mo, o.data);
     cpuStream().wait();
   } catch (const dnnl::error& err) {
-    fail(env, std::string("conv: oneDNN execution failed: ") + err.what());
+    dnnlError(env, convName(kind), "execute", err);
   }
   return env.Undefined();
 }

@@ -21,17 +21,17 @@ Napi::Value Dropout(const Napi::CallbackInfo& info) {
   if (!getF32(info, 0, "x", &x) || !getF32(info, 1, "y", &y) || !getF32(info, 2, "mult", &mult)) return env.Undefined();
   if (info.Length() < 5 || !info[3].IsTypedArray() || info[3].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
       info[3].As<Napi::Float64Array>().ElementLength() != 4 || !info[4].IsNumber()) {
-    fail(env, "dropout: needs (x, y, mult, state: Float64Array [c, s0, s1, s2], rate)");
+    typeError(env, "dropout: needs (x, y, mult, state: Float64Array [c, s0, s1, s2], rate: number)");
     return env.Undefined();
   }
   const size_t n = x.length;
   if (y.length != n || mult.length != n) {
-    fail(env, "dropout: x, y and mult must have the same length");
+    rangeError(env, "dropout: x, y and mult must have the same length");
     return env.Undefined();
   }
   const double rate = info[4].As<Napi::Number>().DoubleValue();
   if (!(rate >= 0 && rate < 1)) {
-    fail(env, "dropout: rate must be in [0, 1)");
+    rangeError(env, "dropout: rate must be in [0, 1)");
     return env.Undefined();
   }
   // Alea as the lag-3 multiply-with-carry generator it is: with s = x / 2^32 (x < 2^32 an integer;
@@ -43,7 +43,7 @@ Napi::Value Dropout(const Napi::CallbackInfo& info) {
   const double two32 = 4294967296.0;
   uint64_t c = uint64_t(st[0]), x0 = uint64_t(st[1] * two32), x1 = uint64_t(st[2] * two32), x2 = uint64_t(st[3] * two32);
   if (double(c) != st[0] || double(x0) != st[1] * two32 || double(x1) != st[2] * two32 || double(x2) != st[3] * two32) {
-    fail(env, "dropout: state must be Alea's (integer carry, multiples of 2^-32 in [0, 1))");
+    rangeError(env, "dropout: state must be Alea's (integer carry, multiples of 2^-32 in [0, 1))");
     return env.Undefined();
   }
   float* M = mult.data;

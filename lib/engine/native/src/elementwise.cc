@@ -3,14 +3,15 @@
 // broadcasting path (tensor op scalar: every Adam update) costs ~50-100 ns per element; a
 // training step of our networks spends most of its time there.
 //
-// binary(op, mode, a, b, out)   op: 0 add, 1 sub, 2 mul, 3 div, 4 max, 5 min, 6 squared difference
-//                               mode: 0 same size, 1 a scalar, 2 b scalar,
-//                                     3 b repeats along the leading axes (b.length divides out),
-//                                     4 a repeats along the leading axes
-//                                     5 each b entry repeats over a trailing block (b is [rows, 1..1])
-//                                     6 each a entry repeats over a trailing block
-// unary(op, a, out)             op: 0 sqrt, 1 square, 2 neg, 3 exp, 4 log, 5 abs, 6 rsqrt,
-//                               7 reciprocal, 8 floor, 9 sign, 10 relu
+// binary(op, mode, a, b, out)   op: BinaryOp (entries.json: add, sub, mul, div, max, min,
+//                                   squaredDifference)
+//                               mode: BroadcastMode: same (same size), aScalar, bScalar,
+//                                     bTiled (b repeats along the leading axes; b.length divides out),
+//                                     aTiled (a does),
+//                                     bPerRow (each b entry repeats over a trailing block; b is [rows, 1..1]),
+//                                     aPerRow (each a entry does)
+// unary(op, a, out)             op: UnaryOp (sqrt, square, neg, exp, log, abs, rsqrt, reciprocal,
+//                                   floor, sign, relu)
 // sumInner(x, out)              out[i] = sum of x[i*R .. (i+1)*R), R = x.length / out.length
 // sumOuter(x, out)              out[j] = sum over i of x[i*C + j], C = out.length
 #include <omp.h>
@@ -41,26 +42,26 @@ inline float sel(bool c, float a, float b) {
 }
 
 template <typename F>
-void binaryLoop(int mode, const float* a, const float* b, float* o, size_t n, size_t bl, F f) {
+void binaryLoop(BroadcastMode mode, const float* a, const float* b, float* o, size_t n, size_t bl, F f) {
   const bool par = n >= kParallelMin;
   switch (mode) {
-    case 0:
+    case BroadcastMode::same:
 #pragma omp parallel for simd schedule(static) if (par)
       for (size_t i = 0; i < n; i++) o[i] = f(a[i], b[i]);
       break;
-    case 1: {
+    case BroadcastMode::aScalar: {
       const float s = a[0];
 #pragma omp parallel for simd schedule(static) if (par)
       for (size_t i = 0; i < n; i++) o[i] = f(s, b[i]);
       break;
     }
-    case 2: {
+    case BroadcastMode::bScalar: {
       const float s = b[0];
 #pragma omp parallel for simd schedule(static) if (par)
       for (size_t i = 0; i < n; i++) o[i] = f(a[i], s);
       break;
     }
-    case 3: {
+    case BroadcastMode::bTiled: {
       const size_t rows = n / bl;
 #pragma omp parallel for schedule(static) if (par)
       for (size_t r = 0; r < rows; r++) {
@@ -71,7 +72,7 @@ void binaryLoop(int mode, const float* a, const float* b, float* o, size_t n, si
       }
       break;
     }
-    case 4: {
+    case BroadcastMode::aTiled: {
       const size_t rows = n / bl;
 #pragma omp parallel for schedule(static) if (par)
       for (size_t r = 0; r < rows; r++) {
@@ -82,7 +83,7 @@ void binaryLoop(int mode, const float* a, const float* b, float* o, size_t n, si
       }
       break;
     }
-    case 5: {
+    case BroadcastMode::bPerRow: {
       const size_t rows = bl, w = n / bl;
 #pragma omp parallel for schedule(static) if (par)
       for (size_t r = 0; r < rows; r++) {
@@ -94,7 +95,7 @@ void binaryLoop(int mode, const float* a, const float* b, float* o, size_t n, si
       }
       break;
     }
-    case 6: {
+    case BroadcastMode::aPerRow: {
       const size_t rows = bl, w = n / bl;
 #pragma omp parallel for schedule(static) if (par)
       for (size_t r = 0; r < rows; r++) {
@@ -115,76 +116,93 @@ void unaryLoop(const float* a, float* o, size_t n, F f) {
   for (size_t i = 0; i < n; i++) o[i] = f(a[i]);
 }
 
-bool intArg(const Napi::CallbackInfo& info, size_t i, const char* name, int* out) {
-  if (info.Length() <= i || !info[i].IsNumber()) return fail(info.Env(), std::string("argument '") + name + "' must be a number");
-  *out = info[i].As<Napi::Number>().Int32Value();
+/** Argument i as a code of enum E (a number that is one of E's codes); `codes` lists them for the message. */
+template <typename E>
+bool enumArg(const Napi::CallbackInfo& info, size_t i, const char* name, const char* enumName, const char* codes, E* out) {
+  if (info.Length() <= i || !info[i].IsNumber()) return typeError(info.Env(), std::string("argument '") + name + "' must be a number");
+  const int64_t v = info[i].As<Napi::Number>().Int64Value();
+  if (!fromInt(v, out))
+    return rangeError(info.Env(), std::string("argument '") + name + "' must be a " + enumName + " (" + codes + "), got " + std::to_string(v));
   return true;
+}
+
+/**
+ * Checks out's length `n` against a and b's for `mode`; sets *bl (the repeated operand's length
+ * for the tiled and per-row modes).
+ */
+bool fitsMode(BroadcastMode mode, size_t na, size_t nb, size_t n, size_t* bl) {
+  *bl = 0;
+  switch (mode) {
+    case BroadcastMode::same: return na == n && nb == n;
+    case BroadcastMode::aScalar: return na == 1 && nb == n;
+    case BroadcastMode::bScalar: return nb == 1 && na == n;
+    case BroadcastMode::bTiled:
+    case BroadcastMode::bPerRow: *bl = nb; return na == n && nb > 0 && n % nb == 0;
+    case BroadcastMode::aTiled:
+    case BroadcastMode::aPerRow: *bl = na; return nb == n && na > 0 && n % na == 0;
+  }
+  return false;
+}
+
+std::string lengths(const char* fn, BroadcastMode mode, size_t na, size_t nb, size_t n) {
+  return std::string(fn) + ": buffer lengths a " + std::to_string(na) + ", b " + std::to_string(nb) + ", out " + std::to_string(n) +
+         " do not fit BroadcastMode " + std::to_string(int(mode));
 }
 
 }  // namespace
 
 Napi::Value Binary(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int op, mode;
+  BinaryOp op = BinaryOp::add;
+  BroadcastMode mode = BroadcastMode::same;
   F32 a, b, o;
-  if (!intArg(info, 0, "op", &op) || !intArg(info, 1, "mode", &mode) || !getF32(info, 2, "a", &a) ||
+  if (!enumArg(info, 0, "op", "BinaryOp", kBinaryOpCodes, &op) ||
+      !enumArg(info, 1, "mode", "BroadcastMode", kBroadcastModeCodes, &mode) || !getF32(info, 2, "a", &a) ||
       !getF32(info, 3, "b", &b) || !getF32(info, 4, "out", &o))
     return env.Undefined();
   const size_t n = o.length;
-  bool ok = false;
   size_t bl = 0;
-  switch (mode) {
-    case 0: ok = a.length == n && b.length == n; break;
-    case 1: ok = a.length == 1 && b.length == n; break;
-    case 2: ok = b.length == 1 && a.length == n; break;
-    case 3: ok = a.length == n && b.length > 0 && n % b.length == 0; bl = b.length; break;
-    case 4: ok = b.length == n && a.length > 0 && n % a.length == 0; bl = a.length; break;
-    case 5: ok = a.length == n && b.length > 0 && n % b.length == 0; bl = b.length; break;
-    case 6: ok = b.length == n && a.length > 0 && n % a.length == 0; bl = a.length; break;
-    default: break;
-  }
-  if (!ok) {
-    fail(env, "binary: buffer lengths do not fit mode " + std::to_string(mode));
+  if (!fitsMode(mode, a.length, b.length, n, &bl)) {
+    rangeError(env, lengths("binary", mode, a.length, b.length, n));
     return env.Undefined();
   }
   switch (op) {
-    case 0: binaryLoop(mode, a.data, b.data, o.data, n, bl, [](float x, float y) { return x + y; }); break;
-    case 1: binaryLoop(mode, a.data, b.data, o.data, n, bl, [](float x, float y) { return x - y; }); break;
-    case 2: binaryLoop(mode, a.data, b.data, o.data, n, bl, [](float x, float y) { return x * y; }); break;
-    case 3: binaryLoop(mode, a.data, b.data, o.data, n, bl, [](float x, float y) { return x / y; }); break;
+    case BinaryOp::add: binaryLoop(mode, a.data, b.data, o.data, n, bl, [](float x, float y) { return x + y; }); break;
+    case BinaryOp::sub: binaryLoop(mode, a.data, b.data, o.data, n, bl, [](float x, float y) { return x - y; }); break;
+    case BinaryOp::mul: binaryLoop(mode, a.data, b.data, o.data, n, bl, [](float x, float y) { return x * y; }); break;
+    case BinaryOp::div: binaryLoop(mode, a.data, b.data, o.data, n, bl, [](float x, float y) { return x / y; }); break;
     // tfjs: NaN in either operand gives NaN (Math.max semantics).
-    case 4: binaryLoop(mode, a.data, b.data, o.data, n, bl, [](float x, float y) { return sel(x != x || y != y, NAN, sel(x > y, x, y)); }); break;
-    case 5: binaryLoop(mode, a.data, b.data, o.data, n, bl, [](float x, float y) { return sel(x != x || y != y, NAN, sel(x < y, x, y)); }); break;
+    case BinaryOp::max: binaryLoop(mode, a.data, b.data, o.data, n, bl, [](float x, float y) { return sel(x != x || y != y, NAN, sel(x > y, x, y)); }); break;
+    case BinaryOp::min: binaryLoop(mode, a.data, b.data, o.data, n, bl, [](float x, float y) { return sel(x != x || y != y, NAN, sel(x < y, x, y)); }); break;
     // tfjs computes (a - b)^2 in double and rounds once.
-    case 6: binaryLoop(mode, a.data, b.data, o.data, n, bl, [](float x, float y) { const double d = double(x) - double(y); return float(d * d); }); break;
-    default: fail(env, "binary: unknown op " + std::to_string(op));
+    case BinaryOp::squaredDifference: binaryLoop(mode, a.data, b.data, o.data, n, bl, [](float x, float y) { const double d = double(x) - double(y); return float(d * d); }); break;
   }
   return env.Undefined();
 }
 
 Napi::Value Unary(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int op;
+  UnaryOp op = UnaryOp::sqrt;
   F32 a, o;
-  if (!intArg(info, 0, "op", &op) || !getF32(info, 1, "a", &a) || !getF32(info, 2, "out", &o)) return env.Undefined();
+  if (!enumArg(info, 0, "op", "UnaryOp", kUnaryOpCodes, &op) || !getF32(info, 1, "a", &a) || !getF32(info, 2, "out", &o))
+    return env.Undefined();
   if (a.length != o.length) {
-    fail(env, "unary: input and output lengths differ");
+    rangeError(env, "unary: input and output lengths differ (" + std::to_string(a.length) + " vs " + std::to_string(o.length) + ")");
     return env.Undefined();
   }
   const size_t n = a.length;
   switch (op) {
-    case 0: unaryLoop(a.data, o.data, n, [](float x) { return std::sqrt(x); }); break;
-    case 1: unaryLoop(a.data, o.data, n, [](float x) { return x * x; }); break;
-    case 2: unaryLoop(a.data, o.data, n, [](float x) { return -x; }); break;
-    case 3: unaryLoop(a.data, o.data, n, [](float x) { return float(std::exp(double(x))); }); break;
-    case 4: unaryLoop(a.data, o.data, n, [](float x) { return float(std::log(double(x))); }); break;
-    case 5: unaryLoop(a.data, o.data, n, [](float x) { return std::fabs(x); }); break;
-    case 6: unaryLoop(a.data, o.data, n, [](float x) { return float(1.0 / std::sqrt(double(x))); }); break;
-    case 7: unaryLoop(a.data, o.data, n, [](float x) { return 1.0f / x; }); break;
-    case 8: unaryLoop(a.data, o.data, n, [](float x) { return std::floor(x); }); break;
-    case 9: unaryLoop(a.data, o.data, n, [](float x) { return x > 0.f ? 1.f : (x < 0.f ? -1.f : (x == 0.f ? 0.f : NAN)); }); break;
-    case 10: unaryLoop(a.data, o.data, n, [](float x) { return sel(x < 0.f, 0.f, x); }); break;
-    default: fail(env, "unary: unknown op " + std::to_string(op));
+    case UnaryOp::sqrt: unaryLoop(a.data, o.data, n, [](float x) { return std::sqrt(x); }); break;
+    case UnaryOp::square: unaryLoop(a.data, o.data, n, [](float x) { return x * x; }); break;
+    case UnaryOp::neg: unaryLoop(a.data, o.data, n, [](float x) { return -x; }); break;
+    case UnaryOp::exp: unaryLoop(a.data, o.data, n, [](float x) { return float(std::exp(double(x))); }); break;
+    case UnaryOp::log: unaryLoop(a.data, o.data, n, [](float x) { return float(std::log(double(x))); }); break;
+    case UnaryOp::abs: unaryLoop(a.data, o.data, n, [](float x) { return std::fabs(x); }); break;
+    case UnaryOp::rsqrt: unaryLoop(a.data, o.data, n, [](float x) { return float(1.0 / std::sqrt(double(x))); }); break;
+    case UnaryOp::reciprocal: unaryLoop(a.data, o.data, n, [](float x) { return 1.0f / x; }); break;
+    case UnaryOp::floor: unaryLoop(a.data, o.data, n, [](float x) { return std::floor(x); }); break;
+    case UnaryOp::sign: unaryLoop(a.data, o.data, n, [](float x) { return x > 0.f ? 1.f : (x < 0.f ? -1.f : (x == 0.f ? 0.f : NAN)); }); break;
+    case UnaryOp::relu: unaryLoop(a.data, o.data, n, [](float x) { return sel(x < 0.f, 0.f, x); }); break;
   }
   return env.Undefined();
 }
@@ -194,7 +212,7 @@ Napi::Value SumInner(const Napi::CallbackInfo& info) {
   F32 x, o;
   if (!getF32(info, 0, "x", &x) || !getF32(info, 1, "out", &o)) return env.Undefined();
   if (o.length == 0 || x.length % o.length != 0) {
-    fail(env, "sumInner: output length must divide input length");
+    rangeError(env, "sumInner: out's length " + std::to_string(o.length) + " must divide x's " + std::to_string(x.length));
     return env.Undefined();
   }
   const size_t m = o.length, r = x.length / m;
@@ -214,7 +232,7 @@ Napi::Value SumOuter(const Napi::CallbackInfo& info) {
   F32 x, o;
   if (!getF32(info, 0, "x", &x) || !getF32(info, 1, "out", &o)) return env.Undefined();
   if (o.length == 0 || x.length % o.length != 0) {
-    fail(env, "sumOuter: output length must divide input length");
+    rangeError(env, "sumOuter: out's length " + std::to_string(o.length) + " must divide x's " + std::to_string(x.length));
     return env.Undefined();
   }
   const size_t c = o.length, rows = x.length / c;
@@ -290,9 +308,13 @@ Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
   if (!getF32(info, 0, "w", &w) || !getF32(info, 1, "g", &g) || !getF32(info, 2, "m", &m) || !getF32(info, 3, "v", &v) ||
       !getF32(info, 5, "wOut", &wo) || !getF32(info, 6, "mOut", &mo) || !getF32(info, 7, "vOut", &vo))
     return env.Undefined();
-  if (info.Length() < 5 || !info[4].IsTypedArray() || info[4].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
-      info[4].As<Napi::Float64Array>().ElementLength() != 6) {
-    fail(env, "adamUpdate: argument 's' must be a Float64Array [lr, beta1, beta2, epsilon, c1, c2]");
+  if (info.Length() < 5 || !info[4].IsTypedArray() || info[4].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+    typeError(env, "adamUpdate: argument 's' must be a Float64Array [lr, beta1, beta2, epsilon, c1, c2]");
+    return env.Undefined();
+  }
+  if (info[4].As<Napi::Float64Array>().ElementLength() != 6) {
+    rangeError(env, "adamUpdate: argument 's' must have 6 entries [lr, beta1, beta2, epsilon, c1, c2], got " +
+                        std::to_string(info[4].As<Napi::Float64Array>().ElementLength()));
     return env.Undefined();
   }
   const double* sp = info[4].As<Napi::Float64Array>().Data();
@@ -300,7 +322,7 @@ Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
   const float *W = w.data, *G = g.data, *M = m.data, *V = v.data;
   float *WO = wo.data, *MO = mo.data, *VO = vo.data;
   if (g.length != n || m.length != n || v.length != n || wo.length != n || mo.length != n || vo.length != n) {
-    fail(env, "adamUpdate: all buffers must have the same length");
+    rangeError(env, "adamUpdate: all buffers must have the same length");
     return env.Undefined();
   }
   adamLoop(W, G, M, V, WO, MO, VO, n, sp);
@@ -313,8 +335,12 @@ Napi::Value LeakyRelu(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   F32 x, o;
   if (!getF32(info, 0, "x", &x) || !getF32(info, 1, "out", &o)) return env.Undefined();
-  if (info.Length() < 3 || !info[2].IsNumber() || o.length != x.length) {
-    fail(env, "leakyRelu: needs (x, out of the same length, alpha)");
+  if (info.Length() < 3 || !info[2].IsNumber()) {
+    typeError(env, "leakyRelu: argument 'alpha' must be a number");
+    return env.Undefined();
+  }
+  if (o.length != x.length) {
+    rangeError(env, "leakyRelu: x and out lengths differ (" + std::to_string(x.length) + " vs " + std::to_string(o.length) + ")");
     return env.Undefined();
   }
   const double alpha = info[2].As<Napi::Number>().DoubleValue();
@@ -330,8 +356,12 @@ Napi::Value LeakyReluGrad(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   F32 dy, x, o;
   if (!getF32(info, 0, "dy", &dy) || !getF32(info, 1, "x", &x) || !getF32(info, 2, "out", &o)) return env.Undefined();
-  if (info.Length() < 4 || !info[3].IsNumber() || o.length != x.length || dy.length != x.length) {
-    fail(env, "leakyReluGrad: needs (dy, x, out of the same length, alpha)");
+  if (info.Length() < 4 || !info[3].IsNumber()) {
+    typeError(env, "leakyReluGrad: argument 'alpha' must be a number");
+    return env.Undefined();
+  }
+  if (o.length != x.length || dy.length != x.length) {
+    rangeError(env, "leakyReluGrad: dy, x and out must have the same length");
     return env.Undefined();
   }
   const double alpha = info[3].As<Napi::Number>().DoubleValue();
@@ -348,44 +378,38 @@ Napi::Value LeakyReluGrad(const Napi::CallbackInfo& info) {
 namespace ummkd {
 
 // compare(op, mode, a, b, out: Uint8Array): out = a OP b as 0/1 (IEEE: NaN compares false, except
-// !=), broadcast modes as binary(). op: 0 <, 1 <=, 2 >, 3 >=, 4 ==, 5 !=.
+// notEqual), broadcast modes as binary(). op: CompareOp (less, lessEqual, greater, greaterEqual,
+// equal, notEqual).
 Napi::Value Compare(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 5 || !info[0].IsNumber() || !info[1].IsNumber() || !info[4].IsTypedArray() ||
-      info[4].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-    fail(env, "compare(op, mode, a, b, out: Uint8Array)");
+  CompareOp op = CompareOp::less;
+  BroadcastMode mode = BroadcastMode::same;
+  F32 a, b;
+  if (!enumArg(info, 0, "op", "CompareOp", kCompareOpCodes, &op) ||
+      !enumArg(info, 1, "mode", "BroadcastMode", kBroadcastModeCodes, &mode) || !getF32(info, 2, "a", &a) ||
+      !getF32(info, 3, "b", &b))
+    return env.Undefined();
+  if (info.Length() < 5 || !info[4].IsTypedArray() || info[4].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    typeError(env, "compare: argument 'out' must be a Uint8Array");
     return env.Undefined();
   }
-  const int op = info[0].As<Napi::Number>().Int32Value(), mode = info[1].As<Napi::Number>().Int32Value();
-  F32 a, b;
-  if (!getF32(info, 2, "a", &a) || !getF32(info, 3, "b", &b)) return env.Undefined();
   auto ov = info[4].As<Napi::Uint8Array>();
   const size_t n = ov.ElementLength();
   size_t bl = 0;
-  bool ok = false;
-  switch (mode) {
-    case 0: ok = a.length == n && b.length == n; break;
-    case 1: ok = a.length == 1 && b.length == n; break;
-    case 2: ok = b.length == 1 && a.length == n; break;
-    case 3: case 5: ok = a.length == n && b.length > 0 && n % b.length == 0; bl = b.length; break;
-    case 4: case 6: ok = b.length == n && a.length > 0 && n % a.length == 0; bl = a.length; break;
-    default: break;
-  }
-  if (!ok) {
-    fail(env, "compare: buffer lengths do not fit mode " + std::to_string(mode));
+  if (!fitsMode(mode, a.length, b.length, n, &bl)) {
+    rangeError(env, lengths("compare", mode, a.length, b.length, n));
     return env.Undefined();
   }
   // Computed into a float buffer with binaryLoop's broadcasting, then narrowed to bytes.
   std::vector<float> tmp(n);
   auto run = [&](auto f) { binaryLoop(mode, a.data, b.data, tmp.data(), n, bl, f); };
   switch (op) {
-    case 0: run([](float x, float y) { return x < y ? 1.f : 0.f; }); break;
-    case 1: run([](float x, float y) { return x <= y ? 1.f : 0.f; }); break;
-    case 2: run([](float x, float y) { return x > y ? 1.f : 0.f; }); break;
-    case 3: run([](float x, float y) { return x >= y ? 1.f : 0.f; }); break;
-    case 4: run([](float x, float y) { return x == y ? 1.f : 0.f; }); break;
-    case 5: run([](float x, float y) { return x != y ? 1.f : 0.f; }); break;
-    default: fail(env, "compare: unknown op"); return env.Undefined();
+    case CompareOp::less: run([](float x, float y) { return x < y ? 1.f : 0.f; }); break;
+    case CompareOp::lessEqual: run([](float x, float y) { return x <= y ? 1.f : 0.f; }); break;
+    case CompareOp::greater: run([](float x, float y) { return x > y ? 1.f : 0.f; }); break;
+    case CompareOp::greaterEqual: run([](float x, float y) { return x >= y ? 1.f : 0.f; }); break;
+    case CompareOp::equal: run([](float x, float y) { return x == y ? 1.f : 0.f; }); break;
+    case CompareOp::notEqual: run([](float x, float y) { return x != y ? 1.f : 0.f; }); break;
   }
   uint8_t* o = ov.Data();
   for (size_t i = 0; i < n; i++) o[i] = uint8_t(tmp[i]);

@@ -38,7 +38,7 @@ struct GnDims {
 
 bool getDims(Napi::Env env, const std::vector<int64_t>& p, GnDims* d) {
   if (p.size() != 4 || p[0] < 1 || p[1] < 1 || p[2] < 1 || p[3] < 1 || p[2] % p[3] != 0)
-    return fail(env, "group norm params must be [B, S, C, G], all >= 1, G dividing C");
+    return rangeError(env, "group norm params must be [B, S, C, G], all >= 1, G dividing C");
   d->B = size_t(p[0]);
   d->S = size_t(p[1]);
   d->C = size_t(p[2]);
@@ -130,14 +130,14 @@ Napi::Value GroupNorm(const Napi::CallbackInfo& info) {
   GnDims d;
   F32 x, g, be, y, m, r;
   if (!getInts(info, 0, "params", &p) || !getDims(env, p, &d)) return env.Undefined();
-  if (info.Length() < 2 || !info[1].IsNumber()) return fail(env, "argument 'eps' must be a number"), env.Undefined();
+  if (info.Length() < 2 || !info[1].IsNumber()) return typeError(env, "argument 'eps' must be a number"), env.Undefined();
   const double eps = info[1].As<Napi::Number>().DoubleValue();
   if (!getF32(info, 2, "x", &x) || !getF32(info, 3, "gamma", &g) || !getF32(info, 4, "beta", &be) ||
       !getF32(info, 5, "y", &y) || !getF32(info, 6, "mean", &m) || !getF32(info, 7, "rstd", &r))
     return env.Undefined();
   const size_t n = d.B * d.S * d.C, bg = d.B * d.G;
   if (x.length != n || y.length != n || g.length != d.C || be.length != d.C || m.length != bg || r.length != bg) {
-    fail(env, "groupNorm: a buffer length does not match [B, S, C, G]");
+    rangeError(env, "groupNorm: a buffer length does not match [B, S, C, G]");
     return env.Undefined();
   }
   const float* X = x.data;
@@ -197,7 +197,7 @@ Napi::Value GroupNormGrad(const Napi::CallbackInfo& info) {
   const size_t n = d.B * d.S * d.C, bg = d.B * d.G;
   if (dy.length != n || x.length != n || dx.length != n || g.length != d.C || m.length != bg || r.length != bg ||
       dg.length != d.C || db.length != d.C) {
-    fail(env, "groupNormGrad: a buffer length does not match [B, S, C, G]");
+    rangeError(env, "groupNormGrad: a buffer length does not match [B, S, C, G]");
     return env.Undefined();
   }
   const float *DY = dy.data, *X = x.data, *Ga = g.data, *M = m.data, *Rs = r.data;

@@ -28,7 +28,7 @@ Napi::Value Transpose(const Napi::CallbackInfo& info) {
     return env.Undefined();
   const size_t r = shape.size();
   if (r == 0 || perm.size() != r || r > 16) {
-    fail(env, "transpose: shape and perm must have the same rank, 1..16");
+    rangeError(env, "transpose: shape and perm must have the same rank, 1..16");
     return env.Undefined();
   }
   size_t n = 1;
@@ -36,13 +36,13 @@ Napi::Value Transpose(const Napi::CallbackInfo& info) {
   std::vector<bool> seen(r, false);
   for (auto p : perm) {
     if (p < 0 || size_t(p) >= r || seen[p]) {
-      fail(env, "transpose: perm is not a permutation");
+      rangeError(env, "transpose: perm is not a permutation");
       return env.Undefined();
     }
     seen[p] = true;
   }
   if (x.length != n || o.length != n) {
-    fail(env, "transpose: buffer lengths do not match the shape");
+    rangeError(env, "transpose: buffer lengths do not match the shape");
     return env.Undefined();
   }
   if (n == 0) return env.Undefined();
@@ -91,12 +91,12 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
   F32 x, o;
   if (!getF32(info, 0, "x", &x) || !getF32(info, 1, "out", &o)) return env.Undefined();
   if (info.Length() < 3 || !info[2].IsNumber()) {
-    fail(env, "softmax: needs (x, out, K)");
+    typeError(env, "softmax: argument 'K' must be a number");
     return env.Undefined();
   }
   const int64_t K = info[2].As<Napi::Number>().Int64Value();
   if (K < 1 || x.length % size_t(K) != 0 || o.length != x.length) {
-    fail(env, "softmax: K must divide the length of x, and out must match x");
+    rangeError(env, "softmax: K must divide the length of x, and out must match x");
     return env.Undefined();
   }
   const int64_t rows = int64_t(x.length) / K;
@@ -126,18 +126,18 @@ Napi::Value CopyRows(const Napi::CallbackInfo& info) {
   std::vector<int64_t> p;
   if (!getF32(info, 0, "src", &src) || !getF32(info, 1, "dst", &dst) || !getInts(info, 2, "params", &p)) return env.Undefined();
   if (p.size() != 6) {
-    fail(env, "copyRows: params must be [nOuter, srcRow, srcOff, dstRow, dstOff, run]");
+    rangeError(env, "copyRows: params must be [nOuter, srcRow, srcOff, dstRow, dstOff, run]");
     return env.Undefined();
   }
   const int64_t nOuter = p[0], srcRow = p[1], srcOff = p[2], dstRow = p[3], dstOff = p[4], run = p[5];
   if (nOuter < 0 || run < 0 || srcOff < 0 || dstOff < 0 || srcRow < 0 || dstRow < 0) {
-    fail(env, "copyRows: negative size or offset");
+    rangeError(env, "copyRows: negative size or offset");
     return env.Undefined();
   }
   if (nOuter == 0 || run == 0) return env.Undefined();
   if ((nOuter > 1 && (srcOff + run > srcRow || dstOff + run > dstRow)) ||
       size_t((nOuter - 1) * srcRow + srcOff + run) > src.length || size_t((nOuter - 1) * dstRow + dstOff + run) > dst.length) {
-    fail(env, "copyRows: rows run past a row or the end of a buffer");
+    rangeError(env, "copyRows: rows run past a row or the end of a buffer");
     return env.Undefined();
   }
   const float* S = src.data;

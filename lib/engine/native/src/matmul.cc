@@ -13,8 +13,8 @@ struct MatmulEntry {
   memory::desc a, b, c;
 };
 
-std::unordered_map<std::string, std::unique_ptr<MatmulEntry>>& cache() {
-  static std::unordered_map<std::string, std::unique_ptr<MatmulEntry>> c;
+PrimitiveCache<MatmulEntry>& cache() {
+  static PrimitiveCache<MatmulEntry> c("matmul");
   return c;
 }
 
@@ -27,41 +27,32 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
   if (!getInts(info, 0, "params", &p) || !getF32(info, 1, "a", &a) || !getF32(info, 2, "b", &b) || !getF32(info, 3, "out", &o))
     return env.Undefined();
   if (p.size() != 7) {
-    fail(env, "matmul params must be [Ba, Bb, M, K, N, transposeA, transposeB]");
+    rangeError(env, "matmul: params must be [Ba, Bb, M, K, N, transposeA, transposeB], got " + std::to_string(p.size()) + " entries");
     return env.Undefined();
   }
   const int64_t Ba = p[0], Bb = p[1], M = p[2], K = p[3], N = p[4];
   if (Ba < 1 || Bb < 1 || M < 1 || K < 1 || N < 1 || (Ba != Bb && Ba != 1 && Bb != 1)) {
-    fail(env, "matmul: bad sizes (batches must be equal or 1)");
+    rangeError(env, "matmul: sizes must be >= 1 and batches equal or 1, got Ba " + std::to_string(Ba) + ", Bb " + std::to_string(Bb) +
+                        ", M " + std::to_string(M) + ", K " + std::to_string(K) + ", N " + std::to_string(N));
     return env.Undefined();
   }
   const int64_t B = Ba > Bb ? Ba : Bb;
   if (a.length != size_t(Ba * M * K) || b.length != size_t(Bb * K * N) || o.length != size_t(B * M * N)) {
-    fail(env, "matmul: a buffer length does not match the sizes in params");
+    rangeError(env, "matmul: a buffer length does not match the sizes in params");
     return env.Undefined();
   }
-  const std::string key = makeKey("mm", p);
-  auto it = cache().find(key);
-  MatmulEntry* e;
-  if (it != cache().end()) {
-    e = it->second.get();
-  } else {
+  MatmulEntry* e = cache().get(env, CacheKey("mm").add(p), [&] {
     auto ne = std::make_unique<MatmulEntry>();
     const auto f32 = memory::data_type::f32;
     ne->a = memory::desc({Ba, M, K}, f32, p[5] ? tag::acb : tag::abc);
     ne->b = memory::desc({Bb, K, N}, f32, p[6] ? tag::acb : tag::abc);
     ne->c = memory::desc({B, M, N}, f32, tag::abc);
-    try {
-      dnnl::matmul::desc d(ne->a, ne->b, ne->c);
-      dnnl::matmul::primitive_desc pd(d, cpuEngine());
-      ne->prim = dnnl::matmul(pd);
-    } catch (const dnnl::error& err) {
-      fail(env, std::string("oneDNN could not create the matmul: ") + err.what());
-      return env.Undefined();
-    }
-    e = ne.get();
-    cache().emplace(key, std::move(ne));
-  }
+    dnnl::matmul::desc d(ne->a, ne->b, ne->c);
+    dnnl::matmul::primitive_desc pd(d, cpuEngine());
+    ne->prim = dnnl::matmul(pd);
+    return ne;
+  });
+  if (!e) return env.Undefined();
   try {
     auto& eng = cpuEngine();
     e->prim.execute(cpuStream(), {{DNNL_ARG_SRC, memory(e->a, eng, a.data)},
@@ -69,7 +60,7 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
                                   {DNNL_ARG_DST, memory(e->c, eng, o.data)}});
     cpuStream().wait();
   } catch (const dnnl::error& err) {
-    fail(env, std::string("matmul: oneDNN execution failed: ") + err.what());
+    dnnlError(env, "matmul", "execute", err);
   }
   return env.Undefined();
 }

@@ -18,28 +18,31 @@ struct PoolEntry {
   bool hasBwd = false;
 };
 
-std::unordered_map<std::string, std::unique_ptr<PoolEntry>>& cache() {
-  static std::unordered_map<std::string, std::unique_ptr<PoolEntry>> c;
+PrimitiveCache<PoolEntry>& cache() {
+  static PrimitiveCache<PoolEntry> c("max pooling");
   return c;
 }
 
-PoolEntry* getEntry(Napi::Env env, const std::vector<int64_t>& p, bool withBwd) {
-  const std::string key = makeKey(withBwd ? "poolb" : "poolf", p);
-  auto it = cache().find(key);
-  if (it != cache().end()) return it->second.get();
-  if (p.size() < 3) return fail(env, "maxPool params too short"), nullptr;
-  const int n = int(p[0]);
+bool checkParams(Napi::Env env, const std::vector<int64_t>& p) {
+  const int n = p.empty() ? 0 : int(p[0]);
   if ((n != 2 && n != 3) || p.size() != size_t(3 + 6 * n))
-    return fail(env, "maxPool params: spatial rank must be 2 or 3 with 3 + 6*rank entries"), nullptr;
-  auto sp = [&](int block) { return dims(p.begin() + 3 + block * n, p.begin() + 3 + (block + 1) * n); };
-  dims src = {p[1], p[2]}, dst = {p[1], p[2]};
-  for (auto v : sp(0)) src.push_back(v);
-  for (auto v : sp(2)) dst.push_back(v);
-  const auto f32 = memory::data_type::f32;
-  auto e = std::make_unique<PoolEntry>();
-  e->src = memory::desc(src, f32, actTag(n));
-  e->dst = memory::desc(dst, f32, actTag(n));
-  try {
+    return rangeError(env, "maxPool: params must be [nsp, N, C] + 6 blocks of nsp entries with nsp 2 or 3, got " +
+                               std::to_string(p.size()) + " entries" + (p.empty() ? "" : ", nsp " + std::to_string(p[0])));
+  return true;
+}
+
+PoolEntry* getEntry(Napi::Env env, const std::vector<int64_t>& p, bool withBwd) {
+  return cache().get(env, CacheKey(withBwd ? "poolb" : "poolf").add(p), [&]() -> std::unique_ptr<PoolEntry> {
+    if (!checkParams(env, p)) return nullptr;
+    const int n = int(p[0]);
+    auto sp = [&](int block) { return dims(p.begin() + 3 + block * n, p.begin() + 3 + (block + 1) * n); };
+    dims src = {p[1], p[2]}, dst = {p[1], p[2]};
+    for (auto v : sp(0)) src.push_back(v);
+    for (auto v : sp(2)) dst.push_back(v);
+    const auto f32 = memory::data_type::f32;
+    auto e = std::make_unique<PoolEntry>();
+    e->src = memory::desc(src, f32, actTag(n));
+    e->dst = memory::desc(dst, f32, actTag(n));
     auto& eng = cpuEngine();
     const auto prop = withBwd ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
     dnnl::pooling_forward::desc fd(prop, dnnl::algorithm::pooling_max, e->src, e->dst, sp(3), sp(1), sp(4), sp(5));
@@ -53,13 +56,8 @@ PoolEntry* getEntry(Napi::Env env, const std::vector<int64_t>& p, bool withBwd) 
       e->bwd = dnnl::pooling_backward(bpd);
       e->hasBwd = true;
     }
-  } catch (const dnnl::error& err) {
-    fail(env, std::string("oneDNN could not create the max pooling: ") + err.what());
-    return nullptr;
-  }
-  PoolEntry* raw = e.get();
-  cache().emplace(key, std::move(e));
-  return raw;
+    return e;
+  }, withBwd ? "max pooling backward" : "max pooling forward");
 }
 
 }  // namespace
@@ -73,7 +71,8 @@ Napi::Value MaxPool(const Napi::CallbackInfo& info) {
   PoolEntry* e = getEntry(env, p, false);
   if (!e) return env.Undefined();
   if (x.length != numel(e->src.dims()) || y.length != numel(e->dst.dims())) {
-    fail(env, "maxPool: a buffer length does not match the shapes in params");
+    rangeError(env, "maxPool: a buffer length does not match the shapes in params (x " + std::to_string(x.length) + " vs " +
+                        std::to_string(numel(e->src.dims())) + ", y " + std::to_string(y.length) + " vs " + std::to_string(numel(e->dst.dims())) + ")");
     return env.Undefined();
   }
   auto& eng = cpuEngine();
@@ -81,7 +80,7 @@ Napi::Value MaxPool(const Napi::CallbackInfo& info) {
     e->fwd.execute(cpuStream(), {{DNNL_ARG_SRC, memory(e->src, eng, x.data)}, {DNNL_ARG_DST, memory(e->dst, eng, y.data)}});
     cpuStream().wait();
   } catch (const dnnl::error& err) {
-    fail(env, std::string("maxPool: oneDNN execution failed: ") + err.what());
+    dnnlError(env, "max pooling forward", "execute", err);
   }
   return env.Undefined();
 }
@@ -96,22 +95,24 @@ Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
   PoolEntry* e = getEntry(env, p, true);
   if (!e) return env.Undefined();
   if (x.length != numel(e->src.dims()) || dx.length != x.length || dy.length != numel(e->dst.dims())) {
-    fail(env, "maxPoolGrad: a buffer length does not match the shapes in params");
+    rangeError(env, "maxPoolGrad: a buffer length does not match the shapes in params (x " + std::to_string(x.length) + ", dx " +
+                        std::to_string(dx.length) + " vs " + std::to_string(numel(e->src.dims())) + ", dy " + std::to_string(dy.length) +
+                        " vs " + std::to_string(numel(e->dst.dims())) + ")");
     return env.Undefined();
   }
   auto& eng = cpuEngine();
   try {
-  std::vector<float> y(dy.length);
-  memory ws(e->ws, eng, e->wsBuf.data());
-  e->fwd.execute(cpuStream(), {{DNNL_ARG_SRC, memory(e->src, eng, x.data)},
-                               {DNNL_ARG_DST, memory(e->dst, eng, y.data())},
-                               {DNNL_ARG_WORKSPACE, ws}});
-  e->bwd.execute(cpuStream(), {{DNNL_ARG_DIFF_DST, memory(e->dst, eng, dy.data)},
-                               {DNNL_ARG_DIFF_SRC, memory(e->src, eng, dx.data)},
-                               {DNNL_ARG_WORKSPACE, ws}});
-  cpuStream().wait();
+    std::vector<float> y(dy.length);
+    memory ws(e->ws, eng, e->wsBuf.data());
+    e->fwd.execute(cpuStream(), {{DNNL_ARG_SRC, memory(e->src, eng, x.data)},
+                                 {DNNL_ARG_DST, memory(e->dst, eng, y.data())},
+                                 {DNNL_ARG_WORKSPACE, ws}});
+    e->bwd.execute(cpuStream(), {{DNNL_ARG_DIFF_DST, memory(e->dst, eng, dy.data)},
+                                 {DNNL_ARG_DIFF_SRC, memory(e->src, eng, dx.data)},
+                                 {DNNL_ARG_WORKSPACE, ws}});
+    cpuStream().wait();
   } catch (const dnnl::error& err) {
-    fail(env, std::string("maxPoolGrad: oneDNN execution failed: ") + err.what());
+    dnnlError(env, "max pooling backward", "execute", err);
   }
   return env.Undefined();
 }
