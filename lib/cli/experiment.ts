@@ -21,7 +21,8 @@ import { loadConfig } from "../plan/config.ts";
 import { run as runNotebook, type NotebookParams } from "../notebooks/notebook.ts";
 import { runOverrides } from "../plan/overrides.ts";
 import { paramFlagHelp, paramFlagOptions, paramsFromFlags } from "../plan/params.ts";
-import { runExperiment } from "../experiment/runner.ts";
+import { runExperiment, runPlans } from "../experiment/runner.ts";
+import { readPlansFile } from "../experiment/plans-file.ts";
 import { expandPlans, planLabel } from "../plan/plan.ts";
 import { checkResultsDir, resultsDir, writeNotebookResults } from "../notebooks/results.ts";
 import { guardOverwrite, profileDefaults, variantName } from "../notebooks/variants.ts";
@@ -33,6 +34,7 @@ const USAGE = `usage: ummkd experiment (--config FILE | --notebook NAME) [--prof
                         [--seeds 0,1,2] [--steps N] [--data DIR] [--out DIR]
                         [--settings s1,s2] [--alphas 0.1,0.5] [--norms batch,group] [--folds 0,1] [--train-only]
                         [--dry-run [--json]]
+       ummkd experiment --plans FILE [--train-only]   (train exactly the plans of a plans file, by hash)
 notebooks: ${NOTEBOOKS.join(", ")}
 parameters:
 ${paramFlagHelp().join("\n")}`;
@@ -73,12 +75,34 @@ function notebookConfigs(name: string): ReturnType<typeof loadConfig>[] {
   return artefact(name, "--notebook").configs.map((c) => loadConfig(join(REPO_ROOT, "data", "configs", `${c}.json`)));
 }
 
+/**
+ * `--plans FILE`: train exactly the frozen plans of a plans file (written by a notebook,
+ * lib/experiment/plans-file.ts) into the run store or cache, one line per plan by its hash.
+ * Nothing else may be given but --train-only (the file holds the profile, force and data root).
+ */
+async function trainPlansFile(file: string, argv: string[]): Promise<number> {
+  const extra = argv.filter((a, i) => a.startsWith("--") && a !== "--plans" && a !== "--train-only" && argv[i - 1] !== "--plans" && !a.startsWith("--plans="));
+  if (extra.length) throw new OptionError(extra[0]!, "given with --plans", "nothing but --train-only (the plans file holds profile, force and data root)");
+  const f = readPlansFile(file);
+  const started = Date.now();
+  const { runs, trained } = await runPlans(f.config, f.profile, f.plans, {
+    force: f.force,
+    ...(f.dataRoot ? { dataRoot: f.dataRoot } : {}),
+    onRun: (_spec, event, rec) => {
+      if (event === "done" && rec) console.log(`${rec.key} ${planLabel(rec.plan)}: done: ${rec.from === "trained" ? "trained" : `stored (${rec.from})`}`);
+    },
+  });
+  console.log(`${runs.length} runs (${trained} trained, ${runs.length - trained} from the cache) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return 0;
+}
+
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseFlags(
     argv,
     {
       config: { type: "string" },
       notebook: { type: "string" },
+      plans: { type: "string" },
       // --profile, --force, --seeds, --steps, --data, --settings, --alphas, --norms, --folds: the parameters' rows (lib/plan/params.ts)
       ...paramFlagOptions(),
       out: { type: "string" },
@@ -93,6 +117,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  if (values.plans !== undefined) return trainPlansFile(resolve(values.plans), argv);
   if (!values.config === !values.notebook) throw new OptionError("--config / --notebook", values.config && values.notebook ? "both" : "neither", "exactly one of them");
   const flags = paramsFromFlags(values);
   const out = resolve((values.out as string | undefined) ?? join(REPO_ROOT, "results"));

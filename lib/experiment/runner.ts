@@ -287,8 +287,12 @@ export interface ExperimentResult {
  */
 function saveDirFor(config: ExperimentConfig, profile: ExperimentProfile, dataRoot: string | undefined): (hash: string) => string {
   if (profile !== "cpu" && profile !== "paper") return () => cacheDir();
-  const canonical = new Set(expandPlans(config, profile, dataRoot ? { dataRoot } : {}).map((p) => p.hash));
-  return (hash) => (canonical.has(hash) ? storeDir() : cacheDir());
+  // expanded only when a run is trained (loading stored runs needs no second expansion)
+  let canonical: Set<string> | undefined;
+  return (hash) => {
+    canonical ??= new Set(expandPlans(config, profile, dataRoot ? { dataRoot } : {}).map((p) => p.hash));
+    return canonical.has(hash) ? storeDir() : cacheDir();
+  };
 }
 
 /**
@@ -372,14 +376,17 @@ export function runsProgress(toTrain: readonly HashedPlan[], hash: string): (p: 
 /**
  * Run (or load from the store/cache) every plan of `config` at `profile` (default: UMMKD_PROFILE,
  * else quick).
+ * @param expanded the plans when the caller has expanded them already (a notebook whose training
+ *   child trained them, lib/notebooks/notebook.ts); default: `expandPlans(config, profile, options)`
  */
 export async function runExperiment(
   config: ExperimentConfig,
   options: RunOptions & ExperimentOverrides & { profile?: string | null } = {},
+  expanded?: HashedPlan[],
 ): Promise<ExperimentResult> {
   const profile = resolveProfileName(options.profile ?? null);
   const started = new Date();
-  const plans = expandPlans(config, profile, options);
+  const plans = expanded ?? expandPlans(config, profile, options);
   const { runs, trained } = await runPlans(config, profile, plans, options);
   const rows: TidyRow[] = runs.flatMap((r) => r.rows.map((x) => ({ notebook: config.name, ...x, fold: x.fold ?? 0 })));
   const ended = new Date();

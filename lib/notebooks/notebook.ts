@@ -16,6 +16,9 @@ import { dataNote, runNote, tidyRowsOf } from "./artefacts/common.ts";
 import { loadConfig } from "../plan/config.ts";
 import { renderVegaLite } from "./figures.ts";
 import { runOverrides } from "../plan/overrides.ts";
+import { expandPlans } from "../plan/plan.ts";
+import { resolveProfileName } from "../plan/profiles.ts";
+import { writePlansFile } from "../experiment/plans-file.ts";
 import { paperTable, type PaperRow, type PaperTable } from "./paper.ts";
 import { writeNotebookResults } from "./results.ts";
 import { runExperiment, type ExperimentResult } from "../experiment/runner.ts";
@@ -82,13 +85,17 @@ export function progressView(show: (text: string) => void, prefix: string, minMs
 }
 
 /**
- * Run (or load) a config's runs. In a notebook kernel, training happens in a child process first
- * (lib/notebooks/subprocess.ts) and the kernel then loads the cached runs.
+ * Run (or load) a config's runs: its plans are expanded once here. In a notebook kernel, training
+ * happens in a child process first, handed exactly these plans as a file (lib/notebooks/subprocess.ts,
+ * lib/experiment/plans-file.ts), and the kernel then loads the stored runs by hash.
  */
 async function experiment(name: string, p: NotebookParams): Promise<ExperimentResult> {
   const cfg = loadConfig(configFile(name));
   const opts = runOverrides(p);
+  const profile = resolveProfileName(opts.profile);
+  const plans = expandPlans(cfg, profile, opts);
   if (inNotebookKernel()) {
+    const file = writePlansFile({ config: cfg, profile, force: opts.force, ...(opts.dataRoot ? { dataRoot: opts.dataRoot } : {}), plans });
     const d = kernelDisplay();
     const view = progressView((t) => d?.text(t), name);
     const show = (line: string) => {
@@ -99,7 +106,7 @@ async function experiment(name: string, p: NotebookParams): Promise<ExperimentRe
       }
     };
     try {
-      await trainInChild(configFile(name), opts, show);
+      await trainInChild(file, show);
     } finally {
       try {
         view.flush();
@@ -107,9 +114,9 @@ async function experiment(name: string, p: NotebookParams): Promise<ExperimentRe
         /* as above */
       }
     }
-    return runExperiment(cfg, { ...opts, force: false });
+    return runExperiment(cfg, { ...opts, force: false }, plans);
   }
-  return runExperiment(cfg, opts);
+  return runExperiment(cfg, opts, plans);
 }
 
 /** An artefact table as HTML (shown) and CSV (written), both by arquero. */

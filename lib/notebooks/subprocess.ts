@@ -1,7 +1,9 @@
 /**
- * Training in a child process for notebooks: inside a tslab kernel, the notebook drivers first
- * run `ummkd experiment --config ...` as a separate Node process (same options, same cache), then
- * load the cached runs in the kernel. Why not in the kernel itself:
+ * Training in a child process for notebooks: inside a tslab kernel, the notebook driver expands its
+ * plans once, hands them to a separate Node process as a file (lib/experiment/plans-file.ts:
+ * `ummkd experiment --plans FILE`, which trains exactly those plans and reports each by its hash;
+ * no parameter is re-encoded as a flag), then loads the stored runs in the kernel by hash. Why not
+ * in the kernel itself:
  * - a busy kernel cannot update its display, and Kernel > Interrupt cannot stop synchronous
  *   training in it (tslab only rejects the cell's promise; the training went on, issue 25);
  * - training in the kernel sent progress faster than tslab's zeromq socket allows and died with
@@ -18,7 +20,6 @@ import { REPO_ROOT as ROOT } from "../util/repo-root.ts";
 import { UmmkdError } from "../util/errors.ts";
 import { readLock } from "../util/lock.ts";
 import { isTslabKernelArgv } from "../util/process-info.ts";
-import type { RunOverrides } from "../plan/overrides.ts";
 
 export { isTslabKernelArgv };
 import { cliNodeArgs } from "../util/node-flags.ts";
@@ -49,30 +50,20 @@ export function removeLocksOf(pid: number, trainRoot = process.env.UMMKD_TRAIN_D
   return removed;
 }
 
-/** The child's command line for a config and the runner's overrides. */
-export function childArgs(configFile: string, o: RunOverrides): string[] {
-  const args = cliNodeArgs("experiment", "--config", configFile, "--train-only");
-  if (o.profile) args.push("--profile", o.profile);
-  if (o.force) args.push("--force");
-  if (o.seeds) args.push("--seeds", o.seeds.join(","));
-  if (o.folds) args.push("--folds", o.folds.join(","));
-  if (o.steps !== undefined) args.push("--steps", String(o.steps));
-  if (o.dataRoot) args.push("--data", o.dataRoot);
-  if (o.settings) args.push("--settings", o.settings.join(","));
-  if (o.alphas) args.push("--alphas", o.alphas.join(","));
-  if (o.norms) args.push("--norms", o.norms.join(","));
-  return args;
+/** The child's command line: train the plans of a plans file (lib/experiment/plans-file.ts). */
+export function childArgs(plansFile: string): string[] {
+  return cliNodeArgs("experiment", "--plans", plansFile, "--train-only");
 }
 
 /**
- * Run `ummkd experiment --config <configFile> --train-only` in a child process.
+ * Run `ummkd experiment --plans <plansFile> --train-only` in a child process.
  * A SIGINT to this process (Kernel > Interrupt) is passed on to the child; when the child ends,
  * any lock file it still held is removed.
  * @param onLine each output line (progress), e.g. to update a notebook display
  * @throws UmmkdError with the end of the child's output when it fails or is interrupted
  */
-export function trainInChild(configFile: string, o: RunOverrides, onLine: (line: string) => void): Promise<void> {
-  const args = childArgs(configFile, o);
+export function trainInChild(plansFile: string, onLine: (line: string) => void): Promise<void> {
+  const args = childArgs(plansFile);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, UMMKD_IN_PROCESS: "1", UMMKD_CHILD_OF_KERNEL: "1" }, stdio: ["ignore", "pipe", "pipe"] });
     let tail = "";
@@ -121,7 +112,7 @@ export function trainInChild(configFile: string, o: RunOverrides, onLine: (line:
       // 130: it removed its locks on SIGINT and exited (lib/util/lock.ts)
       const interrupted = signal === "SIGINT" || code === 130;
       const how = interrupted ? "was interrupted (its last checkpoint is kept; the next run resumes there)" : signal ? `was stopped by ${signal}` : `exited with ${code}`;
-      reject(new UmmkdError(`training process (ummkd experiment --config ${configFile}) ${how}:\n${tail.trim().split("\n").slice(-15).join("\n")}`));
+      reject(new UmmkdError(`training process (ummkd experiment --plans ${plansFile}) ${how}:\n${tail.trim().split("\n").slice(-15).join("\n")}`));
     });
   });
 }

@@ -22,9 +22,9 @@ describe("training in a child of the kernel (lib/notebooks/subprocess.ts)", () =
     expect(inNotebookKernel()).toBe(false); // vitest is no kernel
   });
 
-  it("passes the overrides to `ummkd experiment --train-only`", () => {
-    const a = childArgs("c.json", { profile: "cpu", force: false, alphas: [0.3], steps: 400 });
-    expect(a.slice(a.indexOf("experiment"))).toEqual(["experiment", "--config", "c.json", "--train-only", "--profile", "cpu", "--steps", "400", "--alphas", "0.3"]);
+  it("hands the child its plans as a file, not as flags (`ummkd experiment --plans FILE --train-only`)", () => {
+    const a = childArgs("p.json");
+    expect(a.slice(a.indexOf("experiment"))).toEqual(["experiment", "--plans", "p.json", "--train-only"]);
   });
 
   it("removes the locks a dead child held and leaves everyone else's", () => {

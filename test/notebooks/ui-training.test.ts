@@ -66,14 +66,16 @@ const textOf = (o: Out) => (o.output_type === "error" ? `${o.ename}: ${o.evalue}
 /** git status (porcelain) of what the notebook UI could touch. */
 const gitStatus = () => execFileSync("git", ["status", "--porcelain", "--", "notebooks", "results/table1_cardiac", "results/runs"], { cwd: ROOT }).toString();
 
-/** Pids of this test's training children (`ummkd experiment ... --train-only --alphas 0.3`). */
+/** Pids of this test's training children (`ummkd experiment --plans FILE --train-only`, FILE's plans with α 0.3). */
 function trainingChildren(): number[] {
   const pids: number[] = [];
   for (const d of readdirSync("/proc")) {
     if (!/^\d+$/.test(d)) continue;
     try {
       const argv = readFileSync(`/proc/${d}/cmdline`, "utf8").split("\0");
-      if (argv.includes("--train-only") && argv.includes("--alphas") && argv[argv.indexOf("--alphas") + 1] === "0.3") pids.push(Number(d));
+      const file = argv.includes("--train-only") && argv.includes("--plans") ? argv[argv.indexOf("--plans") + 1] : undefined;
+      const plans = file ? (JSON.parse(readFileSync(file, "utf8")) as { plans: { plan: { train: { alpha: number } } }[] }).plans : [];
+      if (plans.some((p) => p.plan.train.alpha === 0.3)) pids.push(Number(d));
     } catch {
       /* gone */
     }
