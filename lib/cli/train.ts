@@ -7,7 +7,7 @@
  *
  * ```json
  * {
- *   "train": { "profile": "quick", "model": { "network": "dilated2d", "setting": "ours" }, "seed": 1 },
+ *   "train": { "preset": "quick", "model": { "network": "dilated2d", "setting": "ours" }, "seed": 1 },
  *   "data": { "kind": "synthetic", "task": "cardiac", "trainCases": 4, "valCases": 1, "shape": [64, 64, 24] },
  *   "out": "runs/ours-quick"
  * }

@@ -17,7 +17,7 @@
 import { hierarchicalBootstrap } from "../stats/hierarchical.ts";
 import { SETTINGS } from "../models/types.ts";
 import { toCsv } from "../experiment/csv.ts";
-import type { RunRecord } from "../experiment/runner.ts";
+import type { RunRecord } from "../experiment/run-record.ts";
 import { withCaseMeans } from "../experiment/summary.ts";
 import type { TidyRow } from "../experiment/tidy.ts";
 

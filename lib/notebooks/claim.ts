@@ -13,7 +13,7 @@ import { deviationMarkdown, deviationRows } from "./deviations.ts";
 import { diagnosisJointVsOurs } from "./artefacts/diagnosis_joint_vs_ours.ts";
 import { expandPlans, type HashedPlan } from "../plan/plan.ts";
 import { withCaseMeans } from "../experiment/summary.ts";
-import type { RunRecord } from "../experiment/runner.ts";
+import type { RunRecord } from "../experiment/run-record.ts";
 import type { TidyRow } from "../experiment/tidy.ts";
 
 /** The committed records of a config's default `cpu` grid (store only), and the plans without one. */

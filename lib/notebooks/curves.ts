@@ -7,7 +7,7 @@
  */
 /** A Vega-Lite specification (rendered by lib/notebooks/figures.ts renderVegaLite). */
 type VegaLiteSpec = Record<string, unknown>;
-import type { RunRecord } from "../experiment/runner.ts";
+import type { RunRecord } from "../experiment/run-record.ts";
 import { structuresOf } from "../experiment/data.ts";
 
 export const CURVE_COLUMNS = ["setting", "norm", "alpha", "seed", "fold", "step", "modality", "structure", "pooled_dice", "val_kd"] as const;

@@ -12,7 +12,7 @@
  *   repository viewers show the PNG where they drop the SVG.
  */
 import { deflateSync } from "node:zlib";
-import type { SampleSlice } from "../experiment/runner.ts";
+import type { SampleSlice } from "../experiment/run-record.ts";
 
 type VegaLiteSpec = Record<string, unknown>;
 

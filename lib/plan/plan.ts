@@ -191,7 +191,7 @@ export function resolvePlan(config: ExperimentConfig, profile: ExperimentProfile
   const modelIn: ModelOptions = { network: config.network, setting: o.setting, norm: o.norm, ...(width !== undefined ? { width } : {}) };
   const tc = resolveTrainConfig({
     ...(trainOverrides as Partial<TrainConfig>),
-    ...(profile === "paper" ? { profile: "paper" as const } : {}),
+    ...(profile === "paper" ? { preset: "paper" as const } : {}), // the paper profile starts from the trainer's paper preset
     model: modelIn,
     seed: o.seed,
     alpha: ALPHA.usedBy!(o.setting) ? o.alpha : 0,

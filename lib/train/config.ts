@@ -1,8 +1,8 @@
 /**
- * Training configuration: the typed `TrainConfig`, the named profiles (as data), and the JSON
+ * Training configuration: the typed `TrainConfig`, the trainer's named presets (as data), and the JSON
  * validator used by `ummkd train --config` and embedded by lib/experiment.
  *
- * Resolution order: built-in defaults for the network -> profile values for the network -> the
+ * Resolution order: built-in defaults for the network -> preset values for the network -> the
  * user's explicit keys. Paper Section IV-A and authors-code-notes section 5 give the numbers.
  */
 import { INIT_SCHEMES, L2_SCOPES, NETWORKS, NORM_KINDS, SETTINGS, usesKD, type ModelOptions, type NetworkName } from "../models/types.ts";
@@ -10,8 +10,14 @@ import { OptionError } from "../util/errors.ts";
 import { ALPHA_RANGE, DEFAULT_ALPHA } from "../losses/total.ts";
 import { checkObject, type ObjectSpec } from "./check.ts";
 
-export type TrainProfileName = "paper" | "released-code" | "smoke" | "quick";
-export const TRAIN_PROFILES_NAMES: readonly TrainProfileName[] = ["paper", "released-code", "smoke", "quick"];
+/**
+ * The trainer's presets. Not the experiment profiles (smoke/quick/cpu/paper, lib/plan/profiles.ts:
+ * data, split, grid and trainer settings of a notebook's runs); a preset is only a set of trainer
+ * keys, for `ummkd train --config` and the trainer's tests (the `paper` profile starts from the
+ * `paper` preset). Formerly TRAIN_PROFILES.
+ */
+export type TrainerPresetName = "paper" | "released-code" | "smoke" | "quick";
+export const TRAINER_PRESET_NAMES: readonly TrainerPresetName[] = ["paper", "released-code", "smoke", "quick"];
 
 /** How the KD loss treats a class absent from one modality's batch (authors-code-notes section 3). */
 import type { AbsentClassPolicy } from "../losses/kd.ts"; // declared once, with kdLoss
@@ -51,14 +57,16 @@ export interface TrainConfig {
   logEvery: number;
 }
 
-/** What a user may write: any subset, plus an optional profile name. */
+/** What a user may write: any subset, plus an optional preset name. */
 export type TrainConfigInput = Partial<Omit<TrainConfig, "model">> & {
   model: ModelOptions;
-  profile?: TrainProfileName;
+  preset?: TrainerPresetName;
+  /** @deprecated the former name of `preset` (still read; a config giving both must agree). */
+  profile?: TrainerPresetName;
 };
 
-/** Profile values per network; anything not given falls back to the defaults. */
-export type TrainProfile = Partial<Omit<TrainConfig, "model" | "seed">> & { width?: number };
+/** Preset values per network; anything not given falls back to the defaults. */
+export type TrainerPreset = Partial<Omit<TrainConfig, "model" | "seed">> & { width?: number };
 
 /**
  * The trainer's presets, as data. `paper` and `released-code` are the published settings; `smoke`
@@ -66,7 +74,7 @@ export type TrainProfile = Partial<Omit<TrainConfig, "model" | "seed">> & { widt
  * behind the notebooks and committed results (smoke/quick/cpu/paper) are defined once, in
  * lib/plan/profiles.ts, and resolved into complete plans by lib/plan/plan.ts.
  */
-export const TRAIN_PROFILES: Record<TrainProfileName, Record<NetworkName, TrainProfile>> = {
+export const TRAINER_PRESETS: Record<TrainerPresetName, Record<NetworkName, TrainerPreset>> = {
   paper: {
     dilated2d: { lr: 1e-4, batchSize: 8, steps: 150_000, lrDecayEvery: 1000, width: 1, validateEvery: 1000, checkpointEvery: 1000, logEvery: 20 },
     unet3d: { lr: 1e-4, batchSize: 2, steps: 50_000, lrDecayEvery: 500, width: 1, validateEvery: 100, checkpointEvery: 200, logEvery: 20 },
@@ -129,7 +137,8 @@ const MODEL_SPEC: ObjectSpec = {
 
 /** The schema of a train config JSON (keys of `TrainConfigInput`). */
 export const TRAIN_CONFIG_SPEC: ObjectSpec = {
-  profile: { type: "string", enum: TRAIN_PROFILES_NAMES },
+  preset: { type: "string", enum: TRAINER_PRESET_NAMES },
+  profile: { type: "string", enum: TRAINER_PRESET_NAMES }, // the former name of preset
   model: { type: "object", fields: MODEL_SPEC, required: true },
   seed: { type: "integer", min: 0, max: 2 ** 32 - 1 }, // the PRNG takes 32 bits: larger seeds alias smaller ones
   steps: { type: "integer", min: 1 },
@@ -161,14 +170,16 @@ export function validateTrainConfig(raw: unknown, where = "train config"): Train
 }
 
 /**
- * Resolve an input config into a full `TrainConfig`: defaults <- profile <- explicit keys.
+ * Resolve an input config into a full `TrainConfig`: defaults <- preset <- explicit keys.
  * @throws OptionError when alpha > 0 is requested for a setting without KD.
  */
 export function resolveTrainConfig(input: TrainConfigInput): TrainConfig {
   const base = defaultTrainConfig(input.model);
-  const prof: TrainProfile = input.profile ? TRAIN_PROFILES[input.profile][input.model.network] : {};
+  if (input.preset && input.profile && input.preset !== input.profile) throw new OptionError("profile", input.profile, `the same as preset '${input.preset}' (profile is preset's former name)`);
+  const name = input.preset ?? input.profile;
+  const prof: TrainerPreset = name ? TRAINER_PRESETS[name][input.model.network] : {};
   const { width, ...profRest } = prof;
-  const { profile: _p, model, ...rest } = input;
+  const { preset: _n, profile: _p, model, ...rest } = input;
   const out: TrainConfig = { ...base, ...profRest, ...stripUndefined(rest), model: { ...model } };
   if (out.model.width === undefined && width !== undefined) out.model.width = width;
   if (!usesKD(out.model.setting) && out.alpha > 0) {

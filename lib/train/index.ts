@@ -1,16 +1,16 @@
-// Public API of lib/train (barrel): trainer, configs and profiles, checkpoints, progress, inference.
+// Public API of lib/train (barrel): trainer, configs and presets, checkpoints, progress, inference.
 export type { Batch, Batch as TrainBatch, BatchSource, ValidationSet, StepLosses, LogRecord, TrainProgress, TrainResult } from "./types.ts";
 export {
-  TRAIN_PROFILES,
-  TRAIN_PROFILES_NAMES,
+  TRAINER_PRESETS,
+  TRAINER_PRESET_NAMES,
   TRAIN_CONFIG_SPEC,
   defaultTrainConfig,
   resolveTrainConfig,
   validateTrainConfig,
   type TrainConfig,
   type TrainConfigInput,
-  type TrainProfile,
-  type TrainProfileName,
+  type TrainerPreset,
+  type TrainerPresetName,
 } from "./config.ts";
 export { checkObject, checkField, type FieldSpec, type ObjectSpec } from "./check.ts";
 export { learningRateAt, type LrSchedule } from "./schedule.ts";

@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { TRAIN_PROFILES, defaultTrainConfig, resolveTrainConfig, validateTrainConfig } from "../../lib/train/config.ts";
+import { TRAINER_PRESETS, defaultTrainConfig, resolveTrainConfig, validateTrainConfig } from "../../lib/train/config.ts";
 import { learningRateAt } from "../../lib/train/schedule.ts";
 import { createProgress, formatProgress } from "../../lib/train/progress.ts";
 import { stepSeed } from "../../lib/train/trainer.ts";
@@ -57,7 +57,7 @@ describe("profiles and defaults", () => {
   it("explicit keys override the profile; the profile's width fills model.width only when unset", () => {
     const c = resolveTrainConfig({ model: { network: "dilated2d", setting: "ours" }, profile: "quick", lr: 5e-4 });
     expect(c.lr).toBe(5e-4);
-    expect(c.model.width).toBe(TRAIN_PROFILES.quick.dilated2d.width);
+    expect(c.model.width).toBe(TRAINER_PRESETS.quick.dilated2d.width);
     expect(resolveTrainConfig({ model: { network: "dilated2d", setting: "ours", width: 0.5 }, profile: "quick" }).model.width).toBe(0.5);
     expect(defaultTrainConfig({ network: "unet3d", setting: "ours" }).batchSize).toBe(2);
   });
@@ -156,5 +156,15 @@ describe("progress", () => {
     r.update(p(1));
     r.done();
     expect(r.mode).toBe("notebook");
+  });
+});
+
+describe("trainer presets (formerly TRAIN_PROFILES; not the experiment profiles)", () => {
+  it("`preset` selects one; `profile` is still read as its former name; both given must agree", () => {
+    const model = { network: "dilated2d" as const, setting: "ours" as const };
+    expect(resolveTrainConfig({ model, preset: "quick" })).toEqual(resolveTrainConfig({ model, profile: "quick" }));
+    expect(resolveTrainConfig({ model, preset: "quick" }).steps).toBe(TRAINER_PRESETS.quick.dilated2d.steps);
+    expect(() => resolveTrainConfig({ model, preset: "quick", profile: "smoke" })).toThrow(/profile.*preset 'quick'/);
+    expect(validateTrainConfig({ model, preset: "paper" })).toEqual({ model, preset: "paper" });
   });
 });

@@ -7,7 +7,7 @@ import { SETTINGS, type Setting } from "../../models/types.ts";
 import { spearman } from "../../stats/index.ts";
 import { settingBarsSpec } from "../figures.ts";
 export { CLASS_COLORS, CLASS_STRUCTURES, PAPER_STRUCTURES } from "../structures.ts";
-import type { RunRecord } from "../../experiment/runner.ts";
+import type { RunRecord } from "../../experiment/run-record.ts";
 import { compareModels, comparisonNotes } from "../comparisons.ts";
 import { withCaseMeans, type SummaryRow } from "../../experiment/summary.ts";
 import type { TidyRow } from "../../experiment/tidy.ts";

@@ -4,7 +4,7 @@
  */
 import { SETTINGS } from "../../models/types.ts";
 import { qualitativeSvg } from "../figures.ts";
-import type { RunRecord } from "../../experiment/runner.ts";
+import type { RunRecord } from "../../experiment/run-record.ts";
 import { CLASS_COLORS, CLASS_STRUCTURES, foldsOf } from "./common.ts";
 import type { Artefact, ArtefactFigure, ArtefactInput, ArtefactOutput } from "./types.ts";
 

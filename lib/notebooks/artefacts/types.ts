@@ -8,7 +8,7 @@ import type { NormKind } from "../../models/types.ts";
 import type { ParamKey } from "../../plan/params.ts";
 import type { ExperimentConfig } from "../../plan/config.ts";
 import type { PaperRow, PaperTable } from "../paper.ts";
-import type { RunRecord } from "../../experiment/runner.ts";
+import type { RunRecord } from "../../experiment/run-record.ts";
 
 /** A table as rows of cells (column order = key order of the first row). */
 export interface ArtefactTable {
