@@ -18,7 +18,7 @@ import { REPO_ROOT as ROOT } from "../util/repo-root.ts";
 import { DataError } from "../util/errors.ts";
 import { num, readCsv } from "../experiment/csv.ts";
 import { loadConfig, type ExperimentProfile } from "../plan/config.ts";
-import { paramDefaults, type NotebookParams } from "../plan/params.ts";
+import { PARAMS, paramDefaults, type NotebookParams } from "../plan/params.ts";
 import { artefact, isNotebookName } from "./artefacts/index.ts";
 import { paramKeysOf } from "./artefacts/types.ts";
 import { resolveProfile } from "../plan/profiles.ts";
@@ -34,15 +34,14 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 export function variantName(notebook: string, profile: string, params: NotebookParams, profileDefaults: { seeds?: number[]; steps?: number } = {}): string {
   // a notebook's defaults: the rows' defaults of the parameters its cell shows (a config alone: none)
   const d = isNotebookName(notebook) ? paramDefaults(paramKeysOf(artefact(notebook))) : {};
+  const defaults: Record<string, unknown> = { ...d, ...profileDefaults };
   const parts: string[] = [profile];
-  const list = (v: readonly (string | number)[]) => v.join("_");
-  if (params.alpha !== undefined && !same(params.alpha, d.alpha)) parts.push(`alpha${params.alpha}`);
-  if (params.alphas && !same(params.alphas, d.alphas)) parts.push(`alphas${list(params.alphas)}`);
-  if (params.norm && !same(params.norm, d.norm)) parts.push(`norm_${params.norm}`);
-  if (params.norms && !same(params.norms, d.norms)) parts.push(`norms_${list(params.norms)}`);
-  if (params.settings) parts.push(`settings_${list(params.settings)}`);
-  if (params.seeds && !same(params.seeds, profileDefaults.seeds)) parts.push(`seeds${list(params.seeds)}`);
-  if (params.steps !== undefined && params.steps !== profileDefaults.steps) parts.push(`steps${params.steps}`);
+  // one part per parameter that differs, as its row names it, in the rows' variant order
+  const rows = PARAMS.filter((p) => p.variant).sort((a, b) => a.variant!.order - b.variant!.order);
+  for (const p of rows) {
+    const v = params[p.key];
+    if (v !== undefined && v !== null && !same(v, defaults[p.key])) parts.push(p.variant!.part(v));
+  }
   return parts.join("-");
 }
 

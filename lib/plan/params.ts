@@ -55,6 +55,13 @@ export interface Param {
   flag?: { name: string; kind: "string" | "boolean" | "number" | "numbers" | "strings" };
   /** TypeScript type shown in a generated parameters cell where the default is undefined. */
   cellType?: string;
+  /**
+   * How a value that differs from the defaults names the results folder of the run
+   * (`cpu-alpha0.3-norm_instance`, lib/notebooks/variants.ts), `order` placing its part; null when
+   * the parameter changes how, not what, is computed (or selects a subset of the profile's runs).
+   * Every row says which, so a new parameter cannot write into the profile's folder unnoticed.
+   */
+  variant: { order: number; part(v: unknown): string } | null;
 }
 
 /** α (KD weight of eq. 5): default and range are the loss's (lib/losses/total.ts), read here. */
@@ -74,41 +81,50 @@ export const PARAMS: readonly Param[] = [
   {
     key: "profile", allowed: `one of ${EXPERIMENT_PROFILES.join(", ")}`, check: (v) => typeof v === "string" && (EXPERIMENT_PROFILES as readonly string[]).includes(v),
     help: "cpu (committed results) | smoke | quick (pipeline checks) | paper; default UMMKD_PROFILE, else quick", flag: { name: "profile", kind: "string" },
+    variant: null, // the folder's first part
   },
   {
     key: "seeds", allowed: "a non-empty array of non-negative integers below 2^32 (integers in [0, 2^32): the PRNG takes 32 bits), distinct seeds (a repeated seed would count one model twice), e.g. [0, 1, 2]", check: (v) => nonEmpty(v, isSeed) && distinct(v),
     help: "default: the profile's seeds", flag: { name: "seeds", kind: "numbers" }, cellType: "number[]",
+    variant: { order: 6, part: (v) => `seeds${(v as readonly unknown[]).join("_")}` },
   },
   {
     key: "folds", allowed: "a non-empty array of cross-validation fold indices (non-negative integers), e.g. [0, 1]", check: (v) => nonEmpty(v, isFold),
     help: "cross-validation folds to run (profiles with CV); default all", flag: { name: "folds", kind: "numbers" }, cellType: "number[]",
+    variant: null, // a subset of the profile's runs
   },
   {
     key: "alpha", default: DEFAULT_ALPHA, allowed: `a number in ${alphaRange}`, check: isAlpha, ...KD,
     help: "KD weight α of Joint+KD and Ours (eq. 5)",
+    variant: { order: 1, part: (v) => `alpha${v}` },
   },
   {
     key: "alphas", allowed: `a non-empty array of numbers in ${alphaRange}`, check: (v) => nonEmpty(v, isAlpha), ...KD,
     help: "KD weights α to run (eq. 5); default: the config's", flag: { name: "alphas", kind: "numbers" }, cellType: "number[]",
+    variant: { order: 2, part: (v) => `alphas${(v as readonly unknown[]).join("_")}` },
   },
   {
     key: "norm", default: DEFAULT_NORM, allowed: `one of ${NORM_KINDS.join(", ")}`, check: isNorm,
     help: "feature normalization (Table V)",
+    variant: { order: 3, part: (v) => `norm_${v}` },
   },
   {
     key: "norms", allowed: `a non-empty array of ${NORM_KINDS.join(", ")}`, check: (v) => nonEmpty(v, isNorm),
     help: "feature normalizations to run (Table V); default: the config's", flag: { name: "norms", kind: "strings" }, cellType: `(${NORM_KINDS.map((n) => JSON.stringify(n)).join(" | ")})[]`,
+    variant: { order: 4, part: (v) => `norms_${(v as readonly unknown[]).join("_")}` },
   },
   {
     key: "settings", allowed: `a non-empty array of ${SETTINGS.join(", ")}`, check: (v) => nonEmpty(v, isSetting),
     help: "settings to run; default: the config's", flag: { name: "settings", kind: "strings" }, cellType: "string[]",
+    variant: { order: 5, part: (v) => `settings_${(v as readonly unknown[]).join("_")}` },
   },
   {
     key: "steps", allowed: "a positive integer", check: (v) => typeof v === "number" && Number.isInteger(v) && v > 0,
     help: "training steps; default: the profile's", flag: { name: "steps", kind: "number" }, cellType: "number",
+    variant: { order: 7, part: (v) => `steps${v}` },
   },
-  { key: "force", default: false, allowed: "true or false", check: (v) => typeof v === "boolean", help: "retrain even if cached runs exist", flag: { name: "force", kind: "boolean" } },
-  { key: "dataRoot", allowed: "a folder path (string)", check: (v) => typeof v === "string" && v.length > 0, help: "data root for real data; default UMMKD_DATA", flag: { name: "data", kind: "string" } },
+  { key: "force", default: false, allowed: "true or false", check: (v) => typeof v === "boolean", help: "retrain even if cached runs exist", flag: { name: "force", kind: "boolean" }, variant: null },
+  { key: "dataRoot", allowed: "a folder path (string)", check: (v) => typeof v === "string" && v.length > 0, help: "data root for real data; default UMMKD_DATA", flag: { name: "data", kind: "string" }, variant: null },
 ];
 
 /** The row of a parameter. */
