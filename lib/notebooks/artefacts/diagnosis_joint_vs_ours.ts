@@ -253,6 +253,19 @@ export const diagnosisJointVsOurs: Artefact = {
   name: "diagnosis_joint_vs_ours",
   configs: ["table1_cardiac", "table2_abdominal", "table5_normalization", "diagnosis_table5_seeds"],
   paper: [],
+  text: {
+    title: "Diagnosis — why Joint beats Ours on the real abdominal data (Table II), and whether it is real",
+    caption: "Not a paper artefact. The paper has Ours first on both tasks; our Table II has Joint first. Each hypothesis below gets the cheapest experiment that can tell it apart, a result computed from committed records, and a verdict from fixed rules (lib/notebooks/artefacts/diagnosis_joint_vs_ours.ts).",
+    differs: [
+      "**Inputs.** The committed run records of Tables I, II and V (results/runs/) and, at the `cpu` profile only, the diagnosis records in `results/diagnosis_joint_vs_ours/records/`, written by `ummkd diagnose precise-bn HASH` (H1: batch-norm statistics re-estimated over many training patches, same weights) and `ummkd diagnose class-presence HASH` (H2: classes absent from a training patch). Precise BN needs the run's best weights, which are not committed (re-train the run to recompute it).",
+      "**Statistics.** Every comparison takes the trained model (fold × seed) as the unit: 95% hierarchical-bootstrap interval (models, then cases), paired t-test over model means (lib/notebooks/comparisons.ts).",
+      "At `smoke`/`quick` the runs are a pipeline check and the diagnosis records are not used.",
+    ],
+    reading: [
+      "H1: per-modality batch-norm statistics from one patch per step. H2: the KD loss with classes absent from one modality's patch. H3: seed and fold noise.",
+      "A verdict says 'open' where its experiment has no record; the README's answer to \"does Ours beat Joint here\" is generated from the same records (npm run readme).",
+    ],
+  },
   loadExtras: (dir) => ({ ...loadDiagnosisRecords(dir) }),
   derive,
 };

@@ -7,6 +7,7 @@ import { qualitativeSvg } from "../figures.ts";
 import type { RunRecord } from "../../experiment/run-record.ts";
 import { CLASS_COLORS, CLASS_STRUCTURES, foldsOf } from "./common.ts";
 import type { Artefact, ArtefactFigure, ArtefactInput, ArtefactOutput } from "./types.ts";
+import { CARDIAC_DATA, ABDOMINAL_DATA } from "./text.ts";
 
 const PANELS = [
   { name: "figure4_cardiac", title: "Figure 4 (ours): cardiac, seven settings — red LVM, yellow AA, blue LVC, green LAC" },
@@ -39,5 +40,11 @@ export const figure45Qualitative: Artefact = {
   name: "figure4_5_qualitative",
   configs: ["table1_cardiac", "table2_abdominal"],
   paper: [],
+  text: {
+    title: "Figures 4 and 5 — qualitative results of the seven settings",
+    caption: "Fig. 4 / Fig. 5: Qualitative comparison of the segmentation results from the seven different settings on cardiac (red LVM, yellow AA, blue LVC, green LAC) and abdominal (red liver, yellow spleen, blue R-kdy, green L-kdy) segmentation.",
+    differs: ["Uses the runs of Tables I and II (cache).", CARDIAC_DATA, ABDOMINAL_DATA, "One slice per modality: the middle foreground slice of the first test case."],
+    reading: ["Contours are the boundaries of each predicted structure (ground truth in the first column)."],
+  },
   derive,
 };

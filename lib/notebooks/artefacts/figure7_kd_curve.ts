@@ -4,6 +4,7 @@
  */
 import { kdCurveSpec } from "../figures.ts";
 import type { Artefact, ArtefactInput, ArtefactOutput } from "./types.ts";
+import { COMMON_DIFFERS, ABDOMINAL_DATA } from "./text.ts";
 
 function derive(input: ArtefactInput): ArtefactOutput {
   const runs = input.runs[0]!.runs;
@@ -20,6 +21,12 @@ export const figure7KdCurve: Artefact = {
   name: "figure7_kd_curve",
   configs: ["figure7_kd_curve"],
   paper: [],
+  text: {
+    title: "Figure 7 — KD loss during training for several α",
+    caption: "Fig. 7: Comparison of learning curves for KD-loss at different values of α.",
+    differs: [ABDOMINAL_DATA, ...COMMON_DIFFERS, "The KD loss is logged on the validation cases (the paper: on test data). α = 0 trains the Chilopod architecture without the KD term while still logging it."],
+    reading: ["The paper's claim to check: without KD (α = 0) the distilled knowledge of the two modalities diverges; with KD the loss is stabilised."],
+  },
   params: [["alphas", "default (data/configs): 0, 0.5, 1.0 (smoke: 0, 0.5)"]],
   derive,
 };

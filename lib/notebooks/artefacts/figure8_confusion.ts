@@ -6,6 +6,7 @@
 import { confusionSpec } from "../figures.ts";
 import { foldsOf } from "./common.ts";
 import type { Artefact, ArtefactInput, ArtefactOutput } from "./types.ts";
+import { COMMON_DIFFERS, ABDOMINAL_DATA } from "./text.ts";
 
 function derive(input: ArtefactInput): ArtefactOutput {
   const runs = input.runs[0]!.runs;
@@ -42,5 +43,11 @@ export const figure8Confusion: Artefact = {
   name: "figure8_confusion",
   configs: ["figure8_confusion"],
   paper: [],
+  text: {
+    title: "Figure 8 — evolution of the soft confusion matrices q^a (CT) and q^b (MRI)",
+    caption: "Fig. 8: Visualization of the evolution of the alignment of prediction confusion matrices between CT (first row) and MRI (second row) modalities as training going on. The third row shows their absolute difference planes (with values amplified by a five-times scaling).",
+    differs: [ABDOMINAL_DATA, ...COMMON_DIFFERS, "q matrices are those of the validation batches at each validation step of the Ours run of Table II (cache)."],
+    reading: ["The paper's claim to check: the difference plane is small at initialisation, grows while the model starts learning, and becomes small again as the matrices align with stronger diagonals."],
+  },
   derive,
 };

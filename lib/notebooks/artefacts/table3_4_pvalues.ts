@@ -60,5 +60,15 @@ export const table34PValues: Artefact = {
   name: "table3_4_pvalues",
   configs: ["table1_cardiac", "table2_abdominal"],
   paper: ["table3_pvalues_cardiac", "table4_pvalues_abdominal"],
+  text: {
+    title: "Tables III and IV — p-values of Ours against every other setting",
+    caption: "TABLE III / TABLE IV: P-values for statistical analysis of all settings for our proposed method on 2D cardiac / 3D organ segmentation.",
+    differs: [
+      "Uses the runs of Tables I and II (loaded from the cache when those notebooks ran first).",
+      "**Unit of the comparison: the trained model.** All test cases of a fold are scored by one network trained with one seed, so they are not independent replicates. Each comparison reports the difference with a 95% hierarchical-bootstrap interval (resample the (fold, seed) models, then cases within them), a paired t-test over the models' mean values, and its Holm correction over the six comparisons of a table and metric (lib/notebooks/comparisons.ts). Per-fold effects are in their own table.",
+      "**The paper's test beside it**: Student's paired t-test on per-case means over structures with CT and MRI cases pooled (the paper: “jointly considering both results of CT and MRI in each setting”), labelled as the test that ignores shared models: with one model per setting it measures case-to-case spread of that one model, not whether another seed would reproduce the difference.",
+    ],
+    reading: ["The paper reports p < 0.05 for every comparison, from its per-case test. Read our model-level columns first: where a setting has one trained model, no test over models exists and the per-case p-value is not evidence that the difference would survive another seed."],
+  },
   derive,
 };

@@ -6,6 +6,7 @@ import { compareModels, comparisonNotes } from "../comparisons.ts";
 import { sideBySideRows, summarizeTidy } from "../../experiment/summary.ts";
 import { barsFigure, compareSettings, PAPER_STRUCTURES, settingsIn, tidyRowsOf } from "./common.ts";
 import type { Artefact, ArtefactInput, ArtefactOutput } from "./types.ts";
+import { COMMON_DIFFERS, CARDIAC_DATA } from "./text.ts";
 
 function derive(input: ArtefactInput): ArtefactOutput {
   const { config } = input.runs[0]!;
@@ -28,6 +29,12 @@ export const table5Normalization: Artefact = {
   name: "table5_normalization",
   configs: ["table5_normalization"],
   paper: ["table5_normalization"],
+  text: {
+    title: "Table V — instance, layer and group normalization (cardiac, 2D)",
+    caption: "TABLE V: Multi-modal cardiac segmentation with a 2D network by using different feature normalization layers (Dice, %).",
+    differs: [CARDIAC_DATA, ...COMMON_DIFFERS],
+    reading: ["The paper's claim to check: Ours ≥ Individual for every normalization, and instance norm gives the best Joint model."],
+  },
   params: [["norms", "default (data/configs): instance, layer, group"], "alpha"],
   derive,
 };

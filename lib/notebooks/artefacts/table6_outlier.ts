@@ -10,6 +10,7 @@ import { formatMeanStd, withCaseMeans } from "../../experiment/summary.ts";
 import { qualitativeSvg } from "../figures.ts";
 import { CLASS_COLORS, CLASS_STRUCTURES, foldsOf, settingsIn, tidyRowsOf } from "./common.ts";
 import type { Artefact, ArtefactFigure, ArtefactInput, ArtefactOutput } from "./types.ts";
+import { COMMON_DIFFERS, ABDOMINAL_DATA } from "./text.ts";
 
 function derive(input: ArtefactInput): ArtefactOutput {
   const exp = input.runs[0]!;
@@ -67,5 +68,15 @@ export const table6Outlier: Artefact = {
   name: "table6_outlier",
   configs: ["table2_abdominal"],
   paper: ["table6_outlier"],
+  text: {
+    title: "Table VI — an abdominal CT test case with artefacts",
+    caption: "TABLE VI: Mean results of the four organs in abdominal CT on the outlier case using different methods.",
+    differs: [
+      ABDOMINAL_DATA,
+      "The paper's outlier case is a real CT with artefacts (not identified). Ours is the first CT test case with **added** artefacts: Gaussian noise, streaks radiating from a point (beam-hardening/metal-like) and a smooth bias field (lib/data/synthetic.ts `addArtefacts`, seed 6). Training data stay clean, as in the paper.",
+      ...COMMON_DIFFERS,
+    ],
+    reading: ["The paper's claim to check: every setting drops on the outlier case, and Ours drops least (81.1 Dice vs ≤ 78.0 for the others)."],
+  },
   derive,
 };

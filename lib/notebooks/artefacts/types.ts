@@ -6,6 +6,7 @@
  */
 import type { NormKind } from "../../models/types.ts";
 import type { ParamKey } from "../../plan/params.ts";
+import type { NotebookText } from "./text.ts";
 import type { ExperimentConfig } from "../../plan/config.ts";
 import type { PaperRow, PaperTable } from "../paper.ts";
 import type { RunRecord } from "../../experiment/run-record.ts";
@@ -54,6 +55,8 @@ export interface Artefact {
   configs: readonly string[];
   /** Transcribed paper tables `derive` compares with. */
   paper: readonly PaperTable[];
+  /** Its notebook's text: title, the paper's caption, what differs from the paper, reading notes. */
+  text: NotebookText;
   /**
    * The parameters its notebook's cell shows beyond profile, seeds and force (rows of
    * lib/plan/params.ts: their defaults are the notebook's, and a run that changes one writes a variant),
