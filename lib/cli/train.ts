@@ -23,6 +23,7 @@ import { engineFacts, initEngine } from "../engine/index.ts";
 import type { Case, ModalityName } from "../data/types.ts";
 import { readNifti } from "../data/nifti.ts";
 import { assertSameGrid } from "../data/geometry.ts";
+import { checkStepMemory, estimateStepBytes } from "../bench/train-step-memory.ts";
 import { preprocessCase } from "../data/preprocess.ts";
 import { syntheticCohort } from "../data/synthetic.ts";
 import { CaseBatchSource, validationSet } from "../train/batch-source.ts";
@@ -226,6 +227,10 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (!data.train.ct.length || !data.train.mri.length) throw new DataError(file, "data: training needs cases of both modalities (ct and mri)");
   const mode = config.model.network === "unet3d" ? "3d" : "2d";
+  // a network or batch beyond this machine's memory is refused now, with the estimate (width 100 grew for minutes)
+  const [nx, ny] = [...data.train.ct, ...data.train.mri].reduce(([a, b], c) => [Math.max(a, c.image.shape[0]), Math.max(b, c.image.shape[1])], [0, 0]);
+  const inShape = mode === "3d" ? [config.batchSize, 8, nx, ny, 1] : [config.batchSize, nx, ny, 3];
+  checkStepMemory(`${file}: train.model.width / train.batchSize`, { width: config.model.width ?? 1, batchSize: config.batchSize, plane: [nx, ny] }, `${config.model.network} on ${nx}x${ny}`, estimateStepBytes(config.model, inShape));
   const source = new CaseBatchSource(data.train, mode, config.seed);
   const validation = data.val.ct.length && data.val.mri.length ? validationSet(data.val, mode) : undefined;
   const dataFingerprint = fingerprintData(cfgFile.data, dirname(file), data);

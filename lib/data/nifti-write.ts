@@ -6,7 +6,7 @@
 import { gzipSync } from "node:zlib";
 import type { Affine, Volume } from "./types.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
-import { ShapeError } from "../util/errors.ts";
+import { DataError, ShapeError } from "../util/errors.ts";
 import { spacingFromAffine } from "./geometry.ts";
 
 /** Quaternion parameters of a NIfTI qform (nifti1_io's nifti_mat44_to_quatern, orthogonal case). */
@@ -128,8 +128,11 @@ export function encodeNifti(vol: Volume<WritableArray>, description = "ummkd"): 
 /**
  * Writes a volume as NIfTI-1 (gzip-compressed when `path` ends in `.gz`), atomically.
  * @see encodeNifti for the dtype rules.
+ * @throws DataError naming `path` when the spacing is not three positive numbers
  */
 export function writeNifti(path: string, vol: Volume<WritableArray>, description?: string): void {
+  // never write a file that readNifti (and nibabel) reject: e.g. a DICOM series with PixelSpacing 0
+  if (!vol.spacing.every((v) => Number.isFinite(v) && v > 0)) throw new DataError(path, `spacing [${vol.spacing.join(", ")}] is not three positive numbers; not written (no reader would accept the file)`);
   const bytes = encodeNifti(vol, description);
   writeFileAtomic(path, path.endsWith(".gz") ? gzipSync(bytes, { level: 6 }) : bytes);
 }

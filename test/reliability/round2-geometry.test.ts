@@ -7,12 +7,13 @@
  * round2.test.ts: the real CLI, exit 1, one `ummkd <cmd>:` line naming the file and the problem,
  * no stack trace, the case's folder byte-identical afterwards.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { diagonalAffine } from "../../lib/data/geometry.ts";
 import { readDicomSeries } from "../../lib/data/dicom.ts";
+import { writeNifti } from "../../lib/data/nifti_write.ts";
 import type { Affine } from "../../lib/data/types.ts";
 import { validateConfig } from "../../lib/plan/config.ts";
 import { expandPlans } from "../../lib/plan/plan.ts";
@@ -134,6 +135,19 @@ describe("what the checks still accept", () => {
       const dir = dicomSeries(d, [0, 2]);
       const s = readDicomSeries(dir);
       expect([...s.volume.data.slice(0, 4)]).toEqual([0, 1, 2, 3]);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the NIfTI writer never writes what its reader rejects (class 8)", () => {
+  it.each([[[0, 1, 2]], [[1, -1, 2]], [[1, 1, Number.NaN]]])("spacing %j is refused naming the file, and nothing is written", (spacing) => {
+    const d = mkdtempSync(join(tmpdir(), "ummkd-case-"));
+    try {
+      const vol = { data: new Uint8Array(8), shape: [2, 2, 2] as [number, number, number], spacing: spacing as [number, number, number], affine: diagonalAffine([1, 1, 2]) };
+      expect(() => writeNifti(join(d, "x.nii.gz"), vol)).toThrow(new RegExp(`x\\.nii\\.gz: spacing \\[.*\\] is not three positive numbers; not written`));
+      expect(readdirSync(d)).toEqual([]);
     } finally {
       rmSync(d, { recursive: true, force: true });
     }

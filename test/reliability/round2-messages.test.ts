@@ -155,10 +155,13 @@ describe("memory estimate of bench train-step (class 12)", () => {
   });
 });
 
+// at width 100 every channel count is 100x the paper's, so the parameters are about 100^2 x the
+// paper-scale counts (Table I: 39.3 M for Ours; the released 3D U-Net: 2.2 M), a little less
+// because the first and last layers grow only linearly
 const CASES: RefusalCase[] = [
   {
     name: "bench train-step --network unet3d --width 100 is refused at once with the estimate (ran silently > 300 s)",
-    stderr: [/^ummkd bench: option '--width\/--size\/--batch': got \{"width":100,"size":64,"batch":8,"depth":8\}/m, /unet3d would need about \d+(\.\d)? GiB \(21980\.8 M parameters/, /this machine has \d+(\.\d)? GiB/],
+    stderr: [/^ummkd bench: option '--width\/--size\/--batch': got \{"width":100,"size":64,"batch":8,"depth":8\}/m, /unet3d would need about \d+(\.\d)? GiB \(2[12]\d{3}\.\d M parameters/, /this machine has \d+(\.\d)? GiB/],
     setup: () => ["bench", "train-step", "--network", "unet3d", "--width", "100"],
     timeoutMs: 30_000,
   },
@@ -166,6 +169,19 @@ const CASES: RefusalCase[] = [
     name: "bench thread-scaling --width 100 (dilated2d) is refused the same way",
     stderr: [/option '--width\/--size\/--batch'/, /dilated2d would need about \d+(\.\d)? GiB/],
     setup: () => ["bench", "thread-scaling", "--width", "100"],
+    timeoutMs: 30_000,
+  },
+  {
+    name: "train with train.model.width 100 is refused at once, naming the config keys (it grew for minutes)",
+    stderr: [/^ummkd train: option '.*cfg\.json: train\.model\.width \/ train\.batchSize': got \{"width":100,"batchSize":2,"plane":\[16,16\]\}/m, /dilated2d on 16x16 would need about \d+(\.\d)? GiB \(39\d{4}\.\d M parameters/],
+    setup: (d) => {
+      const cfg = {
+        train: { profile: "smoke", model: { network: "dilated2d", setting: "ours", width: 100, numClasses: 5, init: "he" }, seed: 4, steps: 2, batchSize: 2, validateEvery: 0, checkpointEvery: 1 },
+        data: { kind: "synthetic", task: "cardiac", trainCases: 1, valCases: 0, shape: [16, 16, 6], spacing: [2, 2, 4] },
+      };
+      writeFileSync(join(d, "cfg.json"), JSON.stringify(cfg));
+      return ["train", "--config", join(d, "cfg.json"), "--out", join(d, "run"), "--progress", "none"];
+    },
     timeoutMs: 30_000,
   },
   {
