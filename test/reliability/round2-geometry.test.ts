@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { diagonalAffine } from "../../lib/data/geometry.ts";
 import { readDicomSeries } from "../../lib/data/dicom.ts";
-import { writeNifti } from "../../lib/data/nifti_write.ts";
+import { writeNifti } from "../../lib/data/nifti-write.ts";
 import type { Affine } from "../../lib/data/types.ts";
 import { validateConfig } from "../../lib/plan/config.ts";
 import { expandPlans } from "../../lib/plan/plan.ts";
