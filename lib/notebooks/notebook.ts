@@ -1,6 +1,6 @@
 /**
  * The notebook driver: `run(name, params)` runs (or loads from the cache) the runs a paper artefact
- * needs (lib/experiment/artefacts/), derives its tables and figures, renders them (HTML/CSV, SVG)
+ * needs (lib/notebooks/artefacts/), derives its tables and figures, renders them (HTML/CSV, SVG)
  * and writes its results with `write()` (lib/notebooks/results.ts). Called from the notebooks'
  * cells and from `ummkd experiment --notebook`.
  *

@@ -25,7 +25,7 @@ import { writeJsonAtomic } from "../util/atomic.ts";
 import { DataError, OptionError } from "../util/errors.ts";
 import { isPathSegment } from "../util/paths.ts";
 
-/** The config files a notebook trains: those its artefact needs (lib/experiment/artefacts). */
+/** The config files a notebook trains: those its artefact needs (lib/notebooks/artefacts). */
 export function notebookConfigFiles(name: string): string[] {
   return artefact(name, "--notebook").configs.map((n) => join(REPO_ROOT, "data", "configs", `${n}.json`));
 }

@@ -1,5 +1,5 @@
 /**
- * The artefact derivations (lib/experiment/artefacts/) on hand-made run records with known
+ * The artefact derivations (lib/notebooks/artefacts/) on hand-made run records with known
  * numbers, the registry, and a regeneration of the committed cpu tables from the committed
  * tidy.csv files (the derivations must reproduce them byte for byte).
  */

@@ -1,7 +1,7 @@
 /**
  * Re-derivation from the committed run records (issue #30): every committed number of
  * results/<notebook>/cpu/ is recomputed here from the run records in results/runs/ that its
- * run.json names, with the same pure derivation the notebook uses (lib/experiment/artefacts), and
+ * run.json names, with the same pure derivation the notebook uses (lib/notebooks/artefacts), and
  * compared with the committed files:
  * - tidy.csv (the rows of the records, in order: fold, modality, case, structure, metric, value);
  * - every table CSV the derivation produces (the display tables Dice/ASSD/HD/HD95 "mean ± std",
