@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { NORM_KINDS, SETTINGS, type NetworkName, type NormKind, type Setting } from "../models/types.ts";
 import { DataError } from "../util/errors.ts";
 import { isPathSegment } from "../util/paths.ts";
+import { checkJsonObject, jsonType, type FieldSpec, type JsonProblem, type Report } from "../util/json-check.ts";
 import { param, type ParamKey } from "./params.ts";
 import { EXPERIMENT_PROFILES, type DataSourceKind, type ExperimentProfile, type ExperimentTask } from "./types.ts";
 
@@ -73,111 +74,85 @@ export interface ExperimentConfig {
   file?: string;
 }
 
-type Kind = "string" | "number" | "integer" | "boolean" | "array" | "object";
-interface FieldSpec {
-  kind: Kind;
-  required?: boolean;
-  enum?: readonly (string | number)[];
-  items?: FieldSpec;
-  fields?: Record<string, FieldSpec>;
-  /** Array length exactly. */
-  length?: number;
-  /** Also checked, as a whole, by this parameter's row (lib/plan/params.ts): the same check as a notebook's cell and the CLI. */
-  param?: ParamKey;
-  min?: number;
-  max?: number;
-}
+/** A parameter's row as a config key's whole-value check (the same check as a notebook's cell and the CLI). */
+const row = (k: ParamKey): NonNullable<FieldSpec["check"]> => ({ test: (v) => param(k).check(v), allowed: param(k).allowed });
 
 const PROFILE_FIELDS: Record<string, FieldSpec> = {
-  data: { kind: "string", enum: ["synthetic", "real"] },
-  fallbackToSynthetic: { kind: "boolean" },
+  data: { type: "string", enum: ["synthetic", "real"] },
+  fallbackToSynthetic: { type: "boolean" },
   cases: {
-    kind: "object",
-    fields: { train: { kind: "integer", min: 0 }, val: { kind: "integer", min: 0 }, test: { kind: "integer", min: 0 } },
+    type: "object",
+    fields: { train: { type: "integer", min: 0 }, val: { type: "integer", min: 0 }, test: { type: "integer", min: 0 } },
   },
-  shape: { kind: "array", items: { kind: "integer", min: 4 }, length: 3 },
-  spacing: { kind: "array", items: { kind: "number", min: 0 }, length: 3 },
+  shape: { type: "array", items: { type: "integer", min: 4 }, length: 3 },
+  spacing: { type: "array", items: { type: "number", min: 0 }, length: 3 },
   cv: {
-    kind: "object",
+    type: "object",
     fields: {
-      k: { kind: "integer", min: 2, required: true },
-      valPerModality: { kind: "object", required: true, fields: { ct: { kind: "integer", min: 0, required: true }, mri: { kind: "integer", min: 0, required: true } } },
+      k: { type: "integer", min: 2, required: true },
+      valPerModality: { type: "object", required: true, fields: { ct: { type: "integer", min: 0, required: true }, mri: { type: "integer", min: 0, required: true } } },
     },
   },
-  patchDepth: { kind: "integer", min: 8 },
-  classCentred: { kind: "number", min: 0 },
-  roiCentre: { kind: "string", enum: ["grid", "foreground"] },
-  selection: { kind: "string", enum: ["last", "best-val-dice"] },
-  train: { kind: "object" }, // free-form numbers, checked below and by the trainer's validator
-  seeds: { kind: "array", items: { kind: "integer", min: 0, max: 2 ** 32 - 1 }, param: "seeds" },
+  patchDepth: { type: "integer", min: 8 },
+  classCentred: { type: "number", min: 0 },
+  roiCentre: { type: "string", enum: ["grid", "foreground"] },
+  selection: { type: "string", enum: ["last", "best-val-dice"] },
+  train: { type: "object" }, // free-form numbers, checked below and by the trainer's validator
+  seeds: { type: "array", items: { type: "integer", min: 0, max: 2 ** 32 - 1 }, check: row("seeds") },
   subset: {
-    kind: "object",
+    type: "object",
     fields: {
-      settings: { kind: "array", items: { kind: "string", enum: SETTINGS }, param: "settings" },
-      norms: { kind: "array", items: { kind: "string", enum: NORM_KINDS }, param: "norms" },
-      alphas: { kind: "array", items: { kind: "number" }, param: "alphas" },
-      folds: { kind: "array", items: { kind: "integer", min: 0 }, param: "folds" },
+      settings: { type: "array", items: { type: "string", enum: SETTINGS }, check: row("settings") },
+      norms: { type: "array", items: { type: "string", enum: NORM_KINDS }, check: row("norms") },
+      alphas: { type: "array", items: { type: "number" }, check: row("alphas") },
+      folds: { type: "array", items: { type: "integer", min: 0 }, check: row("folds") },
     },
   },
 };
 
 export const CONFIG_SPEC: Record<string, FieldSpec> = {
-  name: { kind: "string", required: true },
-  artefact: { kind: "string", required: true },
-  task: { kind: "string", required: true, enum: ["cardiac", "abdominal"] },
-  network: { kind: "string", required: true, enum: ["dilated2d", "unet3d"] },
-  settings: { kind: "array", required: true, items: { kind: "string", enum: SETTINGS }, param: "settings" },
-  norms: { kind: "array", items: { kind: "string", enum: NORM_KINDS }, param: "norms" },
-  alphas: { kind: "array", items: { kind: "number" }, param: "alphas" },
+  name: { type: "string", required: true },
+  artefact: { type: "string", required: true },
+  task: { type: "string", required: true, enum: ["cardiac", "abdominal"] },
+  network: { type: "string", required: true, enum: ["dilated2d", "unet3d"] },
+  settings: { type: "array", required: true, items: { type: "string", enum: SETTINGS }, check: row("settings") },
+  norms: { type: "array", items: { type: "string", enum: NORM_KINDS }, check: row("norms") },
+  alphas: { type: "array", items: { type: "number" }, check: row("alphas") },
   evaluate: {
-    kind: "object",
+    type: "object",
     fields: {
-      metrics: { kind: "array", items: { kind: "string", enum: ["dice", "hd", "hd95", "assd"] } },
+      metrics: { type: "array", items: { type: "string", enum: ["dice", "hd", "hd95", "assd"] } },
     },
   },
   profiles: {
-    kind: "object",
-    fields: Object.fromEntries(EXPERIMENT_PROFILES.map((p) => [p, { kind: "object", fields: PROFILE_FIELDS } as FieldSpec])),
+    type: "object",
+    fields: Object.fromEntries(EXPERIMENT_PROFILES.map((p) => [p, { type: "object", fields: PROFILE_FIELDS } as FieldSpec])),
   },
-  $comment: { kind: "string" },
+  $comment: { type: "string" },
 };
 
-function typeOf(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "array";
-  if (typeof v === "number") return Number.isInteger(v) ? "integer" : "number";
-  return typeof v;
-}
-
-function checkValue(file: string, path: string, v: unknown, spec: FieldSpec): void {
-  const t = typeOf(v);
-  const ok = spec.kind === t || (spec.kind === "number" && t === "integer");
-  if (!ok) throw new DataError(file, `key '${path}': expected ${spec.kind}, got ${t} (${JSON.stringify(v)})`);
-  if (spec.enum && !spec.enum.includes(v as string | number))
-    throw new DataError(file, `key '${path}': got ${JSON.stringify(v)}, expected one of ${spec.enum.map((e) => JSON.stringify(e)).join(", ")}`);
-  if (spec.min !== undefined && typeof v === "number" && v < spec.min)
-    throw new DataError(file, `key '${path}': got ${v}, expected >= ${spec.min}`);
-  if (spec.max !== undefined && typeof v === "number" && v > spec.max)
-    throw new DataError(file, `key '${path}': got ${v}, expected <= ${spec.max}`);
-  if (spec.kind === "array") {
-    const a = v as unknown[];
-    if (spec.length !== undefined && a.length !== spec.length)
-      throw new DataError(file, `key '${path}': expected ${spec.length} elements, got ${a.length}`);
-    if (spec.items) a.forEach((x, k) => checkValue(file, `${path}[${k}]`, x, spec.items!));
-  }
-  if (spec.kind === "object" && spec.fields) checkObject(file, path, v as Record<string, unknown>, spec.fields);
-  if (spec.param && !param(spec.param).check(v)) throw new DataError(file, `key '${path}': got ${JSON.stringify(v)}, expected ${param(spec.param).allowed}`);
-}
-
-function checkObject(file: string, prefix: string, obj: Record<string, unknown>, fields: Record<string, FieldSpec>): void {
-  for (const k of Object.keys(obj)) {
-    const path = prefix ? `${prefix}.${k}` : k;
-    const spec = Object.hasOwn(fields, k) ? fields[k] : undefined; // "__proto__" and "constructor" are unknown keys too
-    if (!spec) throw new DataError(file, `unknown key '${path}' (allowed: ${Object.keys(fields).join(", ")})`);
-    checkValue(file, path, obj[k], spec);
-  }
-  for (const [k, spec] of Object.entries(fields))
-    if (spec.required && !(k in obj)) throw new DataError(file, `missing required key '${prefix ? `${prefix}.${k}` : k}'`);
+/** A config problem, said as a DataError naming the file and the key. */
+function say(file: string): Report {
+  return (p: JsonProblem) => {
+    switch (p.kind) {
+      case "type":
+        return new DataError(file, `key '${p.path}': expected ${p.spec.type}, got ${p.got} (${JSON.stringify(p.value)})`);
+      case "enum":
+        return new DataError(file, `key '${p.path}': got ${JSON.stringify(p.value)}, expected one of ${p.allowed.map((e) => JSON.stringify(e)).join(", ")}`);
+      case "min":
+        return new DataError(file, `key '${p.path}': got ${p.value}, expected ${p.exclusive ? ">" : ">="} ${p.bound}`);
+      case "max":
+        return new DataError(file, `key '${p.path}': got ${p.value}, expected <= ${p.bound}`);
+      case "length":
+        return new DataError(file, `key '${p.path}': expected ${p.length} elements, got ${p.value.length}`);
+      case "check":
+        return new DataError(file, `key '${p.path}': got ${JSON.stringify(p.value)}, expected ${p.allowed}`);
+      case "unknown":
+        return new DataError(file, `unknown key '${p.path}' (allowed: ${p.allowed.join(", ")})`);
+      case "required":
+        return new DataError(file, `missing required key '${p.path}'`);
+    }
+  };
 }
 
 /**
@@ -187,12 +162,12 @@ function checkObject(file: string, prefix: string, obj: Record<string, unknown>,
  * @throws DataError naming the file and the offending key (unknown key, wrong type, bad value)
  */
 export function validateConfig(raw: unknown, file: string): ExperimentConfig {
-  if (typeOf(raw) !== "object") throw new DataError(file, `expected a JSON object at the top level, got ${typeOf(raw)}`);
+  if (jsonType(raw) !== "object") throw new DataError(file, `expected a JSON object at the top level, got ${jsonType(raw)}`);
   const o = raw as Record<string, unknown>;
-  checkObject(file, "", o, CONFIG_SPEC);
+  checkJsonObject(o, CONFIG_SPEC, "", say(file));
   for (const [p, spec] of Object.entries((o.profiles ?? {}) as Record<string, Record<string, unknown>>)) {
     for (const [k, v] of Object.entries((spec.train ?? {}) as Record<string, unknown>))
-      if (typeof v !== "number") throw new DataError(file, `key 'profiles.${p}.train.${k}': expected number, got ${typeOf(v)}`);
+      if (typeof v !== "number") throw new DataError(file, `key 'profiles.${p}.train.${k}': expected number, got ${jsonType(v)}`);
   }
   // the name becomes a results folder (<out>/<name>/<profile>/): one safe path segment, never "../x"
   if (!isPathSegment(o.name)) throw new DataError(file, `key 'name': got ${JSON.stringify(o.name)}, expected one path segment of letters, digits, '.', '_' or '-' (starting with a letter or digit, at most 200 characters)`);

@@ -201,7 +201,7 @@ export function paramsFromFlags(values: Record<string, unknown>): NotebookParams
       v = kind === "numbers" ? items.map(Number) : items;
     }
     if (kind === "boolean" && raw === false) continue;
-    if (!p.check(v)) throw new OptionError(name, raw, kind === "numbers" || kind === "strings" ? `comma-separated: ${p.allowed}` : p.allowed);
+    if (!p.check(v)) throw new OptionError(name, raw, kind === "numbers" || kind === "strings" ? `comma-separated: ${p.allowed}` : kind === "number" ? `one ${p.allowed.replace(/^an? /, "")}` : p.allowed);
     out[p.key] = v;
   }
   return out as NotebookParams;

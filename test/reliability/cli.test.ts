@@ -121,7 +121,7 @@ const CASES: Case[] = [
   // --- item 5: experiment flags ---
   { name: "experiment --alphas ''", code: 1, stderr: [/--alphas/, /no empty items/], setup: () => ["experiment", "--notebook", "table1_cardiac", "--alphas", ""] },
   { name: "experiment --alphas ,,", code: 1, stderr: [/--alphas/, /no empty items/], setup: () => ["experiment", "--notebook", "table1_cardiac", "--alphas", ",,"] },
-  { name: "experiment --alphas -1", code: 1, stderr: [/--alphas/, /non-negative/], setup: () => ["experiment", "--notebook", "table1_cardiac", "--alphas=-1"] },
+  { name: "experiment --alphas -1", code: 1, stderr: [/--alphas/, /numbers in \[0, 1\]/], setup: () => ["experiment", "--notebook", "table1_cardiac", "--alphas=-1"] },
   { name: "experiment --steps 0", code: 1, stderr: [/--steps/, /one positive integer/], setup: () => ["experiment", "--notebook", "table1_cardiac", "--steps", "0"] },
   { name: "experiment --steps 1,2", code: 1, stderr: [/--steps/, /one positive integer/], setup: () => ["experiment", "--notebook", "table1_cardiac", "--steps", "1,2"] },
   { name: "experiment --seeds 1,,2", code: 1, stderr: [/--seeds/, /no empty items/], setup: () => ["experiment", "--notebook", "table1_cardiac", "--seeds", "1,,2"] },
