@@ -16,7 +16,11 @@
  *
  * Writes results/bench/train_step.csv and results/bench/train_step.json atomically.
  * Run: `npx tsx lib/bench/train-step.bench.ts` (or through `npm run bench`).
- * Environment: UMMKD_BENCH_STEPS (default 10), UMMKD_BENCH_WARMUP (default 5), UMMKD_BENCH_ROUNDS (default 3).
+ * Environment: UMMKD_BENCH_STEPS (default 10), UMMKD_BENCH_WARMUP (default 5), UMMKD_BENCH_ROUNDS (default 3),
+ * UMMKD_BENCH_BACKENDS (e.g. `webgpu`: only those engines), UMMKD_BENCH_OUT (output folder instead of results/bench),
+ * UMMKD_BENCH_TRIAL=1 (toy sizes, to try the machinery; needs UMMKD_BENCH_OUT).
+ * The webgpu row (issue 29) runs where the webgpu engine loads; on a machine without a GPU its
+ * adapter is Mesa llvmpipe (software rendering on the CPU), named in the row's `adapter` column.
  * Five warm-up steps on both sides: after two, our native steps still fell by 20-40 % over the next
  * five (JIT, buffer pool and heap sizing settling; e.g. 453, 311, 378, 287, 279, 286, 219 ms in the
  * 2026-12-02 run), so the median measured the warm-up rather than a training run's steady step.
@@ -24,7 +28,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { loadavg } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic.ts";
 import { gitState } from "../util/provenance.ts";
@@ -56,6 +60,20 @@ const CONFIGS: NetConfig[] = [
 const STEPS = Number(process.env.UMMKD_BENCH_STEPS ?? 10);
 const WARMUP = Number(process.env.UMMKD_BENCH_WARMUP ?? 5);
 const ROUNDS = Math.max(1, Number(process.env.UMMKD_BENCH_ROUNDS ?? 3));
+/**
+ * UMMKD_BENCH_TRIAL=1: a trial of the machinery at toy sizes (2D W=1/8 32x32 and 3D W=1/8 8x32x32,
+ * batch 2), for a backend too slow for the real configurations (webgpu on llvmpipe); its numbers
+ * mean nothing, so it needs UMMKD_BENCH_OUT and never writes results/bench.
+ */
+const TRIAL = process.env.UMMKD_BENCH_TRIAL === "1";
+const TRIAL_CONFIGS: NetConfig[] = [
+  { network: "dilated2d", width: 0.125, size: 32, batch: 2 },
+  { network: "unet3d", width: 0.125, size: 32, batch: 2, depth: 8 },
+];
+/** UMMKD_BENCH_BACKENDS=webgpu,native: only these engines (default: every one that loads). */
+const BACKENDS = process.env.UMMKD_BENCH_BACKENDS?.split(",").map((x) => x.trim()).filter(Boolean);
+/** UMMKD_BENCH_OUT: the folder for train_step.csv/json (default results/bench; a trial run writes elsewhere). */
+const OUT = process.env.UMMKD_BENCH_OUT ? resolve(process.env.UMMKD_BENCH_OUT) : join(ROOT, "results/bench");
 
 export interface Run {
   ms_per_step: number;
@@ -67,6 +85,8 @@ export interface Run {
   backendReason?: string;
   torch?: string;
   tensor_leak_per_step?: number;
+  /** WebGPU adapter label (webgpu rows only). */
+  adapter?: string;
 }
 
 export function lastJsonLine(out: string): Run {
@@ -110,6 +130,23 @@ function nativeAvailable(): string | null {
   }
 }
 
+/**
+ * The WebGPU adapter's label when the webgpu engine loads (forced, as UMMKD_BACKEND=webgpu does, so
+ * on a machine without a GPU this is Mesa llvmpipe: software rendering), else null and why not.
+ */
+function webgpuAvailable(): { adapter: string } | { whyNot: string } {
+  try {
+    const out = execFileSync(process.execPath, ["--import", "tsx", "-e", 'import("./lib/engine/index.ts").then(async m => { try { const e = await m.initEngine({ backend: "webgpu" }); console.log(JSON.stringify({ adapter: m.adapterLabel(e.adapter) })); } catch (err) { console.log(JSON.stringify({ whyNot: String(err.message).split("\\n")[0] })); } m.releaseWebgpu(); })'], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 120000,
+    }).toString();
+    return JSON.parse(out.trim().split("\n").pop()!) as { adapter: string } | { whyNot: string };
+  } catch (e) {
+    return { whyNot: `webgpu engine not loadable: ${String((e as Error).message).split("\n")[0]}` };
+  }
+}
+
 const min = (a: number[]) => Math.min(...a);
 export const median = (a: number[]) => {
   const s = [...a].sort((x, y) => x - y);
@@ -127,16 +164,23 @@ export async function bench(): Promise<void> {
     }
   })();
   const nativeWhyNot = nativeAvailable();
-  const configs: Array<{ backend: string; threads: number }> = [{ backend: "wasm", threads: 1 }];
+  let configs: Array<{ backend: string; threads: number }> = [{ backend: "wasm", threads: 1 }];
   if (nativeWhyNot === null) configs.push({ backend: "native", threads: 1 }, { backend: "native", threads: 2 });
   else console.log(`[bench train-step] native engine skipped: ${nativeWhyNot}`);
+  // WebGPU (issue 29): on a machine without a GPU its adapter is Mesa llvmpipe, a CPU rasteriser;
+  // the row says so in its adapter column (and is no GPU number)
+  const wg = webgpuAvailable();
+  if ("adapter" in wg) configs.push({ backend: "webgpu", threads: 1 });
+  else console.log(`[bench train-step] webgpu engine skipped: ${wg.whyNot}`);
+  if (BACKENDS) configs = configs.filter((c) => BACKENDS.includes(c.backend));
   if (!torchOk) console.log("[bench train-step] PyTorch peer skipped: /usr/bin/python3 with torch not found (Debian python3-torch)");
   const rows: Record<string, string | number>[] = [];
   const runs: unknown[] = [];
   const git = gitState();
-  for (const net of CONFIGS) {
+  if (TRIAL && !process.env.UMMKD_BENCH_OUT) throw new Error("UMMKD_BENCH_TRIAL=1 needs UMMKD_BENCH_OUT (a trial never writes results/bench)");
+  for (const net of TRIAL ? TRIAL_CONFIGS : CONFIGS) {
     for (const c of configs) {
-      if (net.norm && net.norm !== "batch" && c.backend === "wasm") continue;
+      if (net.norm && net.norm !== "batch" && (c.backend === "wasm" || c.backend === "webgpu")) continue;
       const load = loadavg()[0]!;
       const label = `${net.network} ${net.norm ?? "batch"} norm W=${net.width} ${net.depth ? `${net.depth}x` : ""}${net.size}x${net.size} B=${net.batch}`;
       // ROUNDS alternations of ours and PyTorch, step times pooled: on a shared machine whose speed
@@ -168,6 +212,7 @@ export async function bench(): Promise<void> {
         batch_per_modality: net.batch,
         backend: ours.backend ?? c.backend,
         threads: ours.threads,
+        adapter: ours.adapter ?? "",
         ours_ms_median: r2(oursMed),
         ours_ms_min: r2(min(oursSteps)),
         torch_ms_median: torch ? r2(torchMed) : "",
@@ -193,9 +238,9 @@ export async function bench(): Promise<void> {
   if (rows.length === 0) throw new Error("train-step bench: every configuration failed");
   const cols = Object.keys(rows[0]!);
   const csv = [cols.join(","), ...rows.map((r) => cols.map((k) => String(r[k])).join(","))].join("\n") + "\n";
-  writeFileAtomic(join(ROOT, "results/bench/train_step.csv"), csv);
-  writeJsonAtomic(join(ROOT, "results/bench/train_step.json"), { configs: CONFIGS, steps: STEPS, warmup: WARMUP, rounds: ROUNDS, rows, runs });
-  console.log("[bench train-step] wrote results/bench/train_step.csv and train_step.json");
+  writeFileAtomic(join(OUT, "train_step.csv"), csv);
+  writeJsonAtomic(join(OUT, "train_step.json"), { configs: TRIAL ? TRIAL_CONFIGS : CONFIGS, ...(TRIAL ? { trial: true } : {}), steps: STEPS, warmup: WARMUP, rounds: ROUNDS, rows, runs });
+  console.log(`[bench train-step] wrote ${join(OUT, "train_step.csv")} and train_step.json`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

@@ -339,7 +339,8 @@ export function collapseBroadcast(a: number[], b: number[]): { a: number[]; b: n
   let kind = "";
   out.forEach((o, i) => {
     const k = o === 1 ? "" : `${pa[i] === o ? 1 : 0}${pb[i] === o ? 1 : 0}`;
-    if (res.out.length > 0 && (k === "" || k === kind)) {
+    // size-1 axes join any run; so does everything after leading size-1 axes (kind still "")
+    if (res.out.length > 0 && (k === "" || k === kind || kind === "")) {
       const j = res.out.length - 1;
       res.a[j]! *= pa[i]!;
       res.b[j]! *= pb[i]!;
