@@ -128,7 +128,7 @@ function placeholderModel(o: TrainStepOptions, rng: Rng): StepModel {
 
 async function paperModel(o: TrainStepOptions, rng: Rng): Promise<StepModel> {
   const { buildModel } = await import("../models/index.ts");
-  const { defaultEta } = await import("../losses/index.ts");
+  const { defaultEta, DEFAULT_ALPHA } = await import("../losses/index.ts");
   const { realLosses, stepLoss, stepSeed } = await import("../train/index.ts");
   const net = buildModel({ network: o.network as NetworkName, setting: "ours", width: o.width, seed: 1, norm: o.norm ?? "batch" });
   const K = net.options.numClasses;
@@ -145,7 +145,7 @@ async function paperModel(o: TrainStepOptions, rng: Rng): Promise<StepModel> {
     // the trainer's graph (lib/train/step-loss.ts): applyPair, segmentation + KD + L2, eq. 5 by totalLoss
     loss: () =>
       stepLoss(net, losses, { x: xs[0]!, y: ys[0]! }, { x: xs[1]!, y: ys[1]! }, {
-        alpha: 0.5, eta: defaultEta(o.network as NetworkName), temperature: 2, absentClass: "uniform", dropoutSeed: stepSeed(1, step++, 0),
+        alpha: DEFAULT_ALPHA, eta: defaultEta(o.network as NetworkName), temperature: 2, absentClass: "uniform", dropoutSeed: stepSeed(1, step++, 0),
       }).total,
     dispose: () => {
       net.dispose();

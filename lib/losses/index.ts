@@ -10,4 +10,4 @@ export {
 } from "./segmentation.ts";
 export { kdLoss, DEFAULT_KD_LOSS_OPTIONS, ABSENT_CLASS_POLICIES, type AbsentClassPolicy, type KdLossOptions, type KdLossResult } from "./kd.ts";
 export { l2Loss } from "./l2.ts";
-export { totalLoss, defaultEta, DEFAULT_ALPHA, type TotalLossTerms, type TotalLossOptions } from "./total.ts";
+export { totalLoss, defaultEta, DEFAULT_ALPHA, ALPHA_RANGE, type TotalLossTerms, type TotalLossOptions } from "./total.ts";
