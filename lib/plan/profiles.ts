@@ -55,7 +55,7 @@ const BASE: Record<ExperimentTask, Record<ExperimentProfile, ProfileSpec>> = {
       train: { steps: 30, batchSize: 1, lr: 1e-3, lrDecayEvery: 500, width: 1 / 8, validateEvery: 15 }, seeds: [0],
     },
     cpu: {
-      data: "real", fallbackToSynthetic: true, cases: { train: 0, val: 0, test: 0 },
+      data: "real", fallbackToSynthetic: false, cases: { train: 0, val: 0, test: 0 },
       shape: [96, 80, 16], spacing: [4, 4, 6], roiCentre: "grid", patchDepth: 16, classCentred: 0.67,
       cv: { k: 4, valPerModality: { ct: 2, mri: 2 } }, selection: "best-val-dice",
       train: { steps: 1500, batchSize: 1, lr: 1e-3, lrDecay: 0.5, lrDecayEvery: 500, width: 0.5, validateEvery: 100 }, seeds: [0],

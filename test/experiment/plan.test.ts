@@ -72,11 +72,10 @@ describe("resolvePlan / planHash", () => {
     expect(new Set(plans.map((p) => p.hash)).size).toBe(6);
   });
 
-  it("abdominal without real data falls back to one synthetic split (no folds)", () => {
-    const plans = expandPlans(abdominal(), "cpu", { dataRoot: "/nonexistent-ummkd-root" });
-    expect(plans).toHaveLength(2);
-    expect(plans.every((p) => p.plan.data.source === "synthetic")).toBe(true);
-    expect(plans[0]!.plan.evaluate.outlier).toBe(true);
+  it("abdominal at cpu without real data is refused, naming the data root (it fell back to a synthetic split of 0 cases)", () => {
+    expect(() => expandPlans(abdominal(), "cpu", { dataRoot: "/nonexistent-ummkd-root" })).toThrow(/data root.*btcv_sabs_ct\/ and chaos_t2_mr\//);
+    // smoke and quick are synthetic by design and still expand without data
+    expect(expandPlans(abdominal(), "quick", { dataRoot: "/nonexistent-ummkd-root" }).every((p) => p.plan.data.source === "synthetic")).toBe(true);
   });
 });
 
