@@ -72,12 +72,12 @@ describe("diagnosis of Joint vs Ours: verdicts follow the numbers", () => {
   });
 });
 
-describe("diagnosis: Table V's seed replicates replace its one-seed Joint and Ours", () => {
+describe("diagnosis: Table V's seed replicates are its models", () => {
   it("with 3 seeds of instance norm, Ours − Joint is over 3 models", () => {
     const seeds = [0, 1, 2].flatMap((s) => [run("joint", 0, s, "instance", 4, { ct1: 70 + s, mri1: 70 }), run("ours", 0, s, "instance", 4, { ct1: 72 + s, mri1: 71 + s })]);
-    const out = diagnosisJointVsOurs.derive({ runs: [runs(T1), runs(T2), runs(T5), runs(seeds)], paper: {}, extras: {} });
+    const out = diagnosisJointVsOurs.derive({ runs: [runs(T1), runs(T2), runs(seeds)], paper: {}, extras: {} });
     const row = out.tables.find((t) => t.file === "pairs")!.rows.find((r) => r.norm === "instance" && r.comparison === "Ours − Joint")!;
-    expect(row.source).toBe("Table V + seeds (cardiac, synthetic)");
+    expect(row.source).toBe("Table V (cardiac, synthetic)");
     expect(row.models).toBe(3);
     // per seed: ours (72+s + 71+s)/2 − joint (70+s + 70)/2 = 1.5 + s/2 -> 1.5, 2, 2.5: mean 2
     expect(row["difference (points)"]).toBe(2);

@@ -93,8 +93,6 @@ function derive(input: ArtefactInput): ArtefactOutput {
   const t1 = tidyRowsOf("diagnosis_joint_vs_ours", input.runs.slice(0, 1)).filter((r) => r.condition === "clean");
   const t2 = tidyRowsOf("diagnosis_joint_vs_ours", input.runs.slice(1, 2)).filter((r) => r.condition === "clean");
   const t5 = tidyRowsOf("diagnosis_joint_vs_ours", input.runs.slice(2, 3)).filter((r) => r.condition === "clean");
-  // Table V's Joint and Ours with instance and group norm at 3 seeds (config diagnosis_table5_seeds; seed 0 = Table V's records)
-  const t5s = tidyRowsOf("diagnosis_joint_vs_ours", input.runs.slice(3, 4)).filter((r) => r.condition === "clean");
   const extras = (input.extras ?? {}) as DiagnosisExtras;
   const batch1 = input.runs[1]?.runs[0]?.plan.train.batchSize;
   const batch4 = input.runs[0]?.runs[0]?.plan.train.batchSize;
@@ -104,7 +102,7 @@ function derive(input: ArtefactInput): ArtefactOutput {
   const pairs: [string, string, string][] = [["ours", "joint", "Ours − Joint"], ["chilopod", "joint", "Chilopod − Joint"], ["ours", "chilopod", "Ours − Chilopod (the KD term, per-modality BN)"], ["joint-kd", "joint", "Joint+KD − Joint (the KD term, shared BN)"]];
   const sources: [string, typeof t1, string, number | undefined][] = [
     ["Table I (cardiac, synthetic)", t1, "batch", batch4],
-    ...(["instance", "layer", "group"] as const).map((n) => [t5s.some((r) => r.norm === n && r.seed > 0) ? "Table V + seeds (cardiac, synthetic)" : "Table V (cardiac, synthetic)", !t5s.some((r) => r.norm === n) ? t5 : [...t5.filter((r) => !(r.norm === n && (r.setting === "ours" || r.setting === "joint"))), ...t5s.filter((r) => r.norm === n)], n, batch4] as [string, typeof t1, string, number | undefined]),
+    ...(["instance", "layer", "group"] as const).map((n) => ["Table V (cardiac, synthetic)", t5, n, batch4] as [string, typeof t1, string, number | undefined]),
     ["Table II (abdominal, real)", t2, "batch", batch1],
   ];
   const at: Record<string, ModelComparison | undefined> = {};
@@ -125,7 +123,7 @@ function derive(input: ArtefactInput): ArtefactOutput {
   const t2oc = at["Table II (abdominal, real)|batch|ours|chilopod"];
   const t2kj = at["Table II (abdominal, real)|batch|joint-kd|joint"];
   const t1oj = at["Table I (cardiac, synthetic)|batch|ours|joint"];
-  const t5oj = (["instance", "layer", "group"] as const).map((n) => [n, at[`Table V (cardiac, synthetic)|${n}|ours|joint`] ?? at[`Table V + seeds (cardiac, synthetic)|${n}|ours|joint`]] as const).filter(([, c]) => c);
+  const t5oj = (["instance", "layer", "group"] as const).map((n) => [n, at[`Table V (cardiac, synthetic)|${n}|ours|joint`]] as const).filter(([, c]) => c);
 
   // seed and fold spread
   const spread: Record<string, string | number>[] = [];
@@ -251,7 +249,7 @@ function derive(input: ArtefactInput): ArtefactOutput {
 
 export const diagnosisJointVsOurs: Artefact = {
   name: "diagnosis_joint_vs_ours",
-  configs: ["table1_cardiac", "table2_abdominal", "table5_normalization", "diagnosis_table5_seeds"],
+  configs: ["table1_cardiac", "table2_abdominal", "table5_normalization"],
   paper: [],
   text: {
     title: "Diagnosis — why Joint beats Ours on the real abdominal data (Table II), and whether it is real",
