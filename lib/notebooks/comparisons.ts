@@ -162,10 +162,10 @@ export function comparisonNotes(cmp: readonly ModelComparison[], what = "Ours"):
 }
 
 /** Overall mean Dice (per-case mean over structures, both modalities) of each trained model of each setting. */
-export function modelMeans(rows: readonly TidyRow[]): Map<string, { fold: number; seed: number; dice: number }[]> {
+export function modelMeans(rows: readonly TidyRow[], norm = "batch"): Map<string, { fold: number; seed: number; dice: number }[]> {
   const perModel = new Map<string, { setting: string; fold: number; seed: number; v: number[] }>();
   for (const r of withCaseMeans(rows)) {
-    if (r.structure !== "mean" || r.metric !== "dice" || r.norm !== "batch") continue;
+    if (r.structure !== "mean" || r.metric !== "dice" || r.norm !== norm) continue;
     const k = `${r.setting}|${r.fold ?? 0}|${r.seed}`;
     const m = perModel.get(k) ?? { setting: r.setting, fold: r.fold ?? 0, seed: r.seed, v: [] };
     m.v.push(r.value);

@@ -119,20 +119,24 @@ export function confusionSpec(values: { step: number; panel: string; row: number
 }
 
 /** Grouped bars of the mean Dice per setting (Tables I, II, V, VI overview). */
-export function settingBarsSpec(values: { setting: string; group: string; dice: number }[], title: string, settings: readonly string[]): VegaLiteSpec {
+export function settingBarsSpec(values: { setting: string; group: string; dice: number }[], title: string | { text: string; subtitle: string }, settings: readonly string[], models?: { setting: string; group: string; dice: number }[]): VegaLiteSpec {
+  const encoding = {
+    x: { field: "setting", type: "nominal", sort: settings, title: null },
+    xOffset: { field: "group", type: "nominal" },
+    y: { field: "dice", type: "quantitative", title: "mean Dice (%)" },
+    color: { field: "group", type: "nominal", title: null },
+  };
+  if (!models) return { $schema: "https://vega.github.io/schema/vega-lite/v5.json", title, data: { values }, width: 460, height: 220, mark: "bar", encoding };
+  // one dot per trained model (fold × seed) on its bar
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
     title,
-    data: { values },
     width: 460,
     height: 220,
-    mark: "bar",
-    encoding: {
-      x: { field: "setting", type: "nominal", sort: settings, title: null },
-      xOffset: { field: "group", type: "nominal" },
-      y: { field: "dice", type: "quantitative", title: "mean Dice (%)" },
-      color: { field: "group", type: "nominal", title: null },
-    },
+    layer: [
+      { data: { values }, mark: "bar", encoding },
+      { data: { values: models }, mark: { type: "point", filled: true, color: "black", size: 18 }, encoding: { x: encoding.x, xOffset: encoding.xOffset, y: encoding.y } },
+    ],
   };
 }
 

@@ -83,3 +83,25 @@ describe("diagnosis: Table V's seed replicates are its models", () => {
     expect(row["difference (points)"]).toBe(2);
   });
 });
+
+describe("Table V: each trained model's overall Dice and the seed SD (seeds.csv)", () => {
+  it("lists the seeds of a setting per normalization with their sample SD", async () => {
+    const { table5Normalization } = await import("../../lib/notebooks/artefacts/table5_normalization.ts");
+    // ours/instance: model means (70+74)/2 = 72, (72+76)/2 = 74, (77+79)/2 = 78 -> mean 74.67, SD sqrt(((−2.67)² + (−0.67)² + 3.33²)/2) = 3.055
+    const list = [
+      run("ours", 0, 0, "instance", 4, { ct1: 70, mri1: 74 }), run("ours", 0, 1, "instance", 4, { ct1: 72, mri1: 76 }), run("ours", 0, 2, "instance", 4, { ct1: 77, mri1: 79 }),
+      run("ours", 0, 0, "group", 4, { ct1: 60, mri1: 60 }),
+    ];
+    const out = table5Normalization.derive({ runs: [{ config: { norms: ["instance", "group"] } as never, runs: list as never }], paper: {}, norms: ["instance", "group"] });
+    const seeds = out.tables.find((t) => t.file === "seeds")!.rows;
+    const inst = seeds.find((r) => r.norm === "instance" && r.setting === "ours")!;
+    expect([inst["seed 0"], inst["seed 1"], inst["seed 2"], inst.models]).toEqual([72, 74, 78, 3]);
+    expect(inst["mean of models"]).toBe(74.67);
+    expect(inst["seed SD"]).toBe(3.06);
+    const grp = seeds.find((r) => r.norm === "group" && r.setting === "ours")!;
+    expect([grp["seed 0"], grp["seed SD"]]).toEqual([60, "n/a"]); // one seed: no SD
+    // the figure has one dot per trained model
+    const spec = out.figures[0]!.vegaLite as { layer: { data: { values: unknown[] } }[] };
+    expect(spec.layer[1]!.data.values).toHaveLength(4);
+  });
+});

@@ -34,11 +34,12 @@ export function caseMeanDice(rows: readonly TidyRow[]): TidyRow[] {
 }
 
 /** Grouped bars of the overall mean Dice per setting, grouped by modality (Tables I/II) or norm (Table V). */
-export function barsFigure(name: string, summary: readonly SummaryRow[], title: string, groupBy: "modality" | "norm"): ArtefactFigure {
+export function barsFigure(name: string, summary: readonly SummaryRow[], title: string, groupBy: "modality" | "norm", models?: { setting: string; group: string; dice: number }[]): ArtefactFigure {
   const values = summary
     .filter((s) => s.metric === "dice" && s.structure === "mean" && s.condition === "clean" && (groupBy === "norm" ? s.modality === "overall" : s.modality !== "overall"))
     .map((s) => ({ setting: s.setting, group: groupBy === "norm" ? s.norm : s.modality.toUpperCase(), dice: s.mean }));
-  return { name, title, vegaLite: settingBarsSpec(values, title, SETTINGS) };
+  const spec = models ? settingBarsSpec(values, { text: title, subtitle: "bars: mean over cases of all trained models; dots: each trained model (fold × seed)" }, SETTINGS, models) : settingBarsSpec(values, title, SETTINGS);
+  return { name, title, vegaLite: spec };
 }
 
 type DiceRowLike = { setting: string; norm: string; modality: string; structure: string; metric: string; mean?: number; value?: number; stat?: string; condition?: string };

@@ -127,8 +127,9 @@ function derive(input: ArtefactInput): ArtefactOutput {
 
   // seed and fold spread
   const spread: Record<string, string | number>[] = [];
-  for (const [label, rows] of [["Table I (cardiac)", t1], ["Table II (abdominal)", t2]] as const) {
-    for (const [setting, models] of modelMeans(rows)) {
+  const spreadSources: [string, typeof t1, string][] = [["Table I (cardiac)", t1, "batch"], ...(["instance", "layer", "group"] as const).map((n) => [`Table V (cardiac, ${n} norm)`, t5, n] as [string, typeof t1, string]), ["Table II (abdominal)", t2, "batch"]];
+  for (const [label, rows, norm] of spreadSources) {
+    for (const [setting, models] of modelMeans(rows, norm)) {
       const folds = [...new Set(models.map((m) => m.fold))];
       const foldMeans = folds.map((f) => nanMean(models.filter((m) => m.fold === f).map((m) => m.dice)));
       const mu = nanMean(foldMeans);
