@@ -84,6 +84,8 @@ export function whyNotWritable(path: string): string | undefined {
     if (parent === head) break;
     head = parent;
   }
+  // Node's mkdir -p loops for ever under /proc and /sys (a missing entry there reports neither ENOENT nor EEXIST as it expects)
+  if (/^\/(proc|sys)(\/|$)/.test(head)) return `${head} is in a kernel pseudo-file system (/proc, /sys), where no folder can be made`;
   try {
     if (!statSync(head).isDirectory()) return head === resolve(path) ? undefined : `${head} is a file, not a folder [ENOTDIR]`;
     accessSync(head, constants.W_OK);

@@ -127,6 +127,11 @@ describe("read-only output: said as read-only, not ENOENT (class 14)", () => {
     fault.noPermission = "";
     expect(() => checkWritableOutput("--out", join(locked, "run"))).not.toThrow();
   });
+  it("checkWritableOutput: /proc and /sys are refused (mkdir -p never returns there)", () => {
+    expect(() => checkWritableOutput("--out", "/proc/ummkd-x/run")).toThrow("/proc is in a kernel pseudo-file system (/proc, /sys), where no folder can be made");
+    expect(() => checkWritableOutput("--out", "/sys/ummkd-x")).toThrow("/sys is in a kernel pseudo-file system");
+    expect(() => checkWritableOutput("--out", "/processing/x")).not.toThrow(/pseudo-file system/);
+  });
   it("checkWritableOutput: a path through a file is named", () => {
     const d = mkdtempSync(join(tmpdir(), "ummkd-ro-"));
     writeFileSync(join(d, "f"), "x");
@@ -182,6 +187,12 @@ const CASES: RefusalCase[] = [
       writeFileSync(join(d, "cfg.json"), JSON.stringify(cfg));
       return ["train", "--config", join(d, "cfg.json"), "--out", join(d, "run"), "--progress", "none"];
     },
+    timeoutMs: 30_000,
+  },
+  {
+    name: "experiment --out under /proc is refused at once (Node's mkdir -p looped there for ever)",
+    stderr: [/^ummkd experiment: option '--out': got "\/proc\/ummkd-no\/run[^"]*", expected a location ummkd can write to: \/proc is in a kernel pseudo-file system/m],
+    setup: () => ["experiment", "--notebook", "table1_cardiac", "--profile", "smoke", "--out", "/proc/ummkd-no/run"],
     timeoutMs: 30_000,
   },
   {
