@@ -61,7 +61,8 @@ export function tableFileNames(notebook: string, tables: readonly { title?: stri
   const names = tables.map((t, k) => {
     if (t.file) return t.file;
     if (notebook === "table5_normalization") {
-      const m = /^(\w+) normalization/.exec(t.title ?? "");
+      // not anchored: at smoke/quick the title starts with the pipeline-check banner
+      const m = /\b(batch|instance|layer|group) normalization\b/.exec(t.title ?? "");
       if (m) return `dice_${m[1]}`;
     }
     return TABLE_FILES[notebook]?.[k] ?? `table${k + 1}`;

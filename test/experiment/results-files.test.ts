@@ -13,6 +13,8 @@ describe("result files named by content", () => {
   it("p-values, Table V per normalization, an explicit file name, and unknown extras", () => {
     expect(tableFileNames("table3_4_pvalues", [{ title: "a" }, { title: "b" }])).toEqual(["pvalues_cardiac", "pvalues_abdominal"]);
     expect(tableFileNames("table5_normalization", [{ title: "instance normalization — Dice (%)" }, { title: "group normalization — Dice (%)" }])).toEqual(["dice_instance", "dice_group"]);
+    // smoke/quick titles start with the pipeline-check banner (they were written as table1.csv, table2.csv, …)
+    expect(tableFileNames("table5_normalization", [{ title: "[quick profile: pipeline check, numbers meaningless] layer normalization — Dice (%)" }, { title: "Overall Dice (%) per trained model", file: "seeds" }])).toEqual(["dice_layer", "seeds"]);
     expect(tableFileNames("table1_cardiac", [{ title: "Dice" }, { title: "x", file: "vs_committed" }])).toEqual(["dice", "vs_committed"]);
     expect(tableFileNames("figure6_alpha", [{ title: "a" }, { title: "b" }])).toEqual(["dice_per_alpha", "table2"]);
     expect(tableFileNames("table1_cardiac", [{ title: "a", file: "x" }, { title: "b", file: "x" }])).toEqual(["x", "x_2"]);
