@@ -101,7 +101,7 @@ describe("Table V: each trained model's overall Dice and the seed SD (seeds.csv)
     const grp = seeds.find((r) => r.norm === "group" && r.setting === "ours")!;
     expect([grp["seed 0"], grp["seed SD"]]).toEqual([60, "n/a"]); // one seed: no SD
     // the figure has one dot per trained model
-    const spec = out.figures[0]!.vegaLite as { layer: { data: { values: unknown[] } }[] };
+    const spec = (out.figures[0] as unknown as { vegaLite: unknown }).vegaLite as { layer: { data: { values: unknown[] } }[] };
     expect(spec.layer[1]!.data.values).toHaveLength(4);
   });
 });

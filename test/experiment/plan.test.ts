@@ -1,3 +1,4 @@
+import { isolatedRunDirs } from "../run-dirs.ts";
 import { describe, it, expect, beforeEach, afterEach } from "vitest";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -114,21 +115,7 @@ describe("k-fold splits (lib/data/kfold.ts)", () => {
 });
 
 describe("run store / cache: a stored run is never served for a different plan", () => {
-  let dir: string;
-  const saved = { cache: process.env.UMMKD_CACHE, store: process.env.UMMKD_RUN_STORE, train: process.env.UMMKD_TRAIN_DIR };
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), "ummkd-plan-"));
-    process.env.UMMKD_CACHE = join(dir, "cache");
-    process.env.UMMKD_RUN_STORE = join(dir, "store");
-    process.env.UMMKD_TRAIN_DIR = join(dir, "train");
-  });
-  afterEach(() => {
-    for (const [k, v] of [["UMMKD_CACHE", saved.cache], ["UMMKD_RUN_STORE", saved.store], ["UMMKD_TRAIN_DIR", saved.train]] as const) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const tmp = isolatedRunDirs("ummkd-plan-");
 
   it("retrains after an lr change, serves the unchanged plan from the cache", async () => {
     const c1 = cardiac({ settings: ["ours"] });
@@ -143,8 +130,8 @@ describe("run store / cache: a stored run is never served for a different plan",
     expect([b.trained, b.cached]).toEqual([1, 0]);
     expect(b.runs[0]!.key).not.toBe(a.runs[0]!.key);
     expect(b.runs[0]!.plan.train.lr).toBe(2e-3);
-    expect(readdirSync(join(dir, "cache")).sort()).toEqual([`${a.runs[0]!.key}.json`, `${b.runs[0]!.key}.json`].sort());
+    expect(readdirSync(join(tmp(), "cache")).sort()).toEqual([`${a.runs[0]!.key}.json`, `${b.runs[0]!.key}.json`].sort());
     // smoke runs never go to the committed store
-    expect(() => readdirSync(join(dir, "store"))).toThrow();
+    expect(() => readdirSync(join(tmp(), "store"))).toThrow();
   }, 120_000);
 });

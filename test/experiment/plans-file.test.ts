@@ -1,5 +1,6 @@
 // Frozen plans handed to a child process as a file (lib/experiment/plans-file.ts, issue 28 item 2):
 // the child trains exactly the given plans and reports each by its hash.
+import { isolatedRunDirs } from "../run-dirs.ts";
 import { describe, it, expect, beforeEach, afterEach } from "vitest";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,21 +16,7 @@ import { DataError, OptionError } from "../../lib/util/errors.ts";
 const cfg = loadConfig(join(REPO_ROOT, "data", "configs", "table1_cardiac.json"));
 
 describe("plans file", () => {
-  let dir: string;
-  const saved = { cache: process.env.UMMKD_CACHE, store: process.env.UMMKD_RUN_STORE, train: process.env.UMMKD_TRAIN_DIR };
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), "ummkd-plans-"));
-    process.env.UMMKD_CACHE = join(dir, "cache");
-    process.env.UMMKD_RUN_STORE = join(dir, "store");
-    process.env.UMMKD_TRAIN_DIR = join(dir, "train");
-  });
-  afterEach(() => {
-    for (const [k, v] of [["UMMKD_CACHE", saved.cache], ["UMMKD_RUN_STORE", saved.store], ["UMMKD_TRAIN_DIR", saved.train]] as const) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const tmp = isolatedRunDirs("ummkd-plans-");
 
   it("round-trips the plans and their hashes; the same plans give the same file", () => {
     const plans = expandPlans(cfg, "smoke", { alphas: [0.3], settings: ["individual", "ours"] });
