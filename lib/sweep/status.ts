@@ -2,7 +2,8 @@
  * `ummkd sweep status`: each plan of a sweep is done (its record is in the run store or cache),
  * running (a live process holds its plan lock, or squeue says RUNNING), pending (squeue), failed
  * (its task ended without storing a record: sacct says FAILED/CANCELLED/TIMEOUT/..., or its log
- * exists and no process is on it) or not started. Failed tasks come with their log file, its last
+ * exists and no process is on it), not started, or damaged (its cache record is unreadable: the
+ * status says which file and how to go on, and goes on with the other plans). Failed tasks come with their log file, its last
  * lines and the checkpoint step a re-submission resumes from.
  */
 import { existsSync, statSync } from "node:fs";
@@ -11,13 +12,14 @@ import { dirname, join } from "node:path";
 import { findRun } from "../experiment/cache.ts";
 import { trainDir } from "../experiment/runner.ts";
 import { pidAlive } from "../util/atomic.ts";
+import { DataError } from "../util/errors.ts";
 import { readLock } from "../util/lock.ts";
 import { lastLines, loggedStep } from "./local.ts";
 import { readManifest, taskLogPath, useSweepDirs, type SweepEntry, type SweepManifest } from "./manifest.ts";
 import { readSubmissions, slurmTaskStates, type SlurmTaskState } from "./slurm.ts";
 import { checkpointStep } from "./task.ts";
 
-export type PlanState = "done" | "running" | "pending" | "failed" | "not started";
+export type PlanState = "done" | "running" | "pending" | "failed" | "not started" | "damaged";
 
 export interface PlanStatus {
   entry: Pick<SweepEntry, "index" | "hash" | "label">;
@@ -36,6 +38,8 @@ export interface PlanStatus {
   log: string;
   /** Last lines of the task log (failed). */
   tail?: string[];
+  /** What is wrong with the plan's record and how to go on (damaged). */
+  problem?: string;
 }
 
 export interface SweepStatus {
@@ -63,7 +67,13 @@ export function sweepStatus(dir: string, o: { tailLines?: number } = {}): SweepS
   const plans: PlanStatus[] = m.plans.map((e) => {
     const log = taskLogPath(dir, e.index);
     const base = { entry: { index: e.index, hash: e.hash, label: e.label }, steps: e.plan.train.steps, log };
-    const found = findRun(e.hash);
+    let found: ReturnType<typeof findRun>;
+    try {
+      found = findRun(e.hash);
+    } catch (err) {
+      if (!(err instanceof DataError)) throw err;
+      return { ...base, state: "damaged", problem: err.message };
+    }
     if (found) return { ...base, state: "done", where: found.where };
     const slurm = byIndex.get(e.index);
     const lock = readLock(join(dirname(trainDir(e.hash)), `${e.hash}.lock`));
@@ -78,7 +88,7 @@ export function sweepStatus(dir: string, o: { tailLines?: number } = {}): SweepS
       return { ...base, ...extra, state: "failed", step: loggedStep(e.hash), checkpointStep: ck, tail: lastLines(log, o.tailLines ?? 3) };
     return { ...base, ...extra, state: "not started" };
   });
-  const counts: Record<PlanState, number> = { done: 0, running: 0, pending: 0, failed: 0, "not started": 0 };
+  const counts: Record<PlanState, number> = { done: 0, running: 0, pending: 0, failed: 0, "not started": 0, damaged: 0 };
   for (const p of plans) counts[p.state]++;
   return { manifest: m, dir, jobIds, plans, counts };
 }
@@ -88,7 +98,7 @@ export function formatStatus(s: SweepStatus): string[] {
   const c = s.counts;
   const lines = [
     `sweep ${s.manifest.id} (${s.dir}): ${s.plans.length} plans of ${s.manifest.name} at profile ${s.manifest.profile}`,
-    `  ${c.done} done, ${c.running} running, ${c.pending} pending, ${c.failed} failed, ${c["not started"]} not started${s.jobIds.length ? `; Slurm jobs ${s.jobIds.join(", ")}` : ""}`,
+    `  ${c.done} done, ${c.running} running, ${c.pending} pending, ${c.failed} failed, ${c["not started"]} not started${c.damaged ? `, ${c.damaged} with a damaged record` : ""}${s.jobIds.length ? `; Slurm jobs ${s.jobIds.join(", ")}` : ""}`,
     `  run store ${s.manifest.dirs.store}, cache ${s.manifest.dirs.cache}`,
   ];
   for (const p of s.plans) {
@@ -100,7 +110,8 @@ export function formatStatus(s: SweepStatus): string[] {
     else if (p.state === "failed") {
       lines.push(`  FAILED   ${where}${sl}: ${p.checkpointStep ? `checkpoint at step ${p.checkpointStep}/${p.steps} (a re-submission resumes there)` : "no checkpoint"}; log ${p.log}`);
       for (const t of p.tail ?? []) lines.push(`           | ${t}`);
-    } else lines.push(`  not started ${where}`);
+    } else if (p.state === "damaged") lines.push(`  DAMAGED  ${where}: ${p.problem}`);
+    else lines.push(`  not started ${where}`);
   }
   return lines;
 }

@@ -2,10 +2,11 @@
  * lib/sweep without a cluster: Slurm array syntax and squeue/sacct parsing (hand cases), the sbatch
  * script, the local executor's jobs x threads, the manifest's plans = the notebooks' plans, bad
  * input as one-line errors, and a local sweep of two smoke plans where one task is killed with
- * SIGKILL after its first checkpoint and the sweep resumes it; a re-run trains nothing.
+ * SIGKILL after its first checkpoint and the sweep resumes it; a re-run trains nothing; a damaged
+ * cache record shows as such in the status, beside the other plans.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -151,5 +152,16 @@ describe("ummkd sweep (local executor, smoke)", () => {
     const st = cli("sweep", "status", "--dir", dir, "--json");
     expect(st.status).toBe(0);
     expect(JSON.parse(st.stdout).counts).toMatchObject({ done: 2, failed: 0, running: 0 });
+
+    // a damaged cache record: status names the file and goes on with the other plan
+    const damaged = join(tmp, "cache", `${target.hash}.json`);
+    writeFileSync(damaged, readFileSync(damaged, "utf8").slice(0, 100));
+    const hurt = cli("sweep", "status", "--dir", dir);
+    expect(hurt.status, hurt.stderr).toBe(0);
+    expect(hurt.stdout).toMatch(/1 done, .*1 with a damaged record/);
+    expect(hurt.stdout).toContain(`DAMAGED  task 0 ${target.label} (${target.hash}): ${damaged}: not a readable run record`);
+    expect(hurt.stdout).toContain(`rm '${damaged}'`);
+    const hurtJson = JSON.parse(cli("sweep", "status", "--dir", dir, "--json").stdout);
+    expect(hurtJson.counts).toMatchObject({ done: 1, damaged: 1 });
   }, 900_000);
 });
