@@ -17,31 +17,106 @@ import type { NotebookFigure, NotebookRun } from "./types.ts";
 import { caseBoxPlot, learningCurvePlot, type CasePoint, type CurveSeries } from "./plotly.ts";
 import { withCaseMeans } from "../experiment/summary.ts";
 
-/** Per-case mean over structures of `metric` (clean cases), as plot points grouped by `group`. */
+/**
+ * Per-case mean over structures of `metric` (clean cases), as plot points grouped by `group`.
+ * Where the rows come from more than one trained model (several seeds, or cross-validation folds),
+ * each point names its model (`seed s`, `fold f` or `fold f seed s`) in `model` and on hover.
+ */
 function casePoints(run: NotebookRun, metric: string, group: (r: { setting: string; alpha: number }) => string, keep: (r: { setting: string }) => boolean = () => true): CasePoint[] {
   const seeds = new Set(run.rows.map((r) => r.seed));
+  const folds = new Set(run.rows.map((r) => r.fold));
+  const label = (r: { seed: number; fold: number }) => [folds.size > 1 ? `fold ${r.fold}` : "", seeds.size > 1 ? `seed ${r.seed}` : ""].filter(Boolean).join(" ");
   return withCaseMeans(run.rows)
     .filter((r) => r.structure === "mean" && r.metric === metric && r.condition === "clean" && keep(r) && Number.isFinite(r.value))
-    .map((r) => ({ group: group(r), series: r.modality.toUpperCase(), case: r.case, value: r.value, ...(seeds.size > 1 ? { note: `seed ${r.seed}` } : {}) }));
+    .map((r) => ({
+      group: group(r), series: r.modality.toUpperCase(), case: r.case, value: r.value,
+      ...(seeds.size > 1 || folds.size > 1 ? { note: label(r), model: { label: label(r), fold: r.fold, seed: r.seed } } : {}),
+    }));
 }
 
-/** Static twin of a per-case box plot: boxes with every case as a dot, one row per modality. */
-function caseBoxSpec(points: CasePoint[], title: string, yTitle: string, groups: readonly string[]): Record<string, unknown> {
+/**
+ * Greedy word wrap of a figure title into lines of at most `chars` characters. Without a canvas,
+ * vega sizes a text as 0.8 x font size per character (far wider than it draws), so a long one-line
+ * title widened the figure by an empty band on its right.
+ */
+export function wrapTitle(text: string, chars: number): string[] {
+  const lines: string[] = [];
+  for (const w of text.split(" ")) {
+    const last = lines[lines.length - 1];
+    if (last !== undefined && last.length + 1 + w.length <= chars) lines[lines.length - 1] = `${last} ${w}`;
+    else lines.push(w);
+  }
+  return lines;
+}
+
+/** Plot width of a per-case box plot (px, one facet). */
+const CASE_BOX_WIDTH = 460;
+
+/**
+ * Static twin of a per-case box plot: boxes with every case as a dot, one row per modality.
+ * Where the points come from several trained models (`CasePoint.model`), a box pools every model's
+ * cases, the points are coloured by model (with folds and seeds both varying: colour = fold,
+ * shape = seed) and sit in one column per model within the setting's band, and each model's mean
+ * is a larger open diamond in its column; the subtitle says so. Otherwise one colour, no legend.
+ * The title is wrapped to the plot's width, so that the figure is as wide as its content.
+ */
+export function caseBoxSpec(points: readonly CasePoint[], title: string, yTitle: string, groups: readonly string[]): Record<string, unknown> {
   const enc = {
-    x: { field: "group", type: "nominal", sort: groups, title: null },
+    // horizontal labels: vega sizes a rotated label by its estimated (far too long) text width, an empty band under the plot
+    x: { field: "group", type: "nominal", sort: groups, title: null, axis: { labelAngle: 0 } },
     y: { field: "value", type: "quantitative", title: yTitle, scale: { zero: false } },
   };
+  const models = [...new Map(points.filter((p) => p.model).map((p) => [p.model!.label, p.model!])).values()].sort((a, b) => a.fold - b.fold || a.seed - b.seed);
+  // title lines of about the plot's width at vega's estimate (13 px bold: 10.4 px a character; 11 px: 8.8)
+  const head = wrapTitle(title, Math.floor((CASE_BOX_WIDTH + 50) / 10.4));
+  if (models.length < 2) {
+    return {
+      $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+      title: { text: head },
+      data: { values: points.map((p) => ({ group: p.group, series: p.series, value: p.value })) },
+      facet: { row: { field: "series", type: "nominal", title: null } },
+      spec: {
+        width: CASE_BOX_WIDTH,
+        height: 150,
+        layer: [
+          { mark: { type: "boxplot", extent: "min-max", opacity: 0.6 }, encoding: enc },
+          { mark: { type: "point", filled: true, size: 16, color: "black", opacity: 0.7 }, encoding: enc },
+        ],
+      },
+    };
+  }
+  const folds = new Set(models.map((m) => m.fold)).size;
+  const seeds = new Set(models.map((m) => m.seed)).size;
+  const both = folds > 1 && seeds > 1;
+  const order = models.map((m) => m.label);
+  const what = both ? "trained model (fold × seed)" : folds > 1 ? "fold" : "seed";
+  const offset = { field: "model", type: "nominal", sort: order, scale: { paddingOuter: 0.6 } };
+  const color = both
+    ? { field: "fold", type: "nominal", title: "fold", sort: [...new Set(models.map((m) => `fold ${m.fold}`))] }
+    : { field: "model", type: "nominal", title: what, sort: order };
+  const shape = { field: "seed", type: "nominal", title: "seed", sort: [...new Set(models.map((m) => `seed ${m.seed}`))], scale: { range: ["circle", "square", "triangle-up", "cross", "triangle-down"] } };
+  const subtitle = wrapTitle(
+    `Points: test cases, coloured by ${both ? "fold, shaped by seed" : folds > 1 ? "the fold that tested them" : "seed"}, one column per ${both ? "trained model" : what}; ` +
+      `boxes: the cases of all ${models.length} trained models pooled (min-max whiskers); ` +
+      `open diamonds: each trained model's mean over its cases.`,
+    Math.floor((CASE_BOX_WIDTH + 50) / 8.8),
+  );
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-    title,
-    data: { values: points.map((p) => ({ group: p.group, series: p.series, value: p.value })) },
+    title: { text: head, subtitle, subtitleFontSize: 11, subtitleColor: "#333" },
+    data: { values: points.map((p) => ({ group: p.group, series: p.series, value: p.value, model: p.model?.label ?? "", fold: `fold ${p.model?.fold ?? 0}`, seed: `seed ${p.model?.seed ?? 0}` })) },
     facet: { row: { field: "series", type: "nominal", title: null } },
     spec: {
-      width: 460,
-      height: 150,
+      width: CASE_BOX_WIDTH,
+      height: 170,
       layer: [
-        { mark: { type: "boxplot", extent: "min-max", opacity: 0.6 }, encoding: enc },
-        { mark: { type: "point", filled: true, size: 16, color: "black", opacity: 0.7 }, encoding: enc },
+        { mark: { type: "boxplot", extent: "min-max", size: 40, color: "#c8c8c8", opacity: 0.7, median: { color: "black" }, rule: { color: "#888" } }, encoding: enc },
+        { mark: { type: "point", filled: true, size: 18, opacity: 0.8 }, encoding: { ...enc, xOffset: offset, color, ...(both ? { shape } : {}) } },
+        {
+          transform: [{ aggregate: [{ op: "mean", field: "value", as: "value" }], groupby: ["group", "series", "model", "fold", "seed"] }],
+          mark: { type: "point", shape: "diamond", filled: false, size: 110, strokeWidth: 2 },
+          encoding: { ...enc, xOffset: offset, color },
+        },
       ],
     },
   };

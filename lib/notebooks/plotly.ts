@@ -35,6 +35,11 @@ export interface CasePoint {
   value: number;
   /** extra hover line (e.g. "seed 0"). */
   note?: string;
+  /**
+   * The trained model (fold x seed) the case's value comes from, where a group pools several:
+   * the static twin colours points by it and marks each model's mean (lib/notebooks/interactive.ts).
+   */
+  model?: { label: string; fold: number; seed: number };
 }
 
 const COLORS = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#ff9da6", "#9d755d"];
