@@ -268,7 +268,12 @@ def main():
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--norm", default="batch", choices=["batch", "instance", "layer", "group"])
+    ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"],
+                    help="cuda: the GPU peer of the webgpu engine on a lent GPU machine (each step ends in float(loss), a sync)")
     a = ap.parse_args()
+    if a.device == "cuda" and not torch.cuda.is_available():
+        ap.error("--device cuda: torch.cuda.is_available() is False on this machine")
+    dev = torch.device(a.device)
     global NORM
     NORM = a.norm
     if a.norm != "batch" and a.network == "placeholder":
@@ -285,9 +290,10 @@ def main():
             net = Unet3d(a.width)
             sp, cin, eta = (a.depth, S, S), 1, 2e-4
             reg = lambda: [p for p in net.parameters() if p.requires_grad]  # noqa: E731 (all variables, notes section 4)
+        net = net.to(dev)
         opt = torch.optim.Adam(net.parameters(), lr=1e-4)
-        xs = [torch.randn(B, cin, *sp) for _ in range(2)]
-        ys = [torch.randint(0, K, (B, *sp)) for _ in range(2)]
+        xs = [torch.randn(B, cin, *sp).to(dev) for _ in range(2)]
+        ys = [torch.randint(0, K, (B, *sp)).to(dev) for _ in range(2)]
         gs = [F.one_hot(y, K).movedim(-1, 1).float() for y in ys]
 
         def step():
@@ -299,10 +305,10 @@ def main():
             opt.step()
             return float(loss)
     else:
-        net = Placeholder()
+        net = Placeholder().to(dev)
         opt = torch.optim.Adam(net.parameters(), lr=1e-4)
-        x = torch.randn(B, 1, S, S)
-        y = torch.randint(0, K, (B, S, S))
+        x = torch.randn(B, 1, S, S).to(dev)
+        y = torch.randint(0, K, (B, S, S)).to(dev)
 
         def step():
             opt.zero_grad(set_to_none=True)
@@ -324,7 +330,8 @@ def main():
     print(json.dumps({
         "impl": "pytorch", "network": a.network, "norm": a.norm, "width": a.width, "size": S, "batch": B,
         "ms_per_step": times[len(times) // 2], "ms_steps": times, "params": params,
-        "threads": torch.get_num_threads(), "torch": torch.__version__, "loss": loss,
+        "threads": torch.get_num_threads(), "torch": torch.__version__, "loss": loss, "device": a.device,
+        **({"gpu": torch.cuda.get_device_name(0)} if a.device == "cuda" else {}),
     }))
 
 
