@@ -8,7 +8,9 @@
  *   effect (Ours − Chilopod, Joint+KD − Joint); seed and fold spread;
  * - the diagnosis records in results/diagnosis_joint_vs_ours/records/ written by
  *   `ummkd diagnose precise-bn` (H1: batch-norm statistics re-estimated over many training patches)
- *   and `ummkd diagnose class-presence` (H2: classes absent from a 1-patch batch).
+ *   and `ummkd diagnose class-presence` (H2: classes absent from a 1-patch batch);
+ * - Table II's seed replicates committed so far: the sealed store records of Table II's cpu plans at
+ *   seeds outside the default grid (H3, table2_seeds.csv), found by plan hash, read only.
  *
  * The verdict rules are fixed below (thresholds in points of overall Dice), so a verdict changes only
  * when the numbers do.
@@ -19,8 +21,16 @@ import { nanMean } from "../../stats/index.ts";
 import { DataError } from "../../util/errors.ts";
 import { compareModels, formatP, modelMeans, seedSd, type ModelComparison } from "../comparisons.ts";
 import { withCaseMeans } from "../../experiment/summary.ts";
+import { cachePath, loadStoreRecord, storeDir } from "../../experiment/cache.ts";
+import { readSeal } from "../../experiment/record-check.ts";
+import type { RunRecord } from "../../experiment/run-record.ts";
+import type { TidyRow } from "../../experiment/tidy.ts";
+import { loadConfig } from "../../plan/config.ts";
+import { expandPlans } from "../../plan/plan.ts";
+import { SETTINGS } from "../../models/types.ts";
+import { REPO_ROOT } from "../../util/repo-root.ts";
 import { tidyRowsOf } from "./common.ts";
-import type { Artefact, ArtefactInput, ArtefactOutput } from "./types.ts";
+import type { Artefact, ArtefactInput, ArtefactOutput, ArtefactRuns } from "./types.ts";
 
 /** A change smaller than this (points of overall Dice) is "no effect". */
 export const NO_EFFECT_POINTS = 1;
@@ -47,10 +57,45 @@ export interface ClassPresenceRecord {
   kd: { alpha: number; temperature: number; absentClass: string };
 }
 
-/** Extras of this artefact: the diagnosis records, by kind. */
+/** Extras of this artefact: the diagnosis records, by kind, and Table II's seed replicates. */
 export interface DiagnosisExtras {
   preciseBn?: PreciseBnRecord[];
   classPresence?: ClassPresenceRecord[];
+  /**
+   * Table II run records at seeds outside its default grid, from the run store
+   * ({@link loadTable2Replicates}); undefined: not looked up (smoke/quick), [] none found.
+   */
+  table2Replicates?: readonly RunRecord[];
+}
+
+/**
+ * The seeds looked up for Table II's seed replicates: 1..4. Issue 26 trains seeds 1 and 2 of every
+ * fold (3 seeds per fold with seed 0); 3 and 4 leave room for more replicates without a code change.
+ * A seed of the default grid (the config's `profiles.cpu.seeds`) is not a replicate and is skipped.
+ */
+export const TABLE2_REPLICATE_SEEDS: readonly number[] = [1, 2, 3, 4];
+
+/**
+ * Table II's seed replicates in the run store: the config's `cpu` plans (every setting and fold)
+ * expanded at {@link TABLE2_REPLICATE_SEEDS} (the plans, hence the hashes, that
+ * `ummkd experiment --notebook table2_abdominal --seeds 1` trains), less the default grid's, whose
+ * record is in the store and sealed (an unsealed record is not used for committed results). Read
+ * only: nothing is trained or written, and the cache is not read.
+ * @param configFile the Table II config (default data/configs/table2_abdominal.json)
+ * @param dir the run store (default results/runs/, or $UMMKD_RUN_STORE)
+ * @throws DataError naming a sealed record whose bytes differ from its seal or that is not a valid record
+ */
+export function loadTable2Replicates(configFile = join(REPO_ROOT, "data", "configs", "table2_abdominal.json"), dir = storeDir()): RunRecord[] {
+  const config = loadConfig(configFile);
+  const grid = expandPlans(config, "cpu");
+  const gridHashes = new Set(grid.map((p) => p.hash));
+  const gridSeeds = new Set(grid.map((p) => p.plan.train.seed));
+  const seeds = TABLE2_REPLICATE_SEEDS.filter((s) => !gridSeeds.has(s));
+  if (!seeds.length) return [];
+  const seal = readSeal(dir);
+  return expandPlans(config, "cpu", { seeds })
+    .filter((p) => !gridHashes.has(p.hash) && seal.has(`${p.hash}.json`) && existsSync(cachePath(p.hash, dir)))
+    .map((p) => loadStoreRecord<RunRecord>(p.hash, dir));
 }
 
 /**
@@ -87,6 +132,60 @@ function pbOverall(r: PreciseBnRecord, variant: string): number {
   const s = r.summary.filter((x) => x.bn_statistics === variant);
   const n = s.reduce((a, x) => a + x.cases, 0);
   return n ? s.reduce((a, x) => a + x.meanDice * x.cases, 0) / n : NaN;
+}
+
+type ModelDice = Map<string, { fold: number; seed: number; dice: number }[]>;
+
+/**
+ * table2_seeds: one row per trained (fold, seed) of Table II, from the default grid and the seed
+ * replicates: each setting's overall Dice (mean over cases of the per-case mean over structures, both
+ * modalities: `modelMeans`) and Ours − Joint where both were trained ("–": no record).
+ */
+function seedTable(mm: ModelDice, repUnits: ReadonlySet<string>): Record<string, string | number>[] {
+  const settings = SETTINGS.filter((s) => mm.has(s));
+  const dice = (s: string, f: number, seed: number) => mm.get(s)?.find((m) => m.fold === f && m.seed === seed)?.dice;
+  const units = [...new Map([...mm.values()].flat().map((m) => [`${m.fold}/${m.seed}`, [m.fold, m.seed] as const])).values()].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  return units.map(([f, seed]) => {
+    const o = dice("ours", f, seed);
+    const j = dice("joint", f, seed);
+    return {
+      fold: f, seed, records: repUnits.has(`${f}/${seed}`) ? "seed replicate (run store, outside the default grid)" : "default grid",
+      ...Object.fromEntries(settings.map((s) => { const d = dice(s, f, seed); return [s, d === undefined ? "–" : r2(d)]; })),
+      "Ours − Joint": o !== undefined && j !== undefined ? r2(o - j) : "–",
+    };
+  });
+}
+
+const list = (xs: readonly (string | number)[]) => (xs.length < 2 ? xs.join("") : `${xs.slice(0, -1).join(", ")} and ${xs[xs.length - 1]}`);
+
+/**
+ * H3's sentence on Table II's seed replicates: which (fold, seed) models exist, Ours − Joint per fold
+ * at every seed, and the comparison over the paired models of the grid and the replicates.
+ */
+function replicateSentence(mm: ModelDice, repRows: readonly TidyRow[], pooled: ModelComparison | undefined): string {
+  if (!repRows.length) return `Table II seed replicates: none in the run store yet (seeds ${TABLE2_REPLICATE_SEEDS[0]}–${TABLE2_REPLICATE_SEEDS[TABLE2_REPLICATE_SEEDS.length - 1]} outside the default grid looked up).`;
+  const dice = (s: string, f: number, seed: number) => mm.get(s)?.find((m) => m.fold === f && m.seed === seed)?.dice;
+  const repSeeds = [...new Set(repRows.map((r) => r.seed))].sort((a, b) => a - b);
+  const repFolds = [...new Set(repRows.map((r) => r.fold ?? 0))].sort((a, b) => a - b);
+  const seeds = [...new Set([...[...mm.values()].flat().filter((m) => repFolds.includes(m.fold)).map((m) => m.seed), ...repSeeds])].sort((a, b) => a - b);
+  const which = repSeeds.map((s) => {
+    const rows = repRows.filter((r) => r.seed === s);
+    const folds = [...new Set(rows.map((r) => r.fold ?? 0))].sort((a, b) => a - b);
+    const partial = folds.flatMap((f) => {
+      const has = (x: string) => rows.some((r) => (r.fold ?? 0) === f && r.setting === x);
+      return has("ours") && has("joint") ? [] : [`fold ${f} with ${has("ours") ? "Ours only" : has("joint") ? "Joint only" : "neither Ours nor Joint"}`];
+    });
+    return `seed ${s} on fold${folds.length > 1 ? "s" : ""} ${list(folds)}${partial.length ? `, ${partial.join(", ")}` : ""}`;
+  });
+  const diff = (f: number, s: number) => {
+    const o = dice("ours", f, s);
+    const j = dice("joint", f, s);
+    return o !== undefined && j !== undefined ? o - j : NaN;
+  };
+  return `Table II seed replicates so far (${which.join("; ")}): Ours − Joint per fold at seed ${seeds.join(" / seed ")}: ${repFolds.map((f) => `fold ${f} ${seeds.map((s) => sgn(diff(f, s))).join(" / ")}`).join(", ")}; ` +
+    (pooled
+      ? `over the paired models (fold × seed) of the default grid and the replicates: ${ciText(pooled)}${new Set(pooled.perFold.map((f) => f.seeds)).size > 1 ? " (each model weighs the same, so a fold with more seeds weighs more)" : ""}.`
+      : "no fold × seed has both Ours and Joint yet.");
 }
 
 function derive(input: ArtefactInput): ArtefactOutput {
@@ -215,21 +314,46 @@ function derive(input: ArtefactInput): ArtefactOutput {
   });
   const t1sd = spread.filter((s) => String(s.source).startsWith("Table I") && typeof s["seed SD"] === "number") as Record<string, number | string>[];
   const meanSeedSd = t1sd.length ? nanMean(t1sd.map((s) => s["seed SD"] as number)) : NaN;
+  // Table II's seed replicates (outside the default grid): their rows beside the grid's, paired by fold × seed
+  const gridKeys = new Set((input.runs[1]?.runs ?? []).map((r) => r.key).filter((k) => k !== undefined));
+  const reps = extras.table2Replicates?.filter((r) => !gridKeys.has(r.key));
+  const t2rep = reps ? tidyRowsOf("diagnosis_joint_vs_ours", [{ config: input.runs[1]?.config, runs: reps } as ArtefactRuns]).filter((r) => r.condition === "clean") : [];
+  const t2all = [...t2, ...t2rep];
+  const t2mm = modelMeans(t2all, "batch");
+  const repUnits = new Set(t2rep.map((r) => `${r.fold ?? 0}/${r.seed}`));
+  const seedRows = reps ? seedTable(t2mm, repUnits) : [];
+  const pooled = t2rep.length ? find(compareModels(t2all.filter((r) => r.setting === "ours" || r.setting === "joint"), { metric: "dice", reference: "ours", norm: "batch" }), "joint") : undefined;
+  // the verdict rule (fixed): the pooled comparison (grid + replicates) once it has more trained models than the grid's
+  const usePooled = !!pooled && (!t2oj || pooled.models > t2oj.models);
+  const h3c = usePooled ? pooled : t2oj;
+  const h3Seeds = (c: ModelComparison) => {
+    const n = c.perFold.map((f) => f.seeds);
+    const lo = Math.min(...n);
+    const hi = Math.max(...n);
+    return `${lo === hi ? lo : `${lo}–${hi}`} seed${hi > 1 ? "s" : ""} per fold${lo < 3 ? " (3 are needed to separate seed from fold noise)" : ""}`;
+  };
   hyp.push({
     hypothesis: "H3: the reversal is seed and fold noise (one seed per setting and fold)",
-    experiment: "Seed replicates of Table I; the Table II folds as replicates; tests whose unit is the trained model",
+    experiment: "Seed replicates of Table I; the Table II folds as replicates, and Table II's seed replicates committed so far (run store, outside the default grid; the verdict uses the comparison over the grid and the replicates once it has more trained models than the grid's); tests whose unit is the trained model",
     result: [
       Number.isFinite(meanSeedSd) ? `Table I: seed SD of a setting's overall Dice ${meanSeedSd.toFixed(1)} points on average; Ours − Joint ${t1oj ? ciText(t1oj) : "n/a"}.` : "Table I: one seed per setting (no seed SD).",
       t2oj ? `Table II: Ours − Joint ${ciText(t2oj)}, per fold ${t2oj.perFold.map((f) => sgn(f.diff)).join(" / ")}; the paper's per-case test would say p = ${formatP(t2oj.pCases)}.` : "",
       ...retrains.map((r) => `The same plan retrained (${r.label}, for precise BN, on a machine with another oneDNN ISA, so not bit-identical): overall Dice ${r.committed.toFixed(1)} committed vs ${r.retrained.toFixed(1)} retrained (${sgn(r.retrained - r.committed)} points from numerics alone).`),
+      reps ? replicateSentence(t2mm, t2rep, pooled) : "",
     ].filter(Boolean).join(" "),
-    verdict: !t2oj
+    verdict: !h3c
       ? "open"
-      : t2oj.models < 2
-        ? "open: one model per setting"
-        : t2oj.pModels < 0.05
-          ? `rejected for Table II: the gap is significant over ${t2oj.models} trained models`
-          : `not rejected: over ${t2oj.models} trained models the Table II gap is not significant (p = ${formatP(t2oj.pModels)}); the case-level p-value overstated it, and Table II has ${t2oj.seeds} seed per fold${t2oj.seeds < 3 ? " (3 are needed to separate seed from fold noise)" : ""}`,
+      : !usePooled
+        ? t2oj!.models < 2
+          ? "open: one model per setting"
+          : t2oj!.pModels < 0.05
+            ? `rejected for Table II: the gap is significant over ${t2oj!.models} trained models`
+            : `not rejected: over ${t2oj!.models} trained models the Table II gap is not significant (p = ${formatP(t2oj!.pModels)}); the case-level p-value overstated it, and Table II has ${t2oj!.seeds} seed per fold${t2oj!.seeds < 3 ? " (3 are needed to separate seed from fold noise)" : ""}`
+        : h3c.models < 2
+          ? "open: one model per setting"
+          : h3c.pModels < 0.05
+            ? `rejected for Table II: the gap is significant over ${h3c.models} trained models (the default grid and its seed replicates)`
+            : `not rejected: over ${h3c.models} trained models (the default grid and its seed replicates) the Table II gap is not significant (p = ${formatP(h3c.pModels)}); the case-level p-value overstated it, and Table II has ${h3Seeds(h3c)}`,
   });
 
   return {
@@ -239,11 +363,13 @@ function derive(input: ArtefactInput): ArtefactOutput {
       { title: "Seed and fold spread of each setting's overall Dice (per-model mean over its test cases)", rows: spread, file: "spread" },
       ...(pbRows.length ? [{ title: "H1: precise BN — test Dice with the trained moving averages and with re-estimated batch-norm statistics (same weights)", rows: pbRows, file: "h1_precise_bn" }] : []),
       ...(cpRows.length ? [{ title: "H2: how often a class is absent from the patch of a modality, and one-sided between the modalities (the training batches)", rows: cpRows, file: "h2_class_presence" }] : []),
+      ...(seedRows.length ? [{ title: "H3: Table II per trained model (fold × seed), the default grid and the seed replicates in the run store: overall Dice per setting and Ours − Joint (– : no record)", rows: seedRows, file: "table2_seeds" }] : []),
     ],
     figures: [],
     notes: [
       `Unit of every comparison: the trained model (fold × seed); 'no effect' means a change below ${NO_EFFECT_POINTS} point of overall Dice.`,
       ...hyp.map((h) => `${h.hypothesis.split(":")[0]}: ${h.verdict}.`),
+      ...(reps?.length ? [`Table II seed replicates read from the run store (results/runs/, outside the default grid): ${[...reps].sort((x, y) => (x.spec.fold ?? 0) - (y.spec.fold ?? 0) || x.spec.seed - y.spec.seed || x.spec.setting.localeCompare(y.spec.setting)).map((r) => `${r.key} (${r.spec.setting} fold ${r.spec.fold ?? 0} seed ${r.spec.seed})`).join(", ")}.`] : []),
     ],
   };
 }
@@ -257,6 +383,7 @@ export const diagnosisJointVsOurs: Artefact = {
     caption: "Not a paper artefact. The paper has Ours first on both tasks; our Table II has Joint first. Each hypothesis below gets the cheapest experiment that can tell it apart, a result computed from committed records, and a verdict from fixed rules (lib/notebooks/artefacts/diagnosis_joint_vs_ours.ts).",
     differs: [
       "**Inputs.** The committed run records of Tables I, II and V (results/runs/) and, at the `cpu` profile only, the diagnosis records in `results/diagnosis_joint_vs_ours/records/`, written by `ummkd diagnose precise-bn HASH` (H1: batch-norm statistics re-estimated over many training patches, same weights) and `ummkd diagnose class-presence HASH` (H2: classes absent from a training patch). Precise BN needs the run's best weights, which are not committed (re-train the run to recompute it).",
+      "**Table II's seed replicates** (`cpu` only): the sealed records in results/runs/ of Table II's plans at seeds 1–4 outside its default grid (the hashes `ummkd experiment --notebook table2_abdominal --seeds 1` trains), read as they are committed, before the grid has 3 seeds per fold; nothing is trained here. They fill table2_seeds.csv and the last sentence of H3's result; H3's verdict (a fixed rule) uses the comparison over the grid and the replicates once it has more trained models than the grid alone.",
       "**Statistics.** Every comparison takes the trained model (fold × seed) as the unit: 95% hierarchical-bootstrap interval (models, then cases), paired t-test over model means (lib/notebooks/comparisons.ts).",
       "At `smoke`/`quick` the runs are a pipeline check and the diagnosis records are not used.",
     ],
@@ -265,6 +392,6 @@ export const diagnosisJointVsOurs: Artefact = {
       "A verdict says 'open' where its experiment has no record; the README's answer to \"does Ours beat Joint here\" is generated from the same records (npm run readme).",
     ],
   },
-  loadExtras: (dir) => ({ ...loadDiagnosisRecords(dir) }),
+  loadExtras: (dir) => ({ ...loadDiagnosisRecords(dir), table2Replicates: loadTable2Replicates() }),
   derive,
 };

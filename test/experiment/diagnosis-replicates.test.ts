@@ -1,0 +1,130 @@
+/**
+ * The diagnosis reads Table II's seed replicates from the run store (outside the default grid):
+ * found by plan hash, paired with their partner setting by fold × seed, a lone model kept out of the
+ * paired comparison, and H3's sentence and verdict computed from them.
+ */
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { diagnosisJointVsOurs, loadTable2Replicates, TABLE2_REPLICATE_SEEDS } from "../../lib/notebooks/artefacts/diagnosis_joint_vs_ours.ts";
+import type { ArtefactRuns } from "../../lib/notebooks/artefacts/types.ts";
+import type { TidyRow } from "../../lib/experiment/tidy.ts";
+import { hierarchicalBootstrap } from "../../lib/stats/index.ts";
+import { BOOTSTRAP } from "../../lib/notebooks/comparisons.ts";
+import { loadConfig } from "../../lib/plan/config.ts";
+import { expandPlans } from "../../lib/plan/plan.ts";
+import { REPO_ROOT } from "../../lib/util/repo-root.ts";
+import { isolatedRunDirs } from "../run-dirs.ts";
+
+/** One trained model's record: per case one structure's Dice (the case mean is that value). */
+function run(setting: string, fold: number, seed: number, values: Record<string, number>, key?: string) {
+  const rows: Omit<TidyRow, "notebook">[] = Object.entries(values).map(([id, value]) => ({
+    profile: "cpu", data_source: "x", condition: "clean", setting, norm: "batch", alpha: 0.5, seed, fold,
+    modality: id.startsWith("ct") ? "ct" : "mri", case: id, structure: "liver", metric: "dice", value,
+  }));
+  return { ...(key ? { key } : {}), rows, spec: { setting, fold, seed, norm: "batch" }, plan: { train: { batchSize: 1 } } };
+}
+const runs = (list: ReturnType<typeof run>[]) => ({ config: {} as never, runs: list as never }) as ArtefactRuns;
+
+// Table II-like seed-0 grid: Joint (ct 70, mri 60) ahead of Ours by 2, 4, 0, 16 points on folds 0-3
+const T2 = [0, 1, 2, 3].flatMap((f) => {
+  const gap = [2, 4, 0, 16][f]!;
+  const c = { [`ct${f}`]: 70, [`mri${f}`]: 60 };
+  const minus = (d: number) => Object.fromEntries(Object.entries(c).map(([k, v]) => [k, v - d]));
+  return [run("joint", f, 0, c, `j${f}s0`), run("ours", f, 0, minus(gap), `o${f}s0`), run("chilopod", f, 0, minus(gap), `c${f}s0`), run("joint-kd", f, 0, minus(3), `k${f}s0`)];
+});
+const T1 = [0, 1, 2].flatMap((s) => [run("joint", 0, s, { ct1: 80 + s, mri1: 75 }), run("ours", 0, s, { ct1: 80.5 + s * 1.2, mri1: 75.5 })]);
+const T5 = [run("joint", 0, 0, { ct1: 70, mri1: 70 }), run("ours", 0, 0, { ct1: 75, mri1: 75 })];
+
+// seed 1: fold 3 with both (Joint (72 + 62)/2 = 67, Ours (64 + 58)/2 = 61: −6), fold 2 with Ours only (66)
+const REPS = [
+  run("joint", 3, 1, { ct3: 72, mri3: 62 }, "j3s1"),
+  run("ours", 3, 1, { ct3: 64, mri3: 58 }, "o3s1"),
+  run("ours", 2, 1, { ct2: 66, mri2: 66 }, "o2s1"),
+];
+const derive = (extras: Record<string, unknown>) => diagnosisJointVsOurs.derive({ runs: [runs(T1), runs(T2), runs(T5)], paper: {}, extras });
+const h3 = (out: ReturnType<typeof derive>) => out.tables[0]!.rows.find((r) => String(r.hypothesis).startsWith("H3"))!;
+
+describe("diagnosis: Table II seed replicates (table2_seeds, H3)", () => {
+  const out = derive({ table2Replicates: REPS });
+  const table = out.tables.find((t) => t.file === "table2_seeds")!.rows;
+
+  it("one row per fold × seed, replicates beside the grid's seed 0, Ours − Joint only where both were trained", () => {
+    expect(table.map((r) => `${r.fold}/${r.seed}`)).toEqual(["0/0", "1/0", "2/0", "2/1", "3/0", "3/1"]);
+    const at = (f: number, s: number) => table.find((r) => r.fold === f && r.seed === s)!;
+    expect([at(3, 0).ours, at(3, 0).joint, at(3, 0)["Ours − Joint"], at(3, 0).records]).toEqual([49, 65, -16, "default grid"]);
+    expect([at(3, 1).ours, at(3, 1).joint, at(3, 1)["Ours − Joint"], at(3, 1).chilopod]).toEqual([61, 67, -6, "–"]);
+    expect(at(3, 1).records).toMatch(/^seed replicate/);
+    // fold 2, seed 1: Ours only, so no difference
+    expect([at(2, 1).ours, at(2, 1).joint, at(2, 1)["Ours − Joint"]]).toEqual([66, "–", "–"]);
+    // every row has the same columns (settings in paper order)
+    for (const r of table) expect(Object.keys(r)).toEqual(["fold", "seed", "records", "joint", "joint-kd", "chilopod", "ours", "Ours − Joint"]);
+  });
+
+  it("H3's sentence: per fold at seed 0 / seed 1, and the comparison over the 5 paired models (the lone Ours left out)", () => {
+    const r = String(h3(out).result);
+    // paired units: −2, −4, 0, −16 (seed 0) and −6 (fold 3 seed 1): mean −5.6; t-test over the 5: t = −2.0103, p = 0.1148 (scipy)
+    const ci = hierarchicalBootstrap([-2, -4, 0, -16, -6].map((d, i) => ({ id: String(i), a: [d, d], b: [0, 0] })), BOOTSTRAP);
+    const s = (x: number) => (x >= 0 ? "+" : "−") + Math.abs(x).toFixed(1);
+    expect(r).toContain(
+      "Table II seed replicates so far (seed 1 on folds 2 and 3, fold 2 with Ours only): Ours − Joint per fold at seed 0 / seed 1: fold 2 +0.0 / n/a, fold 3 −16.0 / −6.0; " +
+        `over the paired models (fold × seed) of the default grid and the replicates: −5.6 [${s(ci.ciLow)}, ${s(ci.ciHigh)}], 5 models, p = 0.1148 (each model weighs the same, so a fold with more seeds weighs more).`,
+    );
+    // the verdict takes the pooled comparison (5 models > the grid's 4)
+    expect(h3(out).verdict).toBe("not rejected: over 5 trained models (the default grid and its seed replicates) the Table II gap is not significant (p = 0.1148); the case-level p-value overstated it, and Table II has 1–2 seeds per fold (3 are needed to separate seed from fold noise)");
+  });
+
+  it("the rest of the artefact is unchanged by replicates: H1, H2, pairs, spread", () => {
+    const base = derive({ table2Replicates: [] });
+    for (const f of ["pairs", "spread"]) expect(out.tables.find((t) => t.file === f)).toEqual(base.tables.find((t) => t.file === f));
+    for (const h of ["H1", "H2"]) expect(out.tables[0]!.rows.find((r) => String(r.hypothesis).startsWith(h))).toEqual(base.tables[0]!.rows.find((r) => String(r.hypothesis).startsWith(h)));
+    // without replicates: the grid's 4 models decide, as before
+    expect(h3(base).verdict).toMatch(/^not rejected: over 4 trained models the Table II gap is not significant .* Table II has 1 seed per fold/);
+    expect(h3(base).result).toContain("Table II seed replicates: none in the run store yet (seeds 1–4 outside the default grid looked up).");
+    expect(base.tables.find((t) => t.file === "table2_seeds")!.rows).toHaveLength(4);
+    // not looked up (smoke/quick: no extras): no sentence, no table
+    const none = derive({});
+    expect(h3(none).result).not.toContain("seed replicates");
+    expect(none.tables.find((t) => t.file === "table2_seeds")).toBeUndefined();
+  });
+
+  it("a lone replicate without its partner gives no paired model: the grid's comparison decides", () => {
+    const lone = derive({ table2Replicates: [REPS[2]] });
+    expect(String(h3(lone).result)).toContain("Table II seed replicates so far (seed 1 on fold 2, fold 2 with Ours only): Ours − Joint per fold at seed 0 / seed 1: fold 2 +0.0 / n/a; over the paired models (fold × seed) of the default grid and the replicates: −5.5");
+    expect(String(h3(lone).result)).toContain("4 models");
+    expect(h3(lone).verdict).toMatch(/^not rejected: over 4 trained models the Table II gap/);
+    // a replicate record that is also in the grid (same key) is not counted twice
+    const dup = derive({ table2Replicates: [T2[0]!] });
+    expect(dup.tables.find((t) => t.file === "table2_seeds")!.rows).toHaveLength(4);
+  });
+});
+
+describe("loadTable2Replicates: Table II's sealed store records at seeds 1-4, by plan hash", () => {
+  const tmp = isolatedRunDirs("ummkd-reps-");
+  const configFile = join(REPO_ROOT, "data", "configs", "table2_abdominal.json");
+  const grid = expandPlans(loadConfig(configFile), "cpu");
+  const real = grid[0]?.plan.data.source === "real" && grid[0].plan.data.split.kind === "kfold";
+  const OURS_F3_S1 = "1dd7f456dd5312af";
+  const JOINT_F3_S1 = "82d68045899f9caa";
+
+  it("looks up seeds 1-4", () => expect(TABLE2_REPLICATE_SEEDS).toEqual([1, 2, 3, 4]));
+
+  it.skipIf(!real)("finds the committed fold-3 seed-1 pair by hash, only when sealed, never a default-grid record", () => {
+    const store = join(tmp(), "store");
+    mkdirSync(store, { recursive: true });
+    const sums = readFileSync(join(REPO_ROOT, "results", "runs", "SHA256SUMS"), "utf8").split("\n");
+    const line = (h: string) => sums.find((l) => l.endsWith(`${h}.json`))!;
+    const gridHash = grid.find((p) => p.plan.model.setting === "ours" && p.plan.data.split.kind === "kfold" && p.plan.data.split.fold === 3)!.hash;
+    for (const h of [OURS_F3_S1, JOINT_F3_S1, gridHash]) copyFileSync(join(REPO_ROOT, "results", "runs", `${h}.json`), join(store, `${h}.json`));
+    // Joint's record is not sealed yet: not used
+    writeFileSync(join(store, "SHA256SUMS"), [line(OURS_F3_S1), line(gridHash)].join("\n") + "\n");
+    expect(loadTable2Replicates(configFile, store).map((r) => r.key)).toEqual([OURS_F3_S1]);
+    writeFileSync(join(store, "SHA256SUMS"), [line(OURS_F3_S1), line(JOINT_F3_S1), line(gridHash)].join("\n") + "\n");
+    const found = loadTable2Replicates(configFile, store);
+    expect(found.map((r) => [r.key, r.spec.setting, r.spec.fold, r.spec.seed])).toEqual([[JOINT_F3_S1, "joint", 3, 1], [OURS_F3_S1, "ours", 3, 1]]);
+    // empty store: nothing, and nothing written
+    const empty = join(tmp(), "empty");
+    mkdirSync(empty);
+    expect(loadTable2Replicates(configFile, empty)).toEqual([]);
+  });
+});
