@@ -140,6 +140,74 @@ export function settingBarsSpec(values: { setting: string; group: string; dice: 
   };
 }
 
+const LABEL_FONT = 11;
+
+/** One trained model's paired difference (a dot of {@link differenceDotsSpec}). */
+export interface DifferenceDot { row: string; diff: number; fold: string; seed: string; model: string }
+/** One row's estimate and interval (the bar and diamond of {@link differenceDotsSpec}) and its label. */
+export interface DifferenceRow { row: string; estimate: number; ciLow: number; ciHigh: number; label: string }
+
+/**
+ * A difference per trained model, one row per source: a dot per model (colour = fold, shape = seed),
+ * the 95% interval as a horizontal bar, the estimate as a diamond, a rule at 0, and beside each row
+ * its label (the test). Rows top to bottom in `rows` order; a row name may break lines with "\n".
+ */
+export function differenceDotsSpec(dots: readonly DifferenceDot[], rows: readonly DifferenceRow[], title: { text: string; subtitle: string | string[] }, xTitle: string, folds: { domain: string[]; range: string[] }): VegaLiteSpec {
+  const order = rows.map((r) => r.row);
+  const all = [...dots.map((d) => d.diff), ...rows.flatMap((r) => [r.ciLow, r.ciHigh, r.estimate])].filter(Number.isFinite);
+  const lo = Math.floor((Math.min(0, ...all) - 1) / 5) * 5;
+  const hi = Math.ceil((Math.max(0, ...all) + 1) / 5) * 5;
+  const x = { type: "quantitative", title: xTitle, scale: { domain: [lo, hi], nice: false } };
+  const height = 52 * rows.length;
+  // Row names and labels are text marks in columns of their own, not axis labels: vega lays text out
+  // by its width estimate (0.8 em a character), wider than a sans-serif's real width (about 0.55 em),
+  // so an axis keeps an empty band beside its labels (or truncates them). Each column is 0.62 em a
+  // character wide, its text aligned towards the plot so the estimate's surplus spills away from it,
+  // and a negative padding (left) or spacing (right) takes the surplus back.
+  const em = (n: number) => Math.ceil(0.62 * LABEL_FONT * n);
+  const surplus = (n: number) => Math.floor(0.8 * LABEL_FONT * n) - em(n);
+  const nameChars = Math.max(0, ...order.flatMap((r) => r.split("\n").map((l) => l.length)));
+  const labelChars = Math.max(0, ...rows.map((r) => r.label.length));
+  const y = { field: "row", type: "nominal", sort: order };
+  const column = (width: number, field: string, align: "left" | "right") => ({
+    width, height, data: { values: rows },
+    mark: { type: "text", align, baseline: "middle", fontSize: LABEL_FONT, lineBreak: "\n" },
+    encoding: { y: { ...y, axis: null }, x: { value: align === "left" ? 0 : width }, text: { field } },
+  });
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    // the title starts at the names' estimated left edge, which the padding cuts off: shift it back
+    title: { ...title, anchor: "start", dx: surplus(nameChars) },
+    config: { view: { stroke: null } },
+    padding: { left: 5 - surplus(nameChars), top: 5, right: 5, bottom: 5 },
+    spacing: 8,
+    hconcat: [
+      column(em(nameChars), "row", "right"),
+      {
+        spacing: 2 - surplus(labelChars),
+        hconcat: [
+          {
+            width: 380,
+            height,
+            layer: [
+              { data: { values: [{ zero: 0 }] }, mark: { type: "rule", color: "#555", strokeDash: [4, 3] }, encoding: { x: { field: "zero", ...x } } },
+              { data: { values: rows }, mark: { type: "rule", color: "#9e9e9e", strokeWidth: 5, opacity: 0.6 }, encoding: { y: { ...y, axis: { labels: false, ticks: false, title: null } }, x: { field: "ciLow", ...x }, x2: { field: "ciHigh" } } },
+              { data: { values: dots }, mark: { type: "point", filled: true, size: 70, opacity: 0.9, stroke: "white", strokeWidth: 0.6 }, encoding: {
+                y, x: { field: "diff", ...x },
+                yOffset: { field: "seed", type: "nominal", scale: { paddingOuter: 0.6 } },
+                color: { field: "fold", type: "nominal", title: "fold", scale: folds, legend: { orient: "bottom", direction: "horizontal" } },
+                shape: { field: "seed", type: "nominal", title: "seed", legend: { orient: "bottom", direction: "horizontal" } },
+              } },
+              { data: { values: rows }, mark: { type: "point", shape: "diamond", filled: true, color: "black", size: 150 }, encoding: { y, x: { field: "estimate", ...x } } },
+            ],
+          },
+          column(em(labelChars), "label", "right"),
+        ],
+      },
+    ],
+  };
+}
+
 // ---- qualitative panels -------------------------------------------------------------------
 
 function crc32(buf: Uint8Array): number {

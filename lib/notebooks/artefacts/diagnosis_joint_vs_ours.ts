@@ -29,8 +29,9 @@ import { loadConfig } from "../../plan/config.ts";
 import { expandPlans } from "../../plan/plan.ts";
 import { SETTINGS } from "../../models/types.ts";
 import { REPO_ROOT } from "../../util/repo-root.ts";
+import { differenceDotsSpec, type DifferenceDot, type DifferenceRow } from "../figures.ts";
 import { tidyRowsOf } from "./common.ts";
-import type { Artefact, ArtefactInput, ArtefactOutput, ArtefactRuns } from "./types.ts";
+import type { Artefact, ArtefactFigure, ArtefactInput, ArtefactOutput, ArtefactRuns } from "./types.ts";
 
 /** A change smaller than this (points of overall Dice) is "no effect". */
 export const NO_EFFECT_POINTS = 1;
@@ -186,6 +187,51 @@ function replicateSentence(mm: ModelDice, repRows: readonly TidyRow[], pooled: M
     (pooled
       ? `over the paired models (fold × seed) of the default grid and the replicates: ${ciText(pooled)}${new Set(pooled.perFold.map((f) => f.seeds)).size > 1 ? " (each model weighs the same, so a fold with more seeds weighs more)" : ""}.`
       : "no fold × seed has both Ours and Joint yet.");
+}
+
+/** One row of the Ours − Joint figure: its label, the models' overall Dice per setting and the comparison of the tables. */
+export interface FigureSource { row: string; models: ModelDice; cmp: ModelComparison | undefined }
+
+/** The category colours of the folds (Vega's tableau10), and grey for a source trained on one split. */
+const FOLD_COLOURS = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac"];
+const ONE_SPLIT = "one split";
+
+/**
+ * The figure `diagnosis_ours_minus_joint`: per source, one dot per trained model (fold × seed with
+ * both Ours and Joint) at its Ours − Joint in overall Dice (`modelMeans`, as table2_seeds), the 95%
+ * hierarchical-bootstrap interval as a bar and the estimate as a diamond from the comparison the
+ * tables report (`compareModels`), and p over models with the number of models beside each row.
+ * Colour is the fold where a source has several folds, grey ("one split") where it has one.
+ */
+export function oursMinusJointFigure(sources: readonly FigureSource[]): ArtefactFigure {
+  const dots: DifferenceDot[] = [];
+  const rows: DifferenceRow[] = [];
+  for (const src of sources) {
+    if (!src.cmp) continue;
+    const joint = src.models.get("joint") ?? [];
+    const paired = [...(src.models.get("ours") ?? [])].sort((a, b) => a.fold - b.fold || a.seed - b.seed).flatMap((o) => {
+      const j = joint.find((m) => m.fold === o.fold && m.seed === o.seed);
+      return j ? [{ ...o, diff: o.dice - j.dice }] : [];
+    });
+    const manyFolds = new Set(paired.map((m) => m.fold)).size > 1;
+    for (const m of paired) dots.push({ row: src.row, diff: m.diff, fold: manyFolds ? `fold ${m.fold}` : ONE_SPLIT, seed: String(m.seed), model: `fold ${m.fold} seed ${m.seed}` });
+    const c = src.cmp;
+    rows.push({ row: src.row, estimate: c.diff, ciLow: c.ciLow, ciHigh: c.ciHigh, label: `p (models) = ${formatP(c.pModels)}, ${c.models} model${c.models > 1 ? "s" : ""}` });
+  }
+  const folds = [...new Set(dots.map((d) => d.fold))].sort((a, b) => (a === ONE_SPLIT ? -1 : b === ONE_SPLIT ? 1 : Number(a.split(" ")[1]) - Number(b.split(" ")[1])));
+  const title = "Ours − Joint per trained model: real or noise?";
+  return {
+    name: "diagnosis_ours_minus_joint",
+    title,
+    vegaLite: differenceDotsSpec(dots, rows, {
+      text: title,
+      subtitle: [
+        "Unit: the trained model (fold × seed).",
+        "Dot: one model's Ours − Joint (colour: fold, shape: seed).",
+        "Grey bar: 95% hierarchical-bootstrap CI; diamond: estimate.",
+      ],
+    }, "Ours − Joint (points of overall Dice)", { domain: folds, range: folds.map((f) => (f === ONE_SPLIT ? "#8c8c8c" : FOLD_COLOURS[Number(f.split(" ")[1]) % FOLD_COLOURS.length]!)) }),
+  };
 }
 
 function derive(input: ArtefactInput): ArtefactOutput {
@@ -365,7 +411,11 @@ function derive(input: ArtefactInput): ArtefactOutput {
       ...(cpRows.length ? [{ title: "H2: how often a class is absent from the patch of a modality, and one-sided between the modalities (the training batches)", rows: cpRows, file: "h2_class_presence" }] : []),
       ...(seedRows.length ? [{ title: "H3: Table II per trained model (fold × seed), the default grid and the seed replicates in the run store: overall Dice per setting and Ours − Joint (– : no record)", rows: seedRows, file: "table2_seeds" }] : []),
     ],
-    figures: [],
+    figures: [oursMinusJointFigure([
+      { row: `Table I (cardiac)\nbatch norm, ${batch4 ?? "?"} per modality`, models: modelMeans(t1, "batch"), cmp: t1oj },
+      ...(["instance", "layer", "group"] as const).map((n) => ({ row: `Table V (cardiac)\n${n} norm, ${batch4 ?? "?"} per modality`, models: modelMeans(t5, n), cmp: at[`Table V (cardiac, synthetic)|${n}|ours|joint`] })),
+      { row: `Table II (abdominal, real)\nbatch norm, ${batch1 ?? "?"} per modality${usePooled ? "\nwith its seed replicates" : ""}`, models: t2mm, cmp: h3c },
+    ])],
     notes: [
       `Unit of every comparison: the trained model (fold × seed); 'no effect' means a change below ${NO_EFFECT_POINTS} point of overall Dice.`,
       ...hyp.map((h) => `${h.hypothesis.split(":")[0]}: ${h.verdict}.`),
