@@ -46,6 +46,32 @@ function verdictLine(task: string, c: ModelComparison | undefined): string {
   return `${task}: Ours − Joint = ${ci}; ${where} on average, ${sig ? "and" : "but"} the test over trained models gives p = ${formatP(c.pModels)} (Holm over the six comparisons: ${formatP(c.pModelsHolm)}), ${sig ? "significant at 0.05" : "not significant at 0.05"}. The paper's per-case t-test on the same runs would say p = ${formatP(c.pCases)} (${c.nCases} cases), which ignores that the cases of a fold share one trained model.`;
 }
 
+/**
+ * The README line on Table II's seed replicates so far (the diagnosis notebook's `table2_seeds`
+ * rows: fold, seed, each setting's overall Dice or "–", "Ours − Joint"): per fold that has a replicate,
+ * Ours and Joint at every seed, and the largest change of one setting's Dice between two seeds of the
+ * same fold, set against the mean Ours − Joint gap of the default grid (`gap`). Null without replicates.
+ */
+export function replicateBullet(rows: readonly Record<string, string | number>[], gap: number): string | null {
+  const folds = [...new Set(rows.filter((r) => Number(r.seed) !== 0).map((r) => Number(r.fold)))].sort((a, b) => a - b);
+  if (!folds.length) return null;
+  const num = (v: string | number | undefined) => (typeof v === "number" ? v : NaN);
+  let move = { d: -Infinity, what: "" };
+  const per = folds.map((f) => {
+    const rs = rows.filter((r) => Number(r.fold) === f).sort((a, b) => Number(a.seed) - Number(b.seed));
+    for (const setting of ["ours", "joint"] as const) {
+      const v = rs.map((r) => num(r[setting])).filter(Number.isFinite);
+      if (v.length > 1 && Math.max(...v) - Math.min(...v) > move.d) move = { d: Math.max(...v) - Math.min(...v), what: `${setting === "ours" ? "Ours" : "Joint"} on fold ${f}` };
+    }
+    const cell = (r: Record<string, string | number>) => `seed ${r.seed}: Ours ${Number.isFinite(num(r.ours)) ? num(r.ours).toFixed(1) : "–"}, Joint ${Number.isFinite(num(r.joint)) ? num(r.joint).toFixed(1) : "–"}${Number.isFinite(num(r["Ours − Joint"])) ? ` (${sgn(num(r["Ours − Joint"]))})` : ""}`;
+    return `fold ${f} ${rs.map(cell).join("; ")}`;
+  });
+  const against = Number.isFinite(move.d) && Number.isFinite(gap)
+    ? ` The seed alone moved ${move.what} by ${move.d.toFixed(1)} points, ${move.d >= Math.abs(gap) ? "as much as or more than" : "less than"} the grid's mean Ours − Joint gap (${sgn(gap)}).`
+    : "";
+  return `- Table II seed replicates so far (overall Dice; outside the default grid until every fold has 3 seeds; diagnosis notebook, table2_seeds.csv): ${per.join(" | ")}.${against}`;
+}
+
 /** The generated answer to "does Ours beat Joint here, and why or why not" (markdown). */
 export function claimMarkdown(): string {
   const t1 = committedRuns("table1_cardiac");
@@ -85,6 +111,8 @@ export function claimMarkdown(): string {
     paper: {},
     extras: diagnosisJointVsOurs.loadExtras?.(join(REPO_ROOT, "results", diagnosisJointVsOurs.name)) ?? {},
   });
+  const rep = replicateBullet(diag.tables.find((t) => t.file === "table2_seeds")?.rows ?? [], j2?.diff ?? NaN);
+  if (rep) lines.push(rep);
   lines.push(`- Why (notebooks/diagnosis_joint_vs_ours.ipynb): ${diag.tables[0]!.rows.map((h) => `**${String(h.hypothesis).split(":")[0]}** (${String(h.hypothesis).split(": ").slice(1).join(": ")}): ${h.verdict}.`).join(" ")}`);
   const missing = [...t1.missing, ...t2.missing].length;
   if (missing) lines.push(`- ${missing} plan(s) of the default grids have no committed record yet; the numbers above use the committed ones.`);

@@ -17,7 +17,7 @@ vi.mock("../../lib/notebooks/comparisons.ts", async (orig) => {
   return { ...real, compareModels: () => given.calls[k++ % given.calls.length] ?? [] };
 });
 
-const { claimMarkdown } = await import("../../lib/notebooks/claim.ts");
+const { claimMarkdown, replicateBullet: bullet } = await import("../../lib/notebooks/claim.ts");
 
 function joint(o: Partial<ModelComparison>): ModelComparison {
   return {
@@ -56,5 +56,31 @@ describe("claim.ts: the verdict line of Ours vs Joint", () => {
   });
   it("the per-fold line of Table II, in fold order", () => {
     expect(lines[3]).toBe("- Per fold (Table II), Ours − Joint: fold 0 +1.0, fold 1 +2.0, fold 2 −0.5, fold 3 +3.0. ");
+  });
+});
+
+describe("claim.ts: the line on Table II's seed replicates (hand rows of table2_seeds)", () => {
+  it("per fold with a replicate: Ours and Joint at each seed, and the largest move of one setting between seeds against the gap", () => {
+    const rows = [
+      { fold: 0, seed: 0, ours: 81.36, joint: 83.44, "Ours − Joint": -2.07 },
+      { fold: 0, seed: 1, ours: 76.82, joint: 77.28, "Ours − Joint": -0.46 },
+      { fold: 1, seed: 0, ours: 73.06, joint: 78.01, "Ours − Joint": -4.95 },
+      { fold: 2, seed: 0, ours: 77.67, joint: 77.38, "Ours − Joint": 0.29 },
+      { fold: 2, seed: 1, ours: 70, joint: "–", "Ours − Joint": "–" },
+      { fold: 3, seed: 0, ours: 57.71, joint: 73.64, "Ours − Joint": -15.93 },
+      { fold: 3, seed: 1, ours: 61.34, joint: 68.82, "Ours − Joint": -7.48 },
+    ];
+    // largest move: Ours on fold 2, 77.67 - 70 = 7.67 (Joint fold 0: 6.16; fold 1 has no replicate)
+    expect(bullet(rows, -5.67)).toBe(
+      "- Table II seed replicates so far (overall Dice; outside the default grid until every fold has 3 seeds; diagnosis notebook, table2_seeds.csv): " +
+        "fold 0 seed 0: Ours 81.4, Joint 83.4 (−2.1); seed 1: Ours 76.8, Joint 77.3 (−0.5) | " +
+        "fold 2 seed 0: Ours 77.7, Joint 77.4 (+0.3); seed 1: Ours 70.0, Joint – | " +
+        "fold 3 seed 0: Ours 57.7, Joint 73.6 (−15.9); seed 1: Ours 61.3, Joint 68.8 (−7.5). " +
+        "The seed alone moved Ours on fold 2 by 7.7 points, as much as or more than the grid's mean Ours − Joint gap (−5.7).",
+    );
+    expect(bullet(rows, -9)).toMatch(/by 7\.7 points, less than the grid's mean Ours − Joint gap \(−9\.0\)\.$/);
+  });
+  it("no replicate: no line", () => {
+    expect(bullet([{ fold: 0, seed: 0, ours: 80, joint: 81, "Ours − Joint": -1 }], -1)).toBeNull();
   });
 });
