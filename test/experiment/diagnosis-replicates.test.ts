@@ -70,8 +70,17 @@ describe("diagnosis: Table II seed replicates (table2_seeds, H3)", () => {
       "Table II seed replicates so far (seed 1 on folds 2 and 3, fold 2 with Ours only): Ours − Joint per fold at seed 0 / seed 1: fold 2 +0.0 / n/a, fold 3 −16.0 / −6.0; " +
         `over the paired models (fold × seed) of the default grid and the replicates: −5.6 [${s(ci.ciLow)}, ${s(ci.ciHigh)}], 5 models, p = 0.1148 (each model weighs the same, so a fold with more seeds weighs more).`,
     );
-    // the verdict takes the pooled comparison (5 models > the grid's 4)
-    expect(h3(out).verdict).toBe("not rejected: over 5 trained models (the default grid and its seed replicates) the Table II gap is not significant (p = 0.1148); the case-level p-value overstated it, and Table II has 1–2 seeds per fold (3 are needed to separate seed from fold noise)");
+    // unbalanced (fold 3 has 2 seeds, the others 1): the verdict stays on the grid's 4 models and says why
+    expect(h3(out).verdict).toMatch(/^not rejected: over 4 trained models the Table II gap is not significant \(p = [0-9.]+\); .*Table II has 1 seed per fold \(3 are needed to separate seed from fold noise\); the seed replicates so far \(5 paired models, 1\/1\/1\/2 seeds over folds 0\/1\/2\/3\) are reported above and not used for the verdict until every fold has the same number of seeds$/);
+  });
+
+  it("balanced replicates (seed 1 on every fold): the verdict takes the comparison over the 8 paired models", () => {
+    // seed 1 gaps −1, −3, +1, −6 beside the grid's −2, −4, 0, −16: t-test over the 8, p = 0.0812 (scipy)
+    const bal = [0, 1, 2, 3].flatMap((f) => {
+      const gap = [1, 3, -1, 6][f]!;
+      return [run("joint", f, 1, { [`ct${f}`]: 70, [`mri${f}`]: 60 }, `j${f}s1`), run("ours", f, 1, { [`ct${f}`]: 70 - gap, [`mri${f}`]: 60 - gap }, `o${f}s1`)];
+    });
+    expect(h3(derive({ table2Replicates: bal })).verdict).toMatch(/^not rejected: over 8 trained models \(the default grid and its seed replicates\) the Table II gap is not significant \(p = 0\.0812\)/);
   });
 
   it("the rest of the artefact is unchanged by replicates: H1, H2, pairs, spread", () => {
