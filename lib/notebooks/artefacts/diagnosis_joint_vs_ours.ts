@@ -137,6 +137,11 @@ function pbOverall(r: PreciseBnRecord, variant: string): number {
 
 type ModelDice = Map<string, { fold: number; seed: number; dice: number }[]>;
 
+/** One trained model's overall Dice (setting, fold, seed), or undefined where it was not trained. */
+function modelDice(mm: ModelDice, setting: string, fold: number, seed: number): number | undefined {
+  return mm.get(setting)?.find((m) => m.fold === fold && m.seed === seed)?.dice;
+}
+
 /**
  * table2_seeds: one row per trained (fold, seed) of Table II, from the default grid and the seed
  * replicates: each setting's overall Dice (mean over cases of the per-case mean over structures, both
@@ -144,7 +149,7 @@ type ModelDice = Map<string, { fold: number; seed: number; dice: number }[]>;
  */
 function seedTable(mm: ModelDice, repUnits: ReadonlySet<string>): Record<string, string | number>[] {
   const settings = SETTINGS.filter((s) => mm.has(s));
-  const dice = (s: string, f: number, seed: number) => mm.get(s)?.find((m) => m.fold === f && m.seed === seed)?.dice;
+  const dice = (s: string, f: number, seed: number) => modelDice(mm, s, f, seed);
   const units = [...new Map([...mm.values()].flat().map((m) => [`${m.fold}/${m.seed}`, [m.fold, m.seed] as const])).values()].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   return units.map(([f, seed]) => {
     const o = dice("ours", f, seed);
@@ -165,7 +170,7 @@ const list = (xs: readonly (string | number)[]) => (xs.length < 2 ? xs.join("") 
  */
 function replicateSentence(mm: ModelDice, repRows: readonly TidyRow[], pooled: ModelComparison | undefined): string {
   if (!repRows.length) return `Table II seed replicates: none in the run store yet (seeds ${TABLE2_REPLICATE_SEEDS[0]}–${TABLE2_REPLICATE_SEEDS[TABLE2_REPLICATE_SEEDS.length - 1]} outside the default grid looked up).`;
-  const dice = (s: string, f: number, seed: number) => mm.get(s)?.find((m) => m.fold === f && m.seed === seed)?.dice;
+  const dice = (s: string, f: number, seed: number) => modelDice(mm, s, f, seed);
   const repSeeds = [...new Set(repRows.map((r) => r.seed))].sort((a, b) => a - b);
   const repFolds = [...new Set(repRows.map((r) => r.fold ?? 0))].sort((a, b) => a - b);
   const seeds = [...new Set([...[...mm.values()].flat().filter((m) => repFolds.includes(m.fold)).map((m) => m.seed), ...repSeeds])].sort((a, b) => a - b);
