@@ -427,7 +427,7 @@ function derive(input: ArtefactInput): ArtefactOutput {
       ...(["instance", "layer", "group"] as const).map((n) => ({ row: `Table V (cardiac)\n${n} norm, ${batch4 ?? "?"} per modality`, models: modelMeans(t5, n), cmp: at[`Table V (cardiac, synthetic)|${n}|ours|joint`] })),
       // the figure describes: it shows the comparison over the grid and the replicates as soon as it has more models
       // (labelled "so far" while unbalanced); only the verdict waits for a balanced set
-      { row: `Table II (abdominal, real)\nbatch norm, ${batch1 ?? "?"} per modality${showPooled ? `\nwith its seed replicates${usePooled ? "" : " so far"}` : ""}`, models: t2mm, cmp: showPooled ? pooled : t2oj },
+      { row: `Table II (abdominal, real)\nbatch norm, ${batch1 ?? "?"} per modality${showPooled ? `\nwith its seed replicates${usePooled ? "" : " so far\n(unbalanced: interim, not the verdict)"}` : ""}`, models: t2mm, cmp: showPooled ? pooled : t2oj },
     ])],
     notes: [
       `Unit of every comparison: the trained model (fold × seed); 'no effect' means a change below ${NO_EFFECT_POINTS} point of overall Dice.`,
