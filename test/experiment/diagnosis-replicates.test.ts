@@ -6,7 +6,7 @@
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { diagnosisJointVsOurs, loadTable2Replicates, TABLE2_REPLICATE_SEEDS } from "../../lib/notebooks/artefacts/diagnosis_joint_vs_ours.ts";
+import { diagnosisJointVsOurs, loadTable2Batch2, loadTable2Replicates, TABLE2_REPLICATE_SEEDS } from "../../lib/notebooks/artefacts/diagnosis_joint_vs_ours.ts";
 import type { ArtefactRuns } from "../../lib/notebooks/artefacts/types.ts";
 import type { TidyRow } from "../../lib/experiment/tidy.ts";
 import { hierarchicalBootstrap } from "../../lib/stats/index.ts";
@@ -135,5 +135,76 @@ describe("loadTable2Replicates: Table II's sealed store records at seeds 1-4, by
     const empty = join(tmp(), "empty");
     mkdirSync(empty);
     expect(loadTable2Replicates(configFile, empty)).toEqual([]);
+  });
+});
+
+describe("diagnosis H1: Table II's Ours and Joint at the paper's batch (2 patches per modality), beside batch 1 at every seed of the fold", () => {
+  // batch 2 on fold 3 seed 0: Joint 65 (ct 70, mri 60), Ours 65 − gap; batch 1 on fold 3: −16 (seed 0, grid), −6 (seed 1, replicate)
+  const b2 = (gap: number) => [
+    { ...run("joint", 3, 0, { ct3: 70, mri3: 60 }, "j3b2"), plan: { train: { batchSize: 2 } } },
+    { ...run("ours", 3, 0, { ct3: 70 - gap, mri3: 60 - gap }, "o3b2"), plan: { train: { batchSize: 2 } } },
+  ];
+  const h1 = (out: ReturnType<typeof derive>) => out.tables[0]!.rows.find((r) => String(r.hypothesis).startsWith("H1"))!;
+  // the largest seed move at batch 1: Ours fold 3, 49 (seed 0) -> 61 (seed 1)
+  const caveat = "1 batch-2 model per setting, while a seed alone moved a Table II model by up to 12.0 points";
+
+  it("Ours level with Joint at batch 2, beyond every batch-1 seed: supports H1 on that fold, with its caveat", () => {
+    const out = derive({ table2Replicates: REPS, table2Batch2: b2(0.5) });
+    expect(h1(out).result).toContain("The paper's batch (2 patches per modality per step, Table II's plans otherwise unchanged) on fold 3: Ours − Joint −0.5 at batch 2 (1 model per setting) against −16.0 / −6.0 at batch 1 (seed 0 / 1).");
+    expect(h1(out).verdict).toBe(`open: the precise-BN experiment has no record; batch 2 supports it on fold 3: Ours reaches Joint there, beyond every batch-1 seed (${caveat})`);
+    expect(h1(out).experiment).toMatch(/Table II's Ours and Joint at batch 2 per modality \(the paper's batch 4; data\/configs\/diagnosis_table2_batch2\.json\) on fold 3/);
+    const t = out.tables.find((x) => x.file === "h1_batch2")!.rows;
+    expect(t.map((r) => [r.fold, r.seed, r["batch per modality"], r.ours, r.joint, r["Ours − Joint"]])).toEqual([
+      [3, 0, 1, 49, 65, -16],
+      [3, 1, 1, 61, 67, -6],
+      [3, 0, 2, 64.5, 65, -0.5],
+    ]);
+    // the figure gets a batch-2 row below Table II's
+    const spec = JSON.stringify(out.figures[0]!.vegaLite);
+    expect(spec).toContain("batch norm, 2 per modality");
+  });
+
+  it("within the batch-1 seeds: does not close; beyond them but Joint still ahead: narrows", () => {
+    expect(h1(derive({ table2Replicates: REPS, table2Batch2: b2(8) })).verdict).toBe(`open: the precise-BN experiment has no record; batch 2 does not close the gap on fold 3: Ours − Joint stays within what batch 1 gave at some seed (${caveat})`);
+    // exactly the best batch-1 seed's gap is "within"
+    expect(h1(derive({ table2Replicates: REPS, table2Batch2: b2(6) })).verdict).toMatch(/batch 2 does not close the gap/);
+    expect(h1(derive({ table2Replicates: REPS, table2Batch2: b2(4) })).verdict).toBe(`open: the precise-BN experiment has no record; batch 2 narrows the gap on fold 3 beyond every batch-1 seed without Ours reaching Joint everywhere (${caveat})`);
+  });
+
+  it("no batch-2 record, or Ours without Joint: no clause, no table, the experiment says so; H2 and H3 unchanged", () => {
+    const base = derive({ table2Replicates: REPS });
+    for (const out of [base, derive({ table2Replicates: REPS, table2Batch2: [b2(0)[1]!] })]) {
+      expect(h1(out).verdict).toBe("open: the precise-BN experiment has no record");
+      expect(h1(out).experiment).toContain("batch 2 per modality (the paper's batch 4; data/configs/diagnosis_table2_batch2.json): no paired Ours/Joint record yet");
+      expect(out.tables.find((x) => x.file === "h1_batch2")).toBeUndefined();
+    }
+    const withB2 = derive({ table2Replicates: REPS, table2Batch2: b2(0.5) });
+    for (const h of ["H2", "H3"]) expect(withB2.tables[0]!.rows.find((r) => String(r.hypothesis).startsWith(h))).toEqual(base.tables[0]!.rows.find((r) => String(r.hypothesis).startsWith(h)));
+    for (const f of ["pairs", "spread", "table2_seeds"]) expect(withB2.tables.find((t) => t.file === f)).toEqual(base.tables.find((t) => t.file === f));
+  });
+});
+
+describe("loadTable2Batch2: the batch-2 config's plans are Table II's with train.batchSize 2 alone", () => {
+  const tmp = isolatedRunDirs("ummkd-b2-");
+  const t2 = expandPlans(loadConfig(join(REPO_ROOT, "data", "configs", "table2_abdominal.json")), "cpu", { settings: ["joint", "ours"] });
+  const b2 = expandPlans(loadConfig(join(REPO_ROOT, "data", "configs", "diagnosis_table2_batch2.json")), "cpu");
+  const real = t2[0]?.plan.data.source === "real";
+
+  it("one batch-2 plan per Table II Ours/Joint plan, equal but for train.batchSize (1 -> 2)", () => {
+    expect(b2).toHaveLength(t2.length);
+    for (const [i, p] of b2.entries()) {
+      const q = t2[i]!;
+      expect([q.plan.train.batchSize, p.plan.train.batchSize]).toEqual([1, 2]);
+      expect({ ...p.plan, train: { ...p.plan.train, batchSize: 1 } }).toEqual(q.plan);
+      expect(p.hash).not.toBe(q.hash);
+    }
+  });
+
+  it.skipIf(!real)("fold 3 hashes as trained (joint 9c82a35e71451ccd, ours f8c1c7dee708011f); an empty store gives none", () => {
+    const f3 = b2.filter((p) => p.plan.data.split.kind === "kfold" && p.plan.data.split.fold === 3).map((p) => [p.plan.model.setting, p.hash]);
+    expect(f3).toEqual([["joint", "9c82a35e71451ccd"], ["ours", "f8c1c7dee708011f"]]);
+    const empty = join(tmp(), "empty");
+    mkdirSync(empty);
+    expect(loadTable2Batch2(undefined, empty)).toEqual([]);
   });
 });

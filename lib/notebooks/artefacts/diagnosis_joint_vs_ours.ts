@@ -10,7 +10,9 @@
  *   `ummkd diagnose precise-bn` (H1: batch-norm statistics re-estimated over many training patches)
  *   and `ummkd diagnose class-presence` (H2: classes absent from a 1-patch batch);
  * - Table II's seed replicates committed so far: the sealed store records of Table II's cpu plans at
- *   seeds outside the default grid (H3, table2_seeds.csv), found by plan hash, read only.
+ *   seeds outside the default grid (H3, table2_seeds.csv), found by plan hash, read only;
+ * - Table II's Ours and Joint at the paper's batch (2 patches per modality per step): the sealed store
+ *   records of data/configs/diagnosis_table2_batch2.json's cpu plans (H1, h1_batch2.csv), read only.
  *
  * The verdict rules are fixed below (thresholds in points of overall Dice), so a verdict changes only
  * when the numbers do.
@@ -67,6 +69,11 @@ export interface DiagnosisExtras {
    * ({@link loadTable2Replicates}); undefined: not looked up (smoke/quick), [] none found.
    */
   table2Replicates?: readonly RunRecord[];
+  /**
+   * Table II's Ours and Joint at 2 patches per modality per step, from the run store
+   * ({@link loadTable2Batch2}); undefined: not looked up (smoke/quick), [] none found.
+   */
+  table2Batch2?: readonly RunRecord[];
 }
 
 /**
@@ -93,10 +100,27 @@ export function loadTable2Replicates(configFile = join(REPO_ROOT, "data", "confi
   const gridSeeds = new Set(grid.map((p) => p.plan.train.seed));
   const seeds = TABLE2_REPLICATE_SEEDS.filter((s) => !gridSeeds.has(s));
   if (!seeds.length) return [];
+  return sealedRecords(config, seeds, dir, gridHashes);
+}
+
+/** The sealed store records of a config's `cpu` plans at these seeds, by plan hash (unsealed, absent or excluded: skipped). */
+function sealedRecords(config: ReturnType<typeof loadConfig>, seeds: number[], dir: string, exclude: ReadonlySet<string> = new Set()): RunRecord[] {
   const seal = readSeal(dir);
   return expandPlans(config, "cpu", { seeds })
-    .filter((p) => !gridHashes.has(p.hash) && seal.has(`${p.hash}.json`) && existsSync(cachePath(p.hash, dir)))
+    .filter((p) => !exclude.has(p.hash) && seal.has(`${p.hash}.json`) && existsSync(cachePath(p.hash, dir)))
     .map((p) => loadStoreRecord<RunRecord>(p.hash, dir));
+}
+
+/**
+ * Table II's Ours and Joint at the paper's batch (2 patches per modality per step, batch 4) in the run
+ * store: the `cpu` plans of data/configs/diagnosis_table2_batch2.json (Table II's plans with
+ * train.batchSize 2 and nothing else changed) at seed 0 and {@link TABLE2_REPLICATE_SEEDS}, sealed
+ * records only. Trained by `ummkd experiment --config data/configs/diagnosis_table2_batch2.json
+ * --profile cpu --folds F --train-only`; read only here.
+ * @throws DataError naming a sealed record whose bytes differ from its seal or that is not a valid record
+ */
+export function loadTable2Batch2(configFile = join(REPO_ROOT, "data", "configs", "diagnosis_table2_batch2.json"), dir = storeDir()): RunRecord[] {
+  return sealedRecords(loadConfig(configFile), [0, ...TABLE2_REPLICATE_SEEDS], dir);
 }
 
 /**
@@ -192,6 +216,59 @@ function replicateSentence(mm: ModelDice, repRows: readonly TidyRow[], pooled: M
     (pooled
       ? `over the paired models (fold × seed) of the default grid and the replicates: ${ciText(pooled)}${new Set(pooled.perFold.map((f) => f.seeds)).size > 1 ? " (each model weighs the same, so a fold with more seeds weighs more)" : ""}.`
       : "no fold × seed has both Ours and Joint yet.");
+}
+
+/** H1's batch-2 evidence: the rows of h1_batch2, the result sentence, the verdict clause and the experiment text. */
+interface Batch2Evidence { rows: Record<string, string | number>[]; result: string; verdict: string; experiment: string }
+
+/**
+ * H1 at the paper's batch: Ours − Joint of the models trained at 2 patches per modality (fold × seed
+ * with both), against Ours − Joint at 1 patch per modality at every seed of the same fold (the default
+ * grid and the seed replicates). The rule (fixed before the batch-2 runs were trained), per fold, with
+ * g2 the batch-2 gap (mean over its seeds) and g1max the best batch-1 gap over that fold's seeds:
+ * - closes: g2 > g1max (better than every batch-1 seed) and g2 ≥ −NO_EFFECT_POINTS (Ours level with Joint or ahead);
+ * - does not close: g2 ≤ g1max (within or below what batch 1 gave at some seed);
+ * - otherwise: narrows (beyond every batch-1 seed, Joint still ahead).
+ * The verdict says "supports" only when every batch-2 fold closes, "does not support" when none
+ * narrows or closes; and always how many models it rests on and how far a seed alone moved a Table II model.
+ */
+function batch2Evidence(b1: ModelDice, b2: ModelDice, batch1: number | undefined, batch2: number | undefined): Batch2Evidence {
+  const gaps = (mm: ModelDice) => (mm.get("ours") ?? []).flatMap((o) => {
+    const j = modelDice(mm, "joint", o.fold, o.seed);
+    return j === undefined ? [] : [{ fold: o.fold, seed: o.seed, ours: o.dice, joint: j, diff: o.dice - j }];
+  }).sort((a, b) => a.fold - b.fold || a.seed - b.seed);
+  const g2 = gaps(b2);
+  const g1 = gaps(b1);
+  const cfg = "data/configs/diagnosis_table2_batch2.json";
+  if (!g2.length) return { rows: [], result: "", verdict: "", experiment: `batch 2 per modality (the paper's batch 4; ${cfg}): no paired Ours/Joint record yet` };
+  const folds = [...new Set(g2.map((g) => g.fold))];
+  const rows = folds.flatMap((f) => [
+    ...g1.filter((g) => g.fold === f).map((g) => ({ ...g, batch: batch1 ?? "?" })),
+    ...g2.filter((g) => g.fold === f).map((g) => ({ ...g, batch: batch2 ?? "?" })),
+  ]).map((g) => ({ fold: g.fold, seed: g.seed, "batch per modality": g.batch, ours: r2(g.ours), joint: r2(g.joint), "Ours − Joint": r2(g.diff) }));
+  const perFold = folds.map((f) => {
+    const d2 = nanMean(g2.filter((g) => g.fold === f).map((g) => g.diff));
+    const b1f = g1.filter((g) => g.fold === f);
+    const max1 = b1f.length ? Math.max(...b1f.map((g) => g.diff)) : NaN;
+    const kind = !b1f.length ? "no batch-1 model" : d2 <= max1 ? "does not close" : d2 >= -NO_EFFECT_POINTS ? "closes" : "narrows";
+    return { f, d2, b1f, kind, n2: g2.filter((g) => g.fold === f).length };
+  });
+  // how far the seed alone moved one Table II model (same setting, fold and plan but the seed), at batch 1
+  const moves = [...b1.values()].flatMap((ms) => ms.flatMap((a) => ms.filter((b) => b.fold === a.fold && b.seed > a.seed).map((b) => Math.abs(b.dice - a.dice))));
+  const seedMove = moves.length ? Math.max(...moves) : NaN;
+  const one = (p: (typeof perFold)[number]) => `fold ${p.f}: Ours − Joint ${sgn(p.d2)} at batch ${batch2 ?? "?"} (${p.n2} model${p.n2 > 1 ? "s" : ""} per setting) against ${p.b1f.map((g) => sgn(g.diff)).join(" / ")} at batch ${batch1 ?? "?"} (seed ${p.b1f.map((g) => g.seed).join(" / ")})`;
+  const result = `The paper's batch (${batch2 ?? "?"} patches per modality per step, Table II's plans otherwise unchanged) on ${perFold.map(one).join("; ")}.`;
+  const kinds = new Set(perFold.map((p) => p.kind));
+  const where = `fold${folds.length > 1 ? "s" : ""} ${list(folds)}`;
+  const caveat = `${g2.length} batch-2 model${g2.length > 1 ? "s" : ""} per setting${Number.isFinite(seedMove) ? `, while a seed alone moved a Table II model by up to ${seedMove.toFixed(1)} points` : ""}`;
+  const verdict = kinds.size === 1 && kinds.has("closes")
+    ? `batch ${batch2} supports it on ${where}: Ours reaches Joint there, beyond every batch-${batch1} seed (${caveat})`
+    : [...kinds].every((k) => k === "does not close")
+      ? `batch ${batch2} does not close the gap on ${where}: Ours − Joint stays within what batch ${batch1} gave at some seed (${caveat})`
+      : kinds.has("no batch-1 model") && kinds.size === 1
+        ? `batch ${batch2} on ${where}: no batch-${batch1} model of the same fold to compare`
+        : `batch ${batch2} narrows the gap on ${where} beyond every batch-${batch1} seed without Ours reaching Joint everywhere (${caveat})`;
+  return { rows, result, verdict, experiment: `Table II's Ours and Joint at batch ${batch2 ?? "?"} per modality (the paper's batch 4; ${cfg}) on ${where}, the fold with the largest batch-${batch1 ?? "?"} gap first` };
 }
 
 /** One row of the Ours − Joint figure: its label, the models' overall Dice per setting and the comparison of the tables. */
@@ -324,6 +401,22 @@ function derive(input: ArtefactInput): ArtefactOutput {
     return [{ label: r.label, committed, retrained: pbOverall(r, "moving-average") }];
   });
 
+  // Table II's seed replicates (outside the default grid): their rows beside the grid's, paired by fold × seed
+  const gridKeys = new Set((input.runs[1]?.runs ?? []).map((r) => r.key).filter((k) => k !== undefined));
+  const reps = extras.table2Replicates?.filter((r) => !gridKeys.has(r.key));
+  const t2rep = reps ? tidyRowsOf("diagnosis_joint_vs_ours", [{ config: input.runs[1]?.config, runs: reps } as ArtefactRuns]).filter((r) => r.condition === "clean") : [];
+  const t2all = [...t2, ...t2rep];
+  const t2mm = modelMeans(t2all, "batch");
+  const repUnits = new Set(t2rep.map((r) => `${r.fold ?? 0}/${r.seed}`));
+  const seedRows = reps ? seedTable(t2mm, repUnits) : [];
+  const pooled = t2rep.length ? find(compareModels(t2all.filter((r) => r.setting === "ours" || r.setting === "joint"), { metric: "dice", reference: "ours", norm: "batch" }), "joint") : undefined;
+  // H1: the paper's batch (2 patches per modality per step) on Table II's plans, beside batch 1 at every seed of the same folds
+  const b2recs = extras.table2Batch2 ?? [];
+  const t2b2 = b2recs.length ? tidyRowsOf("diagnosis_joint_vs_ours", [{ config: input.runs[1]?.config, runs: b2recs } as ArtefactRuns]).filter((r) => r.condition === "clean") : [];
+  const b2mm = modelMeans(t2b2, "batch");
+  const batch2 = b2recs[0]?.plan.train.batchSize;
+  const b2 = batch2Evidence(t2mm, b2mm, batch1, batch2);
+
   // verdicts
   const hyp: Record<string, string>[] = [];
   const pbMean = pbDelta.length ? nanMean(pbDelta.map((d) => d.delta)) : NaN;
@@ -333,6 +426,7 @@ function derive(input: ArtefactInput): ArtefactOutput {
     t1oj ? `Batch norm at ${batch4} per modality (Table I): ${ciText(t1oj)}.` : "",
     t2oj && t2cj ? `Batch norm at ${batch1} per modality (Table II): Ours − Joint ${ciText(t2oj)}; Chilopod − Joint ${ciText(t2cj)}.` : "",
     pbDelta.length ? `Precise BN (statistics over ${extras.preciseBn![0]!.patches} training patches per modality instead of the moving average) on ${pbDelta.map((d) => d.label).join(", ")}: overall Dice ${pbDelta.map((d) => `${d.before.toFixed(1)} → ${sgn(d.delta)} (${d.best})`).join("; ")}${gapFold ? ` against a fold-${gapFold.fold} gap to Joint of ${sgn(gapFold.diff)}` : ""}.` : "Precise BN: not run (no record in results/diagnosis_joint_vs_ours/records/).",
+    b2.result,
   ].filter(Boolean).join(" ");
   let h1Verdict = "open: the precise-BN experiment has no record";
   if (pbDelta.length) {
@@ -343,9 +437,10 @@ function derive(input: ArtefactInput): ArtefactOutput {
         ? `supported: better statistics alone recover ${(100 * closes).toFixed(0)}% of the fold's gap to Joint`
         : `partly supported: better statistics recover ${sgn(pbMean)} points${Number.isFinite(closes) ? ` (${(100 * closes).toFixed(0)}% of the fold's gap)` : ""}`;
   }
+  if (b2.verdict) h1Verdict = `${h1Verdict}; ${b2.verdict}`;
   hyp.push({
     hypothesis: "H1: per-modality batch-norm statistics from 1 patch per step (and the train/eval gap of the moving average) hold Ours and Chilopod back",
-    experiment: "Ours − Joint with normalizations that keep no running statistics (Table V) and at 4 patches per modality (Table I); precise BN on the Table II Ours run of the fold with the largest gap (`ummkd diagnose precise-bn`); batch 2 per modality not trained (cost, see notes)",
+    experiment: `Ours − Joint with normalizations that keep no running statistics (Table V) and at 4 patches per modality (Table I); precise BN on the Table II Ours run of the fold with the largest gap (\`ummkd diagnose precise-bn\`); ${b2.experiment}`,
     result: h1Result,
     verdict: h1Verdict,
   });
@@ -365,15 +460,6 @@ function derive(input: ArtefactInput): ArtefactOutput {
   });
   const t1sd = spread.filter((s) => String(s.source).startsWith("Table I") && typeof s["seed SD"] === "number") as Record<string, number | string>[];
   const meanSeedSd = t1sd.length ? nanMean(t1sd.map((s) => s["seed SD"] as number)) : NaN;
-  // Table II's seed replicates (outside the default grid): their rows beside the grid's, paired by fold × seed
-  const gridKeys = new Set((input.runs[1]?.runs ?? []).map((r) => r.key).filter((k) => k !== undefined));
-  const reps = extras.table2Replicates?.filter((r) => !gridKeys.has(r.key));
-  const t2rep = reps ? tidyRowsOf("diagnosis_joint_vs_ours", [{ config: input.runs[1]?.config, runs: reps } as ArtefactRuns]).filter((r) => r.condition === "clean") : [];
-  const t2all = [...t2, ...t2rep];
-  const t2mm = modelMeans(t2all, "batch");
-  const repUnits = new Set(t2rep.map((r) => `${r.fold ?? 0}/${r.seed}`));
-  const seedRows = reps ? seedTable(t2mm, repUnits) : [];
-  const pooled = t2rep.length ? find(compareModels(t2all.filter((r) => r.setting === "ours" || r.setting === "joint"), { metric: "dice", reference: "ours", norm: "batch" }), "joint") : undefined;
   // the verdict rule (fixed): the pooled comparison (grid + replicates) once it has more trained models than the
   // grid's AND is balanced (every fold of the grid with the same number of seeds). An interim, unbalanced set weighs
   // the folds that have replicates more and its t-test treats seeds of one fold as independent of the fold: its
@@ -419,6 +505,7 @@ function derive(input: ArtefactInput): ArtefactOutput {
       { title: "Pairs of settings with the trained model as unit: difference in overall Dice points (95% hierarchical-bootstrap CI, paired t-test over models), by task, normalization and batch per modality", rows: grid, file: "pairs" },
       { title: "Seed and fold spread of each setting's overall Dice (per-model mean over its test cases)", rows: spread, file: "spread" },
       ...(pbRows.length ? [{ title: "H1: precise BN — test Dice with the trained moving averages and with re-estimated batch-norm statistics (same weights)", rows: pbRows, file: "h1_precise_bn" }] : []),
+      ...(b2.rows.length ? [{ title: `H1: Table II's Ours and Joint at the paper's batch (${batch2} patches per modality per step) beside batch ${batch1} at every seed of the same fold: overall Dice per trained model`, rows: b2.rows, file: "h1_batch2" }] : []),
       ...(cpRows.length ? [{ title: "H2: how often a class is absent from the patch of a modality, and one-sided between the modalities (the training batches)", rows: cpRows, file: "h2_class_presence" }] : []),
       ...(seedRows.length ? [{ title: "H3: Table II per trained model (fold × seed), the default grid and the seed replicates in the run store: overall Dice per setting and Ours − Joint (– : no record)", rows: seedRows, file: "table2_seeds" }] : []),
     ],
@@ -428,6 +515,7 @@ function derive(input: ArtefactInput): ArtefactOutput {
       // the figure describes: it shows the comparison over the grid and the replicates as soon as it has more models
       // (labelled "so far" while unbalanced); only the verdict waits for a balanced set
       { row: `Table II (abdominal, real)\nbatch norm, ${batch1 ?? "?"} per modality${showPooled ? `\nwith its seed replicates${usePooled ? "" : " so far\n(unbalanced: interim, not the verdict)"}` : ""}`, models: t2mm, cmp: showPooled ? pooled : t2oj },
+      ...(b2.rows.length ? [{ row: `Table II (abdominal, real)\nbatch norm, ${batch2} per modality\n(the paper's batch; fold ${[...new Set(b2mm.get("ours")?.map((m) => m.fold))].join(", ")} only)`, models: b2mm, cmp: find(compareModels(t2b2, { metric: "dice", reference: "ours", norm: "batch" }), "joint") }] : []),
     ])],
     notes: [
       `Unit of every comparison: the trained model (fold × seed); 'no effect' means a change below ${NO_EFFECT_POINTS} point of overall Dice.`,
@@ -447,6 +535,7 @@ export const diagnosisJointVsOurs: Artefact = {
     differs: [
       "**Inputs.** The committed run records of Tables I, II and V (results/runs/) and, at the `cpu` profile only, the diagnosis records in `results/diagnosis_joint_vs_ours/records/`, written by `ummkd diagnose precise-bn HASH` (H1: batch-norm statistics re-estimated over many training patches, same weights) and `ummkd diagnose class-presence HASH` (H2: classes absent from a training patch). Precise BN needs the run's best weights, which are not committed (re-train the run to recompute it).",
       "**Table II's seed replicates** (`cpu` only): the sealed records in results/runs/ of Table II's plans at seeds 1–4 outside its default grid (the hashes `ummkd experiment --notebook table2_abdominal --seeds 1` trains), read as they are committed, before the grid has 3 seeds per fold; nothing is trained here. They fill table2_seeds.csv and the last sentence of H3's result; H3's verdict (a fixed rule) uses the comparison over the grid and the replicates once it has more trained models than the grid alone.",
+      "**Table II at the paper's batch** (`cpu` only, H1): the sealed records in results/runs/ of `data/configs/diagnosis_table2_batch2.json`'s plans (Table II's Ours and Joint with 2 patches per modality per step instead of 1, nothing else changed), at seeds 0–4, trained on the fold with the largest gap first (`ummkd experiment --config data/configs/diagnosis_table2_batch2.json --profile cpu --folds 3 --train-only`); nothing is trained here. They fill h1_batch2.csv and the batch-2 clause of H1.",
       "**Statistics.** Every comparison takes the trained model (fold × seed) as the unit: 95% hierarchical-bootstrap interval (models, then cases), paired t-test over model means (lib/notebooks/comparisons.ts).",
       "At `smoke`/`quick` the runs are a pipeline check and the diagnosis records are not used.",
     ],
@@ -455,6 +544,6 @@ export const diagnosisJointVsOurs: Artefact = {
       "A verdict says 'open' where its experiment has no record; the README's answer to \"does Ours beat Joint here\" is generated from the same records (npm run readme).",
     ],
   },
-  loadExtras: (dir) => ({ ...loadDiagnosisRecords(dir), table2Replicates: loadTable2Replicates() }),
+  loadExtras: (dir) => ({ ...loadDiagnosisRecords(dir), table2Replicates: loadTable2Replicates(), table2Batch2: loadTable2Batch2() }),
   derive,
 };
