@@ -17,7 +17,7 @@ vi.mock("../../lib/notebooks/comparisons.ts", async (orig) => {
   return { ...real, compareModels: () => given.calls[k++ % given.calls.length] ?? [] };
 });
 
-const { claimMarkdown, replicateBullet: bullet } = await import("../../lib/notebooks/claim.ts");
+const { abdominalAnswer, claimMarkdown, replicateBullet: bullet } = await import("../../lib/notebooks/claim.ts");
 
 function joint(o: Partial<ModelComparison>): ModelComparison {
   return {
@@ -82,5 +82,28 @@ describe("claim.ts: the line on Table II's seed replicates (hand rows of table2_
   });
   it("no replicate: no line", () => {
     expect(bullet([{ fold: 0, seed: 0, ours: 80, joint: 81, "Ours − Joint": -1 }], -1)).toBeNull();
+  });
+});
+
+describe("claim.ts: which Table II comparison the answer uses (grid, or grid + balanced seed replicates)", () => {
+  // the grid's six comparisons (Ours against each setting); Ours − Joint p = 0.2121 over 4 models
+  const six = [0.3, 0.2121, 0.9, 0.8, 0.053, 0.7].map((p, i) => joint({ setting: ["individual", "joint", "joint-kd", "y-shaped", "x-shaped", "chilopod"][i]!, pModels: p, pModelsHolm: NaN, models: 4, seeds: 1 }));
+  const pooled = joint({ diff: -4.9, models: 8, folds: 4, seeds: 2, pModels: 0.01, pModelsHolm: 0.01 });
+  const tp = (use: boolean) => ({ grid: six[1], pooled, balanced: use, show: true, use });
+
+  it("an unbalanced or absent replicate set: the grid's comparison, untouched", () => {
+    expect(abdominalAnswer(six, tp(false))).toEqual({ cmp: six[1], pooled: false });
+    expect(abdominalAnswer(six, { grid: six[1], pooled: undefined, balanced: false, show: false, use: false })).toEqual({ cmp: six[1], pooled: false });
+  });
+
+  it("balanced: the pooled comparison, Holm-adjusted over the six with the other five's grid p-values", () => {
+    // Holm over [0.3, 0.01, 0.9, 0.8, 0.053, 0.7]: the smallest, 0.01, times 6 = 0.06 (by hand; statsmodels multipletests agrees)
+    const a = abdominalAnswer(six, tp(true));
+    expect(a.pooled).toBe(true);
+    expect(a.cmp!.models).toBe(8);
+    expect(a.cmp!.pModels).toBe(0.01);
+    expect(a.cmp!.pModelsHolm).toBeCloseTo(0.06, 12);
+    // the grid's own p (0.2121) does not enter: a pooled p of 0.2 ranks second: max(6 × 0.053, 5 × 0.2) = 1.0 → capped at 1
+    expect(abdominalAnswer(six, { ...tp(true), pooled: { ...pooled, pModels: 0.2 } }).cmp!.pModelsHolm).toBeCloseTo(1, 12);
   });
 });

@@ -160,7 +160,7 @@ describe("diagnosis H1: Table II's Ours and Joint at the paper's batch (2 patche
       [3, 0, 2, 64.5, 65, -0.5],
     ]);
     // the figure gets a batch-2 row below Table II's
-    const spec = JSON.stringify(out.figures[0]!.vegaLite);
+    const spec = JSON.stringify((out.figures[0] as unknown as { vegaLite: unknown }).vegaLite);
     expect(spec).toContain("batch norm, 2 per modality");
   });
 

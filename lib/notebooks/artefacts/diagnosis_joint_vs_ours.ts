@@ -271,6 +271,38 @@ function batch2Evidence(b1: ModelDice, b2: ModelDice, batch1: number | undefined
   return { rows, result, verdict, experiment: `Table II's Ours and Joint at batch ${batch2 ?? "?"} per modality (the paper's batch 4; ${cfg}) on ${where}, the fold with the largest batch-${batch1 ?? "?"} gap first` };
 }
 
+/** Ours − Joint on Table II over the default grid's models and over the grid with its seed replicates. */
+export interface Table2Pooled {
+  /** The comparison over the default grid's trained models. */
+  grid: ModelComparison | undefined;
+  /** Over the paired models (fold × seed) of the grid and the replicates; undefined without replicate rows. */
+  pooled: ModelComparison | undefined;
+  /** Every fold of the grid has the same number of seeds in `pooled`. */
+  balanced: boolean;
+  /** `pooled` has more trained models than the grid (reported, labelled interim while unbalanced). */
+  show: boolean;
+  /** The verdict and the README's answer use `pooled`: shown and balanced. */
+  use: boolean;
+}
+
+/**
+ * The rule (fixed) for Table II's seed replicates: the comparison over the grid and the replicates is
+ * shown once it has more trained models than the grid's, and used (H3's verdict, the README's answer)
+ * once it is also balanced, every fold of the grid with the same number of seeds. An interim,
+ * unbalanced set weighs the folds that have replicates more, and its t-test treats the seeds of one
+ * fold as independent of the fold.
+ * @param gridRows Table II's clean tidy rows of the default grid
+ * @param repRows the clean tidy rows of its seed replicates (records outside the grid)
+ */
+export function table2PooledOursJoint(gridRows: readonly TidyRow[], repRows: readonly TidyRow[]): Table2Pooled {
+  const oj = (rows: readonly TidyRow[]) => find(compareModels(rows.filter((r) => r.setting === "ours" || r.setting === "joint"), { metric: "dice", reference: "ours", norm: "batch" }), "joint");
+  const grid = oj(gridRows);
+  const pooled = repRows.length ? oj([...gridRows, ...repRows]) : undefined;
+  const balanced = !!pooled && new Set(pooled.perFold.map((f) => f.seeds)).size === 1 && (!grid || pooled.folds === grid.folds);
+  const show = !!pooled && (!grid || pooled.models > grid.models);
+  return { grid, pooled, balanced, show, use: show && balanced };
+}
+
 /** One row of the Ours − Joint figure: its label, the models' overall Dice per setting and the comparison of the tables. */
 export interface FigureSource { row: string; models: ModelDice; cmp: ModelComparison | undefined }
 
@@ -409,7 +441,7 @@ function derive(input: ArtefactInput): ArtefactOutput {
   const t2mm = modelMeans(t2all, "batch");
   const repUnits = new Set(t2rep.map((r) => `${r.fold ?? 0}/${r.seed}`));
   const seedRows = reps ? seedTable(t2mm, repUnits) : [];
-  const pooled = t2rep.length ? find(compareModels(t2all.filter((r) => r.setting === "ours" || r.setting === "joint"), { metric: "dice", reference: "ours", norm: "batch" }), "joint") : undefined;
+  const { pooled, show: showPooled, use: usePooled } = table2PooledOursJoint(t2, t2rep);
   // H1: the paper's batch (2 patches per modality per step) on Table II's plans, beside batch 1 at every seed of the same folds
   const b2recs = extras.table2Batch2 ?? [];
   const t2b2 = b2recs.length ? tidyRowsOf("diagnosis_joint_vs_ours", [{ config: input.runs[1]?.config, runs: b2recs } as ArtefactRuns]).filter((r) => r.condition === "clean") : [];
@@ -460,13 +492,6 @@ function derive(input: ArtefactInput): ArtefactOutput {
   });
   const t1sd = spread.filter((s) => String(s.source).startsWith("Table I") && typeof s["seed SD"] === "number") as Record<string, number | string>[];
   const meanSeedSd = t1sd.length ? nanMean(t1sd.map((s) => s["seed SD"] as number)) : NaN;
-  // the verdict rule (fixed): the pooled comparison (grid + replicates) once it has more trained models than the
-  // grid's AND is balanced (every fold of the grid with the same number of seeds). An interim, unbalanced set weighs
-  // the folds that have replicates more and its t-test treats seeds of one fold as independent of the fold: its
-  // sentence reports it, the verdict waits for the balanced set.
-  const balanced = !!pooled && new Set(pooled.perFold.map((f) => f.seeds)).size === 1 && (!t2oj || pooled.folds === t2oj.folds);
-  const showPooled = !!pooled && (!t2oj || pooled.models > t2oj.models);
-  const usePooled = showPooled && balanced;
   const interim = pooled && !usePooled ? `; the seed replicates so far (${pooled.models} paired models, ${pooled.perFold.map((f) => f.seeds).join("/")} seeds over folds ${pooled.perFold.map((f) => f.fold).join("/")}) are reported above and not used for the verdict until every fold has the same number of seeds` : "";
   const h3c = usePooled ? pooled : t2oj;
   const h3Seeds = (c: ModelComparison) => {
