@@ -158,7 +158,9 @@ export function differenceDotsSpec(dots: readonly DifferenceDot[], rows: readonl
   const lo = Math.floor((Math.min(0, ...all) - 1) / 5) * 5;
   const hi = Math.ceil((Math.max(0, ...all) + 1) / 5) * 5;
   const x = { type: "quantitative", title: xTitle, scale: { domain: [lo, hi], nice: false } };
-  const height = 52 * rows.length;
+  // a row's band holds its name's lines (15 px a line at 11 px type) and the seeds' dots
+  const lines = Math.max(1, ...order.map((r) => r.split("\n").length));
+  const height = Math.max(52, 15 * lines + 8) * rows.length;
   // Row names and labels are text marks in columns of their own, not axis labels: vega lays text out
   // by its width estimate (0.8 em a character), wider than a sans-serif's real width (about 0.55 em),
   // so an axis keeps an empty band beside its labels (or truncates them). Each column is 0.62 em a

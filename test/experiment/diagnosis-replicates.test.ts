@@ -162,6 +162,10 @@ describe("diagnosis H1: Table II's Ours and Joint at the paper's batch (2 patche
     // the figure gets a batch-2 row below Table II's
     const spec = JSON.stringify((out.figures[0] as unknown as { vegaLite: unknown }).vegaLite);
     expect(spec).toContain("batch norm, 2 per modality");
+    // its one model is coloured by its fold (cross-validated), not grey as a one-split source
+    const fig = (out.figures[0] as unknown as { vegaLite: { hconcat: { hconcat: { layer: { data: { values: { row: string; fold: string }[] } }[] }[] }[] } }).vegaLite;
+    const dots = fig.hconcat[1]!.hconcat[0]!.layer[2]!.data.values.filter((d) => d.row.includes("2 per modality"));
+    expect(dots.map((d) => d.fold)).toEqual(["fold 3"]);
   });
 
   it("within the batch-1 seeds: does not close; beyond them but Joint still ahead: narrows", () => {

@@ -304,7 +304,13 @@ export function table2PooledOursJoint(gridRows: readonly TidyRow[], repRows: rea
 }
 
 /** One row of the Ours − Joint figure: its label, the models' overall Dice per setting and the comparison of the tables. */
-export interface FigureSource { row: string; models: ModelDice; cmp: ModelComparison | undefined }
+export interface FigureSource {
+  row: string;
+  models: ModelDice;
+  cmp: ModelComparison | undefined;
+  /** Cross-validation folds: colour by fold even where the row has models of one fold only. */
+  cv?: boolean;
+}
 
 /** The category colours of the folds (Vega's tableau10), and grey for a source trained on one split. */
 const FOLD_COLOURS = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac"];
@@ -315,7 +321,7 @@ const ONE_SPLIT = "one split";
  * both Ours and Joint) at its Ours − Joint in overall Dice (`modelMeans`, as table2_seeds), the 95%
  * hierarchical-bootstrap interval as a bar and the estimate as a diamond from the comparison the
  * tables report (`compareModels`), and p over models with the number of models beside each row.
- * Colour is the fold where a source has several folds, grey ("one split") where it has one.
+ * Colour is the fold where a source has several folds or is cross-validated (`cv`), grey ("one split") where it has one split.
  */
 export function oursMinusJointFigure(sources: readonly FigureSource[]): ArtefactFigure {
   const dots: DifferenceDot[] = [];
@@ -327,8 +333,8 @@ export function oursMinusJointFigure(sources: readonly FigureSource[]): Artefact
       const j = joint.find((m) => m.fold === o.fold && m.seed === o.seed);
       return j ? [{ ...o, diff: o.dice - j.dice }] : [];
     });
-    const manyFolds = new Set(paired.map((m) => m.fold)).size > 1;
-    for (const m of paired) dots.push({ row: src.row, diff: m.diff, fold: manyFolds ? `fold ${m.fold}` : ONE_SPLIT, seed: String(m.seed), model: `fold ${m.fold} seed ${m.seed}` });
+    const byFold = src.cv || new Set(paired.map((m) => m.fold)).size > 1;
+    for (const m of paired) dots.push({ row: src.row, diff: m.diff, fold: byFold ? `fold ${m.fold}` : ONE_SPLIT, seed: String(m.seed), model: `fold ${m.fold} seed ${m.seed}` });
     const c = src.cmp;
     rows.push({ row: src.row, estimate: c.diff, ciLow: c.ciLow, ciHigh: c.ciHigh, label: `p (models) = ${formatP(c.pModels)}, ${c.models} model${c.models > 1 ? "s" : ""}` });
   }
@@ -539,8 +545,8 @@ function derive(input: ArtefactInput): ArtefactOutput {
       ...(["instance", "layer", "group"] as const).map((n) => ({ row: `Table V (cardiac)\n${n} norm, ${batch4 ?? "?"} per modality`, models: modelMeans(t5, n), cmp: at[`Table V (cardiac, synthetic)|${n}|ours|joint`] })),
       // the figure describes: it shows the comparison over the grid and the replicates as soon as it has more models
       // (labelled "so far" while unbalanced); only the verdict waits for a balanced set
-      { row: `Table II (abdominal, real)\nbatch norm, ${batch1 ?? "?"} per modality${showPooled ? `\nwith its seed replicates${usePooled ? "" : " so far\n(unbalanced: interim, not the verdict)"}` : ""}`, models: t2mm, cmp: showPooled ? pooled : t2oj },
-      ...(b2.rows.length ? [{ row: `Table II (abdominal, real)\nbatch norm, ${batch2} per modality\n(the paper's batch; fold ${[...new Set(b2mm.get("ours")?.map((m) => m.fold))].join(", ")} only)`, models: b2mm, cmp: find(compareModels(t2b2, { metric: "dice", reference: "ours", norm: "batch" }), "joint") }] : []),
+      { row: `Table II (abdominal, real)\nbatch norm, ${batch1 ?? "?"} per modality${showPooled ? `\nwith its seed replicates${usePooled ? "" : " so far\n(unbalanced: interim, not the verdict)"}` : ""}`, models: t2mm, cmp: showPooled ? pooled : t2oj, cv: true },
+      ...(b2.rows.length ? [{ row: `Table II (abdominal, real)\nbatch norm, ${batch2} per modality (the paper's)\nfold ${[...new Set(b2mm.get("ours")?.map((m) => m.fold))].join(", ")} only`, models: b2mm, cmp: find(compareModels(t2b2, { metric: "dice", reference: "ours", norm: "batch" }), "joint"), cv: true }] : []),
     ])],
     notes: [
       `Unit of every comparison: the trained model (fold × seed); 'no effect' means a change below ${NO_EFFECT_POINTS} point of overall Dice.`,
