@@ -76,9 +76,10 @@ export function replicateBullet(rows: readonly Record<string, string | number>[]
 /**
  * The Table II comparison of Ours and Joint that the answer uses: the default grid's, or, once the
  * seed replicates form a balanced set with more models than the grid (`tp.use`, the diagnosis's fixed
- * rule), the comparison over the grid and the replicates. Its Holm adjustment stays over the table's six
- * comparisons: Ours − Joint's p over the pooled models beside the other five's over the grid (they
- * have no replicates).
+ * rule), the comparison over the grid and the replicates. Its significance is then read off the test
+ * over fold means (`tp.pFolds`: the seeds of a fold share its cases), Holm-adjusted over the table's six
+ * comparisons beside the other five's grid p-values (they have no replicates): `pModelsHolm` of the
+ * returned comparison is that adjusted fold-level p, `pModels` stays the t-test over the models.
  * @param c2 the six comparisons of the default grid (Ours against each setting)
  * @param tp Ours − Joint over the grid and over the grid with its replicates
  */
@@ -86,8 +87,16 @@ export function abdominalAnswer(c2: readonly ModelComparison[], tp: Table2Pooled
   const grid = c2.find((c) => c.setting === "joint");
   if (!tp.use || !tp.pooled) return { cmp: grid, pooled: false };
   const i = c2.findIndex((c) => c.setting === "joint");
-  const adj = i < 0 ? [tp.pooled.pModels] : holm(c2.map((c, k) => (k === i ? tp.pooled!.pModels : c.pModels)));
+  const adj = i < 0 ? [tp.pFolds] : holm(c2.map((c, k) => (k === i ? tp.pFolds : c.pModels)));
   return { cmp: { ...tp.pooled, pModelsHolm: adj[Math.max(i, 0)]! }, pooled: true };
+}
+
+/** README's line on Ours − Joint over Table II's grid and its balanced seed replicates (the comparison of {@link abdominalAnswer}). */
+export function pooledLine(c: ModelComparison, pFolds: number): string {
+  const where = c.diff >= 0 ? "Ours is ahead of Joint" : "Joint is ahead of Ours";
+  const sig = c.pModelsHolm < 0.05;
+  return `Abdominal with its seed replicates (Table II's Ours and Joint only; the answer above uses this line): Ours − Joint = ${sgn(c.diff)} points (95% CI ${sgn(c.ciLow)} to ${sgn(c.ciHigh)}; ${c.models} trained models per setting: ${c.folds} folds × ${c.seeds} seeds); ${where} on average. ` +
+    `The t-test over the ${c.models} models gives p = ${formatP(c.pModels)}, but the seeds of a fold share its training and test cases; over the ${c.folds} fold means (seeds averaged, the test of a balanced model with a random fold effect) p = ${formatP(pFolds)} (Holm with the other five comparisons at the grid's seed: ${formatP(c.pModelsHolm)}), ${sig ? "significant" : "not significant"} at 0.05.`;
 }
 
 /** The generated answer to "does Ours beat Joint here, and why or why not" (markdown). */
@@ -114,7 +123,7 @@ export function claimMarkdown(): string {
   );
   lines.push(`- ${verdictLine("Cardiac (Table I, synthetic phantoms)", j1)}`);
   lines.push(`- ${verdictLine("Abdominal (Table II, real BTCV CT + CHAOS MRI)", j2grid)}`);
-  if (j2pooled) lines.push(`- ${verdictLine("Abdominal with its seed replicates (Table II's Ours and Joint only; Holm with the other five comparisons at the grid's seed; the answer above uses this line)", j2)}`);
+  if (j2pooled && j2) lines.push(`- ${pooledLine(j2, tp.pFolds)}`);
   if (j2grid && j2grid.perFold.length > 1) {
     const total = j2grid.perFold.reduce((a, f) => a + f.diff, 0);
     const worst = j2grid.perFold.reduce((a, f) => (f.diff < a.diff ? f : a));

@@ -17,7 +17,7 @@ vi.mock("../../lib/notebooks/comparisons.ts", async (orig) => {
   return { ...real, compareModels: () => given.calls[k++ % given.calls.length] ?? [] };
 });
 
-const { abdominalAnswer, claimMarkdown, replicateBullet: bullet } = await import("../../lib/notebooks/claim.ts");
+const { abdominalAnswer, claimMarkdown, pooledLine, replicateBullet: bullet } = await import("../../lib/notebooks/claim.ts");
 
 function joint(o: Partial<ModelComparison>): ModelComparison {
   return {
@@ -88,22 +88,29 @@ describe("claim.ts: the line on Table II's seed replicates (hand rows of table2_
 describe("claim.ts: which Table II comparison the answer uses (grid, or grid + balanced seed replicates)", () => {
   // the grid's six comparisons (Ours against each setting); Ours − Joint p = 0.2121 over 4 models
   const six = [0.3, 0.2121, 0.9, 0.8, 0.053, 0.7].map((p, i) => joint({ setting: ["individual", "joint", "joint-kd", "y-shaped", "x-shaped", "chilopod"][i]!, pModels: p, pModelsHolm: NaN, models: 4, seeds: 1 }));
-  const pooled = joint({ diff: -4.9, models: 8, folds: 4, seeds: 2, pModels: 0.01, pModelsHolm: 0.01 });
-  const tp = (use: boolean) => ({ grid: six[1], pooled, balanced: use, show: true, use });
+  const pooled = joint({ diff: -4.9, ciLow: -9.1, ciHigh: -1.2, models: 8, folds: 4, seeds: 2, pModels: 0.01, pModelsHolm: 0.01 });
+  const tp = (use: boolean, pFolds = 0.005) => ({ grid: six[1], pooled, balanced: use, show: true, use, pFolds });
 
   it("an unbalanced or absent replicate set: the grid's comparison, untouched", () => {
     expect(abdominalAnswer(six, tp(false))).toEqual({ cmp: six[1], pooled: false });
-    expect(abdominalAnswer(six, { grid: six[1], pooled: undefined, balanced: false, show: false, use: false })).toEqual({ cmp: six[1], pooled: false });
+    expect(abdominalAnswer(six, { grid: six[1], pooled: undefined, balanced: false, show: false, use: false, pFolds: NaN })).toEqual({ cmp: six[1], pooled: false });
   });
 
-  it("balanced: the pooled comparison, Holm-adjusted over the six with the other five's grid p-values", () => {
-    // Holm over [0.3, 0.01, 0.9, 0.8, 0.053, 0.7]: the smallest, 0.01, times 6 = 0.06 (by hand; statsmodels multipletests agrees)
+  it("balanced: the pooled comparison; significance from the fold-level p, Holm-adjusted with the other five's grid p-values", () => {
+    // Holm over [0.3, 0.005, 0.9, 0.8, 0.053, 0.7]: the smallest, 0.005, times 6 = 0.03 (by hand)
     const a = abdominalAnswer(six, tp(true));
     expect(a.pooled).toBe(true);
-    expect(a.cmp!.models).toBe(8);
-    expect(a.cmp!.pModels).toBe(0.01);
-    expect(a.cmp!.pModelsHolm).toBeCloseTo(0.06, 12);
-    // the grid's own p (0.2121) does not enter: a pooled p of 0.2 ranks second: max(6 × 0.053, 5 × 0.2) = 1.0 → capped at 1
-    expect(abdominalAnswer(six, { ...tp(true), pooled: { ...pooled, pModels: 0.2 } }).cmp!.pModelsHolm).toBeCloseTo(1, 12);
+    expect([a.cmp!.models, a.cmp!.pModels]).toEqual([8, 0.01]);
+    expect(a.cmp!.pModelsHolm).toBeCloseTo(0.03, 12);
+    // a fold-level p of 0.2 ranks second: max(6 × 0.053, 5 × 0.2) = 1.0
+    expect(abdominalAnswer(six, tp(true, 0.2)).cmp!.pModelsHolm).toBeCloseTo(1, 12);
+  });
+
+  it("the pooled line says both tests and reads significance off the adjusted fold-level p", () => {
+    const a = abdominalAnswer(six, tp(true, 0.2205))!.cmp!;
+    expect(pooledLine(a, 0.2205)).toBe(
+      "Abdominal with its seed replicates (Table II's Ours and Joint only; the answer above uses this line): Ours − Joint = −4.9 points (95% CI −9.1 to −1.2; 8 trained models per setting: 4 folds × 2 seeds); Joint is ahead of Ours on average. " +
+        "The t-test over the 8 models gives p = 0.0100, but the seeds of a fold share its training and test cases; over the 4 fold means (seeds averaged, the test of a balanced model with a random fold effect) p = 0.2205 (Holm with the other five comparisons at the grid's seed: 1.0000), not significant at 0.05.",
+    );
   });
 });

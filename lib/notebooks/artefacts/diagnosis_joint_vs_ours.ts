@@ -19,7 +19,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { nanMean } from "../../stats/index.ts";
+import { nanMean, pairedTTest } from "../../stats/index.ts";
 import { DataError } from "../../util/errors.ts";
 import { compareModels, formatP, modelMeans, seedSd, type ModelComparison } from "../comparisons.ts";
 import { withCaseMeans } from "../../experiment/summary.ts";
@@ -283,6 +283,13 @@ export interface Table2Pooled {
   show: boolean;
   /** The verdict and the README's answer use `pooled`: shown and balanced. */
   use: boolean;
+  /**
+   * Two-sided p of a one-sample t-test over `pooled`'s fold means of Ours − Joint (seeds averaged
+   * within a fold; df = folds − 1): the seeds of a fold share its training and test cases, so they
+   * are not independent of the fold. With the same number of seeds in every fold this is the exact
+   * test of the mean in a model with a random fold effect. NaN without `pooled` or with one fold.
+   */
+  pFolds: number;
 }
 
 /**
@@ -290,7 +297,8 @@ export interface Table2Pooled {
  * shown once it has more trained models than the grid's, and used (H3's verdict, the README's answer)
  * once it is also balanced, every fold of the grid with the same number of seeds. An interim,
  * unbalanced set weighs the folds that have replicates more, and its t-test treats the seeds of one
- * fold as independent of the fold.
+ * fold as independent of the fold. The balanced set's verdict also needs the test over fold means
+ * (`pFolds`): significant over models but not over folds is reported as such, not as significant.
  * @param gridRows Table II's clean tidy rows of the default grid
  * @param repRows the clean tidy rows of its seed replicates (records outside the grid)
  */
@@ -300,7 +308,9 @@ export function table2PooledOursJoint(gridRows: readonly TidyRow[], repRows: rea
   const pooled = repRows.length ? oj([...gridRows, ...repRows]) : undefined;
   const balanced = !!pooled && new Set(pooled.perFold.map((f) => f.seeds)).size === 1 && (!grid || pooled.folds === grid.folds);
   const show = !!pooled && (!grid || pooled.models > grid.models);
-  return { grid, pooled, balanced, show, use: show && balanced };
+  const foldDiffs = pooled?.perFold.map((f) => f.diff) ?? [];
+  const pFolds = foldDiffs.length > 1 ? pairedTTest(foldDiffs, foldDiffs.map(() => 0)).p : NaN;
+  return { grid, pooled, balanced, show, use: show && balanced, pFolds };
 }
 
 /** One row of the Ours − Joint figure: its label, the models' overall Dice per setting and the comparison of the tables. */
@@ -447,7 +457,7 @@ function derive(input: ArtefactInput): ArtefactOutput {
   const t2mm = modelMeans(t2all, "batch");
   const repUnits = new Set(t2rep.map((r) => `${r.fold ?? 0}/${r.seed}`));
   const seedRows = reps ? seedTable(t2mm, repUnits) : [];
-  const { pooled, show: showPooled, use: usePooled } = table2PooledOursJoint(t2, t2rep);
+  const { pooled, show: showPooled, use: usePooled, pFolds } = table2PooledOursJoint(t2, t2rep);
   // H1: the paper's batch (2 patches per modality per step) on Table II's plans, beside batch 1 at every seed of the same folds
   const b2recs = extras.table2Batch2 ?? [];
   const t2b2 = b2recs.length ? tidyRowsOf("diagnosis_joint_vs_ours", [{ config: input.runs[1]?.config, runs: b2recs } as ArtefactRuns]).filter((r) => r.condition === "clean") : [];
@@ -508,7 +518,7 @@ function derive(input: ArtefactInput): ArtefactOutput {
   };
   hyp.push({
     hypothesis: "H3: the reversal is seed and fold noise (one seed per setting and fold)",
-    experiment: "Seed replicates of Table I; the Table II folds as replicates, and Table II's seed replicates committed so far (run store, outside the default grid; the verdict uses the comparison over the grid and the replicates once it has more trained models than the grid's and every fold has the same number of seeds); tests whose unit is the trained model",
+    experiment: "Seed replicates of Table I; the Table II folds as replicates, and Table II's seed replicates committed so far (run store, outside the default grid; the verdict uses the comparison over the grid and the replicates once it has more trained models than the grid's and every fold has the same number of seeds); tests whose unit is the trained model, and over fold means once folds have several seeds",
     result: [
       Number.isFinite(meanSeedSd) ? `Table I: seed SD of a setting's overall Dice ${meanSeedSd.toFixed(1)} points on average; Ours − Joint ${t1oj ? ciText(t1oj) : "n/a"}.` : "Table I: one seed per setting (no seed SD).",
       t2oj ? `Table II: Ours − Joint ${ciText(t2oj)}, per fold ${t2oj.perFold.map((f) => sgn(f.diff)).join(" / ")}; the paper's per-case test would say p = ${formatP(t2oj.pCases)}.` : "",
@@ -525,9 +535,11 @@ function derive(input: ArtefactInput): ArtefactOutput {
             : `not rejected: over ${t2oj!.models} trained models the Table II gap is not significant (p = ${formatP(t2oj!.pModels)}); the case-level p-value overstated it, and Table II has ${t2oj!.seeds} seed per fold${t2oj!.seeds < 3 ? " (3 are needed to separate seed from fold noise)" : ""}${interim}`
         : h3c.models < 2
           ? "open: one model per setting"
-          : h3c.pModels < 0.05
-            ? `rejected for Table II: the gap is significant over ${h3c.models} trained models (the default grid and its seed replicates)`
-            : `not rejected: over ${h3c.models} trained models (the default grid and its seed replicates) the Table II gap is not significant (p = ${formatP(h3c.pModels)}); the case-level p-value overstated it, and Table II has ${h3Seeds(h3c)}`,
+          : h3c.pModels < 0.05 && pFolds < 0.05
+            ? `rejected for Table II: the gap is significant over ${h3c.models} trained models (the default grid and its seed replicates; p = ${formatP(h3c.pModels)}) and over the ${h3c.folds} fold means (p = ${formatP(pFolds)})`
+            : h3c.pModels < 0.05
+              ? `not rejected: over ${h3c.models} trained models (the default grid and its seed replicates) p = ${formatP(h3c.pModels)}, but the seeds of a fold share its cases: over the ${h3c.folds} fold means (seeds averaged, the test of a balanced model with a random fold effect) p = ${formatP(pFolds)}, not significant; Table II has ${h3Seeds(h3c)}`
+              : `not rejected: over ${h3c.models} trained models (the default grid and its seed replicates) the Table II gap is not significant (p = ${formatP(h3c.pModels)}; over the ${h3c.folds} fold means p = ${formatP(pFolds)}); the case-level p-value overstated it, and Table II has ${h3Seeds(h3c)}`,
   });
 
   return {
@@ -565,7 +577,7 @@ export const diagnosisJointVsOurs: Artefact = {
     caption: "Not a paper artefact. The paper has Ours first on both tasks; our Table II has Joint first. Each hypothesis below gets the cheapest experiment that can tell it apart, a result computed from committed records, and a verdict from fixed rules (lib/notebooks/artefacts/diagnosis_joint_vs_ours.ts).",
     differs: [
       "**Inputs.** The committed run records of Tables I, II and V (results/runs/) and, at the `cpu` profile only, the diagnosis records in `results/diagnosis_joint_vs_ours/records/`, written by `ummkd diagnose precise-bn HASH` (H1: batch-norm statistics re-estimated over many training patches, same weights) and `ummkd diagnose class-presence HASH` (H2: classes absent from a training patch). Precise BN needs the run's best weights, which are not committed (re-train the run to recompute it).",
-      "**Table II's seed replicates** (`cpu` only): the sealed records in results/runs/ of Table II's plans at seeds 1–4 outside its default grid (the hashes `ummkd experiment --notebook table2_abdominal --seeds 1` trains), read as they are committed, before the grid has 3 seeds per fold; nothing is trained here. They fill table2_seeds.csv and the last sentence of H3's result; H3's verdict (a fixed rule) uses the comparison over the grid and the replicates once it has more trained models than the grid alone.",
+      "**Table II's seed replicates** (`cpu` only): the sealed records in results/runs/ of Table II's plans at seeds 1–4 outside its default grid (the hashes `ummkd experiment --notebook table2_abdominal --seeds 1` trains), read as they are committed, before the grid has 3 seeds per fold; nothing is trained here. They fill table2_seeds.csv and the last sentence of H3's result; H3's verdict (a fixed rule) uses the comparison over the grid and the replicates once it has more trained models than the grid alone and every fold has the same number of seeds; it is then significant only if both the t-test over the models and the t-test over the fold means (seeds averaged: the seeds of a fold share its cases) are.",
       "**Table II at the paper's batch** (`cpu` only, H1): the sealed records in results/runs/ of `data/configs/diagnosis_table2_batch2.json`'s plans (Table II's Ours and Joint with 2 patches per modality per step instead of 1, nothing else changed), at seeds 0–4, trained on the fold with the largest gap first (`ummkd experiment --config data/configs/diagnosis_table2_batch2.json --profile cpu --folds 3 --train-only`); nothing is trained here. They fill h1_batch2.csv and the batch-2 clause of H1.",
       "**Statistics.** Every comparison takes the trained model (fold × seed) as the unit: 95% hierarchical-bootstrap interval (models, then cases), paired t-test over model means (lib/notebooks/comparisons.ts).",
       "At `smoke`/`quick` the runs are a pipeline check and the diagnosis records are not used.",
