@@ -20,6 +20,8 @@ export interface TTestResult {
   p: number;
   /** Which test was run. */
   method: "paired" | "pooled" | "welch";
+  /** Paired only: the 95% t-interval of the mean difference (scipy's `ttest_rel(a, b).confidence_interval()`). */
+  ci?: [number, number];
 }
 
 /** Options of {@link twoSampleTTest}. */
@@ -59,7 +61,7 @@ export function pairedTTest(a: ArrayLike<number>, b: ArrayLike<number>): TTestRe
     throw new ShapeError(`pairedTTest: a and b must have equal lengths (paired cases), got ${a.length} and ${b.length}`);
   }
   const r = ttest(Array.from(a), Array.from(b), { alternative: "two-sided" });
-  return { t: r.statistic, df: r.df, p: r.pValue, method: "paired" };
+  return { t: r.statistic, df: r.df, p: r.pValue, method: "paired", ci: [r.ci[0]!, r.ci[1]!] };
 }
 
 /**

@@ -84,3 +84,13 @@ describe("meanStd", () => {
     expect(() => meanStd([1], { infinity: "drop" as never })).toThrow(/infinity/);
   });
 });
+
+describe("pairedTTest's 95% interval of the mean difference", () => {
+  test("equals scipy's ttest_1samp(...).confidence_interval() (computed once with Debian's scipy 1.10)", () => {
+    // /usr/bin/python3 -c "from scipy import stats; print(stats.ttest_1samp([-1.5,-3.5,0.5,-11],0).confidence_interval())"
+    const r = pairedTTest([-1.5, -3.5, 0.5, -11], [0, 0, 0, 0]);
+    close(r.ci![0], -11.86749810778544, 1e-9);
+    close(r.ci![1], 4.11749810778544, 1e-9);
+    close(r.p, 0.22052494028145092, 1e-10);
+  });
+});

@@ -290,6 +290,8 @@ export interface Table2Pooled {
    * test of the mean in a model with a random fold effect. NaN without `pooled` or with one fold.
    */
   pFolds: number;
+  /** The 95% t-interval of the mean over fold means that `pFolds` tests; undefined where `pFolds` is NaN. */
+  foldCi: [number, number] | undefined;
 }
 
 /**
@@ -309,8 +311,8 @@ export function table2PooledOursJoint(gridRows: readonly TidyRow[], repRows: rea
   const balanced = !!pooled && new Set(pooled.perFold.map((f) => f.seeds)).size === 1 && (!grid || pooled.folds === grid.folds);
   const show = !!pooled && (!grid || pooled.models > grid.models);
   const foldDiffs = pooled?.perFold.map((f) => f.diff) ?? [];
-  const pFolds = foldDiffs.length > 1 ? pairedTTest(foldDiffs, foldDiffs.map(() => 0)).p : NaN;
-  return { grid, pooled, balanced, show, use: show && balanced, pFolds };
+  const ft = foldDiffs.length > 1 ? pairedTTest(foldDiffs, foldDiffs.map(() => 0)) : undefined;
+  return { grid, pooled, balanced, show, use: show && balanced, pFolds: ft?.p ?? NaN, foldCi: ft?.ci };
 }
 
 /** One row of the Ours − Joint figure: its label, the models' overall Dice per setting and the comparison of the tables. */
