@@ -92,10 +92,10 @@ export function abdominalAnswer(c2: readonly ModelComparison[], tp: Table2Pooled
 }
 
 /** README's line on Ours − Joint over Table II's grid and its balanced seed replicates (the comparison of {@link abdominalAnswer}). */
-export function pooledLine(c: ModelComparison, pFolds: number, foldCi?: readonly [number, number]): string {
+export function pooledLine(c: ModelComparison, pFolds: number, foldCi?: readonly [number, number], jointAhead?: Table2Pooled["jointAhead"]): string {
   const where = c.diff >= 0 ? "Ours is ahead of Joint" : "Joint is ahead of Ours";
   const sig = c.pModelsHolm < 0.05;
-  return `Abdominal with its seed replicates (Table II's Ours and Joint only; the answer above uses this line): Ours − Joint = ${sgn(c.diff)} points (95% CI ${sgn(c.ciLow)} to ${sgn(c.ciHigh)}; ${c.models} trained models per setting: ${c.folds} folds × ${c.seeds} seeds); ${where} on average. ` +
+  return `Abdominal with its seed replicates (Table II's Ours and Joint only; the answer above uses this line): Ours − Joint = ${sgn(c.diff)} points (95% CI ${sgn(c.ciLow)} to ${sgn(c.ciHigh)}; ${c.models} trained models per setting: ${c.folds} folds × ${c.seeds} seeds); ${where} on average${jointAhead ? ` (Joint ahead in ${jointAhead.models} of ${jointAhead.of} models and in ${jointAhead.folds} of ${jointAhead.ofFolds} fold means)` : ""}. ` +
     `The t-test over the ${c.models} models gives p = ${formatP(c.pModels)}, but the seeds of a fold share its training and test cases; over the ${c.folds} fold means (seeds averaged, the test of a balanced model with a random fold effect${foldCi ? `; 95% CI ${sgn(foldCi[0])} to ${sgn(foldCi[1])}` : ""}) p = ${formatP(pFolds)} (Holm with the other five comparisons at the grid's seed: ${formatP(c.pModelsHolm)}), ${sig ? "significant" : "not significant"} at 0.05.`;
 }
 
@@ -123,7 +123,7 @@ export function claimMarkdown(): string {
   );
   lines.push(`- ${verdictLine("Cardiac (Table I, synthetic phantoms)", j1)}`);
   lines.push(`- ${verdictLine("Abdominal (Table II, real BTCV CT + CHAOS MRI)", j2grid)}`);
-  if (j2pooled && j2) lines.push(`- ${pooledLine(j2, tp.pFolds, tp.foldCi)}`);
+  if (j2pooled && j2) lines.push(`- ${pooledLine(j2, tp.pFolds, tp.foldCi, tp.jointAhead)}`);
   if (j2grid && j2grid.perFold.length > 1) {
     const total = j2grid.perFold.reduce((a, f) => a + f.diff, 0);
     const worst = j2grid.perFold.reduce((a, f) => (f.diff < a.diff ? f : a));
