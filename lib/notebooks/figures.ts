@@ -169,7 +169,7 @@ export function differenceDotsSpec(dots: readonly DifferenceDot[], rows: readonl
   const em = (n: number) => Math.ceil(0.62 * LABEL_FONT * n);
   const surplus = (n: number) => Math.floor(0.8 * LABEL_FONT * n) - em(n);
   const nameChars = Math.max(0, ...order.flatMap((r) => r.split("\n").map((l) => l.length)));
-  const labelChars = Math.max(0, ...rows.map((r) => r.label.length));
+  const labelChars = Math.max(0, ...rows.flatMap((r) => r.label.split("\n").map((l) => l.length)));
   const y = { field: "row", type: "nominal", sort: order };
   const column = (width: number, field: string, align: "left" | "right") => ({
     width, height, data: { values: rows },

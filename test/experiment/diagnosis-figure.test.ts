@@ -95,7 +95,8 @@ describe("diagnosis figure: Ours − Joint per trained model", () => {
     expect(t2.estimate).toBeCloseTo(-5.6, 10);
     expect(t2.ciLow).toBeLessThan(t2.estimate);
     expect(t2.ciHigh).toBeGreaterThan(t2.estimate);
-    expect(t2.label).toBe("p (models) = 0.1148, 5 models");
+    // and over the fold means (fold 3's two seeds averaged: −2, −4, 0, −11): p = 0.1739 (scipy ttest_1samp)
+    expect(t2.label).toBe("p (models) = 0.1148, 5 models\np (fold means) = 0.1739, 4 folds");
     expect(bars.find((x) => x.row === rowOf("Table V (cardiac)\ninstance"))!.label).toBe("p (models) = n/a, 1 model");
     // the same interval as the pairs table (grid only, without replicates) for the cardiac rows
     const pairs = out.tables.find((t) => t.file === "pairs")!.rows.find((r) => r.source === "Table I (cardiac, synthetic)" && r.comparison === "Ours − Joint")!;

@@ -82,6 +82,8 @@ describe("diagnosis: Table II seed replicates (table2_seeds, H3)", () => {
     });
     // fold means −1.5, −3.5, +0.5, −11: one-sample t-test p = 0.2205 (scipy ttest_1samp)
     expect(h3(derive({ table2Replicates: bal })).verdict).toMatch(/^not rejected: over 8 trained models \(the default grid and its seed replicates\) the Table II gap is not significant \(Joint ahead in 6 of 8 models and in 3 of 4 fold means\) \(p = 0\.0812; over the 4 fold means p = 0\.2205\)/);
+    // the figure's Table II row labels both tests, so the figure alone does not show only the smaller p
+    expect(JSON.stringify((derive({ table2Replicates: bal }).figures[0] as unknown as { vegaLite: unknown }).vegaLite)).toContain("p (models) = 0.0812, 8 models\\np (fold means) = 0.2205, 4 folds");
   });
 
   it("balanced, significant over the 8 models but not over the 4 fold means: not rejected, and says why", () => {
