@@ -10,7 +10,7 @@ import { findRun } from "../experiment/cache.ts";
 import { compareModels, formatP, modelMeans, seedSd, type ModelComparison } from "./comparisons.ts";
 import { loadConfig } from "../plan/config.ts";
 import { deviationMarkdown, deviationRows } from "./deviations.ts";
-import { diagnosisJointVsOurs, loadTable2Replicates, table2PooledOursJoint, type Table2Pooled } from "./artefacts/diagnosis_joint_vs_ours.ts";
+import { diagnosisJointVsOurs, table2PooledOursJoint, type Table2Pooled } from "./artefacts/diagnosis_joint_vs_ours.ts";
 import { holm } from "../stats/index.ts";
 import { expandPlans, type HashedPlan } from "../plan/plan.ts";
 import { withCaseMeans } from "../experiment/summary.ts";
@@ -111,7 +111,10 @@ export function claimMarkdown(): string {
   const j2grid = c2.find((c) => c.setting === "joint");
   // Table II's seed replicates (outside the default grid): the answer uses them once balanced
   const gridKeys = new Set(t2.runs.map((r) => r.key));
-  const tp = table2PooledOursJoint(r2, r2.length ? rowsOf(loadTable2Replicates().filter((r) => !gridKeys.has(r.key)), "table2_abdominal") : []);
+  // the diagnosis's extras (its records and Table II's replicates) are read once, for its verdicts below and for this
+  const extras = diagnosisJointVsOurs.loadExtras?.(join(REPO_ROOT, "results", diagnosisJointVsOurs.name)) ?? {};
+  const reps = (extras as { table2Replicates?: readonly RunRecord[] }).table2Replicates ?? [];
+  const tp = table2PooledOursJoint(r2, r2.length ? rowsOf(reps.filter((r) => !gridKeys.has(r.key)), "table2_abdominal") : []);
   const { cmp: j2, pooled: j2pooled } = abdominalAnswer(c2, tp);
   const lines: string[] = [];
   const sigJ = [j1, j2].filter((c): c is ModelComparison => !!c && c.models > 1 && c.pModelsHolm < 0.05);
@@ -141,7 +144,7 @@ export function claimMarkdown(): string {
   const diag = diagnosisJointVsOurs.derive({
     runs: diagnosisJointVsOurs.configs.map((c) => ({ config: loadConfig(join(REPO_ROOT, "data", "configs", `${c}.json`)), runs: committedRuns(c).runs })),
     paper: {},
-    extras: diagnosisJointVsOurs.loadExtras?.(join(REPO_ROOT, "results", diagnosisJointVsOurs.name)) ?? {},
+    extras,
   });
   const rep = replicateBullet(diag.tables.find((t) => t.file === "table2_seeds")?.rows ?? [], j2grid?.diff ?? NaN);
   if (rep) lines.push(rep);

@@ -166,6 +166,14 @@ function modelDice(mm: ModelDice, setting: string, fold: number, seed: number): 
   return mm.get(setting)?.find((m) => m.fold === fold && m.seed === seed)?.dice;
 }
 
+/** Ours and Joint paired by fold × seed (a model without its partner is left out), in fold, seed order. */
+function oursJointPairs(mm: ModelDice): { fold: number; seed: number; ours: number; joint: number; diff: number }[] {
+  return (mm.get("ours") ?? []).flatMap((o) => {
+    const j = modelDice(mm, "joint", o.fold, o.seed);
+    return j === undefined ? [] : [{ fold: o.fold, seed: o.seed, ours: o.dice, joint: j, diff: o.dice - j }];
+  }).sort((a, b) => a.fold - b.fold || a.seed - b.seed);
+}
+
 /**
  * table2_seeds: one row per trained (fold, seed) of Table II, from the default grid and the seed
  * replicates: each setting's overall Dice (mean over cases of the per-case mean over structures, both
@@ -233,12 +241,8 @@ interface Batch2Evidence { rows: Record<string, string | number>[]; result: stri
  * narrows or closes; and always how many models it rests on and how far a seed alone moved a Table II model.
  */
 function batch2Evidence(b1: ModelDice, b2: ModelDice, batch1: number | undefined, batch2: number | undefined): Batch2Evidence {
-  const gaps = (mm: ModelDice) => (mm.get("ours") ?? []).flatMap((o) => {
-    const j = modelDice(mm, "joint", o.fold, o.seed);
-    return j === undefined ? [] : [{ fold: o.fold, seed: o.seed, ours: o.dice, joint: j, diff: o.dice - j }];
-  }).sort((a, b) => a.fold - b.fold || a.seed - b.seed);
-  const g2 = gaps(b2);
-  const g1 = gaps(b1);
+  const g2 = oursJointPairs(b2);
+  const g1 = oursJointPairs(b1);
   const cfg = "data/configs/diagnosis_table2_batch2.json";
   if (!g2.length) return { rows: [], result: "", verdict: "", experiment: `batch 2 per modality (the paper's batch 4; ${cfg}): no paired Ours/Joint record yet` };
   const folds = [...new Set(g2.map((g) => g.fold))];
@@ -314,11 +318,7 @@ export function table2PooledOursJoint(gridRows: readonly TidyRow[], repRows: rea
   const show = !!pooled && (!grid || pooled.models > grid.models);
   const foldDiffs = pooled?.perFold.map((f) => f.diff) ?? [];
   const ft = foldDiffs.length > 1 ? pairedTTest(foldDiffs, foldDiffs.map(() => 0)) : undefined;
-  const mm = modelMeans([...gridRows, ...repRows], "batch");
-  const diffs = (mm.get("ours") ?? []).flatMap((o) => {
-    const j = modelDice(mm, "joint", o.fold, o.seed);
-    return j === undefined ? [] : [o.dice - j];
-  });
+  const diffs = oursJointPairs(modelMeans([...gridRows, ...repRows], "batch")).map((p) => p.diff);
   const jointAhead = pooled ? { models: diffs.filter((d) => d < 0).length, of: diffs.length, folds: foldDiffs.filter((d) => d < 0).length, ofFolds: foldDiffs.length } : undefined;
   return { grid, pooled, balanced, show, use: show && balanced, pFolds: ft?.p ?? NaN, foldCi: ft?.ci, jointAhead };
 }
@@ -350,11 +350,7 @@ export function oursMinusJointFigure(sources: readonly FigureSource[]): Artefact
   const rows: DifferenceRow[] = [];
   for (const src of sources) {
     if (!src.cmp) continue;
-    const joint = src.models.get("joint") ?? [];
-    const paired = [...(src.models.get("ours") ?? [])].sort((a, b) => a.fold - b.fold || a.seed - b.seed).flatMap((o) => {
-      const j = joint.find((m) => m.fold === o.fold && m.seed === o.seed);
-      return j ? [{ ...o, diff: o.dice - j.dice }] : [];
-    });
+    const paired = oursJointPairs(src.models);
     const byFold = src.cv || new Set(paired.map((m) => m.fold)).size > 1;
     for (const m of paired) dots.push({ row: src.row, diff: m.diff, fold: byFold ? `fold ${m.fold}` : ONE_SPLIT, seed: String(m.seed), model: `fold ${m.fold} seed ${m.seed}` });
     const c = src.cmp;
