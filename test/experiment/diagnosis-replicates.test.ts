@@ -227,3 +227,26 @@ describe("loadTable2Batch2: the batch-2 config's plans are Table II's with train
     expect(loadTable2Batch2(undefined, empty)).toEqual([]);
   });
 });
+
+describe("table2_abdominal_batch2: Table II at the paper's batch, trained ahead of the switch", () => {
+  const cfg = (n: string) => loadConfig(join(REPO_ROOT, "data", "configs", `${n}.json`));
+  const t2 = expandPlans(cfg("table2_abdominal"), "cpu", { seeds: [0, 1, 2] });
+  const all = expandPlans(cfg("table2_abdominal_batch2"), "cpu", { seeds: [0, 1, 2] });
+  const diag = expandPlans(cfg("diagnosis_table2_batch2"), "cpu", { seeds: [0, 1, 2] });
+
+  it("every Table II plan (7 settings × folds × seeds) with train.batchSize 1 -> 2 and nothing else", () => {
+    expect(all).toHaveLength(t2.length);
+    expect(new Set(all.map((p) => p.plan.model.setting)).size).toBe(7);
+    for (const [i, p] of all.entries()) {
+      const q = t2[i]!;
+      expect([q.plan.train.batchSize, p.plan.train.batchSize]).toEqual([1, 2]);
+      expect({ ...p.plan, train: { ...p.plan.train, batchSize: 1 } }).toEqual(q.plan);
+    }
+  });
+
+  it("its Ours and Joint plans are the diagnosis's, hash for hash (the diagnosis's batch-2 records count for Table II)", () => {
+    const oj = all.filter((p) => p.plan.model.setting === "ours" || p.plan.model.setting === "joint").map((p) => p.hash).sort();
+    expect(oj).toHaveLength(diag.length);
+    expect(oj).toEqual(diag.map((p) => p.hash).sort());
+  });
+});
