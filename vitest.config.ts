@@ -3,8 +3,8 @@ import { configDefaults, defineConfig } from "vitest/config";
 
 /**
  * The notebook UI's training test (a real Jupyter server, Chromium and a ~7-minute training run at
- * one engine thread) runs after every other file, alone: side by side with the 2-thread engine
- * tests it trained up to 5x slower and once ran past its bound in CI.
+ * one engine thread) runs after every other file, alone: side by side with the rest of the suite
+ * (2-thread engine tests, WebGPU on llvmpipe) it once ran past its 40-minute bound in CI.
  */
 const UI_TRAINING = "test/notebooks/ui-training.test.ts";
 

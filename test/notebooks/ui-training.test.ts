@@ -163,11 +163,11 @@ describe.skipIf(why !== null)(`${REQUIRES.notebooks} the notebook UI trains a tw
     for (;;) {
       await page.waitForTimeout(2000);
       const text = (await outputs()).flat().map(textOf).join("\n");
-      const m = [...text.matchAll(/step (\d+)\/(\d+)/g)].at(-1);
-      if (m && !trainingStarted) trainingStarted = Date.now();
-      if (m && (Date.now() - trainingStarted) / 1000 >= TRAIN_BEFORE_INTERRUPT_S && checkpointed(join(tmp, "train"))) break;
+      const step = lastStep(text);
+      if (step !== undefined && !trainingStarted) trainingStarted = Date.now();
+      if (step !== undefined && (Date.now() - trainingStarted) / 1000 >= TRAIN_BEFORE_INTERRUPT_S && checkpointed(join(tmp, "train"))) break;
       expect(text, "no error before the interrupt").not.toMatch(/Error|busy writing/);
-      if (m) expect(Number(m[1]), `the run finished within ${TRAIN_BEFORE_INTERRUPT_S} s: raise UMMKD_UI_TRAIN_STEPS`).toBeLessThan(STEPS);
+      if (step !== undefined) expect(step, `the run finished within ${TRAIN_BEFORE_INTERRUPT_S} s: raise UMMKD_UI_TRAIN_STEPS`).toBeLessThan(STEPS);
       expect(Date.now() - t0, `training did not run ${TRAIN_BEFORE_INTERRUPT_S} s; outputs:\n${text}`).toBeLessThan(900_000);
     }
     expect(trainingChildren().length, "training runs in a child process of the kernel").toBeGreaterThan(0);

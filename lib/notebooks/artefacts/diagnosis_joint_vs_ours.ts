@@ -195,6 +195,8 @@ function seedTable(mm: ModelDice, repUnits: ReadonlySet<string>): Record<string,
 }
 
 const list = (xs: readonly (string | number)[]) => (xs.length < 2 ? xs.join("") : `${xs.slice(0, -1).join(", ")} and ${xs[xs.length - 1]}`);
+/** "fold 3", "folds 1 and 3". */
+const foldsText = (fs: readonly number[]) => `fold${fs.length > 1 ? "s" : ""} ${list(fs)}`;
 
 /**
  * H3's sentence on Table II's seed replicates: which (fold, seed) models exist, Ours − Joint per fold
@@ -213,7 +215,7 @@ function replicateSentence(mm: ModelDice, repRows: readonly TidyRow[], pooled: M
       const has = (x: string) => rows.some((r) => (r.fold ?? 0) === f && r.setting === x);
       return has("ours") && has("joint") ? [] : [`fold ${f} with ${has("ours") ? "Ours only" : has("joint") ? "Joint only" : "neither Ours nor Joint"}`];
     });
-    return `seed ${s} on fold${folds.length > 1 ? "s" : ""} ${list(folds)}${partial.length ? `, ${partial.join(", ")}` : ""}`;
+    return `seed ${s} on ${foldsText(folds)}${partial.length ? `, ${partial.join(", ")}` : ""}`;
   });
   const diff = (f: number, s: number) => {
     const o = dice("ours", f, s);
@@ -264,20 +266,19 @@ function batch2Evidence(b1: ModelDice, b2: ModelDice, batch1: number | undefined
   const one = (p: (typeof perFold)[number]) => `fold ${p.f}: Ours − Joint ${sgn(p.d2)} at batch ${batch2 ?? "?"} (${p.n2} model${p.n2 > 1 ? "s" : ""} per setting) against ${p.b1f.map((g) => sgn(g.diff)).join(" / ")} at batch ${batch1 ?? "?"} (seed ${p.b1f.map((g) => g.seed).join(" / ")})`;
   const result = `The paper's batch (${batch2 ?? "?"} patches per modality per step, Table II's plans otherwise unchanged) on ${perFold.map(one).join("; ")}.`;
   const kinds = new Set(perFold.map((p) => p.kind));
-  const where = `fold${folds.length > 1 ? "s" : ""} ${list(folds)}`;
+  const where = foldsText(folds);
   const perFoldN = [...new Set(perFold.map((p) => p.n2))];
   const models = perFoldN.length === 1 ? `${perFoldN[0]} batch-2 model${perFoldN[0]! > 1 ? "s" : ""} per setting and fold` : `${g2.length} batch-2 models per setting (${perFold.map((p) => `${p.n2} on fold ${p.f}`).join(", ")})`;
   const caveat = `${models}${Number.isFinite(seedMove) ? `, while a seed alone moved a Table II model by up to ${seedMove.toFixed(1)} points` : ""}`;
   // per kind, in the rule's order: "closes the gap on fold 3, narrows it on fold 1 (Joint still ahead there)"
   const mixed = () => {
     const on = (k: string) => perFold.filter((p) => p.kind === k).map((p) => p.f);
-    const fl = (fs: number[]) => `fold${fs.length > 1 ? "s" : ""} ${list(fs)}`;
     // the first part names "the gap", the later ones "it"
     const parts = [
-      on("closes").length ? `closes GAP on ${fl(on("closes"))} (Ours reaches Joint beyond every batch-${batch1} seed)` : "",
-      on("narrows").length ? `narrows GAP on ${fl(on("narrows"))} (beyond every batch-${batch1} seed, Joint still ahead)` : "",
-      on("does not close").length ? `does not close GAP on ${fl(on("does not close"))}` : "",
-      on("no batch-1 model").length ? `has no batch-${batch1} model to compare on ${fl(on("no batch-1 model"))}` : "",
+      on("closes").length ? `closes GAP on ${foldsText(on("closes"))} (Ours reaches Joint beyond every batch-${batch1} seed)` : "",
+      on("narrows").length ? `narrows GAP on ${foldsText(on("narrows"))} (beyond every batch-${batch1} seed, Joint still ahead)` : "",
+      on("does not close").length ? `does not close GAP on ${foldsText(on("does not close"))}` : "",
+      on("no batch-1 model").length ? `has no batch-${batch1} model to compare on ${foldsText(on("no batch-1 model"))}` : "",
     ].filter(Boolean).map((t, i) => t.replace("GAP", i === 0 ? "the gap" : "it"));
     return parts.length > 1 ? `${parts.slice(0, -1).join(", ")} and ${parts.at(-1)}` : parts[0]!;
   };
@@ -492,11 +493,9 @@ function derive(input: ArtefactInput): ArtefactOutput {
   const b2 = batch2Evidence(t2mm, b2mm, batch1, batch2);
 
   // the batch-2 figure row's folds: "folds 1 and 3 only" until every fold of Table II's grid has a model
-  const b2FoldsLabel = () => {
-    const folds = (mm: ModelDice) => [...new Set(mm.get("ours")?.map((m) => m.fold) ?? [])].sort((a, b) => a - b);
-    const fs = folds(b2mm);
-    return fs.length >= folds(t2mm).length ? `all ${fs.length} folds` : `fold${fs.length > 1 ? "s" : ""} ${list(fs)} only`;
-  };
+  const oursFolds = (mm: ModelDice) => [...new Set(mm.get("ours")?.map((m) => m.fold) ?? [])].sort((a, b) => a - b);
+  const b2Folds = oursFolds(b2mm);
+  const b2FoldsLabel = b2Folds.length >= oursFolds(t2mm).length ? `all ${b2Folds.length} folds` : `${foldsText(b2Folds)} only`;
 
   // verdicts
   const hyp: Record<string, string>[] = [];
@@ -591,7 +590,7 @@ function derive(input: ArtefactInput): ArtefactOutput {
       // the figure describes: it shows the comparison over the grid and the replicates as soon as it has more models
       // (labelled "so far" while unbalanced); only the verdict waits for a balanced set
       { row: `Table II (abdominal, real)\nbatch norm, ${batch1 ?? "?"} per modality${showPooled ? `\nwith its seed replicates${usePooled ? "" : " so far\n(unbalanced: interim, not the verdict)"}` : ""}`, models: t2mm, cmp: showPooled ? pooled : t2oj, cv: true, ...(showPooled && pooled && pooled.seeds > 1 ? { pFolds } : {}) },
-      ...(b2.rows.length ? [{ row: `Table II (abdominal, real)\nbatch norm, ${batch2} per modality (the paper's)\n${b2FoldsLabel()}`, models: b2mm, cmp: find(compareModels(t2b2, { metric: "dice", reference: "ours", norm: "batch" }), "joint"), cv: true }] : []),
+      ...(b2.rows.length ? [{ row: `Table II (abdominal, real)\nbatch norm, ${batch2} per modality (the paper's)\n${b2FoldsLabel}`, models: b2mm, cmp: find(compareModels(t2b2, { metric: "dice", reference: "ours", norm: "batch" }), "joint"), cv: true }] : []),
     ])],
     notes: [
       `Unit of every comparison: the trained model (fold × seed); 'no effect' means a change below ${NO_EFFECT_POINTS} point of overall Dice.`,
