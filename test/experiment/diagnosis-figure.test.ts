@@ -16,7 +16,7 @@ function run(setting: string, fold: number, seed: number, norm: string, batchSiz
     profile: "cpu", data_source: "x", condition: "clean", setting, norm, alpha: 0.5, seed, fold,
     modality: id.startsWith("ct") ? "ct" : "mri", case: id, structure: "liver", metric: "dice", value,
   }));
-  return { ...(key ? { key } : {}), rows, spec: { setting, fold, seed, norm }, plan: { train: { batchSize } } };
+  return { ...(key ? { key } : {}), rows, spec: { setting, fold, seed, norm }, plan: { train: { batchSize }, data: { source: batchSize === 4 ? "synthetic" : "real" } } }; // as in the cpu profile: cardiac (4 per modality) synthetic, Table II real
 }
 const runs = (list: ReturnType<typeof run>[]) => ({ config: {} as never, runs: list as never }) as ArtefactRuns;
 
@@ -115,5 +115,14 @@ describe("diagnosis figure: Ours − Joint per trained model", () => {
     expect(title.text).toMatch(/Ours − Joint/);
     expect(title.subtitle.join(" ")).toMatch(/Unit: the trained model/);
     expect(title.subtitle.join(" ")).toMatch(/95% hierarchical-bootstrap CI; diamond: estimate/);
+  });
+  it("the data word in a row and in the pairs table is read from the plans: a Table II run on synthetic volumes (smoke, quick) is not called real", () => {
+    const synthetic = (list: ReturnType<typeof run>[]) => list.map((r) => ({ ...r, plan: { ...r.plan, data: { source: "synthetic" } } }));
+    const o = diagnosisJointVsOurs.derive({ runs: [runs(T1), runs(synthetic(T2)), runs(T5)], paper: {}, extras: { table2Replicates: [] } });
+    expect(parts(o).bars.find((b) => b.row.startsWith("Table II"))!.row.split("\n")[0]).toBe("Table II (abdominal, synthetic)");
+    const sources = new Set(o.tables.find((t) => t.file === "pairs")!.rows.map((r) => r.source));
+    expect(sources).toEqual(new Set(["Table I (cardiac, synthetic)", "Table V (cardiac, synthetic)", "Table II (abdominal, synthetic)"]));
+    // and with real plans, real (the cpu profile's committed table)
+    expect(bars.find((b) => b.row.startsWith("Table II"))!.row.split("\n")[0]).toBe("Table II (abdominal, real)");
   });
 });

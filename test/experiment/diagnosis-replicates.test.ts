@@ -22,7 +22,7 @@ function run(setting: string, fold: number, seed: number, values: Record<string,
     profile: "cpu", data_source: "x", condition: "clean", setting, norm: "batch", alpha: 0.5, seed, fold,
     modality: id.startsWith("ct") ? "ct" : "mri", case: id, structure: "liver", metric: "dice", value,
   }));
-  return { ...(key ? { key } : {}), rows, spec: { setting, fold, seed, norm: "batch" }, plan: { train: { batchSize: 1 } } };
+  return { ...(key ? { key } : {}), rows, spec: { setting, fold, seed, norm: "batch" }, plan: { train: { batchSize: 1 }, data: { source: "real" } } };
 }
 const runs = (list: ReturnType<typeof run>[]) => ({ config: {} as never, runs: list as never }) as ArtefactRuns;
 
@@ -156,8 +156,8 @@ describe("loadTable2Replicates: Table II's sealed store records at seeds 1-4, by
 describe("diagnosis H1: Table II's Ours and Joint at the paper's batch (2 patches per modality), beside batch 1 at every seed of the fold", () => {
   // batch 2 on fold 3 seed 0: Joint 65 (ct 70, mri 60), Ours 65 − gap; batch 1 on fold 3: −16 (seed 0, grid), −6 (seed 1, replicate)
   const b2 = (gap: number) => [
-    { ...run("joint", 3, 0, { ct3: 70, mri3: 60 }, "j3b2"), plan: { train: { batchSize: 2 } } },
-    { ...run("ours", 3, 0, { ct3: 70 - gap, mri3: 60 - gap }, "o3b2"), plan: { train: { batchSize: 2 } } },
+    { ...run("joint", 3, 0, { ct3: 70, mri3: 60 }, "j3b2"), plan: { train: { batchSize: 2 }, data: { source: "real" } } },
+    { ...run("ours", 3, 0, { ct3: 70 - gap, mri3: 60 - gap }, "o3b2"), plan: { train: { batchSize: 2 }, data: { source: "real" } } },
   ];
   const h1 = (out: ReturnType<typeof derive>) => out.tables[0]!.rows.find((r) => String(r.hypothesis).startsWith("H1"))!;
   // the largest seed move at batch 1: Ours fold 3, 49 (seed 0) -> 61 (seed 1)
@@ -193,8 +193,8 @@ describe("diagnosis H1: Table II's Ours and Joint at the paper's batch (2 patche
   it("two folds, one closing and one narrowing: each fold named with its kind, one model per setting and fold", () => {
     // fold 1 at batch 1: −4 (seed 0 only); at batch 2: −2 (beyond batch 1, Joint still ahead by more than 1 point)
     const f1 = [
-      { ...run("joint", 1, 0, { ct1: 70, mri1: 60 }, "j1b2"), plan: { train: { batchSize: 2 } } },
-      { ...run("ours", 1, 0, { ct1: 68, mri1: 58 }, "o1b2"), plan: { train: { batchSize: 2 } } },
+      { ...run("joint", 1, 0, { ct1: 70, mri1: 60 }, "j1b2"), plan: { train: { batchSize: 2 }, data: { source: "real" } } },
+      { ...run("ours", 1, 0, { ct1: 68, mri1: 58 }, "o1b2"), plan: { train: { batchSize: 2 }, data: { source: "real" } } },
     ];
     const out = derive({ table2Replicates: REPS, table2Batch2: [...f1, ...b2(0.5)] });
     expect(h1(out).result).toContain("on fold 1: Ours − Joint −2.0 at batch 2 (1 model per setting) against −4.0 at batch 1 (seed 0); fold 3: Ours − Joint −0.5 at batch 2");

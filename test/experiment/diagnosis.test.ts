@@ -9,7 +9,7 @@ function run(setting: string, fold: number, seed: number, norm: string, batchSiz
     profile: "cpu", data_source: "x", condition: "clean", setting, norm, alpha: 0.5, seed, fold,
     modality: id.startsWith("ct") ? "ct" : "mri", case: id, structure: "liver", metric: "dice", value,
   }));
-  return { rows, spec: { setting, fold, seed, norm }, plan: { train: { batchSize } } };
+  return { rows, spec: { setting, fold, seed, norm }, plan: { train: { batchSize }, data: { source: batchSize === 4 ? "synthetic" : "real" } } }; // as in the cpu profile: cardiac (4 per modality) synthetic, Table II real
 }
 const runs = (list: ReturnType<typeof run>[]) => ({ config: {} as never, runs: list as never }) as ArtefactRuns;
 

@@ -397,14 +397,17 @@ function derive(input: ArtefactInput): ArtefactOutput {
   const extras = (input.extras ?? {}) as DiagnosisExtras;
   const batch1 = input.runs[1]?.runs[0]?.plan.train.batchSize;
   const batch4 = input.runs[0]?.runs[0]?.plan.train.batchSize;
+  // "real" or "synthetic", read from the plans: the smoke and quick profiles run Table II on synthetic volumes
+  const dataOf = (i: number) => input.runs[i]?.runs[0]?.plan.data?.source ?? "?";
+  const T1 = `Table I (cardiac, ${dataOf(0)})`, T5 = `Table V (cardiac, ${dataOf(2)})`, T2 = `Table II (abdominal, ${dataOf(1)})`;
 
   // Ours − Joint (and the KD pairs) per task / normalization / batch per modality
   const grid: Record<string, string | number>[] = [];
   const pairs: [string, string, string][] = [["ours", "joint", "Ours − Joint"], ["chilopod", "joint", "Chilopod − Joint"], ["ours", "chilopod", "Ours − Chilopod (the KD term, per-modality BN)"], ["joint-kd", "joint", "Joint+KD − Joint (the KD term, shared BN)"]];
   const sources: [string, typeof t1, string, number | undefined][] = [
-    ["Table I (cardiac, synthetic)", t1, "batch", batch4],
-    ...(["instance", "layer", "group"] as const).map((n) => ["Table V (cardiac, synthetic)", t5, n, batch4] as [string, typeof t1, string, number | undefined]),
-    ["Table II (abdominal, real)", t2, "batch", batch1],
+    [T1, t1, "batch", batch4],
+    ...(["instance", "layer", "group"] as const).map((n) => [T5, t5, n, batch4] as [string, typeof t1, string, number | undefined]),
+    [T2, t2, "batch", batch1],
   ];
   const at: Record<string, ModelComparison | undefined> = {};
   for (const [label, rows, norm, bs] of sources) {
@@ -419,12 +422,12 @@ function derive(input: ArtefactInput): ArtefactOutput {
       });
     }
   }
-  const t2oj = at["Table II (abdominal, real)|batch|ours|joint"];
-  const t2cj = at["Table II (abdominal, real)|batch|chilopod|joint"];
-  const t2oc = at["Table II (abdominal, real)|batch|ours|chilopod"];
-  const t2kj = at["Table II (abdominal, real)|batch|joint-kd|joint"];
-  const t1oj = at["Table I (cardiac, synthetic)|batch|ours|joint"];
-  const t5oj = (["instance", "layer", "group"] as const).map((n) => [n, at[`Table V (cardiac, synthetic)|${n}|ours|joint`]] as const).filter(([, c]) => c);
+  const t2oj = at[`${T2}|batch|ours|joint`];
+  const t2cj = at[`${T2}|batch|chilopod|joint`];
+  const t2oc = at[`${T2}|batch|ours|chilopod`];
+  const t2kj = at[`${T2}|batch|joint-kd|joint`];
+  const t1oj = at[`${T1}|batch|ours|joint`];
+  const t5oj = (["instance", "layer", "group"] as const).map((n) => [n, at[`${T5}|${n}|ours|joint`]] as const).filter(([, c]) => c);
 
   // seed and fold spread
   const spread: Record<string, string | number>[] = [];
@@ -586,11 +589,11 @@ function derive(input: ArtefactInput): ArtefactOutput {
     ],
     figures: [oursMinusJointFigure([
       { row: `Table I (cardiac)\nbatch norm, ${batch4 ?? "?"} per modality`, models: modelMeans(t1, "batch"), cmp: t1oj },
-      ...(["instance", "layer", "group"] as const).map((n) => ({ row: `Table V (cardiac)\n${n} norm, ${batch4 ?? "?"} per modality`, models: modelMeans(t5, n), cmp: at[`Table V (cardiac, synthetic)|${n}|ours|joint`] })),
+      ...(["instance", "layer", "group"] as const).map((n) => ({ row: `Table V (cardiac)\n${n} norm, ${batch4 ?? "?"} per modality`, models: modelMeans(t5, n), cmp: at[`${T5}|${n}|ours|joint`] })),
       // the figure describes: it shows the comparison over the grid and the replicates as soon as it has more models
       // (labelled "so far" while unbalanced); only the verdict waits for a balanced set
-      { row: `Table II (abdominal, real)\nbatch norm, ${batch1 ?? "?"} per modality${showPooled ? `\nwith its seed replicates${usePooled ? "" : " so far\n(unbalanced: interim, not the verdict)"}` : ""}`, models: t2mm, cmp: showPooled ? pooled : t2oj, cv: true, ...(showPooled && pooled && pooled.seeds > 1 ? { pFolds } : {}) },
-      ...(b2.rows.length ? [{ row: `Table II (abdominal, real)\nbatch norm, ${batch2} per modality (the paper's)\n${b2FoldsLabel}`, models: b2mm, cmp: find(compareModels(t2b2, { metric: "dice", reference: "ours", norm: "batch" }), "joint"), cv: true }] : []),
+      { row: `${T2}\nbatch norm, ${batch1 ?? "?"} per modality${showPooled ? `\nwith its seed replicates${usePooled ? "" : " so far\n(unbalanced: interim, not the verdict)"}` : ""}`, models: t2mm, cmp: showPooled ? pooled : t2oj, cv: true, ...(showPooled && pooled && pooled.seeds > 1 ? { pFolds } : {}) },
+      ...(b2.rows.length ? [{ row: `${T2}\nbatch norm, ${batch2} per modality (the paper's)\n${b2FoldsLabel}`, models: b2mm, cmp: find(compareModels(t2b2, { metric: "dice", reference: "ours", norm: "batch" }), "joint"), cv: true }] : []),
     ])],
     notes: [
       `Unit of every comparison: the trained model (fold × seed); 'no effect' means a change below ${NO_EFFECT_POINTS} point of overall Dice.`,
