@@ -92,7 +92,7 @@ async function trainPlansFile(file: string, argv: string[]): Promise<number> {
       if (event === "done" && rec) console.log(`${rec.key} ${planLabel(rec.plan)}: done: ${rec.from === "trained" ? "trained" : `stored (${rec.from})`}`);
     },
   });
-  console.log(`${runs.length} runs (${trained} trained, ${runs.length - trained} from the cache) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`${runs.length} run${runs.length === 1 ? "" : "s"} (${trained} trained, ${runs.length - trained} from the cache) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return 0;
 }
 
@@ -169,7 +169,7 @@ export async function run(argv: string[]): Promise<number> {
   early(config.name, false);
   const exp = await runExperiment(config, common);
   if (values["train-only"]) {
-    console.log(`${exp.runs.length} runs (${exp.trained} trained, ${exp.cached} from the cache) in ${exp.wallS.toFixed(1)} s`);
+    console.log(`${exp.runs.length} run${exp.runs.length === 1 ? "" : "s"} (${exp.trained} trained, ${exp.cached} from the cache) in ${exp.wallS.toFixed(1)} s`);
     return 0;
   }
   // a config alone has no tables or figures (those belong to a notebook's artefact): rows, summary and run.json
@@ -177,12 +177,12 @@ export async function run(argv: string[]): Promise<number> {
     {
       name: config.name, profile: exp.profile, params, experiments: [exp], rows: exp.rows,
       variant: variantName(config.name, exp.profile, common, profileDefaults(config.name, exp.profile)),
-      summary: summarizeTidy(exp.rows), tables: [], figures: [], notes: [`${exp.runs.length} runs (${exp.trained} trained, ${exp.cached} cached)`],
+      summary: summarizeTidy(exp.rows), tables: [], figures: [], notes: [`${exp.runs.length} run${exp.runs.length === 1 ? "" : "s"} (${exp.trained} trained, ${exp.cached} cached)`],
     },
     out,
     { rederive: false },
   );
-  console.log(`${exp.runs.length} runs (${exp.trained} trained, ${exp.cached} from the cache) in ${exp.wallS.toFixed(1)} s`);
+  console.log(`${exp.runs.length} run${exp.runs.length === 1 ? "" : "s"} (${exp.trained} trained, ${exp.cached} from the cache) in ${exp.wallS.toFixed(1)} s`);
   for (const f of files) console.log(f);
   return 0;
 }

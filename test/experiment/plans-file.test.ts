@@ -52,7 +52,7 @@ describe("plans file", () => {
       console.log = log;
     }
     expect(lines).toContain(`${plans[0]!.hash} individual a=0 s=0: done: trained`);
-    expect(lines.at(-1)).toMatch(/^1 runs \(1 trained, 0 from the cache\)/);
+    expect(lines.at(-1)).toMatch(/^1 run \(1 trained, 0 from the cache\)/);
     expect(findRun(plans[0]!.hash)?.record).toMatchObject({ key: plans[0]!.hash, plan: plans[0]!.plan });
   }, 120_000);
 });

@@ -117,6 +117,6 @@ export function runNote(runs: readonly RunRecord[]): string {
   const wall = trained.reduce((a, r) => a + r.train.wallS + r.train.evalS, 0);
   const loaded = runs.filter((r) => r.cached).reduce((a, r) => a + r.train.wallS, 0);
   const from = [stored ? `${stored} from the run store results/runs/` : "", cached ? `${cached} from the cache` : ""].filter(Boolean);
-  return `${runs.length} runs (${trained.length} trained now in ${wall.toFixed(0)} s${from.length ? `, ${from.join(", ")}` : ""}), ${steps} steps each, backend ${[...new Set(runs.map((r) => r.provenance.backend ?? "?"))].join("/")}` +
+  return `${runs.length} run${runs.length === 1 ? "" : "s"} (${trained.length} trained now in ${wall.toFixed(0)} s${from.length ? `, ${from.join(", ")}` : ""}), ${steps} steps${runs.length === 1 ? "" : " each"}, backend ${[...new Set(runs.map((r) => r.provenance.backend ?? "?"))].join("/")}` +
     (loaded > 0 ? `; the loaded runs trained for ${(loaded / 60).toFixed(0)} min in all.` : ".");
 }
