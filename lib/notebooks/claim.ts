@@ -10,7 +10,7 @@ import { findRun } from "../experiment/cache.ts";
 import { compareModels, formatP, modelMeans, seedSd, type ModelComparison } from "./comparisons.ts";
 import { loadConfig } from "../plan/config.ts";
 import { deviationMarkdown, deviationRows } from "./deviations.ts";
-import { diagnosisJointVsOurs, table2PooledOursJoint, type Table2Pooled } from "./artefacts/diagnosis_joint_vs_ours.ts";
+import { diagnosisJointVsOurs, H1_BATCH2_ACROSS, table2PooledOursJoint, type Table2Pooled } from "./artefacts/diagnosis_joint_vs_ours.ts";
 import { holm } from "../stats/index.ts";
 import { expandPlans, type HashedPlan } from "../plan/plan.ts";
 import { withCaseMeans } from "../experiment/summary.ts";
@@ -148,6 +148,9 @@ export function claimMarkdown(): string {
   });
   const rep = replicateBullet(diag.tables.find((t) => t.file === "table2_seeds")?.rows ?? [], j2grid?.diff ?? NaN);
   if (rep) lines.push(rep);
+  // H1 at the paper's batch across folds (the diagnosis's note), once two (fold, seed) units have both batches
+  const b2note = diag.notes.find((n) => n.startsWith(H1_BATCH2_ACROSS));
+  if (b2note) lines.push(`- Table II at the paper's batch${b2note.slice(H1_BATCH2_ACROSS.length).replace(/^ \(/, " (diagnosis H1; ")}`);
   lines.push(`- Why (notebooks/diagnosis_joint_vs_ours.ipynb): ${diag.tables[0]!.rows.map((h) => `**${String(h.hypothesis).split(":")[0]}** (${String(h.hypothesis).split(": ").slice(1).join(": ")}): ${h.verdict}.`).join(" ")}`);
   const missing = [...t1.missing, ...t2.missing].length;
   if (missing) lines.push(`- ${missing} plan(s) of the default grids have no committed record yet; the numbers above use the committed ones.`);

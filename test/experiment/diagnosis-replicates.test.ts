@@ -6,7 +6,7 @@
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { diagnosisJointVsOurs, loadTable2Batch2, loadTable2Replicates, TABLE2_REPLICATE_SEEDS } from "../../lib/notebooks/artefacts/diagnosis_joint_vs_ours.ts";
+import { diagnosisJointVsOurs, H1_BATCH2_ACROSS, loadTable2Batch2, loadTable2Replicates, TABLE2_REPLICATE_SEEDS } from "../../lib/notebooks/artefacts/diagnosis_joint_vs_ours.ts";
 import type { ArtefactRuns } from "../../lib/notebooks/artefacts/types.ts";
 import type { TidyRow } from "../../lib/experiment/tidy.ts";
 import { hierarchicalBootstrap } from "../../lib/stats/index.ts";
@@ -202,6 +202,32 @@ describe("diagnosis H1: Table II's Ours and Joint at the paper's batch (2 patche
     expect(out.tables.find((x) => x.file === "h1_batch2")!.rows.map((r) => [r.fold, r["batch per modality"], r["Ours − Joint"]])).toEqual([[1, 1, -4], [1, 2, -2], [3, 1, -16], [3, 1, -6], [3, 2, -0.5]]);
     const spec = JSON.stringify((out.figures[0] as unknown as { vegaLite: unknown }).vegaLite);
     expect(spec).toContain("batch norm, 2 per modality (the paper's)\\nfolds 1 and 3 only");
+  });
+
+  it("across folds: the change in Ours − Joint per (fold, seed) trained at both batches, with a paired test from 3 units, and the batch-2 comparison over models", () => {
+    const at2 = (f: number, gap: number) => [
+      { ...run("joint", f, 0, { [`ct${f}`]: 70, [`mri${f}`]: 60 }, `j${f}b2`), plan: { train: { batchSize: 2 }, data: { source: "real" } } },
+      { ...run("ours", f, 0, { [`ct${f}`]: 70 - gap, [`mri${f}`]: 60 - gap }, `o${f}b2`), plan: { train: { batchSize: 2 }, data: { source: "real" } } },
+    ];
+    // two units (folds 1 and 3, seed 0): batch 2 −2.0 and −0.5 against batch 1 −4 and −16; no test yet
+    const two = h1(derive({ table2Replicates: REPS, table2Batch2: [...at2(1, 2), ...at2(3, 0.5)] })).result;
+    expect(two).toContain("Over the 2 (fold, seed) units trained at both batches (fold 1 seed 0, fold 3 seed 0): Ours − Joint −1.3 at batch 2 against −10.0 at batch 1, a change of +8.8 (+2.0 / +15.5); 2 units are too few for a test (3 are needed).");
+    // over the 2 batch-2 models: scipy ttest_1samp([-2, -0.5], 0).pvalue = 0.3440
+    expect(two).toMatch(/At batch 2 over its 2 trained models per setting: Ours − Joint −1\.3 \(95% CI −\d+\.\d to −\d+\.\d\), p \(models\) = 0\.3440\.$/);
+    // three units: fold 0 (−1 against −2) added; the seed-1 replicate of fold 3 has no batch-2 partner and is not paired
+    const three = h1(derive({ table2Replicates: REPS, table2Batch2: [...at2(0, 1), ...at2(1, 2), ...at2(3, 0.5)] })).result;
+    // scipy: ttest_rel([-1, -2, -0.5], [-2, -4, -16]).pvalue = 0.31797; ttest_1samp([-1, -2, -0.5], 0).pvalue = 0.11808
+    expect(three).toContain("(fold 0 seed 0, fold 1 seed 0, fold 3 seed 0): Ours − Joint −1.2 at batch 2 against −7.3 at batch 1, a change of +6.2 (+1.0 / +2.0 / +15.5); paired t-test of the change over these units: p = 0.3180.");
+    expect(three).toContain("over its 3 trained models per setting: Ours − Joint −1.2");
+    expect(three).toContain("p (models) = 0.1181.");
+    // the same two sentences as a note with a fixed prefix, which the README's answer quotes (lib/notebooks/claim.ts)
+    const notes = derive({ table2Replicates: REPS, table2Batch2: [...at2(0, 1), ...at2(1, 2), ...at2(3, 0.5)] }).notes.filter((n) => n.startsWith(H1_BATCH2_ACROSS));
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatch(/^H1 at the paper's batch, across folds \(2 patches per modality per step; folds 0, 1 and 3 so far\): Over the 3 \(fold, seed\) units .* p = 0\.3180\. At batch 2 over its 3 trained models .* p \(models\) = 0\.1181\.$/);
+    // one unit: neither sentence, and no note
+    expect(derive({ table2Replicates: REPS, table2Batch2: b2(0.5) }).notes.some((n) => n.startsWith(H1_BATCH2_ACROSS))).toBe(false);
+    const one = h1(derive({ table2Replicates: REPS, table2Batch2: b2(0.5) })).result;
+    expect(one).not.toMatch(/units trained at both batches|over its \d+ trained models/);
   });
 
   it("no batch-2 record, or Ours without Joint: no clause, no table, the experiment says so; H2 and H3 unchanged", () => {

@@ -50,6 +50,8 @@ describe("diagnosis of Joint vs Ours: verdicts follow the numbers", () => {
     expect(verdict(derive(), "H1").verdict).toMatch(/^open/);
     // fold 3's gap is −16: +10 recovers 62% -> supported; +0.5 -> not supported
     expect(verdict(derive({ preciseBn: [preciseBn(50, 60)] }), "H1").verdict).toMatch(/^supported: better statistics alone recover 63%/);
+    // the result states both overall Dice values, not only their difference
+    expect(verdict(derive({ preciseBn: [preciseBn(50, 60)] }), "H1").result).toContain("on ours a=0.5 s=0 fold 3: overall Dice 50.0 with the moving averages, 60.0 with the best re-estimate (pooled: +10.0 points) against a fold-3 gap to Joint of −16.0.");
     expect(verdict(derive({ preciseBn: [preciseBn(50, 50.5)] }), "H1").verdict).toMatch(/^not supported by precise BN/);
     expect(verdict(derive({ preciseBn: [preciseBn(50, 53)] }), "H1").verdict).toMatch(/^partly supported: better statistics recover \+3\.0 points \(19%/);
   });

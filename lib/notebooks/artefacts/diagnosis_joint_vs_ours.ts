@@ -228,8 +228,11 @@ function replicateSentence(mm: ModelDice, repRows: readonly TidyRow[], pooled: M
       : "no fold × seed has both Ours and Joint yet.");
 }
 
+/** The prefix of the note that states H1's batch-2 evidence across folds (the README quotes it). */
+export const H1_BATCH2_ACROSS = "H1 at the paper's batch, across folds";
+
 /** H1's batch-2 evidence: the rows of h1_batch2, the result sentence, the verdict clause and the experiment text. */
-interface Batch2Evidence { rows: Record<string, string | number>[]; result: string; verdict: string; experiment: string }
+interface Batch2Evidence { rows: Record<string, string | number>[]; result: string; verdict: string; experiment: string; /** Ours − Joint at both batches over the (fold, seed) units trained at both, with the change; "" under 2 units. */ across: string }
 
 /**
  * H1 at the paper's batch: Ours − Joint of the models trained at 2 patches per modality (fold × seed
@@ -247,7 +250,7 @@ function batch2Evidence(b1: ModelDice, b2: ModelDice, batch1: number | undefined
   const g2 = oursJointPairs(b2);
   const g1 = oursJointPairs(b1);
   const cfg = "data/configs/diagnosis_table2_batch2.json";
-  if (!g2.length) return { rows: [], result: "", verdict: "", experiment: `batch 2 per modality (the paper's batch 4; ${cfg}): no paired Ours/Joint record yet` };
+  if (!g2.length) return { rows: [], result: "", verdict: "", across: "", experiment: `batch 2 per modality (the paper's batch 4; ${cfg}): no paired Ours/Joint record yet` };
   const folds = [...new Set(g2.map((g) => g.fold))];
   const rows = folds.flatMap((f) => [
     ...g1.filter((g) => g.fold === f).map((g) => ({ ...g, batch: batch1 ?? "?" })),
@@ -264,6 +267,15 @@ function batch2Evidence(b1: ModelDice, b2: ModelDice, batch1: number | undefined
   const moves = [...b1.values()].flatMap((ms) => ms.flatMap((a) => ms.filter((b) => b.fold === a.fold && b.seed > a.seed).map((b) => Math.abs(b.dice - a.dice))));
   const seedMove = moves.length ? Math.max(...moves) : NaN;
   const one = (p: (typeof perFold)[number]) => `fold ${p.f}: Ours − Joint ${sgn(p.d2)} at batch ${batch2 ?? "?"} (${p.n2} model${p.n2 > 1 ? "s" : ""} per setting) against ${p.b1f.map((g) => sgn(g.diff)).join(" / ")} at batch ${batch1 ?? "?"} (seed ${p.b1f.map((g) => g.seed).join(" / ")})`;
+  // across folds: the same (fold, seed) at both batches, so the change is paired by the trained unit
+  const matched = g2.flatMap((b) => {
+    const a = g1.find((g) => g.fold === b.fold && g.seed === b.seed);
+    return a ? [{ fold: b.fold, seed: b.seed, d1: a.diff, d2: b.diff }] : [];
+  });
+  const across = matched.length >= 2
+    ? `Over the ${matched.length} (fold, seed) units trained at both batches (${matched.map((m) => `fold ${m.fold} seed ${m.seed}`).join(", ")}): Ours − Joint ${sgn(nanMean(matched.map((m) => m.d2)))} at batch ${batch2 ?? "?"} against ${sgn(nanMean(matched.map((m) => m.d1)))} at batch ${batch1 ?? "?"}, a change of ${sgn(nanMean(matched.map((m) => m.d2 - m.d1)))} (${matched.map((m) => sgn(m.d2 - m.d1)).join(" / ")})` +
+      (matched.length >= 3 ? `; paired t-test of the change over these units: p = ${formatP(pairedTTest(matched.map((m) => m.d2), matched.map((m) => m.d1)).p)}.` : `; ${matched.length} units are too few for a test (3 are needed).`)
+    : "";
   const result = `The paper's batch (${batch2 ?? "?"} patches per modality per step, Table II's plans otherwise unchanged) on ${perFold.map(one).join("; ")}.`;
   const kinds = new Set(perFold.map((p) => p.kind));
   const where = foldsText(folds);
@@ -289,7 +301,7 @@ function batch2Evidence(b1: ModelDice, b2: ModelDice, batch1: number | undefined
       : kinds.has("no batch-1 model") && kinds.size === 1
         ? `batch ${batch2} on ${where}: no batch-${batch1} model of the same fold to compare`
         : `batch ${batch2} ${mixed()}; this rests on ${caveat}`;
-  return { rows, result, verdict, experiment: `Table II's Ours and Joint at batch ${batch2 ?? "?"} per modality (the paper's batch 4; ${cfg}) on ${where}, the fold with the largest batch-${batch1 ?? "?"} gap first` };
+  return { rows, result, verdict, across, experiment: `Table II's Ours and Joint at batch ${batch2 ?? "?"} per modality (the paper's batch 4; ${cfg}) on ${where}, the fold with the largest batch-${batch1 ?? "?"} gap first` };
 }
 
 /** Ours − Joint on Table II over the default grid's models and over the grid with its seed replicates. */
@@ -494,6 +506,9 @@ function derive(input: ArtefactInput): ArtefactOutput {
   const b2mm = modelMeans(t2b2, "batch");
   const batch2 = b2recs[0]?.plan.train.batchSize;
   const b2 = batch2Evidence(t2mm, b2mm, batch1, batch2);
+  // Ours − Joint at batch 2 over its trained models (the figure's batch-2 row), in words once there are two
+  const b2cmp = find(compareModels(t2b2, { metric: "dice", reference: "ours", norm: "batch" }), "joint");
+  const b2Across = [b2.across, b2cmp && b2cmp.models >= 2 ? `At batch ${batch2} over its ${b2cmp.models} trained models per setting: Ours − Joint ${sgn(b2cmp.diff)} (95% CI ${sgn(b2cmp.ciLow)} to ${sgn(b2cmp.ciHigh)}), p (models) = ${formatP(b2cmp.pModels)}.` : ""].filter(Boolean).join(" ");
 
   // the batch-2 figure row's folds: "folds 1 and 3 only" until every fold of Table II's grid has a model
   const oursFolds = (mm: ModelDice) => [...new Set(mm.get("ours")?.map((m) => m.fold) ?? [])].sort((a, b) => a - b);
@@ -508,8 +523,8 @@ function derive(input: ArtefactInput): ArtefactOutput {
     t5oj.length ? `Without running statistics (Table V, ${batch4} per modality): Ours − Joint = ${t5oj.map(([n, c]) => `${n} ${ciText(c!)}`).join("; ")}.` : "",
     t1oj ? `Batch norm at ${batch4} per modality (Table I): ${ciText(t1oj)}.` : "",
     t2oj && t2cj ? `Batch norm at ${batch1} per modality (Table II): Ours − Joint ${ciText(t2oj)}; Chilopod − Joint ${ciText(t2cj)}.` : "",
-    pbDelta.length ? `Precise BN (statistics over ${extras.preciseBn![0]!.patches} training patches per modality instead of the moving average) on ${pbDelta.map((d) => d.label).join(", ")}: overall Dice ${pbDelta.map((d) => `${d.before.toFixed(1)} → ${sgn(d.delta)} (${d.best})`).join("; ")}${gapFold ? ` against a fold-${gapFold.fold} gap to Joint of ${sgn(gapFold.diff)}` : ""}.` : "Precise BN: not run (no record in results/diagnosis_joint_vs_ours/records/).",
-    b2.result,
+    pbDelta.length ? `Precise BN (statistics over ${extras.preciseBn![0]!.patches} training patches per modality instead of the moving average) on ${pbDelta.map((d) => d.label).join(", ")}: overall Dice ${pbDelta.map((d) => `${d.before.toFixed(1)} with the moving averages, ${(d.before + d.delta).toFixed(1)} with the best re-estimate (${d.best}: ${sgn(d.delta)} points)`).join("; ")}${gapFold ? ` against a fold-${gapFold.fold} gap to Joint of ${sgn(gapFold.diff)}` : ""}.` : "Precise BN: not run (no record in results/diagnosis_joint_vs_ours/records/).",
+    [b2.result, b2Across].filter(Boolean).join(" "),
   ].filter(Boolean).join(" ");
   let h1Verdict = "open: the precise-BN experiment has no record";
   if (pbDelta.length) {
@@ -593,11 +608,13 @@ function derive(input: ArtefactInput): ArtefactOutput {
       // the figure describes: it shows the comparison over the grid and the replicates as soon as it has more models
       // (labelled "so far" while unbalanced); only the verdict waits for a balanced set
       { row: `${T2}\nbatch norm, ${batch1 ?? "?"} per modality${showPooled ? `\nwith its seed replicates${usePooled ? "" : " so far\n(unbalanced: interim, not the verdict)"}` : ""}`, models: t2mm, cmp: showPooled ? pooled : t2oj, cv: true, ...(showPooled && pooled && pooled.seeds > 1 ? { pFolds } : {}) },
-      ...(b2.rows.length ? [{ row: `${T2}\nbatch norm, ${batch2} per modality (the paper's)\n${b2FoldsLabel}`, models: b2mm, cmp: find(compareModels(t2b2, { metric: "dice", reference: "ours", norm: "batch" }), "joint"), cv: true }] : []),
+      ...(b2.rows.length ? [{ row: `${T2}\nbatch norm, ${batch2} per modality (the paper's)\n${b2FoldsLabel}`, models: b2mm, cmp: b2cmp, cv: true }] : []),
     ])],
     notes: [
       `Unit of every comparison: the trained model (fold × seed); 'no effect' means a change below ${NO_EFFECT_POINTS} point of overall Dice.`,
       ...hyp.map((h) => `${h.hypothesis.split(":")[0]}: ${h.verdict}.`),
+      // read by the README's generated answer (lib/notebooks/claim.ts) by this prefix
+      ...(b2Across ? [`${H1_BATCH2_ACROSS} (${batch2} patches per modality per step; ${b2Folds.length >= oursFolds(t2mm).length ? `all ${b2Folds.length} folds` : `${foldsText(b2Folds)} so far`}): ${b2Across}`] : []),
       ...(reps?.length ? [`Table II seed replicates read from the run store (results/runs/, outside the default grid): ${[...reps].sort((x, y) => (x.spec.fold ?? 0) - (y.spec.fold ?? 0) || x.spec.seed - y.spec.seed || x.spec.setting.localeCompare(y.spec.setting)).map((r) => `${r.key} (${r.spec.setting} fold ${r.spec.fold ?? 0} seed ${r.spec.seed})`).join(", ")}.`] : []),
     ],
   };
