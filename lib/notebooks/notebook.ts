@@ -73,7 +73,7 @@ export function progressView(show: (text: string) => void, prefix: string, minMs
   };
   return {
     line(l) {
-      if (/^\[ummkd\] engine:|resuming at step|^done: |: done: |runs \(|^aborted|stopped at step|waiting for it/.test(l)) kept.push(l);
+      if (/^\[ummkd\] engine:|resuming at step|^done: |: done: |\bruns? \(\d+ trained|^aborted|stopped at step|waiting for it/.test(l)) kept.push(l);
       else current = l;
       dirty = true;
       if (Date.now() - last >= minMs) render();

@@ -51,6 +51,17 @@ describe("progress in the notebook", () => {
     expect(shown[1]).toBe("table1_cardiac: [ummkd] engine: native (2 threads)\ntable1_cardiac: ours a=0.3 s=0 resuming at step 300 of 500 (checkpoint x)\ntable1_cardiac: ours a=0.3 s=0 step 500/500 (…)");
   });
 
+  it("keeps the child's closing summary, '1 run (…)' as well as 'N runs (…)', so it does not replace the last progress line", () => {
+    for (const summary of ["1 run (1 trained, 0 from the cache) in 367.6 s", "7 runs (7 trained, 0 from the cache) in 9.1 s"]) {
+      const shown: string[] = [];
+      const view = progressView((t) => shown.push(t), "t", 60_000);
+      view.line("joint-kd a=0.3 s=0 step 6000/6000 (…) run 1 of 1 to train");
+      view.line(summary);
+      view.flush();
+      expect(shown.at(-1)).toBe(`t: ${summary}\nt: joint-kd a=0.3 s=0 step 6000/6000 (…) run 1 of 1 to train`);
+    }
+  });
+
   it("says run k of n to train and the ETA of all runs (later runs at this run's rate)", () => {
     const plan = (hash: string, steps: number) => ({ hash, plan: { train: { steps } } }) as unknown as HashedPlan;
     const f = runsProgress([plan("a", 100), plan("b", 200), plan("c", 300)], "b");
