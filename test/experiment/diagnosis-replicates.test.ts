@@ -204,6 +204,27 @@ describe("diagnosis H1: Table II's Ours and Joint at the paper's batch (2 patche
     expect(spec).toContain("batch norm, 2 per modality (the paper's)\\nfolds 1 and 3 only");
   });
 
+  it("a fold whose batch-1 seed already had Ours level with Joint has no gap to close: named as such, never counted as closing", () => {
+    const at2 = (f: number, gap: number) => [
+      { ...run("joint", f, 0, { [`ct${f}`]: 70, [`mri${f}`]: 60 }, `j${f}b2`), plan: { train: { batchSize: 2 }, data: { source: "real" } } },
+      { ...run("ours", f, 0, { [`ct${f}`]: 70 - gap, [`mri${f}`]: 60 - gap }, `o${f}b2`), plan: { train: { batchSize: 2 }, data: { source: "real" } } },
+    ];
+    const NO_GAP = "Ours level with Joint at a batch-1 seed already, and at batch 2";
+    // fold 2 at batch 1: 0 (seed 0; its seed-1 replicate has Ours only); at batch 2 Ours 0.4 ahead: beyond batch 1, but nothing was closed
+    const only2 = h1(derive({ table2Replicates: REPS, table2Batch2: at2(2, -0.4) })).verdict;
+    expect(only2).toBe(`open: the precise-BN experiment has no record; batch 2 on fold 2: no gap to close (${NO_GAP}; ${caveat})`);
+    // with fold 3 closing: supports, on fold 3 only
+    expect(h1(derive({ table2Replicates: REPS, table2Batch2: [...at2(2, -0.4), ...b2(0.5)] })).verdict).toBe(
+      `open: the precise-BN experiment has no record; batch 2 supports it on fold 3: Ours reaches Joint there, beyond every batch-1 seed; fold 2 had no gap to close (${NO_GAP}) (${caveat})`,
+    );
+    // with fold 1 narrowing as well: each kind named
+    expect(h1(derive({ table2Replicates: REPS, table2Batch2: [...at2(1, 2), ...at2(2, -0.4), ...b2(0.5)] })).verdict).toBe(
+      `open: the precise-BN experiment has no record; batch 2 closes the gap on fold 3 (Ours reaches Joint beyond every batch-1 seed), narrows it on fold 1 (beyond every batch-1 seed, Joint still ahead) and finds no gap to close on fold 2 (${NO_GAP}); this rests on ${caveat}`,
+    );
+    // a level batch-1 seed and Joint clearly ahead at batch 2: does not close
+    expect(h1(derive({ table2Replicates: REPS, table2Batch2: at2(2, 3) })).verdict).toMatch(/batch 2 does not close the gap on fold 2/);
+  });
+
   it("across folds: the change in Ours − Joint per (fold, seed) trained at both batches, with a paired test from 3 units, and the batch-2 comparison over models", () => {
     const at2 = (f: number, gap: number) => [
       { ...run("joint", f, 0, { [`ct${f}`]: 70, [`mri${f}`]: 60 }, `j${f}b2`), plan: { train: { batchSize: 2 }, data: { source: "real" } } },
