@@ -246,10 +246,10 @@ interface Batch2Evidence { rows: Record<string, string | number>[]; result: stri
  * −5.3 at seed 1), which the rule above counted as "closes" though that fold had no gap at seed 0:
  * - no gap to close: g1max ≥ −NO_EFFECT_POINTS and g2 ≥ −NO_EFFECT_POINTS (Ours level with Joint
  *   at some batch-1 seed already, and at batch 2). It is checked first; it claims less, never more.
- * The verdict says "supports" only when every batch-2 fold closes or had no gap to close (at least one
- * closing), "does not close" when none
- * narrows or closes, and otherwise names each fold with its kind; always with how many models it
- * rests on and how far a seed alone moved a Table II model.
+ * The verdict says "supports" only when every batch-2 fold closes or had no gap to close (at least
+ * one closing), "does not close" when every fold is "does not close", and otherwise names each fold
+ * with its kind; always with how many models it rests on and how far a seed alone moved a Table II
+ * model.
  */
 function batch2Evidence(b1: ModelDice, b2: ModelDice, batch1: number | undefined, batch2: number | undefined): Batch2Evidence {
   const g2 = oursJointPairs(b2);
@@ -311,7 +311,7 @@ function batch2Evidence(b1: ModelDice, b2: ModelDice, batch1: number | undefined
         ? `batch ${batch2} on ${where}: no batch-${batch1} model of the same fold to compare`
         : level.length === perFold.length
           ? `batch ${batch2} on ${where}: no gap to close (${NO_GAP}; ${caveat})`
-        : `batch ${batch2} ${mixed()}; this rests on ${caveat}`;
+          : `batch ${batch2} ${mixed()}; this rests on ${caveat}`;
   return { rows, result, verdict, across, experiment: `Table II's Ours and Joint at batch ${batch2 ?? "?"} per modality (the paper's batch 4; ${cfg}) on ${where}, the fold with the largest batch-${batch1 ?? "?"} gap first` };
 }
 
