@@ -21,7 +21,7 @@ import { loadConfig } from "../plan/config.ts";
 import { run as runNotebook, type NotebookParams } from "../notebooks/notebook.ts";
 import { runOverrides } from "../plan/overrides.ts";
 import { paramFlagHelp, paramFlagOptions, paramsFromFlags } from "../plan/params.ts";
-import { runExperiment, runPlans } from "../experiment/runner.ts";
+import { runExperiment, runPlans, runsSummary } from "../experiment/runner.ts";
 import { readPlansFile } from "../experiment/plans-file.ts";
 import { expandPlans, planLabel } from "../plan/plan.ts";
 import { checkResultsDir, resultsDir, writeNotebookResults } from "../notebooks/results.ts";
@@ -92,7 +92,7 @@ async function trainPlansFile(file: string, argv: string[]): Promise<number> {
       if (event === "done" && rec) console.log(`${rec.key} ${planLabel(rec.plan)}: done: ${rec.from === "trained" ? "trained" : `stored (${rec.from})`}`);
     },
   });
-  console.log(`${runs.length} run${runs.length === 1 ? "" : "s"} (${trained} trained, ${runs.length - trained} from the cache) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(runsSummary(runs.length, trained, (Date.now() - started) / 1000));
   return 0;
 }
 
@@ -169,7 +169,7 @@ export async function run(argv: string[]): Promise<number> {
   early(config.name, false);
   const exp = await runExperiment(config, common);
   if (values["train-only"]) {
-    console.log(`${exp.runs.length} run${exp.runs.length === 1 ? "" : "s"} (${exp.trained} trained, ${exp.cached} from the cache) in ${exp.wallS.toFixed(1)} s`);
+    console.log(runsSummary(exp.runs.length, exp.trained, exp.wallS));
     return 0;
   }
   // a config alone has no tables or figures (those belong to a notebook's artefact): rows, summary and run.json
@@ -182,7 +182,7 @@ export async function run(argv: string[]): Promise<number> {
     out,
     { rederive: false },
   );
-  console.log(`${exp.runs.length} run${exp.runs.length === 1 ? "" : "s"} (${exp.trained} trained, ${exp.cached} from the cache) in ${exp.wallS.toFixed(1)} s`);
+  console.log(runsSummary(exp.runs.length, exp.trained, exp.wallS));
   for (const f of files) console.log(f);
   return 0;
 }

@@ -293,6 +293,13 @@ export async function runPlans(
   return { runs, trained };
 }
 
+/** "1 run (1 trained, 0 from the cache) in 3.2 s": the line a training process ends with (CLI, notebook child). */
+export function runsSummary(runs: number, trained: number, seconds: number): string {
+  return `${runs} run${runs === 1 ? "" : "s"} (${trained} trained, ${runs - trained} from the cache) in ${seconds.toFixed(1)} s`;
+}
+/** Matches `runsSummary`'s line (the notebook's progress view keeps it). */
+export const RUNS_SUMMARY = /\bruns? \(\d+ trained, \d+ from the cache\)/;
+
 /**
  * "run k of n, all runs ETA T" for the run `hash` among the runs to train: this run's ETA plus the
  * later runs' steps at this run's rate so far.

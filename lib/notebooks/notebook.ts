@@ -21,7 +21,7 @@ import { resolveProfileName } from "../plan/profiles.ts";
 import { writePlansFile } from "../experiment/plans-file.ts";
 import { paperTable, type PaperRow, type PaperTable } from "./paper.ts";
 import { writeNotebookResults } from "./results.ts";
-import { runExperiment, type ExperimentResult } from "../experiment/runner.ts";
+import { RUNS_SUMMARY, runExperiment, type ExperimentResult } from "../experiment/runner.ts";
 import { addInteractiveFigures } from "./interactive.ts";
 import { checkParams } from "../plan/params.ts";
 import { comparisonTable, profileDefaults, variantName } from "./variants.ts";
@@ -73,7 +73,7 @@ export function progressView(show: (text: string) => void, prefix: string, minMs
   };
   return {
     line(l) {
-      if (/^\[ummkd\] engine:|resuming at step|^done: |: done: |\bruns? \(\d+ trained|^aborted|stopped at step|waiting for it/.test(l)) kept.push(l);
+      if (/^\[ummkd\] engine:|resuming at step|^done: |: done: |^aborted|stopped at step|waiting for it/.test(l) || RUNS_SUMMARY.test(l)) kept.push(l);
       else current = l;
       dirty = true;
       if (Date.now() - last >= minMs) render();
