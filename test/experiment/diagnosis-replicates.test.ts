@@ -245,10 +245,31 @@ describe("diagnosis H1: Table II's Ours and Joint at the paper's batch (2 patche
     const notes = derive({ table2Replicates: REPS, table2Batch2: [...at2(0, 1), ...at2(1, 2), ...at2(3, 0.5)] }).notes.filter((n) => n.startsWith(H1_BATCH2_ACROSS));
     expect(notes).toHaveLength(1);
     expect(notes[0]).toMatch(/^H1 at the paper's batch, across folds \(2 patches per modality per step; folds 0, 1 and 3 so far\): Over the 3 \(fold, seed\) units .* p = 0\.3180\. At batch 2 over its 3 trained models .* p \(models\) = 0\.1181\.$/);
+    // one unit per fold: no sentence over fold means (the units are the folds), no fold-mean p
+    expect(three).not.toMatch(/fold means/);
     // one unit: neither sentence, and no note
     expect(derive({ table2Replicates: REPS, table2Batch2: b2(0.5) }).notes.some((n) => n.startsWith(H1_BATCH2_ACROSS))).toBe(false);
     const one = h1(derive({ table2Replicates: REPS, table2Batch2: b2(0.5) })).result;
     expect(one).not.toMatch(/units trained at both batches|over its \d+ trained models/);
+  });
+
+  it("a fold with two batch-2 seeds: the (fold, seed) units as before, and the change and the test over fold means beside them", () => {
+    const at2 = (f: number, seed: number, gap: number) => [
+      { ...run("joint", f, seed, { [`ct${f}`]: 70, [`mri${f}`]: 60 }, `j${f}s${seed}b2`), plan: { train: { batchSize: 2 }, data: { source: "real" } } },
+      { ...run("ours", f, seed, { [`ct${f}`]: 70 - gap, [`mri${f}`]: 60 - gap }, `o${f}s${seed}b2`), plan: { train: { batchSize: 2 }, data: { source: "real" } } },
+    ];
+    // units: fold 0 seed 0 (batch 1 −2, batch 2 −1), fold 1 seed 0 (−4, −2), fold 3 seed 0 (−16, −0.5), fold 3 seed 1 (−6 from REPS, −1.5)
+    const out = derive({ table2Replicates: REPS, table2Batch2: [...at2(0, 0, 1), ...at2(1, 0, 2), ...at2(3, 0, 0.5), ...at2(3, 1, 1.5)] });
+    const result = h1(out).result;
+    // scipy: ttest_rel([-1, -2, -0.5, -1.5], [-2, -4, -16, -6]).pvalue = 0.18289
+    expect(result).toContain("Over the 4 (fold, seed) units trained at both batches (fold 0 seed 0, fold 1 seed 0, fold 3 seed 0, fold 3 seed 1): Ours − Joint −1.3 at batch 2 against −7.0 at batch 1, a change of +5.8 (+1.0 / +2.0 / +15.5 / +4.5); paired t-test of the change over these units: p = 0.1829.");
+    // fold means: fold 0 (−2, −1), fold 1 (−4, −2), fold 3 ((−16 − 6)/2 = −11, (−0.5 − 1.5)/2 = −1); scipy: ttest_rel([-1, -2, -1], [-2, -4, -11]).pvalue = 0.26753
+    expect(result).toContain("Over the 3 fold means (seeds averaged within a fold, as they share its cases): Ours − Joint −1.3 at batch 2 against −5.7 at batch 1, a change of +4.3; paired t-test over the fold means: p = 0.2675.");
+    // over the 4 batch-2 models, scipy ttest_1samp([-1, -2, -0.5, -1.5], 0).pvalue = 0.030466; over the 3 fold means ttest_1samp([-1, -2, -1], 0).pvalue = 0.057191
+    expect(result).toContain("At batch 2 over its 4 trained models per setting: Ours − Joint −1.3");
+    expect(result).toContain("p (models) = 0.0305; over its 3 fold means (seeds averaged), p = 0.0572.");
+    // the figure's batch-2 row carries the fold-mean p as well
+    expect(JSON.stringify(out.figures[0])).toContain("p (fold means) = 0.0572, 3 folds");
   });
 
   it("no batch-2 record, or Ours without Joint: no clause, no table, the experiment says so; H2 and H3 unchanged", () => {

@@ -231,6 +231,35 @@ function replicateSentence(mm: ModelDice, repRows: readonly TidyRow[], pooled: M
 /** The prefix of the note that states H1's batch-2 evidence across folds (the README quotes it). */
 export const H1_BATCH2_ACROSS = "H1 at the paper's batch, across folds";
 
+/**
+ * Where a fold has several seeds trained at both batches, the change in Ours − Joint over the fold
+ * means as well (seeds averaged within a fold first: the seeds of a fold share its training and test
+ * cases, so the units above are not independent of the fold); a paired t-test from 3 folds. "" while
+ * every fold has one unit (the sentence above is then already over folds).
+ */
+function acrossFoldMeans(matched: readonly { fold: number; d1: number; d2: number }[], batch1: number | undefined, batch2: number | undefined): string {
+  const folds = [...new Set(matched.map((m) => m.fold))].sort((a, b) => a - b);
+  if (folds.length === matched.length) return "";
+  const means = folds.map((f) => {
+    const ms = matched.filter((m) => m.fold === f);
+    return { d1: nanMean(ms.map((m) => m.d1)), d2: nanMean(ms.map((m) => m.d2)) };
+  });
+  return ` Over the ${folds.length} fold means (seeds averaged within a fold, as they share its cases): Ours − Joint ${sgn(nanMean(means.map((m) => m.d2)))} at batch ${batch2 ?? "?"} against ${sgn(nanMean(means.map((m) => m.d1)))} at batch ${batch1 ?? "?"}, a change of ${sgn(nanMean(means.map((m) => m.d2 - m.d1)))}` +
+    (folds.length >= 3 ? `; paired t-test over the fold means: p = ${formatP(pairedTTest(means.map((m) => m.d2), means.map((m) => m.d1)).p)}.` : `; ${folds.length} folds are too few for a test (3 are needed).`);
+}
+
+/**
+ * p of a one-sample t-test of Ours − Joint over fold means (seeds averaged within a fold; df = folds
+ * − 1), where some fold has several paired models; NaN with one model per fold or under 2 folds.
+ */
+function pOverFoldMeans(mm: ModelDice): number {
+  const pairs = oursJointPairs(mm);
+  const folds = [...new Set(pairs.map((p) => p.fold))];
+  if (folds.length < 2 || folds.length === pairs.length) return NaN;
+  const diffs = folds.map((f) => nanMean(pairs.filter((p) => p.fold === f).map((p) => p.diff)));
+  return pairedTTest(diffs, diffs.map(() => 0)).p;
+}
+
 /** H1's batch-2 evidence: the rows of h1_batch2, the result sentence, the verdict clause and the experiment text. */
 interface Batch2Evidence { rows: Record<string, string | number>[]; result: string; verdict: string; experiment: string; /** Ours − Joint at both batches over the (fold, seed) units trained at both, with the change; "" under 2 units. */ across: string }
 
@@ -279,7 +308,8 @@ function batch2Evidence(b1: ModelDice, b2: ModelDice, batch1: number | undefined
   });
   const across = matched.length >= 2
     ? `Over the ${matched.length} (fold, seed) units trained at both batches (${matched.map((m) => `fold ${m.fold} seed ${m.seed}`).join(", ")}): Ours − Joint ${sgn(nanMean(matched.map((m) => m.d2)))} at batch ${batch2 ?? "?"} against ${sgn(nanMean(matched.map((m) => m.d1)))} at batch ${batch1 ?? "?"}, a change of ${sgn(nanMean(matched.map((m) => m.d2 - m.d1)))} (${matched.map((m) => sgn(m.d2 - m.d1)).join(" / ")})` +
-      (matched.length >= 3 ? `; paired t-test of the change over these units: p = ${formatP(pairedTTest(matched.map((m) => m.d2), matched.map((m) => m.d1)).p)}.` : `; ${matched.length} units are too few for a test (3 are needed).`)
+      (matched.length >= 3 ? `; paired t-test of the change over these units: p = ${formatP(pairedTTest(matched.map((m) => m.d2), matched.map((m) => m.d1)).p)}.` : `; ${matched.length} units are too few for a test (3 are needed).`) +
+      acrossFoldMeans(matched, batch1, batch2)
     : "";
   const result = `The paper's batch (${batch2 ?? "?"} patches per modality per step, Table II's plans otherwise unchanged) on ${perFold.map(one).join("; ")}.`;
   const kinds = new Set(perFold.map((p) => p.kind));
@@ -519,7 +549,8 @@ function derive(input: ArtefactInput): ArtefactOutput {
   const b2 = batch2Evidence(t2mm, b2mm, batch1, batch2);
   // Ours − Joint at batch 2 over its trained models (the figure's batch-2 row), in words once there are two
   const b2cmp = find(compareModels(t2b2, { metric: "dice", reference: "ours", norm: "batch" }), "joint");
-  const b2Across = [b2.across, b2cmp && b2cmp.models >= 2 ? `At batch ${batch2} over its ${b2cmp.models} trained models per setting: Ours − Joint ${sgn(b2cmp.diff)} (95% CI ${sgn(b2cmp.ciLow)} to ${sgn(b2cmp.ciHigh)}), p (models) = ${formatP(b2cmp.pModels)}.` : ""].filter(Boolean).join(" ");
+  const b2pFolds = pOverFoldMeans(b2mm);
+  const b2Across = [b2.across, b2cmp && b2cmp.models >= 2 ? `At batch ${batch2} over its ${b2cmp.models} trained models per setting: Ours − Joint ${sgn(b2cmp.diff)} (95% CI ${sgn(b2cmp.ciLow)} to ${sgn(b2cmp.ciHigh)}), p (models) = ${formatP(b2cmp.pModels)}${Number.isFinite(b2pFolds) ? `; over its ${b2cmp.folds} fold means (seeds averaged), p = ${formatP(b2pFolds)}` : ""}.` : ""].filter(Boolean).join(" ");
 
   // the batch-2 figure row's folds: "folds 1 and 3 only" until every fold of Table II's grid has a model
   const oursFolds = (mm: ModelDice) => [...new Set(mm.get("ours")?.map((m) => m.fold) ?? [])].sort((a, b) => a - b);
@@ -620,7 +651,7 @@ function derive(input: ArtefactInput): ArtefactOutput {
       // the figure describes: it shows the comparison over the grid and the replicates as soon as it has more models
       // (labelled "so far" while unbalanced); only the verdict waits for a balanced set
       { row: `${T2}\nbatch norm, ${batch1 ?? "?"} per modality${showPooled ? `\nwith its seed replicates${usePooled ? "" : " so far\n(unbalanced: interim, not the verdict)"}` : ""}`, models: t2mm, cmp: showPooled ? pooled : t2oj, cv: true, ...(showPooled && pooled && pooled.seeds > 1 ? { pFolds } : {}) },
-      ...(b2.rows.length ? [{ row: `${T2}\nbatch norm, ${batch2} per modality (the paper's)\n${b2FoldsLabel}`, models: b2mm, cmp: b2cmp, cv: true }] : []),
+      ...(b2.rows.length ? [{ row: `${T2}\nbatch norm, ${batch2} per modality (the paper's)\n${b2FoldsLabel}`, models: b2mm, cmp: b2cmp, cv: true, ...(Number.isFinite(b2pFolds) ? { pFolds: b2pFolds } : {}) }] : []),
     ])],
     notes: [
       `Unit of every comparison: the trained model (fold × seed); 'no effect' means a change below ${NO_EFFECT_POINTS} point of overall Dice.`,
