@@ -147,9 +147,45 @@ export interface DifferenceDot { row: string; diff: number; fold: string; seed: 
 /** One row's estimate and interval (the bar and diamond of {@link differenceDotsSpec}) and its label. */
 export interface DifferenceRow { row: string; estimate: number; ciLow: number; ciHigh: number; label: string }
 
+const PLOT_WIDTH = 380;
+/** A dot's area in px² (Vega's point size) and its diameter. */
+const DOT_SIZE = 70;
+const DOT_DIAMETER_PX = 2 * Math.sqrt(DOT_SIZE / Math.PI);
+
 /**
- * A difference per trained model, one row per source: a dot per model (colour = fold, shape = seed),
- * the 95% interval as a horizontal bar, the estimate as a diamond, a rule at 0, and beside each row
+ * Each dot's vertical lane within its row: the seed's band, and inside it a sub-lane where dots of
+ * the same row and seed would overlap (closer than `minGap` on the x axis), so that no model's dot
+ * hides another's (two folds at −2.1 and −2.2 points drew as one dot). Greedy from the left: a dot
+ * takes the first sub-lane whose last dot is at least `minGap` away. `lanes`: every lane used, in
+ * seed order then sub-lane (the yOffset domain, shared by all rows).
+ */
+export function dodgeDots(dots: readonly DifferenceDot[], minGap: number): { dots: (DifferenceDot & { lane: string })[]; lanes: string[] } {
+  const lane = new Array<number>(dots.length).fill(0);
+  const groups = new Map<string, number[]>();
+  dots.forEach((d, i) => {
+    const key = `${d.row}\u0000${d.seed}`;
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  });
+  const used = new Map<string, Set<number>>();
+  for (const group of groups.values()) {
+    const last: number[] = [];
+    for (const i of [...group].sort((a, b) => dots[a]!.diff - dots[b]!.diff)) {
+      const d = dots[i]!;
+      let k = last.findIndex((x) => !(Math.abs(d.diff - x) < minGap));
+      if (k < 0) k = last.length;
+      last[k] = d.diff;
+      lane[i] = k;
+      used.set(d.seed, (used.get(d.seed) ?? new Set()).add(k));
+    }
+  }
+  const seedKey = (s: string) => (Number.isFinite(Number(s)) ? Number(s) : Infinity);
+  const lanes = [...used.entries()].sort(([a], [b]) => seedKey(a) - seedKey(b) || a.localeCompare(b)).flatMap(([seed, ks]) => [...ks].sort((a, b) => a - b).map((k) => `${seed}:${k}`));
+  return { dots: dots.map((d, i) => ({ ...d, lane: `${d.seed}:${lane[i]}` })), lanes };
+}
+
+/**
+ * A difference per trained model, one row per source: a dot per model (colour = fold, shape = seed,
+ * placed in its seed's lane, dodged where dots would overlap: {@link dodgeDots}), the 95% interval as a horizontal bar, the estimate as a diamond, a rule at 0, and beside each row
  * its label (the test). Rows top to bottom in `rows` order; a row name may break lines with "\n".
  */
 export function differenceDotsSpec(dots: readonly DifferenceDot[], rows: readonly DifferenceRow[], title: { text: string; subtitle: string | string[] }, xTitle: string, folds: { domain: string[]; range: string[] }): VegaLiteSpec {
@@ -171,6 +207,7 @@ export function differenceDotsSpec(dots: readonly DifferenceDot[], rows: readonl
   const nameChars = Math.max(0, ...order.flatMap((r) => r.split("\n").map((l) => l.length)));
   const labelChars = Math.max(0, ...rows.flatMap((r) => r.label.split("\n").map((l) => l.length)));
   const y = { field: "row", type: "nominal", sort: order };
+  const { dots: laned, lanes } = dodgeDots(dots, DOT_DIAMETER_PX / (PLOT_WIDTH / (hi - lo)));
   const column = (width: number, field: string, align: "left" | "right") => ({
     width, height, data: { values: rows },
     mark: { type: "text", align, baseline: "middle", fontSize: LABEL_FONT, lineBreak: "\n" },
@@ -189,14 +226,14 @@ export function differenceDotsSpec(dots: readonly DifferenceDot[], rows: readonl
         spacing: 2 - surplus(labelChars),
         hconcat: [
           {
-            width: 380,
+            width: PLOT_WIDTH,
             height,
             layer: [
               { data: { values: [{ zero: 0 }] }, mark: { type: "rule", color: "#555", strokeDash: [4, 3] }, encoding: { x: { field: "zero", ...x } } },
               { data: { values: rows }, mark: { type: "rule", color: "#9e9e9e", strokeWidth: 5, opacity: 0.6 }, encoding: { y: { ...y, axis: { labels: false, ticks: false, title: null } }, x: { field: "ciLow", ...x }, x2: { field: "ciHigh" } } },
-              { data: { values: dots }, mark: { type: "point", filled: true, size: 70, opacity: 0.9, stroke: "white", strokeWidth: 0.6 }, encoding: {
+              { data: { values: laned }, mark: { type: "point", filled: true, size: DOT_SIZE, opacity: 0.9, stroke: "white", strokeWidth: 0.6 }, encoding: {
                 y, x: { field: "diff", ...x },
-                yOffset: { field: "seed", type: "nominal", scale: { paddingOuter: 0.6 } },
+                yOffset: { field: "lane", type: "nominal", sort: lanes, scale: { paddingOuter: 0.6 } },
                 color: { field: "fold", type: "nominal", title: "fold", scale: folds, legend: { orient: "bottom", direction: "horizontal" } },
                 shape: { field: "seed", type: "nominal", title: "seed", legend: { orient: "bottom", direction: "horizontal" } },
               } },

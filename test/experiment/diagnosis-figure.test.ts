@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { diagnosisJointVsOurs } from "../../lib/notebooks/artefacts/diagnosis_joint_vs_ours.ts";
 import type { ArtefactRuns } from "../../lib/notebooks/artefacts/types.ts";
-import type { DifferenceDot, DifferenceRow } from "../../lib/notebooks/figures.ts";
+import { dodgeDots, type DifferenceDot, type DifferenceRow } from "../../lib/notebooks/figures.ts";
 import { compareModels } from "../../lib/notebooks/comparisons.ts";
 import type { TidyRow } from "../../lib/experiment/tidy.ts";
 
@@ -124,5 +124,35 @@ describe("diagnosis figure: Ours − Joint per trained model", () => {
     expect(sources).toEqual(new Set(["Table I (cardiac, synthetic)", "Table V (cardiac, synthetic)", "Table II (abdominal, synthetic)"]));
     // and with real plans, real (the cpu profile's committed table)
     expect(bars.find((b) => b.row.startsWith("Table II"))!.row.split("\n")[0]).toBe("Table II (abdominal, real)");
+  });
+});
+
+describe("dodgeDots: no model's dot hides another's", () => {
+  const dot = (row: string, seed: string, diff: number, fold = "fold 0"): DifferenceDot => ({ row, seed, diff, fold, model: `${fold} seed ${seed}` });
+  it("dots of one row and seed closer than the gap take successive sub-lanes; far apart, other seeds or other rows: lane 0", () => {
+    // row A, seed 0: −2.2, −2.1 (0.1 apart < 1), −2.0 (0.1 from −2.1, 0.2 from −2.2), +5 (far); seed 1: −2.1 (own seed lane); row B seed 0: −2.1
+    const dots = [dot("A", "0", -2.1, "fold 0"), dot("A", "0", -2.2, "fold 1"), dot("A", "0", -2.0, "fold 2"), dot("A", "0", 5, "fold 3"), dot("A", "1", -2.1), dot("B", "0", -2.1)];
+    const { dots: laned, lanes } = dodgeDots(dots, 1);
+    // sorted by diff within (A, 0): −2.2 → lane 0, −2.1 → lane 1 (0.1 from lane 0's −2.2), −2.0 → lane 2, +5 → lane 0 (7.2 from −2.2)
+    expect(laned.map((d) => d.lane)).toEqual(["0:1", "0:0", "0:2", "0:0", "1:0", "0:0"]);
+    // input order and fields kept
+    expect(laned.map(({ lane: _l, ...d }) => d)).toEqual(dots);
+    expect(lanes).toEqual(["0:0", "0:1", "0:2", "1:0"]);
+    // exactly the gap apart: no overlap, one lane
+    expect(dodgeDots([dot("A", "0", 0), dot("A", "0", 1)], 1).dots.map((d) => d.lane)).toEqual(["0:0", "0:0"]);
+  });
+
+  it("the diagnosis figure dodges the batch-2 row's two folds at −2.1 and −2.2 (one drew over the other) and encodes yOffset by lane", () => {
+    const b2 = (f: number, gap: number) => [
+      { ...run("joint", f, 0, "batch", 2, { [`ct${f}`]: 70, [`mri${f}`]: 60 }, `j${f}b2`), plan: { train: { batchSize: 2 }, data: { source: "real" } } },
+      { ...run("ours", f, 0, "batch", 2, { [`ct${f}`]: 70 - gap, [`mri${f}`]: 60 - gap }, `o${f}b2`), plan: { train: { batchSize: 2 }, data: { source: "real" } } },
+    ];
+    const o = derive({ table2Replicates: REPS, table2Batch2: [...b2(0, 2.1), ...b2(1, 2.2), ...b2(3, -1.1)] });
+    const { spec, dots } = parts(o);
+    const row = dots.filter((d) => d.row.includes("2 per modality")) as (DifferenceDot & { lane: string })[];
+    expect(row.map((d) => [d.fold, d.lane])).toEqual([["fold 0", "0:1"], ["fold 1", "0:0"], ["fold 3", "0:0"]]);
+    const layer = ((spec.hconcat as { hconcat?: { layer?: { encoding?: { yOffset?: { field: string; sort: string[] } } }[] }[] }[])[1]!.hconcat![0]!.layer!).find((l) => l.encoding?.yOffset)!;
+    expect(layer.encoding!.yOffset!.field).toBe("lane");
+    expect(layer.encoding!.yOffset!.sort).toEqual(["0:0", "0:1", "1:0", "2:0"]);
   });
 });
