@@ -164,7 +164,8 @@ export function dodgeDots(dots: readonly DifferenceDot[], minGap: number): { dot
   const groups = new Map<string, number[]>();
   dots.forEach((d, i) => {
     const key = `${d.row}\u0000${d.seed}`;
-    groups.set(key, [...(groups.get(key) ?? []), i]);
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key)!.push(i);
   });
   const used = new Map<string, Set<number>>();
   for (const group of groups.values()) {
@@ -186,7 +187,8 @@ export function dodgeDots(dots: readonly DifferenceDot[], minGap: number): { dot
 /**
  * A difference per trained model, one row per source: a dot per model (colour = fold, shape = seed,
  * placed in its seed's lane, dodged where dots would overlap: {@link dodgeDots}), the 95% interval
- * as a horizontal bar, the estimate as a diamond, a rule at 0, and beside each row its label (the test). Rows top to bottom in `rows` order; a row name may break lines with "\n".
+ * as a horizontal bar, the estimate as a diamond, a rule at 0, and beside each row its label (the
+ * test). Rows top to bottom in `rows` order; a row name may break lines with "\n".
  */
 export function differenceDotsSpec(dots: readonly DifferenceDot[], rows: readonly DifferenceRow[], title: { text: string; subtitle: string | string[] }, xTitle: string, folds: { domain: string[]; range: string[] }): VegaLiteSpec {
   const order = rows.map((r) => r.row);

@@ -249,15 +249,13 @@ function acrossFoldMeans(matched: readonly { fold: number; d1: number; d2: numbe
 }
 
 /**
- * p of a one-sample t-test of Ours − Joint over fold means (seeds averaged within a fold; df = folds
- * − 1), where some fold has several paired models; NaN with one model per fold or under 2 folds.
+ * The one-sample t-test of a comparison's fold means (`perFold`: seeds averaged within a fold;
+ * df = folds − 1): the seeds of a fold share its training and test cases, so they are not
+ * independent of the fold. Undefined under 2 folds.
  */
-function pOverFoldMeans(mm: ModelDice): number {
-  const pairs = oursJointPairs(mm);
-  const folds = [...new Set(pairs.map((p) => p.fold))];
-  if (folds.length < 2 || folds.length === pairs.length) return NaN;
-  const diffs = folds.map((f) => nanMean(pairs.filter((p) => p.fold === f).map((p) => p.diff)));
-  return pairedTTest(diffs, diffs.map(() => 0)).p;
+function tOverFoldMeans(cmp: ModelComparison | undefined): ReturnType<typeof pairedTTest> | undefined {
+  const diffs = cmp?.perFold.map((f) => f.diff) ?? [];
+  return diffs.length > 1 ? pairedTTest(diffs, diffs.map(() => 0)) : undefined;
 }
 
 /** H1's batch-2 evidence: the rows of h1_batch2, the result sentence, the verdict clause and the experiment text. */
@@ -387,7 +385,7 @@ export function table2PooledOursJoint(gridRows: readonly TidyRow[], repRows: rea
   const balanced = !!pooled && new Set(pooled.perFold.map((f) => f.seeds)).size === 1 && (!grid || pooled.folds === grid.folds);
   const show = !!pooled && (!grid || pooled.models > grid.models);
   const foldDiffs = pooled?.perFold.map((f) => f.diff) ?? [];
-  const ft = foldDiffs.length > 1 ? pairedTTest(foldDiffs, foldDiffs.map(() => 0)) : undefined;
+  const ft = tOverFoldMeans(pooled);
   const diffs = oursJointPairs(modelMeans([...gridRows, ...repRows], "batch")).map((p) => p.diff);
   const jointAhead = pooled ? { models: diffs.filter((d) => d < 0).length, of: diffs.length, folds: foldDiffs.filter((d) => d < 0).length, ofFolds: foldDiffs.length } : undefined;
   return { grid, pooled, balanced, show, use: show && balanced, pFolds: ft?.p ?? NaN, foldCi: ft?.ci, jointAhead };
@@ -549,7 +547,8 @@ function derive(input: ArtefactInput): ArtefactOutput {
   const b2 = batch2Evidence(t2mm, b2mm, batch1, batch2);
   // Ours − Joint at batch 2 over its trained models (the figure's batch-2 row), in words once there are two
   const b2cmp = find(compareModels(t2b2, { metric: "dice", reference: "ours", norm: "batch" }), "joint");
-  const b2pFolds = pOverFoldMeans(b2mm);
+  // the test over fold means, beside p over models where some fold has several batch-2 seeds
+  const b2pFolds = b2cmp?.perFold.some((f) => f.seeds > 1) ? (tOverFoldMeans(b2cmp)?.p ?? NaN) : NaN;
   const b2Across = [b2.across, b2cmp && b2cmp.models >= 2 ? `At batch ${batch2} over its ${b2cmp.models} trained models per setting: Ours − Joint ${sgn(b2cmp.diff)} (95% CI ${sgn(b2cmp.ciLow)} to ${sgn(b2cmp.ciHigh)}), p (models) = ${formatP(b2cmp.pModels)}${Number.isFinite(b2pFolds) ? `; over its ${b2cmp.folds} fold means (seeds averaged), p = ${formatP(b2pFolds)}` : ""}.` : ""].filter(Boolean).join(" ");
 
   // the batch-2 figure row's folds: "folds 1 and 3 only" until every fold of Table II's grid has a model
