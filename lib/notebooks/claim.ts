@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { REPO_ROOT } from "../util/repo-root.ts";
 import { findRun } from "../experiment/cache.ts";
-import { compareModels, formatP, modelMeans, seedSd, type ModelComparison } from "./comparisons.ts";
+import { compareModels, formatP, modelMeans, seedSd, signedPoints, type ModelComparison } from "./comparisons.ts";
 import { loadConfig } from "../plan/config.ts";
 import { deviationMarkdown, deviationRows } from "./deviations.ts";
 import { diagnosisJointVsOurs, H1_BATCH2_ACROSS, table2PooledOursJoint, type Table2Pooled } from "./artefacts/diagnosis_joint_vs_ours.ts";
@@ -36,12 +36,11 @@ function rowsOf(runs: readonly RunRecord[], notebook: string): TidyRow[] {
 }
 
 
-const sgn = (x: number) => (x >= 0 ? "+" : "−") + Math.abs(x).toFixed(1);
 
 function verdictLine(task: string, c: ModelComparison | undefined): string {
   if (!c) return `${task}: no committed comparison of Ours and Joint.`;
   const where = c.diff >= 0 ? "Ours is ahead of Joint" : "Joint is ahead of Ours";
-  const ci = `${sgn(c.diff)} points (95% CI ${sgn(c.ciLow)} to ${sgn(c.ciHigh)}; ${c.models} trained model${c.models > 1 ? "s" : ""} per setting: ${c.folds} fold${c.folds > 1 ? "s" : ""} × ${c.seeds} seed${c.seeds > 1 ? "s" : ""})`;
+  const ci = `${signedPoints(c.diff)} points (95% CI ${signedPoints(c.ciLow)} to ${signedPoints(c.ciHigh)}; ${c.models} trained model${c.models > 1 ? "s" : ""} per setting: ${c.folds} fold${c.folds > 1 ? "s" : ""} × ${c.seeds} seed${c.seeds > 1 ? "s" : ""})`;
   if (c.models < 2) return `${task}: Ours − Joint = ${ci}. One trained model per setting: no test over models is possible, so this difference cannot be told from seed noise.`;
   const sig = c.pModelsHolm < 0.05;
   return `${task}: Ours − Joint = ${ci}; ${where} on average, ${sig ? "and" : "but"} the test over trained models gives p = ${formatP(c.pModels)} (Holm over the six comparisons: ${formatP(c.pModelsHolm)}), ${sig ? "significant at 0.05" : "not significant at 0.05"}. The paper's per-case t-test on the same runs would say p = ${formatP(c.pCases)} (${c.nCases} cases), which ignores that the cases of a fold share one trained model.`;
@@ -64,11 +63,11 @@ export function replicateBullet(rows: readonly Record<string, string | number>[]
       const v = rs.map((r) => num(r[setting])).filter(Number.isFinite);
       if (v.length > 1 && Math.max(...v) - Math.min(...v) > move.d) move = { d: Math.max(...v) - Math.min(...v), what: `${setting === "ours" ? "Ours" : "Joint"} on fold ${f}` };
     }
-    const cell = (r: Record<string, string | number>) => `seed ${r.seed}: Ours ${Number.isFinite(num(r.ours)) ? num(r.ours).toFixed(1) : "–"}, Joint ${Number.isFinite(num(r.joint)) ? num(r.joint).toFixed(1) : "–"}${Number.isFinite(num(r["Ours − Joint"])) ? ` (${sgn(num(r["Ours − Joint"]))})` : ""}`;
+    const cell = (r: Record<string, string | number>) => `seed ${r.seed}: Ours ${Number.isFinite(num(r.ours)) ? num(r.ours).toFixed(1) : "–"}, Joint ${Number.isFinite(num(r.joint)) ? num(r.joint).toFixed(1) : "–"}${Number.isFinite(num(r["Ours − Joint"])) ? ` (${signedPoints(num(r["Ours − Joint"]))})` : ""}`;
     return `fold ${f} ${rs.map(cell).join("; ")}`;
   });
   const against = Number.isFinite(move.d) && Number.isFinite(gap)
-    ? ` The seed alone moved ${move.what} by ${move.d.toFixed(1)} points, ${move.d >= Math.abs(gap) ? "as much as or more than" : "less than"} the grid's mean Ours − Joint gap (${sgn(gap)}).`
+    ? ` The seed alone moved ${move.what} by ${move.d.toFixed(1)} points, ${move.d >= Math.abs(gap) ? "as much as or more than" : "less than"} the grid's mean Ours − Joint gap (${signedPoints(gap)}).`
     : "";
   return `- Table II seed replicates so far (overall Dice; outside the default grid until every fold has 3 seeds; diagnosis notebook, table2_seeds.csv): ${per.join(" | ")}.${against}`;
 }
@@ -95,8 +94,8 @@ export function abdominalAnswer(c2: readonly ModelComparison[], tp: Table2Pooled
 export function pooledLine(c: ModelComparison, pFolds: number, foldCi?: readonly [number, number], jointAhead?: Table2Pooled["jointAhead"]): string {
   const where = c.diff >= 0 ? "Ours is ahead of Joint" : "Joint is ahead of Ours";
   const sig = c.pModelsHolm < 0.05;
-  return `Abdominal with its seed replicates (Table II's Ours and Joint only; the answer above uses this line): Ours − Joint = ${sgn(c.diff)} points (95% CI ${sgn(c.ciLow)} to ${sgn(c.ciHigh)}; ${c.models} trained models per setting: ${c.folds} folds × ${c.seeds} seeds); ${where} on average${jointAhead ? ` (Joint ahead in ${jointAhead.models} of ${jointAhead.of} models and in ${jointAhead.folds} of ${jointAhead.ofFolds} fold means)` : ""}. ` +
-    `The t-test over the ${c.models} models gives p = ${formatP(c.pModels)}, but the seeds of a fold share its training and test cases; over the ${c.folds} fold means (seeds averaged, the test of a balanced model with a random fold effect${foldCi ? `; 95% CI ${sgn(foldCi[0])} to ${sgn(foldCi[1])}` : ""}) p = ${formatP(pFolds)} (Holm with the other five comparisons at the grid's seed: ${formatP(c.pModelsHolm)}), ${sig ? "significant" : "not significant"} at 0.05.`;
+  return `Abdominal with its seed replicates (Table II's Ours and Joint only; the answer above uses this line): Ours − Joint = ${signedPoints(c.diff)} points (95% CI ${signedPoints(c.ciLow)} to ${signedPoints(c.ciHigh)}; ${c.models} trained models per setting: ${c.folds} folds × ${c.seeds} seeds); ${where} on average${jointAhead ? ` (Joint ahead in ${jointAhead.models} of ${jointAhead.of} models and in ${jointAhead.folds} of ${jointAhead.ofFolds} fold means)` : ""}. ` +
+    `The t-test over the ${c.models} models gives p = ${formatP(c.pModels)}, but the seeds of a fold share its training and test cases; over the ${c.folds} fold means (seeds averaged, the test of a balanced model with a random fold effect${foldCi ? `; 95% CI ${signedPoints(foldCi[0])} to ${signedPoints(foldCi[1])}` : ""}) p = ${formatP(pFolds)} (Holm with the other five comparisons at the grid's seed: ${formatP(c.pModelsHolm)}), ${sig ? "significant" : "not significant"} at 0.05.`;
 }
 
 /** The generated answer to "does Ours beat Joint here, and why or why not" (markdown). */
@@ -131,14 +130,14 @@ export function claimMarkdown(): string {
     const total = j2grid.perFold.reduce((a, f) => a + f.diff, 0);
     const worst = j2grid.perFold.reduce((a, f) => (f.diff < a.diff ? f : a));
     lines.push(
-      `- Per fold (Table II), Ours − Joint: ${j2grid.perFold.map((f) => `fold ${f.fold} ${sgn(f.diff)}`).join(", ")}. ` +
-        (total < 0 && worst.diff < 0 ? `Fold ${worst.fold} alone supplies ${sgn(worst.diff / j2grid.perFold.length)} of the ${sgn(total / j2grid.perFold.length)}-point mean.` : ""),
+      `- Per fold (Table II), Ours − Joint: ${j2grid.perFold.map((f) => `fold ${f.fold} ${signedPoints(f.diff)}`).join(", ")}. ` +
+        (total < 0 && worst.diff < 0 ? `Fold ${worst.fold} alone supplies ${signedPoints(worst.diff / j2grid.perFold.length)} of the ${signedPoints(total / j2grid.perFold.length)}-point mean.` : ""),
     );
   }
   const m1 = modelMeans(r1);
   const sd1 = [...m1].map(([s, v]) => [s, seedSd(v)] as const).filter(([, v]) => Number.isFinite(v));
   if (sd1.length) lines.push(`- Seed-to-seed SD of a setting's overall Dice (Table I, same data, different seed): ${sd1.map(([s, v]) => `${s} ${v.toFixed(1)}`).join(", ")} points.`);
-  const others = (cs: ModelComparison[]) => cs.filter((c) => c.setting !== "joint").map((c) => `${c.setting} ${sgn(c.diff)} [${sgn(c.ciLow)}, ${sgn(c.ciHigh)}]${c.models > 1 ? ` p = ${formatP(c.pModelsHolm)}` : ""}`).join("; ");
+  const others = (cs: ModelComparison[]) => cs.filter((c) => c.setting !== "joint").map((c) => `${c.setting} ${signedPoints(c.diff)} [${signedPoints(c.ciLow)}, ${signedPoints(c.ciHigh)}]${c.models > 1 ? ` p = ${formatP(c.pModelsHolm)}` : ""}`).join("; ");
   lines.push(`- Ours against the other settings (points, 95% CI${c1[0]?.models && c1[0].models > 1 ? ", Holm-adjusted p over models" : ""}): cardiac: ${others(c1)}. Abdominal: ${others(c2)}.`);
   // why: the diagnosis notebook's verdicts, from the same records
   const diag = diagnosisJointVsOurs.derive({

@@ -131,6 +131,18 @@ export function compareModels(rows: readonly TidyRow[], options: ComparisonOptio
   return out.map((r, i) => ({ ...r, pModelsHolm: adj[i]! }));
 }
 
+/**
+ * A difference in points as printed in readings: its sign ("+" or "−", U+2212) and one decimal;
+ * "n/a" for NaN. A nonzero difference that one decimal would print as "+0.0" or "−0.0" gets two
+ * ("−0.02"), and one that two decimals still print as zero is "0.00", unsigned: no printed sign
+ * sits on zero digits. An exact zero stays "+0.0".
+ */
+export function signedPoints(x: number): string {
+  if (Number.isNaN(x)) return "n/a";
+  if (x === 0 || Math.abs(x) >= 0.05) return (x >= 0 ? "+" : "−") + Math.abs(x).toFixed(1);
+  return Math.abs(x) < 0.005 ? "0.00" : (x > 0 ? "+" : "−") + Math.abs(x).toFixed(2);
+}
+
 /** p as printed in readings: "n/a", scientific below 1e-4, else 4 decimals. */
 export function formatP(p: number): string {
   return Number.isNaN(p) ? "n/a" : p < 1e-4 ? p.toExponential(1) : p.toFixed(4);

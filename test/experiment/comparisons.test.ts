@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ARTEFACTS } from "../../lib/notebooks/artefacts/index.ts";
-import { compareModels, comparisonNotes, modelUnits, type ModelComparison } from "../../lib/notebooks/comparisons.ts";
+import { compareModels, comparisonNotes, modelUnits, signedPoints, type ModelComparison } from "../../lib/notebooks/comparisons.ts";
 import type { TidyRow } from "../../lib/experiment/tidy.ts";
 import { pairedTTest } from "../../lib/stats/index.ts";
 
@@ -178,5 +178,19 @@ describe("Tables III/IV (artefact table3_4_pvalues) on hand-made runs: three tra
     ]);
     expect(out.notes.at(-1)).toContain("over trained models (Holm): 1 of 2; the paper's per-case test on our runs: 1 of 2; the paper: 1 of 1");
     expect(out.notes.join(" ")).toContain("Significant at 0.05 over trained models (Holm): individual (Ours above).");
+  });
+});
+
+describe("signedPoints: a difference in points as the readings print it", () => {
+  it("signs with + or U+2212 and one decimal", () => {
+    expect([5.6, -5.64, 0.25, -0.05, 17.0].map(signedPoints)).toEqual(["+5.6", "−5.6", "+0.3", "−0.1", "+17.0"]);
+  });
+  it("gives a difference that one decimal would print as ±0.0 two decimals, and prints one still zero at two as 0.00: no sign on zero digits", () => {
+    // −0.0175 is the mean of the 8 batch-2 Ours − Joint differences of the diagnosis after fold 0 seed 1
+    // (−2.1, +0.68, −2.19, −3.08, +0.35, +3.35, +1.06, +1.79; from h1_batch2.csv rounded to 2 decimals: −0.14 / 8)
+    expect([-0.0175, 0.049, 0.005, -0.004, 0.0049].map(signedPoints)).toEqual(["−0.02", "+0.05", "+0.01", "0.00", "0.00"]);
+  });
+  it("prints an exact zero as +0.0 and NaN as n/a", () => {
+    expect([0, -0, Number.NaN].map(signedPoints)).toEqual(["+0.0", "+0.0", "n/a"]);
   });
 });

@@ -21,7 +21,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { nanMean, pairedTTest } from "../../stats/index.ts";
 import { DataError } from "../../util/errors.ts";
-import { compareModels, formatP, modelMeans, seedSd, type ModelComparison } from "../comparisons.ts";
+import { compareModels, formatP, modelMeans, seedSd, signedPoints, type ModelComparison } from "../comparisons.ts";
 import { withCaseMeans } from "../../experiment/summary.ts";
 import { cachePath, loadStoreRecord, storeDir } from "../../experiment/cache.ts";
 import { readSeal } from "../../experiment/record-check.ts";
@@ -144,9 +144,8 @@ export function loadDiagnosisRecords(resultsDir: string): DiagnosisExtras {
   };
 }
 
-const sgn = (x: number) => (Number.isNaN(x) ? "n/a" : (x >= 0 ? "+" : "−") + Math.abs(x).toFixed(1));
 const r2 = (x: number) => (Number.isNaN(x) ? "n/a" : Number(x.toFixed(2)));
-const ciText = (c: ModelComparison) => `${sgn(c.diff)} [${sgn(c.ciLow)}, ${sgn(c.ciHigh)}], ${c.models} model${c.models > 1 ? "s" : ""}${c.models > 1 ? `, p = ${formatP(c.pModels)}` : ""}`;
+const ciText = (c: ModelComparison) => `${signedPoints(c.diff)} [${signedPoints(c.ciLow)}, ${signedPoints(c.ciHigh)}], ${c.models} model${c.models > 1 ? "s" : ""}${c.models > 1 ? `, p = ${formatP(c.pModels)}` : ""}`;
 
 function find(cmp: ModelComparison[], setting: string): ModelComparison | undefined {
   return cmp.find((c) => c.setting === setting);
@@ -222,7 +221,7 @@ function replicateSentence(mm: ModelDice, repRows: readonly TidyRow[], pooled: M
     const j = dice("joint", f, s);
     return o !== undefined && j !== undefined ? o - j : NaN;
   };
-  return `Table II seed replicates so far (${which.join("; ")}): Ours − Joint per fold at seed ${seeds.join(" / seed ")}: ${repFolds.map((f) => `fold ${f} ${seeds.map((s) => sgn(diff(f, s))).join(" / ")}`).join(", ")}; ` +
+  return `Table II seed replicates so far (${which.join("; ")}): Ours − Joint per fold at seed ${seeds.join(" / seed ")}: ${repFolds.map((f) => `fold ${f} ${seeds.map((s) => signedPoints(diff(f, s))).join(" / ")}`).join(", ")}; ` +
     (pooled
       ? `over the paired models (fold × seed) of the default grid and the replicates: ${ciText(pooled)}${new Set(pooled.perFold.map((f) => f.seeds)).size > 1 ? " (each model weighs the same, so a fold with more seeds weighs more)" : ""}.`
       : "no fold × seed has both Ours and Joint yet.");
@@ -244,7 +243,7 @@ function acrossFoldMeans(matched: readonly { fold: number; d1: number; d2: numbe
     const ms = matched.filter((m) => m.fold === f);
     return { d1: nanMean(ms.map((m) => m.d1)), d2: nanMean(ms.map((m) => m.d2)) };
   });
-  return ` Over the ${folds.length} fold means (seeds averaged within a fold, as they share its cases): Ours − Joint ${sgn(nanMean(means.map((m) => m.d2)))} at batch ${batch2 ?? "?"} against ${sgn(nanMean(means.map((m) => m.d1)))} at batch ${batch1 ?? "?"}, a change of ${sgn(nanMean(means.map((m) => m.d2 - m.d1)))}` +
+  return ` Over the ${folds.length} fold means (seeds averaged within a fold, as they share its cases): Ours − Joint ${signedPoints(nanMean(means.map((m) => m.d2)))} at batch ${batch2 ?? "?"} against ${signedPoints(nanMean(means.map((m) => m.d1)))} at batch ${batch1 ?? "?"}, a change of ${signedPoints(nanMean(means.map((m) => m.d2 - m.d1)))}` +
     (folds.length >= 3 ? `; paired t-test over the fold means: p = ${formatP(pairedTTest(means.map((m) => m.d2), means.map((m) => m.d1)).p)}.` : `; ${folds.length} folds are too few for a test (3 are needed).`);
 }
 
@@ -298,14 +297,14 @@ function batch2Evidence(b1: ModelDice, b2: ModelDice, batch1: number | undefined
   // how far the seed alone moved one Table II model (same setting, fold and plan but the seed), at batch 1
   const moves = [...b1.values()].flatMap((ms) => ms.flatMap((a) => ms.filter((b) => b.fold === a.fold && b.seed > a.seed).map((b) => Math.abs(b.dice - a.dice))));
   const seedMove = moves.length ? Math.max(...moves) : NaN;
-  const one = (p: (typeof perFold)[number]) => `fold ${p.f}: Ours − Joint ${sgn(p.d2)} at batch ${batch2 ?? "?"} (${p.n2} model${p.n2 > 1 ? "s" : ""} per setting) against ${p.b1f.map((g) => sgn(g.diff)).join(" / ")} at batch ${batch1 ?? "?"} (seed ${p.b1f.map((g) => g.seed).join(" / ")})`;
+  const one = (p: (typeof perFold)[number]) => `fold ${p.f}: Ours − Joint ${signedPoints(p.d2)} at batch ${batch2 ?? "?"} (${p.n2} model${p.n2 > 1 ? "s" : ""} per setting) against ${p.b1f.map((g) => signedPoints(g.diff)).join(" / ")} at batch ${batch1 ?? "?"} (seed ${p.b1f.map((g) => g.seed).join(" / ")})`;
   // across folds: the same (fold, seed) at both batches, so the change is paired by the trained unit
   const matched = g2.flatMap((b) => {
     const a = g1.find((g) => g.fold === b.fold && g.seed === b.seed);
     return a ? [{ fold: b.fold, seed: b.seed, d1: a.diff, d2: b.diff }] : [];
   });
   const across = matched.length >= 2
-    ? `Over the ${matched.length} (fold, seed) units trained at both batches (${matched.map((m) => `fold ${m.fold} seed ${m.seed}`).join(", ")}): Ours − Joint ${sgn(nanMean(matched.map((m) => m.d2)))} at batch ${batch2 ?? "?"} against ${sgn(nanMean(matched.map((m) => m.d1)))} at batch ${batch1 ?? "?"}, a change of ${sgn(nanMean(matched.map((m) => m.d2 - m.d1)))} (${matched.map((m) => sgn(m.d2 - m.d1)).join(" / ")})` +
+    ? `Over the ${matched.length} (fold, seed) units trained at both batches (${matched.map((m) => `fold ${m.fold} seed ${m.seed}`).join(", ")}): Ours − Joint ${signedPoints(nanMean(matched.map((m) => m.d2)))} at batch ${batch2 ?? "?"} against ${signedPoints(nanMean(matched.map((m) => m.d1)))} at batch ${batch1 ?? "?"}, a change of ${signedPoints(nanMean(matched.map((m) => m.d2 - m.d1)))} (${matched.map((m) => signedPoints(m.d2 - m.d1)).join(" / ")})` +
       (matched.length >= 3 ? `; paired t-test of the change over these units: p = ${formatP(pairedTTest(matched.map((m) => m.d2), matched.map((m) => m.d1)).p)}.` : `; ${matched.length} units are too few for a test (3 are needed).`) +
       acrossFoldMeans(matched, batch1, batch2)
     : "";
@@ -469,7 +468,7 @@ function derive(input: ArtefactInput): ArtefactOutput {
       grid.push({
         source: label, norm, "batch per modality": bs ?? "?", comparison: what, models: c.models,
         "difference (points)": r2(c.diff), "95% CI low": r2(c.ciLow), "95% CI high": r2(c.ciHigh), "p (models)": c.models > 1 ? r2(c.pModels) : "n/a",
-        "per fold": c.perFold.length > 1 ? c.perFold.map((f) => sgn(f.diff)).join(" / ") : "–",
+        "per fold": c.perFold.length > 1 ? c.perFold.map((f) => signedPoints(f.diff)).join(" / ") : "–",
       });
     }
   }
@@ -549,7 +548,7 @@ function derive(input: ArtefactInput): ArtefactOutput {
   const b2cmp = find(compareModels(t2b2, { metric: "dice", reference: "ours", norm: "batch" }), "joint");
   // the test over fold means, beside p over models where some fold has several batch-2 seeds
   const b2pFolds = b2cmp?.perFold.some((f) => f.seeds > 1) ? (tOverFoldMeans(b2cmp)?.p ?? NaN) : NaN;
-  const b2Across = [b2.across, b2cmp && b2cmp.models >= 2 ? `At batch ${batch2} over its ${b2cmp.models} trained models per setting: Ours − Joint ${sgn(b2cmp.diff)} (95% CI ${sgn(b2cmp.ciLow)} to ${sgn(b2cmp.ciHigh)}), p (models) = ${formatP(b2cmp.pModels)}${Number.isFinite(b2pFolds) ? `; over its ${b2cmp.folds} fold means (seeds averaged), p = ${formatP(b2pFolds)}` : ""}.` : ""].filter(Boolean).join(" ");
+  const b2Across = [b2.across, b2cmp && b2cmp.models >= 2 ? `At batch ${batch2} over its ${b2cmp.models} trained models per setting: Ours − Joint ${signedPoints(b2cmp.diff)} (95% CI ${signedPoints(b2cmp.ciLow)} to ${signedPoints(b2cmp.ciHigh)}), p (models) = ${formatP(b2cmp.pModels)}${Number.isFinite(b2pFolds) ? `; over its ${b2cmp.folds} fold means (seeds averaged), p = ${formatP(b2pFolds)}` : ""}.` : ""].filter(Boolean).join(" ");
 
   // the batch-2 figure row's folds: "folds 1 and 3 only" until every fold of Table II's grid has a model
   const oursFolds = (mm: ModelDice) => [...new Set(mm.get("ours")?.map((m) => m.fold) ?? [])].sort((a, b) => a - b);
@@ -565,17 +564,17 @@ function derive(input: ArtefactInput): ArtefactOutput {
     t5oj.length ? `Without running statistics (Table V, ${batch4} per modality): Ours − Joint = ${t5oj.map(([n, c]) => `${n} ${ciText(c!)}`).join("; ")}.` : "",
     t1oj ? `Batch norm at ${batch4} per modality (Table I): ${ciText(t1oj)}.` : "",
     t2oj && t2cj ? `Batch norm at ${batch1} per modality (Table II): Ours − Joint ${ciText(t2oj)}; Chilopod − Joint ${ciText(t2cj)}.` : "",
-    pbDelta.length ? `Precise BN (statistics over ${extras.preciseBn![0]!.patches} training patches per modality instead of the moving average) on ${pbDelta.map((d) => d.label).join(", ")}: overall Dice ${pbDelta.map((d) => `${d.before.toFixed(1)} with the moving averages, ${(d.before + d.delta).toFixed(1)} with the best re-estimate (${d.best}: ${sgn(d.delta)} points)`).join("; ")}${gapFold ? ` against a fold-${gapFold.fold} gap to Joint of ${sgn(gapFold.diff)}` : ""}.` : "Precise BN: not run (no record in results/diagnosis_joint_vs_ours/records/).",
+    pbDelta.length ? `Precise BN (statistics over ${extras.preciseBn![0]!.patches} training patches per modality instead of the moving average) on ${pbDelta.map((d) => d.label).join(", ")}: overall Dice ${pbDelta.map((d) => `${d.before.toFixed(1)} with the moving averages, ${(d.before + d.delta).toFixed(1)} with the best re-estimate (${d.best}: ${signedPoints(d.delta)} points)`).join("; ")}${gapFold ? ` against a fold-${gapFold.fold} gap to Joint of ${signedPoints(gapFold.diff)}` : ""}.` : "Precise BN: not run (no record in results/diagnosis_joint_vs_ours/records/).",
     [b2.result, b2Across].filter(Boolean).join(" "),
   ].filter(Boolean).join(" ");
   let h1Verdict = "open: the precise-BN experiment has no record";
   if (pbDelta.length) {
     const closes = gapFold && gapFold.diff < 0 ? pbMean / -gapFold.diff : NaN;
     h1Verdict = pbMean < NO_EFFECT_POINTS
-      ? `not supported by precise BN: re-estimated statistics change Ours by ${sgn(pbMean)} points at best (below +${NO_EFFECT_POINTS}); the one-patch moving averages are not what costs Ours`
+      ? `not supported by precise BN: re-estimated statistics change Ours by ${signedPoints(pbMean)} points at best (below +${NO_EFFECT_POINTS}); the one-patch moving averages are not what costs Ours`
       : closes >= 0.5
         ? `supported: better statistics alone recover ${(100 * closes).toFixed(0)}% of the fold's gap to Joint`
-        : `partly supported: better statistics recover ${sgn(pbMean)} points${Number.isFinite(closes) ? ` (${(100 * closes).toFixed(0)}% of the fold's gap)` : ""}`;
+        : `partly supported: better statistics recover ${signedPoints(pbMean)} points${Number.isFinite(closes) ? ` (${(100 * closes).toFixed(0)}% of the fold's gap)` : ""}`;
   }
   if (b2.verdict) h1Verdict = `${h1Verdict}; ${b2.verdict}`;
   hyp.push({
@@ -595,8 +594,8 @@ function derive(input: ArtefactInput): ArtefactOutput {
     verdict: !t2oc || !t2kj
       ? "open: the KD comparisons have no runs"
       : (t2oc.diff < -NO_EFFECT_POINTS || t2kj.diff < -NO_EFFECT_POINTS)
-        ? `the KD term costs ${t2kj.diff < -NO_EFFECT_POINTS ? `Joint ${sgn(t2kj.diff)}` : ""}${t2kj.diff < -NO_EFFECT_POINTS && t2oc.diff < -NO_EFFECT_POINTS ? " and " : ""}${t2oc.diff < -NO_EFFECT_POINTS ? `Ours ${sgn(t2oc.diff)}` : ""} points here${fgOneSided.length && nanMean(fgOneSided) > 0.2 ? ", consistent with one-sided classes pulling predictions towards uniform" : ""}; ${t2oc.models > 1 && t2kj.models > 1 && (t2oc.pModels < 0.05 || t2kj.pModels < 0.05) ? "significant over models" : "not significant over models"}`
-        : `not supported: the KD term changes Dice by less than ${NO_EFFECT_POINTS} point with per-modality BN (${sgn(t2oc.diff)}) and with shared BN (${sgn(t2kj.diff)})`,
+        ? `the KD term costs ${t2kj.diff < -NO_EFFECT_POINTS ? `Joint ${signedPoints(t2kj.diff)}` : ""}${t2kj.diff < -NO_EFFECT_POINTS && t2oc.diff < -NO_EFFECT_POINTS ? " and " : ""}${t2oc.diff < -NO_EFFECT_POINTS ? `Ours ${signedPoints(t2oc.diff)}` : ""} points here${fgOneSided.length && nanMean(fgOneSided) > 0.2 ? ", consistent with one-sided classes pulling predictions towards uniform" : ""}; ${t2oc.models > 1 && t2kj.models > 1 && (t2oc.pModels < 0.05 || t2kj.pModels < 0.05) ? "significant over models" : "not significant over models"}`
+        : `not supported: the KD term changes Dice by less than ${NO_EFFECT_POINTS} point with per-modality BN (${signedPoints(t2oc.diff)}) and with shared BN (${signedPoints(t2kj.diff)})`,
   });
   const t1sd = spread.filter((s) => String(s.source).startsWith("Table I") && typeof s["seed SD"] === "number") as Record<string, number | string>[];
   const meanSeedSd = t1sd.length ? nanMean(t1sd.map((s) => s["seed SD"] as number)) : NaN;
@@ -613,8 +612,8 @@ function derive(input: ArtefactInput): ArtefactOutput {
     experiment: "Seed replicates of Table I; the Table II folds as replicates, and Table II's seed replicates committed so far (run store, outside the default grid; the verdict uses the comparison over the grid and the replicates once it has more trained models than the grid's and every fold has the same number of seeds); tests whose unit is the trained model, and over fold means once folds have several seeds",
     result: [
       Number.isFinite(meanSeedSd) ? `Table I: seed SD of a setting's overall Dice ${meanSeedSd.toFixed(1)} points on average; Ours − Joint ${t1oj ? ciText(t1oj) : "n/a"}.` : "Table I: one seed per setting (no seed SD).",
-      t2oj ? `Table II: Ours − Joint ${ciText(t2oj)}, per fold ${t2oj.perFold.map((f) => sgn(f.diff)).join(" / ")}; the paper's per-case test would say p = ${formatP(t2oj.pCases)}.` : "",
-      ...retrains.map((r) => `The same plan retrained (${r.label}, for precise BN, on a machine with another oneDNN ISA, so not bit-identical): overall Dice ${r.committed.toFixed(1)} committed vs ${r.retrained.toFixed(1)} retrained (${sgn(r.retrained - r.committed)} points from numerics alone).`),
+      t2oj ? `Table II: Ours − Joint ${ciText(t2oj)}, per fold ${t2oj.perFold.map((f) => signedPoints(f.diff)).join(" / ")}; the paper's per-case test would say p = ${formatP(t2oj.pCases)}.` : "",
+      ...retrains.map((r) => `The same plan retrained (${r.label}, for precise BN, on a machine with another oneDNN ISA, so not bit-identical): overall Dice ${r.committed.toFixed(1)} committed vs ${r.retrained.toFixed(1)} retrained (${signedPoints(r.retrained - r.committed)} points from numerics alone).`),
       reps ? replicateSentence(t2mm, t2rep, pooled) : "",
     ].filter(Boolean).join(" "),
     verdict: !h3c
