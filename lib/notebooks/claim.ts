@@ -35,8 +35,6 @@ function rowsOf(runs: readonly RunRecord[], notebook: string): TidyRow[] {
   return runs.flatMap((r) => r.rows.map((x) => ({ notebook, ...x, fold: x.fold ?? 0 }))).filter((r) => r.condition === "clean");
 }
 
-
-
 function verdictLine(task: string, c: ModelComparison | undefined): string {
   if (!c) return `${task}: no committed comparison of Ours and Joint.`;
   const where = c.diff >= 0 ? "Ours is ahead of Joint" : "Joint is ahead of Ours";
