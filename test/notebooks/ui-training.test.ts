@@ -38,6 +38,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
+import { cacheGet } from "../../lib/experiment/cache.ts";
 import { DONE_SENTINEL } from "../../lib/notebooks/notebook-source.ts";
 import { REQUIRES } from "../requires.ts";
 import { ROOT } from "../reliability/helpers.ts";
@@ -61,19 +62,17 @@ const TARGET_TRAIN_S = 480;
 function calibratedSteps(tmp: string): { steps: number; paceS: number } {
   const env = { ...process.env, UMMKD_THREADS: "1", UMMKD_CACHE: join(tmp, "calibration", "runs"), UMMKD_TRAIN_DIR: join(tmp, "calibration", "train") };
   execFileSync(process.execPath, ["bin/ummkd.js", "experiment", "--config", "data/configs/table1_cardiac.json", "--profile", "cpu", "--settings", "joint-kd", "--alphas", "0.3", "--seeds", "0", "--steps", "300", "--train-only", "--force"], { cwd: ROOT, env, stdio: "ignore" });
-  const [file] = readdirSync(env.UMMKD_CACHE).filter((f) => f.endsWith(".json"));
-  const train = (JSON.parse(readFileSync(join(env.UMMKD_CACHE, file), "utf8")) as { train: { steps: number; wallS: number } }).train;
+  const [hash] = readdirSync(env.UMMKD_CACHE).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -".json".length));
+  const { train } = cacheGet<{ train: { steps: number; wallS: number } }>(hash!, env.UMMKD_CACHE)!;
   const paceS = train.wallS / train.steps;
   return { steps: Math.min(40_000, Math.max(6000, Math.ceil(TARGET_TRAIN_S / paceS / 500) * 500)), paceS };
 }
 /** Seconds of training before Kernel > Interrupt: past the old ~3-minute failure. */
 const TRAIN_BEFORE_INTERRUPT_S = Number(process.env.UMMKD_UI_TRAIN_BEFORE_INTERRUPT_S ?? 200);
-const tweakOf = (steps: number) => `alpha: 0.3, steps: ${steps}, settings: ["joint-kd"] as const,`;
 /** The parameters cell's seeds line; the tweak sets seeds: [0] (Table I's cpu grid has 3 seeds: one run is enough here). */
 const SEEDS_DEFAULT = "seeds: undefined as number[] | undefined,";
 const SHOTS = process.env.UMMKD_BROWSER_SHOTS;
 const NOTEBOOK = "notebooks/table1_cardiac.ipynb";
-const variantOf = (steps: number) => join(ROOT, "results", "table1_cardiac", `cpu-alpha0.3-settings_joint-kd-seeds0-steps${steps}`);
 
 type Out = { output_type: string; name?: string; text?: string; ename?: string; evalue?: string; data?: Record<string, unknown> };
 const textOf = (o: Out) => (o.output_type === "error" ? `${o.ename}: ${o.evalue}` : o.text ?? String(o.data?.["text/plain"] ?? ""));
@@ -138,8 +137,8 @@ describe.skipIf(why !== null)(`${REQUIRES.notebooks} the notebook UI trains a tw
       STEPS = c.steps;
       calibration = ` (calibrated: ${c.paceS.toFixed(3)} s a step in a 300-step CLI run)`;
     }
-    TWEAK = tweakOf(STEPS);
-    VARIANT = variantOf(STEPS);
+    TWEAK = `alpha: 0.3, steps: ${STEPS}, settings: ["joint-kd"] as const,`;
+    VARIANT = join(ROOT, "results", "table1_cardiac", `cpu-alpha0.3-settings_joint-kd-seeds0-steps${STEPS}`);
     rmSync(VARIANT, { recursive: true, force: true });
     // as bin/notebook.sh starts it: the save hook on PYTHONPATH; the tweak's runs in a fresh cache
     server = await startNotebookServer(
@@ -255,7 +254,7 @@ describe.skipIf(why !== null)(`${REQUIRES.notebooks} the notebook UI trains a tw
     expect(titles.some((t) => /beside the committed results/.test(t)), `the comparison table is shown: ${titles.join(" | ")}`).toBe(true);
     expect(existsSync(join(VARIANT, "vs_committed.csv"))).toBe(true);
     const trainS = JSON.parse(readFileSync(join(VARIANT, "run.json"), "utf8")).runs.filter((r: { cached: boolean; alpha: number }) => r.alpha === 0.3).reduce((a: number, r: { trainWallS: number }) => a + r.trainWallS, 0);
-    if (!process.env.UMMKD_UI_TRAIN_STEPS) expect(trainedBeforeS + trainS, "at least 6 minutes of training in all (issue 25): raise the steps").toBeGreaterThanOrEqual(360);
+    if (FORCED === undefined) expect(trainedBeforeS + trainS, "at least 6 minutes of training in all (issue 25): raise the steps").toBeGreaterThanOrEqual(360);
     console.log(`ui-training: ${STEPS} steps per run${FORCED ? " (forced)" : calibration}; trained ${trainedBeforeS.toFixed(0)} s before the interrupt, stopped ${stoppedS.toFixed(1)} s after it, then Run All took ${resumedS.toFixed(0)} s (training after the resume ${trainS.toFixed(0)} s); total ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 
     // set the parameters back and save: the hook strips the outputs, the file is the committed one
