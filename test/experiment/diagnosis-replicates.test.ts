@@ -71,7 +71,7 @@ describe("diagnosis: Table II seed replicates (table2_seeds, H3)", () => {
         `over the paired models (fold × seed) of the default grid and the replicates: −5.6 [${s(ci.ciLow)}, ${s(ci.ciHigh)}], 5 models, p = 0.1148 (each model weighs the same, so a fold with more seeds weighs more).`,
     );
     // unbalanced (fold 3 has 2 seeds, the others 1): the verdict stays on the grid's 4 models and says why
-    expect(h3(out).verdict).toMatch(/^not rejected: over 4 trained models the Table II gap is not significant \(p = [0-9.]+\); .*Table II has 1 seed per fold \(3 are needed to separate seed from fold noise\); the seed replicates so far \(5 paired models, 1\/1\/1\/2 seeds over folds 0\/1\/2\/3\) are reported above and not used for the verdict until every fold has the same number of seeds$/);
+    expect(h3(out).verdict).toMatch(/^not rejected: over 4 trained models the Table II gap is not significant \(p = [0-9.]+\); .*Table II has 1 seed per fold \(the aim is 3\); the seed replicates so far \(5 paired models, 1\/1\/1\/2 seeds over folds 0\/1\/2\/3\) are reported above and not used for the verdict until every fold has the same number of seeds$/);
   });
 
   it("balanced replicates (seed 1 on every fold): the verdict takes the comparison over the 8 paired models", () => {
@@ -82,6 +82,9 @@ describe("diagnosis: Table II seed replicates (table2_seeds, H3)", () => {
     });
     // fold means −1.5, −3.5, +0.5, −11: one-sample t-test p = 0.2205 (scipy ttest_1samp)
     expect(h3(derive({ table2Replicates: bal })).verdict).toMatch(/^not rejected: over 8 trained models \(the default grid and its seed replicates\) the Table II gap is not significant \(Joint ahead in 6 of 8 models and in 3 of 4 fold means\) \(p = 0\.0812; over the 4 fold means p = 0\.2205\)/);
+    // fold groups (−2, −1), (−4, −3), (0, +1), (−16, −6): MSB 50.458, MSW 12.875, F(3, 4) = 3.919, p = 0.1101
+    // (scipy f_oneway); fold SD √((50.458 − 12.875) / 2) = 4.33, seed SD √12.875 = 3.59
+    expect(h3(derive({ table2Replicates: bal })).verdict).toMatch(/; seed against fold: at batch 1 the folds do not differ beyond seed noise \(fold effect p = 0\.1101; fold SD 4\.3, seed SD 3\.6 points, 2 seeds per fold\)$/);
     // the figure's Table II row labels both tests, so the figure alone does not show only the smaller p
     expect(JSON.stringify((derive({ table2Replicates: bal }).figures[0] as unknown as { vegaLite: unknown }).vegaLite)).toContain("p (models) = 0.0812, 8 models\\np (fold means) = 0.2205, 4 folds");
   });
@@ -94,7 +97,13 @@ describe("diagnosis: Table II seed replicates (table2_seeds, H3)", () => {
       return [run("joint", f, 1, { [`ct${f}`]: 70, [`mri${f}`]: 60 }, `j${f}s1`), run("ours", f, 1, { [`ct${f}`]: 70 - gap, [`mri${f}`]: 60 - gap }, `o${f}s1`)];
     });
     expect(h3(derive({ table2Replicates: bal })).verdict).toBe(
-      "not rejected: over 8 trained models (the default grid and its seed replicates) p = 0.0333 (Joint ahead in 7 of 8 models and in 4 of 4 fold means), but the seeds of a fold share its cases: over the 4 fold means (seeds averaged, the test of a balanced model with a random fold effect) p = 0.1800, not significant; Table II has 2 seeds per fold (3 are needed to separate seed from fold noise)",
+      "not rejected: over 8 trained models (the default grid and its seed replicates) p = 0.0333 (Joint ahead in 7 of 8 models and in 4 of 4 fold means), but the seeds of a fold share its cases: over the 4 fold means (seeds averaged, the test of a balanced model with a random fold effect) p = 0.1800, not significant; Table II has 2 seeds per fold (the aim is 3)" +
+        // fold groups (−2, −3), (−4, −5), (0, −1), (−16, −14): MSB 83.458, MSW 0.875, F(3, 4) = 95.381, p = 0.000355
+        // (scipy f_oneway); fold SD √((83.458 − 0.875) / 2) = 6.43, seed SD √0.875 = 0.94
+        "; seed against fold: at batch 1 the folds differ beyond seed noise (fold effect p = 0.0004; fold SD 6.4, seed SD 0.9 points, 2 seeds per fold)",
+    );
+    expect(String(h3(derive({ table2Replicates: bal })).result)).toContain(
+      "Ours − Joint per trained model, split into fold and seed noise: at batch 1 (the default grid and its seed replicates) fold SD 6.4 and seed SD 0.9 points (one-way random effects over 8 models, 2 seeds per fold; fold effect F(3, 4) = 95.38, p = 0.0004).",
     );
   });
 
@@ -270,6 +279,23 @@ describe("diagnosis H1: Table II's Ours and Joint at the paper's batch (2 patche
     expect(result).toContain("p (models) = 0.0305; over its 3 fold means (seeds averaged), p = 0.0572.");
     // the figure's batch-2 row carries the fold-mean p as well
     expect(JSON.stringify(out.figures[0])).toContain("p (fold means) = 0.0572, 3 folds");
+  });
+
+  it("H3: once every batch-2 fold has 2 seeds, Ours − Joint at batch 2 is split into fold and seed noise, with the F-test of the fold", () => {
+    const at2 = (f: number, seed: number, gap: number) => [
+      { ...run("joint", f, seed, { [`ct${f}`]: 70, [`mri${f}`]: 60 }, `j${f}s${seed}b2`), plan: { train: { batchSize: 2 }, data: { source: "real" } } },
+      { ...run("ours", f, seed, { [`ct${f}`]: 70 - gap, [`mri${f}`]: 60 - gap }, `o${f}s${seed}b2`), plan: { train: { batchSize: 2 }, data: { source: "real" } } },
+    ];
+    const h3 = (out: ReturnType<typeof derive>) => out.tables[0]!.rows.find((r) => String(r.hypothesis).startsWith("H3"))!;
+    // fold 0 at seed 0 only: no split yet (and none at batch 1, where folds 0-2 have one seed)
+    const partial = h3(derive({ table2Replicates: REPS, table2Batch2: [...at2(0, 0, 1), ...at2(3, 0, 0.5), ...at2(3, 1, 1.5)] }));
+    expect(partial.result).not.toContain("split into fold and seed noise");
+    expect(partial.verdict).not.toContain("seed against fold");
+    // fold groups (−1, −3) and (−0.5, −1.5): MSB 1, MSW 1.25, F(1, 2) = 0.8, p = 0.4655 (scipy f_oneway);
+    // σ²_fold = (1 − 1.25) / 2 < 0, truncated at 0; seed SD √1.25 = 1.12
+    const both = h3(derive({ table2Replicates: REPS, table2Batch2: [...at2(0, 0, 1), ...at2(0, 1, 3), ...at2(3, 0, 0.5), ...at2(3, 1, 1.5)] }));
+    expect(both.result).toContain("Ours − Joint per trained model, split into fold and seed noise: at batch 2 fold SD 0.0 and seed SD 1.1 points (one-way random effects over 4 models, 2 seeds per fold; fold effect F(1, 2) = 0.80, p = 0.4655).");
+    expect(both.verdict).toMatch(/; seed against fold: at batch 2 the folds do not differ beyond seed noise \(fold effect p = 0\.4655; fold SD 0\.0, seed SD 1\.1 points, 2 seeds per fold\)$/);
   });
 
   it("no batch-2 record, or Ours without Joint: no clause, no table, the experiment says so; H2 and H3 unchanged", () => {

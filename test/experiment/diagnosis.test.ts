@@ -44,7 +44,9 @@ describe("diagnosis of Joint vs Ours: verdicts follow the numbers", () => {
     expect(h3.result).toContain("−5.5"); // mean of −2, −4, 0, −16
     expect(h3.result).toContain("per fold −2.0 / −4.0 / +0.0 / −16.0");
     expect(h3.verdict).toMatch(/^not rejected: over 4 trained models/);
-    expect(h3.verdict).toMatch(/3 are needed/);
+    expect(h3.verdict).toMatch(/1 seed per fold \(the aim is 3\)$/);
+    // one seed per fold: no split into fold and seed noise
+    expect(h3.result).not.toContain("split into fold and seed noise");
   });
   it("H1 without a precise-BN record is open; with one, the verdict depends on the recovered share of the fold's gap", () => {
     expect(verdict(derive(), "H1").verdict).toMatch(/^open/);

@@ -19,7 +19,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { nanMean, pairedTTest } from "../../stats/index.ts";
+import { nanMean, oneWayRandomEffects, pairedTTest } from "../../stats/index.ts";
 import { DataError } from "../../util/errors.ts";
 import { compareModels, formatP, modelMeans, seedSd, signedPoints, type ModelComparison } from "../comparisons.ts";
 import { withCaseMeans } from "../../experiment/summary.ts";
@@ -225,6 +225,26 @@ function replicateSentence(mm: ModelDice, repRows: readonly TidyRow[], pooled: M
     (pooled
       ? `over the paired models (fold × seed) of the default grid and the replicates: ${ciText(pooled)}${new Set(pooled.perFold.map((f) => f.seeds)).size > 1 ? " (each model weighs the same, so a fold with more seeds weighs more)" : ""}.`
       : "no fold × seed has both Ours and Joint yet.");
+}
+
+/**
+ * H3: Ours − Joint per trained model split into fold noise and seed noise: a one-way random-effects
+ * model with the fold as the random group and its seeds as the replicates (lib/stats/variance.ts),
+ * with the F-test of "no fold effect". Undefined under 2 folds or while a fold has one seed.
+ */
+function foldSeedSplit(pairs: readonly { fold: number; diff: number }[]): { sentence: string; p: number; foldSd: number; seedSd: number; models: number; seeds: string } | undefined {
+  const folds = [...new Set(pairs.map((x) => x.fold))].sort((a, b) => a - b);
+  const groups = folds.map((f) => pairs.filter((x) => x.fold === f).map((x) => x.diff));
+  if (groups.length < 2 || groups.some((g) => g.length < 2)) return undefined;
+  const r = oneWayRandomEffects(groups);
+  const sizes = [...new Set(groups.map((g) => g.length))];
+  const seeds = sizes.length === 1 ? `${sizes[0]} seeds per fold` : `${groups.map((g) => g.length).join("/")} seeds over folds ${folds.join("/")}`;
+  const foldSd = Math.sqrt(r.sigma2Between);
+  const seedSd = Math.sqrt(r.sigma2Within);
+  return {
+    sentence: `fold SD ${foldSd.toFixed(1)} and seed SD ${seedSd.toFixed(1)} points (one-way random effects over ${r.n} models, ${seeds}; fold effect F(${r.dfBetween}, ${r.dfWithin}) = ${r.f.toFixed(2)}, p = ${formatP(r.p)})`,
+    p: r.p, foldSd, seedSd, models: r.n, seeds,
+  };
 }
 
 /** The prefix of the note that states H1's batch-2 evidence across folds (the README quotes it). */
@@ -601,11 +621,16 @@ function derive(input: ArtefactInput): ArtefactOutput {
   const meanSeedSd = t1sd.length ? nanMean(t1sd.map((s) => s["seed SD"] as number)) : NaN;
   const interim = pooled && !usePooled ? `; the seed replicates so far (${pooled.models} paired models, ${pooled.perFold.map((f) => f.seeds).join("/")} seeds over folds ${pooled.perFold.map((f) => f.fold).join("/")}) are reported above and not used for the verdict until every fold has the same number of seeds` : "";
   const h3c = usePooled ? pooled : t2oj;
+  // seed against fold noise in Ours − Joint, once every fold has 2 seeds: Table II's grid with its replicates, and batch 2
+  const splits = [[batch1, foldSeedSplit(oursJointPairs(t2mm)), " (the default grid and its seed replicates)"], [batch2, foldSeedSplit(oursJointPairs(b2mm)), ""]] as const;
+  const splitText = (verdict: boolean) => splits.flatMap(([b, sp, what]) => !sp ? [] : [verdict
+    ? `at batch ${b ?? "?"} the folds ${sp.p < 0.05 ? "differ beyond seed noise" : "do not differ beyond seed noise"} (fold effect p = ${formatP(sp.p)}; fold SD ${sp.foldSd.toFixed(1)}, seed SD ${sp.seedSd.toFixed(1)} points, ${sp.seeds})`
+    : `at batch ${b ?? "?"}${what} ${sp.sentence}`]).join("; ");
   const h3Seeds = (c: ModelComparison) => {
     const n = c.perFold.map((f) => f.seeds);
     const lo = Math.min(...n);
     const hi = Math.max(...n);
-    return `${lo === hi ? lo : `${lo}–${hi}`} seed${hi > 1 ? "s" : ""} per fold${lo < 3 ? " (3 are needed to separate seed from fold noise)" : ""}`;
+    return `${lo === hi ? lo : `${lo}–${hi}`} seed${hi > 1 ? "s" : ""} per fold${lo < 3 ? " (the aim is 3)" : ""}`;
   };
   hyp.push({
     hypothesis: "H3: the reversal is seed and fold noise (one seed per setting and fold)",
@@ -615,15 +640,16 @@ function derive(input: ArtefactInput): ArtefactOutput {
       t2oj ? `Table II: Ours − Joint ${ciText(t2oj)}, per fold ${t2oj.perFold.map((f) => signedPoints(f.diff)).join(" / ")}; the paper's per-case test would say p = ${formatP(t2oj.pCases)}.` : "",
       ...retrains.map((r) => `The same plan retrained (${r.label}, for precise BN, on a machine with another oneDNN ISA, so not bit-identical): overall Dice ${r.committed.toFixed(1)} committed vs ${r.retrained.toFixed(1)} retrained (${signedPoints(r.retrained - r.committed)} points from numerics alone).`),
       reps ? replicateSentence(t2mm, t2rep, pooled) : "",
+      splitText(false) ? `Ours − Joint per trained model, split into fold and seed noise: ${splitText(false)}.` : "",
     ].filter(Boolean).join(" "),
-    verdict: !h3c
+    verdict: [!h3c
       ? "open"
       : !usePooled
         ? t2oj!.models < 2
           ? "open: one model per setting"
           : t2oj!.pModels < 0.05
             ? `rejected for Table II: the gap is significant over ${t2oj!.models} trained models${interim}`
-            : `not rejected: over ${t2oj!.models} trained models the Table II gap is not significant (p = ${formatP(t2oj!.pModels)}); the case-level p-value overstated it, and Table II has ${t2oj!.seeds} seed per fold${t2oj!.seeds < 3 ? " (3 are needed to separate seed from fold noise)" : ""}${interim}`
+            : `not rejected: over ${t2oj!.models} trained models the Table II gap is not significant (p = ${formatP(t2oj!.pModels)}); the case-level p-value overstated it, and Table II has ${t2oj!.seeds} seed per fold${t2oj!.seeds < 3 ? " (the aim is 3)" : ""}${interim}`
         : h3c.models < 2
           ? "open: one model per setting"
           : h3c.pModels < 0.05 && pFolds < 0.05
@@ -631,6 +657,7 @@ function derive(input: ArtefactInput): ArtefactOutput {
             : h3c.pModels < 0.05
               ? `not rejected: over ${h3c.models} trained models (the default grid and its seed replicates) p = ${formatP(h3c.pModels)}${aheadText}, but the seeds of a fold share its cases: over the ${h3c.folds} fold means (seeds averaged, the test of a balanced model with a random fold effect) p = ${formatP(pFolds)}, not significant; Table II has ${h3Seeds(h3c)}`
               : `not rejected: over ${h3c.models} trained models (the default grid and its seed replicates) the Table II gap is not significant${aheadText} (p = ${formatP(h3c.pModels)}; over the ${h3c.folds} fold means p = ${formatP(pFolds)}); the case-level p-value overstated it, and Table II has ${h3Seeds(h3c)}`,
+    splitText(true)].filter(Boolean).join("; seed against fold: "),
   });
 
   return {
@@ -672,7 +699,7 @@ export const diagnosisJointVsOurs: Artefact = {
       "**Inputs.** The committed run records of Tables I, II and V (results/runs/) and, at the `cpu` profile only, the diagnosis records in `results/diagnosis_joint_vs_ours/records/`, written by `ummkd diagnose precise-bn HASH` (H1: batch-norm statistics re-estimated over many training patches, same weights) and `ummkd diagnose class-presence HASH` (H2: classes absent from a training patch). Precise BN needs the run's best weights, which are not committed (re-train the run to recompute it).",
       "**Table II's seed replicates** (`cpu` only): the sealed records in results/runs/ of Table II's plans at seeds 1–4 outside its default grid (the hashes `ummkd experiment --notebook table2_abdominal --seeds 1` trains), read as they are committed, before the grid has 3 seeds per fold; nothing is trained here. They fill table2_seeds.csv and the last sentence of H3's result; H3's verdict (a fixed rule) uses the comparison over the grid and the replicates once it has more trained models than the grid alone and every fold has the same number of seeds; it is then significant only if both the t-test over the models and the t-test over the fold means (seeds averaged: the seeds of a fold share its cases) are.",
       "**Table II at the paper's batch** (`cpu` only, H1): the sealed records in results/runs/ of `data/configs/diagnosis_table2_batch2.json`'s plans (Table II's Ours and Joint with 2 patches per modality per step instead of 1, nothing else changed), at seeds 0–4, trained on the fold with the largest gap first (`ummkd experiment --config data/configs/diagnosis_table2_batch2.json --profile cpu --folds 3 --train-only`); nothing is trained here. They fill h1_batch2.csv and the batch-2 clause of H1.",
-      "**Statistics.** Every comparison takes the trained model (fold × seed) as the unit: 95% hierarchical-bootstrap interval (models, then cases), paired t-test over model means (lib/notebooks/comparisons.ts).",
+      "**Statistics.** Every comparison takes the trained model (fold × seed) as the unit: 95% hierarchical-bootstrap interval (models, then cases), paired t-test over model means (lib/notebooks/comparisons.ts). Once every fold has 2 seeds, H3 splits Ours − Joint per model into fold and seed noise (one-way random effects with the fold as the random group: ANOVA estimates of the fold and seed SD and the F-test of 'no fold effect', lib/stats/variance.ts), at batch 1 and at batch 2.",
       "At `smoke`/`quick` the runs are a pipeline check and the diagnosis records are not used.",
     ],
     reading: [
