@@ -243,7 +243,7 @@ describe("diagnosis H1: Table II's Ours and Joint at the paper's batch (2 patche
     const two = h1(derive({ table2Replicates: REPS, table2Batch2: [...at2(1, 2), ...at2(3, 0.5)] })).result;
     expect(two).toContain("Over the 2 (fold, seed) units trained at both batches (fold 1 seed 0, fold 3 seed 0): Ours − Joint −1.3 at batch 2 against −10.0 at batch 1, a change of +8.8 (+2.0 / +15.5); 2 units are too few for a test (3 are needed).");
     // over the 2 batch-2 models: scipy ttest_1samp([-2, -0.5], 0).pvalue = 0.3440
-    expect(two).toMatch(/At batch 2 over its 2 trained models per setting: Ours − Joint −1\.3 \(95% CI −\d+\.\d to −\d+\.\d\), p \(models\) = 0\.3440\.$/);
+    expect(two).toMatch(/At batch 2 over its 2 trained models per setting: Ours − Joint −1\.3 \(95% CI −\d+\.\d to −\d+\.\d\), p \(models\) = 0\.3440\. Against issue 26's aim/);
     // three units: fold 0 (−1 against −2) added; the seed-1 replicate of fold 3 has no batch-2 partner and is not paired
     const three = h1(derive({ table2Replicates: REPS, table2Batch2: [...at2(0, 1), ...at2(1, 2), ...at2(3, 0.5)] })).result;
     // scipy: ttest_rel([-1, -2, -0.5], [-2, -4, -16]).pvalue = 0.31797; ttest_1samp([-1, -2, -0.5], 0).pvalue = 0.11808
@@ -253,13 +253,37 @@ describe("diagnosis H1: Table II's Ours and Joint at the paper's batch (2 patche
     // the same two sentences as a note with a fixed prefix, which the README's answer quotes (lib/notebooks/claim.ts)
     const notes = derive({ table2Replicates: REPS, table2Batch2: [...at2(0, 1), ...at2(1, 2), ...at2(3, 0.5)] }).notes.filter((n) => n.startsWith(H1_BATCH2_ACROSS));
     expect(notes).toHaveLength(1);
-    expect(notes[0]).toMatch(/^H1 at the paper's batch, across folds \(2 patches per modality per step; folds 0, 1 and 3 so far\): Over the 3 \(fold, seed\) units .* p = 0\.3180\. At batch 2 over its 3 trained models .* p \(models\) = 0\.1181\.$/);
+    expect(notes[0]).toMatch(/^H1 at the paper's batch, across folds \(2 patches per modality per step; folds 0, 1 and 3 so far\): Over the 3 \(fold, seed\) units .* p = 0\.3180\. At batch 2 over its 3 trained models .* p \(models\) = 0\.1181\. Against issue 26's aim for Ours .*\.$/);
     // one unit per fold: no sentence over fold means (the units are the folds), no fold-mean p
     expect(three).not.toMatch(/fold means/);
     // one unit: neither sentence, and no note
     expect(derive({ table2Replicates: REPS, table2Batch2: b2(0.5) }).notes.some((n) => n.startsWith(H1_BATCH2_ACROSS))).toBe(false);
     const one = h1(derive({ table2Replicates: REPS, table2Batch2: b2(0.5) })).result;
     expect(one).not.toMatch(/units trained at both batches|over its \d+ trained models/);
+  });
+
+  it("per organ at both batches (h1_batch2_organs), and Ours against issue 26's aim (80 overall, every organ 70)", () => {
+    const at2 = (f: number, gap: number) => [
+      { ...run("joint", f, 0, { [`ct${f}`]: 70, [`mri${f}`]: 60 }, `j${f}b2`), plan: { train: { batchSize: 2 }, data: { source: "real" } } },
+      { ...run("ours", f, 0, { [`ct${f}`]: 70 - gap, [`mri${f}`]: 60 - gap }, `o${f}b2`), plan: { train: { batchSize: 2 }, data: { source: "real" } } },
+    ];
+    const out = derive({ table2Replicates: REPS, table2Batch2: [...at2(0, 1), ...at2(1, 2), ...at2(3, 0.5)] });
+    const t = out.tables.find((x) => x.file === "h1_batch2_organs")!.rows;
+    // batch 1: Ours on folds 0-3 seed 0 (gaps 2, 4, 0, 16 below Joint's ct 70 / mri 60) and the replicates fold 3
+    // seed 1 (64 / 58) and fold 2 seed 1 (66 / 66): CT liver (68 + 66 + 70 + 54 + 64 + 66) / 6 = 64.67, MRI liver
+    // (58 + 56 + 60 + 44 + 58 + 66) / 6 = 57, overall (63 + 61 + 65 + 49 + 61 + 66) / 6 = 60.83; Joint 4 × (70, 60)
+    // and fold 3 seed 1 (72, 62): 70.4, 60.4, 65.4. Batch 2: gaps 1, 2, 0.5: Ours 70 − 7/6, 60 − 7/6, 65 − 7/6
+    expect(t.map((r) => [r["batch per modality"], r.setting, r.models, r["CT liver"], r["MRI liver"], r["CT spleen"], r["overall mean"]])).toEqual([
+      [1, "joint", 5, 70.4, 60.4, "–", 65.4],
+      [1, "ours", 6, 64.67, 57, "–", 60.83],
+      [2, "joint", 3, 70, 60, "–", 65],
+      [2, "ours", 3, 68.83, 58.83, "–", 63.83],
+    ]);
+    expect(h1(out).result).toContain("Against issue 26's aim for Ours (≥ 80 overall, every organ ≥ 70; h1_batch2_organs.csv): at batch 2 Ours has 63.8 overall over 3 models (Joint 65.0), its lowest organ MRI liver at 58.8; at batch 1 Ours has 60.8 overall over 6 models (Joint 65.4), its lowest organ MRI liver at 57.0.");
+    // one batch-2 unit: no sentence across folds, so no aim either; the table is there
+    const one = derive({ table2Replicates: REPS, table2Batch2: b2(0.5) });
+    expect(h1(one).result).not.toContain("issue 26's aim");
+    expect(one.tables.find((x) => x.file === "h1_batch2_organs")!.rows).toHaveLength(4);
   });
 
   it("a fold with two batch-2 seeds: the (fold, seed) units as before, and the change and the test over fold means beside them", () => {
