@@ -71,7 +71,7 @@ describe("diagnosis: Table II seed replicates (table2_seeds, H3)", () => {
         `over the paired models (fold × seed) of the default grid and the replicates: −5.6 [${s(ci.ciLow)}, ${s(ci.ciHigh)}], 5 models, p = 0.1148 (each model weighs the same, so a fold with more seeds weighs more).`,
     );
     // unbalanced (fold 3 has 2 seeds, the others 1): the verdict stays on the grid's 4 models and says why
-    expect(h3(out).verdict).toMatch(/^not rejected: over 4 trained models the Table II gap is not significant \(p = [0-9.]+\); .*Table II has 1 seed per fold \(the aim is 3\); the seed replicates so far \(5 paired models, 1\/1\/1\/2 seeds over folds 0\/1\/2\/3\) are reported above and not used for the verdict until every fold has the same number of seeds$/);
+    expect(h3(out).verdict).toMatch(/^not rejected: over 4 trained models the Table II gap is not significant \(p = [0-9.]+\); .*Table II has 1 seed per fold \(issue 26 asks for 3\); the seed replicates so far \(5 paired models, 1\/1\/1\/2 seeds over folds 0\/1\/2\/3\) are reported above and not used for the verdict until every fold has the same number of seeds$/);
   });
 
   it("balanced replicates (seed 1 on every fold): the verdict takes the comparison over the 8 paired models", () => {
@@ -97,7 +97,7 @@ describe("diagnosis: Table II seed replicates (table2_seeds, H3)", () => {
       return [run("joint", f, 1, { [`ct${f}`]: 70, [`mri${f}`]: 60 }, `j${f}s1`), run("ours", f, 1, { [`ct${f}`]: 70 - gap, [`mri${f}`]: 60 - gap }, `o${f}s1`)];
     });
     expect(h3(derive({ table2Replicates: bal })).verdict).toBe(
-      "not rejected: over 8 trained models (the default grid and its seed replicates) p = 0.0333 (Joint ahead in 7 of 8 models and in 4 of 4 fold means), but the seeds of a fold share its cases: over the 4 fold means (seeds averaged, the test of a balanced model with a random fold effect) p = 0.1800, not significant; Table II has 2 seeds per fold (the aim is 3)" +
+      "not rejected: over 8 trained models (the default grid and its seed replicates) p = 0.0333 (Joint ahead in 7 of 8 models and in 4 of 4 fold means), but the seeds of a fold share its cases: over the 4 fold means (seeds averaged, the test of a balanced model with a random fold effect) p = 0.1800, not significant; Table II has 2 seeds per fold (issue 26 asks for 3)" +
         // fold groups (−2, −3), (−4, −5), (0, −1), (−16, −14): MSB 83.458, MSW 0.875, F(3, 4) = 95.381, p = 0.000355
         // (scipy f_oneway); fold SD √((83.458 − 0.875) / 2) = 6.43, seed SD √0.875 = 0.94
         "; seed against fold: at batch 1 the folds differ beyond seed noise (fold effect p = 0.0004; fold SD 6.4, seed SD 0.9 points, 2 seeds per fold)",

@@ -44,7 +44,7 @@ describe("diagnosis of Joint vs Ours: verdicts follow the numbers", () => {
     expect(h3.result).toContain("−5.5"); // mean of −2, −4, 0, −16
     expect(h3.result).toContain("per fold −2.0 / −4.0 / +0.0 / −16.0");
     expect(h3.verdict).toMatch(/^not rejected: over 4 trained models/);
-    expect(h3.verdict).toMatch(/1 seed per fold \(the aim is 3\)$/);
+    expect(h3.verdict).toMatch(/1 seed per fold \(issue 26 asks for 3\)$/);
     // one seed per fold: no split into fold and seed noise
     expect(h3.result).not.toContain("split into fold and seed noise");
   });

@@ -680,7 +680,7 @@ function derive(input: ArtefactInput): ArtefactOutput {
     const n = c.perFold.map((f) => f.seeds);
     const lo = Math.min(...n);
     const hi = Math.max(...n);
-    return `${lo === hi ? lo : `${lo}–${hi}`} seed${hi > 1 ? "s" : ""} per fold${lo < 3 ? " (the aim is 3)" : ""}`;
+    return `${lo === hi ? lo : `${lo}–${hi}`} seed${hi > 1 ? "s" : ""} per fold${lo < 3 ? " (issue 26 asks for 3)" : ""}`;
   };
   hyp.push({
     hypothesis: "H3: the reversal is seed and fold noise (one seed per setting and fold)",
@@ -699,7 +699,7 @@ function derive(input: ArtefactInput): ArtefactOutput {
           ? "open: one model per setting"
           : t2oj!.pModels < 0.05
             ? `rejected for Table II: the gap is significant over ${t2oj!.models} trained models${interim}`
-            : `not rejected: over ${t2oj!.models} trained models the Table II gap is not significant (p = ${formatP(t2oj!.pModels)}); the case-level p-value overstated it, and Table II has ${t2oj!.seeds} seed per fold${t2oj!.seeds < 3 ? " (the aim is 3)" : ""}${interim}`
+            : `not rejected: over ${t2oj!.models} trained models the Table II gap is not significant (p = ${formatP(t2oj!.pModels)}); the case-level p-value overstated it, and Table II has ${t2oj!.seeds} seed per fold${t2oj!.seeds < 3 ? " (issue 26 asks for 3)" : ""}${interim}`
         : h3c.models < 2
           ? "open: one model per setting"
           : h3c.pModels < 0.05 && pFolds < 0.05
