@@ -232,7 +232,7 @@ function replicateSentence(mm: ModelDice, repRows: readonly TidyRow[], pooled: M
  * model with the fold as the random group and its seeds as the replicates (lib/stats/variance.ts),
  * with the F-test of "no fold effect". Undefined under 2 folds or while a fold has one seed.
  */
-function foldSeedSplit(pairs: readonly { fold: number; diff: number }[]): { sentence: string; p: number; foldSd: number; seedSd: number; models: number; seeds: string } | undefined {
+function foldSeedSplit(pairs: readonly { fold: number; diff: number }[]): { sentence: string; p: number; foldSd: number; seedSd: number; seeds: string } | undefined {
   const folds = [...new Set(pairs.map((x) => x.fold))].sort((a, b) => a - b);
   const groups = folds.map((f) => pairs.filter((x) => x.fold === f).map((x) => x.diff));
   if (groups.length < 2 || groups.some((g) => g.length < 2)) return undefined;
@@ -243,7 +243,7 @@ function foldSeedSplit(pairs: readonly { fold: number; diff: number }[]): { sent
   const seedSd = Math.sqrt(r.sigma2Within);
   return {
     sentence: `fold SD ${foldSd.toFixed(1)} and seed SD ${seedSd.toFixed(1)} points (one-way random effects over ${r.n} models, ${seeds}; fold effect F(${r.dfBetween}, ${r.dfWithin}) = ${r.f.toFixed(2)}, p = ${formatP(r.p)})`,
-    p: r.p, foldSd, seedSd, models: r.n, seeds,
+    p: r.p, foldSd, seedSd, seeds,
   };
 }
 
