@@ -257,15 +257,18 @@ export const TABLE2_AIM = { overall: 80, organ: 70 } as const;
  * overall Dice (`modelMeans`), so every model weighs the same whatever its fold's case count.
  */
 function organRows(rows: readonly TidyRow[], batch: number | undefined, structures: readonly string[]): { rows: Record<string, string | number>[]; lowest: Map<string, { column: string; dice: number; overall: number; models: number }> } {
-  const perModel = new Map<string, number[]>();
+  // cell (setting, modality, structure) -> trained model (fold/seed) -> its cases' values
+  const cells = new Map<string, Map<string, number[]>>();
   for (const r of withCaseMeans(rows)) {
     if (r.metric !== "dice" || r.norm !== "batch" || !Number.isFinite(r.value)) continue;
-    const k = `${r.setting}|${r.fold ?? 0}|${r.seed}|${r.modality}|${r.structure}`;
-    perModel.set(k, [...(perModel.get(k) ?? []), r.value]);
+    const c = `${r.setting}|${r.modality}|${r.structure}`;
+    const models = cells.get(c) ?? cells.set(c, new Map()).get(c)!;
+    const m = `${r.fold ?? 0}/${r.seed}`;
+    models.set(m, [...(models.get(m) ?? []), r.value]);
   }
   const cell = (setting: string, modality: string, structure: string) => {
-    const ms = [...perModel.entries()].filter(([k]) => { const [s, , , m, st] = k.split("|"); return s === setting && m === modality && st === structure; });
-    return ms.length ? nanMean(ms.map(([, v]) => nanMean(v))) : NaN;
+    const models = [...(cells.get(`${setting}|${modality}|${structure}`)?.values() ?? [])];
+    return models.length ? nanMean(models.map((v) => nanMean(v))) : NaN;
   };
   const mm = modelMeans(rows, "batch");
   const out: Record<string, string | number>[] = [];
